@@ -1,0 +1,152 @@
+// Lint rules, including the layering of ARCHITECTURE.md: pure stages (framing, parsers, normalize, enrich,
+// detect) never import inputs, outputs, the CLI, the disk or the network; outputs never import parsing stages.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const io = [
+  'fs',
+  'node:fs',
+  'fs/promises',
+  'node:fs/promises',
+  'net',
+  'node:net',
+  'http',
+  'node:http',
+  'https',
+  'node:https',
+  'http2',
+  'node:http2',
+  'tls',
+  'node:tls',
+  'dgram',
+  'node:dgram',
+  'child_process',
+  'node:child_process',
+  'chokidar',
+  '@elastic/elasticsearch',
+  'undici',
+  'winston',
+];
+
+const layer = (group, forbiddenDirs, extraPaths = []) => ({
+  files: [`src/${group}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: extraPaths.map((name) => ({
+          name,
+          message: `src/${group} is a pure stage: no disk, network or process I/O (ARCHITECTURE.md).`,
+        })),
+        patterns: forbiddenDirs.map((d) => ({
+          group: [`**/${d}/*`, `**/${d}`],
+          message: `src/${group} must not import src/${d} (ARCHITECTURE.md layering).`,
+        })),
+      },
+    ],
+  },
+});
+
+export default tseslint.config(
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'inbox/**',
+      'coverage/**',
+      'test/fixtures/**',
+      'test/golden/**',
+      'bench/results/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs', 'bench/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'No `export *`: name what a module exports.' },
+      ],
+      'no-console': 'error',
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+    },
+  },
+  { files: ['**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
+    rules: { 'no-console': 'off' },
+  },
+  // The CLI, tests, benches and scripts are where humans are printed to.
+  {
+    files: ['src/cli/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  layer('framing', ['inputs', 'outputs', 'cli', 'setup', 'detect', 'normalize', 'enrich'], io),
+  layer('parsers', ['inputs', 'outputs', 'cli', 'setup', 'detect', 'normalize'], io),
+  layer('normalize', ['inputs', 'outputs', 'cli', 'setup', 'detect', 'framing'], io),
+  layer('enrich', ['inputs', 'outputs', 'cli', 'setup', 'detect', 'normalize', 'parsers', 'framing'], io),
+  layer('detect', ['inputs', 'outputs', 'cli', 'setup', 'framing'], io),
+  layer('pipeline', ['cli', 'setup'], ['chokidar', '@elastic/elasticsearch']),
+  layer('outputs', ['inputs', 'framing', 'parsers', 'normalize', 'enrich', 'detect', 'cli']),
+  layer('inputs', ['outputs', 'parsers', 'normalize', 'enrich', 'detect', 'cli', 'setup']),
+  layer('setup', ['inputs', 'framing', 'parsers', 'normalize', 'enrich', 'detect', 'cli']),
+  layer('telemetry', [
+    'inputs',
+    'outputs',
+    'framing',
+    'parsers',
+    'normalize',
+    'enrich',
+    'detect',
+    'cli',
+    'setup',
+    'pipeline',
+  ]),
+);

@@ -1,0 +1,61 @@
+// The whole configuration, composed from each component's own schema. Unknown keys are errors everywhere.
+
+import { z } from 'zod';
+import { FileInputConfig } from '../inputs/file-input.config.js';
+import { ElasticsearchOutputConfig } from '../outputs/elasticsearch/elasticsearch.config.js';
+import { FileOutputConfig } from '../outputs/file/file-output.config.js';
+import { LoggingConfig } from '../telemetry/logging.config.js';
+
+export const DetectConfig = z.strictObject({
+  enabled: z.boolean().default(true),
+  maxKeysPerRule: z
+    .number()
+    .int()
+    .min(1)
+    .default(100000)
+    .describe('Bound on per-key state per rule; oldest evicted.'),
+});
+
+export const MetricsConfig = z.strictObject({
+  enabled: z.boolean().default(true),
+  listen: z
+    .string()
+    .default('127.0.0.1:9464')
+    .describe('host:port of the /metrics and /health endpoint (loopback).'),
+});
+
+export const CasguardConfig = z.strictObject({
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Registry, spool, dead letters, local output, own logs.'),
+  inputs: z.array(FileInputConfig).min(1).describe('Files to read.'),
+  outputs: z
+    .strictObject({
+      elasticsearch: ElasticsearchOutputConfig.optional(),
+      file: FileOutputConfig.optional(),
+      stdout: z.strictObject({ alerts: z.boolean().default(true) }).default({ alerts: true }),
+    })
+    .default({ stdout: { alerts: true } }),
+  rules: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Folder of rule YAML files; default: the built-in KB 2851708 set.'),
+  detect: DetectConfig.default({ enabled: true, maxKeysPerRule: 100000 }),
+  logging: LoggingConfig.default({
+    level: 'info',
+    console: 'pretty',
+    file: true,
+    maxFileBytes: 20 * 1024 * 1024,
+    maxFiles: 14,
+  }),
+  metrics: MetricsConfig.default({ enabled: true, listen: '127.0.0.1:9464' }),
+  timezone: z
+    .string()
+    .optional()
+    .describe("Default time zone for inputs that need one; default: the host's zone."),
+});
+export type CasguardConfig = z.infer<typeof CasguardConfig>;
+export type CasguardConfigInput = z.input<typeof CasguardConfig>;

@@ -1,0 +1,62 @@
+// Configuration of one file input. Options are nouns with unit suffixes (STYLE.md rule 2).
+
+import { z } from 'zod';
+
+export const FileInputConfig = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+      'an id of letters, digits, dot, dash or underscore (at most 64)',
+    )
+    .describe('Stable input id, used in checkpoints and document ids. Never rename it once shipping.'),
+  format: z
+    .string()
+    .default('auto')
+    .describe("A named format (see `casguard formats`) or 'auto' to recognise each file."),
+  paths: z.array(z.string().min(1)).min(1).describe('Files or glob patterns (*, **, ?, [..]) to read.'),
+  exclude: z.array(z.string().min(1)).default([]).describe('Glob patterns of files to skip.'),
+  timezone: z
+    .string()
+    .optional()
+    .describe(
+      "Time zone assumed for logs whose times carry no offset (mailbox log); default: the agent host's zone.",
+    ),
+  startAt: z
+    .enum(['beginning', 'end'])
+    .default('beginning')
+    .describe('Where to start in a file seen for the first time.'),
+  maxRecordBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024)
+    .describe('Longer records are cut and dead-lettered.'),
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(50)
+    .default(1000)
+    .describe('How often known files are checked for new data.'),
+  rescanIntervalMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(10000)
+    .describe('How often the directories are rescanned for new files.'),
+  closeIdleMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(30000)
+    .describe('Close a file handle after this long without new data.'),
+  maxOpenFiles: z.number().int().min(1).default(256).describe('Upper bound on file handles held at once.'),
+  ignoreOlderThanMs: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Skip files whose last write is older than this.'),
+  usePolling: z.boolean().default(false).describe('Poll instead of native change events (network shares).'),
+});
+export type FileInputConfig = z.infer<typeof FileInputConfig>;

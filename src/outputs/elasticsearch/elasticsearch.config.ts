@@ -1,0 +1,73 @@
+// Elasticsearch output settings. Credentials come from the environment (`${CASGUARD_ES_API_KEY}`) and are
+// never logged.
+
+import { z } from 'zod';
+
+export const ElasticsearchOutputConfig = z
+  .strictObject({
+    hosts: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .optional()
+      .describe('Cluster URLs (http or https).'),
+    cloudId: z.string().min(1).optional().describe('Elastic Cloud id, instead of hosts.'),
+    apiKey: z.string().min(1).optional().describe('Base64 id:key API key.'),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9_]{1,100}$/, 'lower-case letters, digits and underscores')
+      .default('default')
+      .describe('Data stream namespace: logs-exchange.activesync-<namespace>.'),
+    tls: z
+      .strictObject({
+        caFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM file of the CA that signed the cluster certificate.'),
+        caFingerprint: z.string().min(1).optional().describe('SHA-256 fingerprint of the CA certificate.'),
+        verify: z
+          .boolean()
+          .default(true)
+          .describe('Verify the server certificate. Turning it off logs a warning at every start.'),
+      })
+      .default({ verify: true }),
+    requestTimeoutMs: z.number().int().min(100).default(60000),
+    maxBatchDocs: z.number().int().min(1).default(2000),
+    maxBatchBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(5 * 1024 * 1024),
+    flushIntervalMs: z.number().int().min(10).default(1000),
+    maxInFlightRequests: z.number().int().min(1).max(64).default(2),
+    compression: z.boolean().default(true).describe('gzip request bodies.'),
+    maxBufferBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024 * 1024)
+      .describe('In-memory budget before spooling to disk.'),
+    spool: z
+      .strictObject({
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024 * 1024),
+        whenFull: z.enum(['pause', 'drop-oldest']).default('pause'),
+      })
+      .default({ maxBytes: 1024 * 1024 * 1024, whenFull: 'pause' }),
+    retry: z
+      .strictObject({
+        initialDelayMs: z.number().int().min(1).default(500),
+        maxDelayMs: z.number().int().min(1).default(60000),
+      })
+      .default({ initialDelayMs: 500, maxDelayMs: 60000 }),
+  })
+  .refine((c) => c.hosts !== undefined || c.cloudId !== undefined, { message: 'set hosts or cloudId' })
+  .refine((c) => (c.username === undefined) === (c.password === undefined), {
+    message: 'username and password go together',
+  });
+export type ElasticsearchOutputConfig = z.infer<typeof ElasticsearchOutputConfig>;

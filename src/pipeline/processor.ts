@@ -1,0 +1,113 @@
+// The pure middle of the pipeline for one file: record → parse → normalize → enrich → detect. Returns the
+// documents to ship (events and alerts) or a dead letter; it never throws for bad input. A parser bug that
+// throws is caught here and turned into a dead letter too, so one record can never stop a file.
+
+import { createHash } from 'node:crypto';
+import type { DeadLetter } from './dead-letter.types.js';
+import { documentId } from './document-id.js';
+import type { DocumentStream, EcsDocument, ShippableDocument } from './document.types.js';
+import { describeError } from './errors.js';
+import type { SourceRecord } from './record.types.js';
+import { redactText } from './redact.js';
+import type { Detector, Enricher, FileContext, FormatDefinition, RecordParser } from './stages.types.js';
+
+/** Longest raw record text kept in a dead letter. */
+export const DEAD_LETTER_RECORD_LIMIT = 64 * 1024;
+
+export interface ProcessResult {
+  readonly documents: ShippableDocument[];
+  readonly deadLetter?: DeadLetter;
+}
+
+export interface ProcessorDeps {
+  readonly enrichers: readonly Enricher[];
+  readonly detector?: Detector;
+  readonly now?: () => Date;
+}
+
+export function streamOf(doc: EcsDocument): DocumentStream {
+  const ds = doc['data_stream'];
+  const dataset = ds && typeof ds === 'object' && !Array.isArray(ds) ? ds['dataset'] : undefined;
+  if (dataset === 'exchange.application') return 'application';
+  if (dataset === 'casguard.alerts') return 'alerts';
+  return 'activesync';
+}
+
+export class FileProcessor<E = unknown> {
+  private readonly parser: RecordParser<E>;
+
+  constructor(
+    private readonly format: FormatDefinition<E>,
+    private readonly ctx: FileContext,
+    private readonly deps: ProcessorDeps,
+  ) {
+    this.parser = format.createParser(ctx);
+  }
+
+  get formatName(): string {
+    return this.format.name;
+  }
+
+  snapshot(): unknown {
+    return this.parser.snapshot();
+  }
+
+  restore(state: unknown): void {
+    if (state !== undefined) this.parser.restore(state);
+  }
+
+  process(record: SourceRecord): ProcessResult {
+    let docs: EcsDocument[];
+    try {
+      const result = this.parser.parse(record);
+      if (result.kind === 'skip') return { documents: [] };
+      if (result.kind === 'failure')
+        return { documents: [], deadLetter: this.parseDeadLetter(record, result.code, result.reason) };
+      docs = this.format.normalize(result.event, record, this.ctx);
+    } catch (err) {
+      return {
+        documents: [],
+        deadLetter: this.parseDeadLetter(
+          record,
+          `${this.format.name}.internal_error`,
+          `parser error: ${describeError(err)}`,
+        ),
+      };
+    }
+    const out: ShippableDocument[] = [];
+    const position = record.recordId ?? record.offset;
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i]!;
+      for (const enrich of this.deps.enrichers) enrich(doc);
+      const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
+      out.push({ id, stream: streamOf(doc), op: 'create', doc });
+      if (this.deps.detector) {
+        for (const alert of this.deps.detector.evaluate(doc, id)) out.push(alert);
+      }
+    }
+    return { documents: out };
+  }
+
+  private parseDeadLetter(record: SourceRecord, code: string, reason: string): DeadLetter {
+    const text =
+      record.text.length > DEAD_LETTER_RECORD_LIMIT
+        ? record.text.slice(0, DEAD_LETTER_RECORD_LIMIT)
+        : record.text;
+    return {
+      time: (this.deps.now?.() ?? new Date()).toISOString(),
+      stage: 'parse',
+      code,
+      reason: `${record.source.path}:${record.line !== undefined ? `${record.line}:` : ''}offset ${record.offset}: ${reason}`,
+      inputId: record.source.inputId,
+      path: record.source.path,
+      offset: record.offset,
+      ...(record.line !== undefined ? { line: record.line } : {}),
+      record: redactText(text),
+    };
+  }
+}
+
+/** A short stable hash for fingerprints and the like. */
+export function shortHash(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex').slice(0, 32);
+}
