@@ -165,6 +165,8 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Env, notes: string
   }
   const es = outputs['elasticsearch'] as Record<string, unknown> | undefined;
   if (es) {
+    // `${CASGUARD_ES_API_KEY:-}` with the variable unset means "no API key", not an invalid empty key.
+    for (const key of ['apiKey', 'username', 'password', 'cloudId']) if (es[key] === '') delete es[key];
     for (const [envName, key] of [
       ['CASGUARD_ES_API_KEY', 'apiKey'],
       ['CASGUARD_ES_USERNAME', 'username'],

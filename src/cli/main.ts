@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Entry point of the `casguard` binary.
+
+import { processIo } from './io.js';
+import { runCli } from './program.js';
+
+runCli(process.argv.slice(2), processIo).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `casguard: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,52 @@
+// The command tree. Each command lives in src/cli/commands/ and registers itself here.
+
+import { Command, CommanderError } from 'commander';
+import { registerTestConfig } from './commands/test-config-command.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('casguard')
+    .description(
+      'Exchange CAS/Mailbox log agent: tails ActiveSync and Windows event logs, maps them to ECS, ' +
+        'detects the KB 2851708 iOS 7 Provision storm locally and ships to Elasticsearch.',
+    )
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const test = program.command('test').description('check the configuration or the output connection');
+  registerTestConfig(test, io);
+  return program;
+}
+
+/** Parse argv and run; returns the exit code (usage errors → 2). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number | undefined;
+  const tracking: CliIo = {
+    ...io,
+    setExitCode: (c) => {
+      code = c;
+      io.setExitCode(c);
+    },
+  };
+  const program = buildProgram(tracking);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+  return code ?? EXIT.OK;
+}
