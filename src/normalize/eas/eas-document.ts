@@ -1,0 +1,178 @@
+// The common shape of every `exchange.activesync` document. Each EAS format (IIS, HttpProxy, mailbox log)
+// gathers what it knows into `EasFacts`; `buildEasDocument` turns those facts into ECS + microsoft.exchange.*
+// fields the same way for all three, so a query for `event.action:Provision AND
+// microsoft.exchange.activesync.status:110` finds the incident in whichever log carries it
+// (/tmp/casguard-fields.md is the field contract). Pure; never throws for any input values.
+
+import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
+import type { SourceRecord } from '../../pipeline/record.types.js';
+import type { FileContext } from '../../pipeline/stages.types.js';
+import { redactText } from '../../pipeline/redact.js';
+import { osBuildOf, parseAppleUserAgent, splitUser } from '../../parsers/eas/eas-user-agent.js';
+
+export type EasLogSource = 'iis' | 'httpproxy' | 'mailbox-log';
+
+type Obj = { [key: string]: JsonValue };
+
+export interface EasException {
+  readonly type: string;
+  readonly message?: string;
+  readonly stackTrace?: string;
+}
+
+/** Everything a format knows about one EAS request, already decoded. Absent = unknown. */
+export interface EasFacts {
+  readonly command?: string;
+  /** The user as written (`DOMAIN\user`, UPN, bare name). */
+  readonly user?: string;
+  readonly userEmail?: string;
+  readonly deviceId?: string;
+  readonly deviceType?: string;
+  /** `DevModel` token or Provision `<Model>`; the Apple UA model is used when absent. */
+  readonly deviceModel?: string;
+  readonly userAgent?: string;
+  readonly protocolVersion?: string;
+  readonly status?: number;
+  /** The `Error:` token of `&Log=` as written. */
+  readonly errorToken?: string;
+  readonly exception?: EasException;
+  readonly heartbeatSeconds?: number;
+  readonly deviceOs?: string;
+  readonly accessState?: string;
+  readonly accessStateReason?: string;
+  readonly mailboxServer?: string;
+  readonly domainController?: string;
+  readonly proxiedFrom?: string;
+  readonly policyKey?: string;
+  readonly throttle?: string;
+  readonly elapsedMs?: number;
+  readonly queryEncoding?: 'plain' | 'base64';
+  readonly logTokens?: Readonly<Record<string, string>>;
+  readonly httpStatus?: number;
+  /** Normalized `major.minor.build.revision`. */
+  readonly serverBuild?: string;
+}
+
+/** The fields every EAS document starts with. `original` is redacted here. */
+export function baseEasDocument(
+  timestamp: string,
+  original: string,
+  record: SourceRecord,
+  ctx: FileContext,
+  format: EasLogSource,
+): EcsDocument {
+  return {
+    '@timestamp': timestamp,
+    event: {
+      kind: 'event',
+      module: 'exchange',
+      dataset: 'exchange.activesync',
+      category: ['web'],
+      type: ['access'],
+      original: redactText(original),
+    },
+    data_stream: { type: 'logs', dataset: 'exchange.activesync', namespace: 'default' },
+    log: { file: { path: ctx.source.path }, offset: record.offset },
+    casguard: { input: { id: ctx.source.inputId }, format },
+  };
+}
+
+/** Get or create a nested object field. */
+export function sub(parent: Obj | EcsDocument, key: string): Obj {
+  const v = parent[key];
+  if (v !== undefined && v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Obj;
+  const o: Obj = {};
+  parent[key] = o;
+  return o;
+}
+
+/** `CAS01.contoso.com` → host.name `cas01`, host.hostname `CAS01.contoso.com`. */
+export function setHost(doc: EcsDocument, server: string | undefined, ctx: FileContext): void {
+  if (server !== undefined && server.length > 0 && server !== '-') {
+    const dot = server.indexOf('.');
+    const host = sub(doc, 'host');
+    host['name'] = (dot > 0 ? server.slice(0, dot) : server).toLowerCase();
+    if (dot > 0) host['hostname'] = server;
+  } else if (ctx.observerHostname.length > 0) {
+    sub(doc, 'observer')['hostname'] = ctx.observerHostname;
+  }
+}
+
+// An exception type as .NET writes it: dotted identifiers ending in `Exception`.
+const EXCEPTION_TYPE_RE = /^[A-Za-z_][\w.`+]*Exception$/;
+
+export function outcomeOf(f: EasFacts): 'success' | 'failure' | 'unknown' {
+  if (f.httpStatus !== undefined && f.httpStatus >= 400) return 'failure';
+  if (f.status !== undefined && f.status !== 1) return 'failure';
+  if (f.exception !== undefined || f.errorToken !== undefined) return 'failure';
+  if (f.httpStatus !== undefined || f.status === 1) return 'success';
+  return 'unknown';
+}
+
+/** Adds the EAS fields of `facts` to `doc` (event.action/outcome, user, device, error, microsoft.exchange.*). */
+export function applyEasFacts(doc: EcsDocument, f: EasFacts, source: EasLogSource): void {
+  const event = sub(doc, 'event');
+  if (f.command !== undefined && f.command.length > 0) event['action'] = f.command;
+  event['outcome'] = outcomeOf(f);
+
+  if (f.user !== undefined) {
+    const u = splitUser(f.user);
+    if (u) {
+      const user = sub(doc, 'user');
+      user['name'] = u.name;
+      if (u.domain !== undefined) user['domain'] = u.domain;
+    }
+  }
+  if (f.userEmail !== undefined && f.userEmail.length > 0) sub(doc, 'user')['email'] = f.userEmail;
+
+  let uaModel: string | undefined;
+  if (f.userAgent !== undefined && f.userAgent.length > 0 && f.userAgent !== '-') {
+    sub(doc, 'user_agent')['original'] = f.userAgent;
+    uaModel = parseAppleUserAgent(f.userAgent)?.model;
+  }
+  const model = f.deviceModel !== undefined && f.deviceModel.length > 0 ? f.deviceModel : uaModel;
+  if ((f.deviceId !== undefined && f.deviceId.length > 0) || model !== undefined) {
+    const device = sub(doc, 'device');
+    if (f.deviceId !== undefined && f.deviceId.length > 0) device['id'] = f.deviceId;
+    if (model !== undefined) device['model'] = { identifier: model };
+  }
+
+  if (f.exception !== undefined || f.errorToken !== undefined) {
+    const error = sub(doc, 'error');
+    if (f.exception !== undefined) {
+      error['type'] = f.exception.type;
+      if (f.exception.message !== undefined) error['message'] = f.exception.message;
+      if (f.exception.stackTrace !== undefined) error['stack_trace'] = f.exception.stackTrace;
+    } else if (f.errorToken !== undefined) {
+      if (EXCEPTION_TYPE_RE.test(f.errorToken)) error['type'] = f.errorToken;
+      else error['code'] = f.errorToken;
+    }
+  }
+
+  const ms = sub(doc, 'microsoft');
+  const exchange = sub(ms, 'exchange');
+  const as: Obj = { log_source: source };
+  if (f.command !== undefined && f.command.length > 0) as['command'] = f.command;
+  if (f.status !== undefined) as['status'] = f.status;
+  if (f.deviceType !== undefined && f.deviceType.length > 0) as['device_type'] = f.deviceType;
+  if (f.protocolVersion !== undefined) as['protocol_version'] = f.protocolVersion;
+  if (f.errorToken !== undefined) as['error'] = f.errorToken;
+  if (f.heartbeatSeconds !== undefined) as['heartbeat_seconds'] = f.heartbeatSeconds;
+  if (f.deviceOs !== undefined && f.deviceOs.length > 0) {
+    as['device_os'] = f.deviceOs;
+    const b = osBuildOf(f.deviceOs);
+    if (b !== undefined) as['device_os_build'] = b;
+  }
+  if (f.accessState !== undefined) as['access_state'] = f.accessState;
+  if (f.accessStateReason !== undefined) as['access_state_reason'] = f.accessStateReason;
+  if (f.mailboxServer !== undefined) as['mailbox_server'] = f.mailboxServer;
+  if (f.domainController !== undefined) as['domain_controller'] = f.domainController;
+  if (f.proxiedFrom !== undefined) as['proxied_from'] = f.proxiedFrom;
+  if (f.policyKey !== undefined) as['policy_key'] = f.policyKey;
+  if (f.throttle !== undefined) as['throttle'] = f.throttle;
+  if (f.elapsedMs !== undefined) as['elapsed_ms'] = f.elapsedMs;
+  if (f.queryEncoding !== undefined) as['query_encoding'] = f.queryEncoding;
+  if (f.logTokens !== undefined) as['log_tokens'] = f.logTokens as Obj;
+  exchange['activesync'] = as;
+  if (f.serverBuild !== undefined) exchange['server'] = { build: f.serverBuild };
+}

@@ -1,0 +1,127 @@
+// EAS user agents and small shared value helpers. Apple's native Mail app sends `Apple-<model>/<build>`
+// (eas-formats.md 6.1): the model is the product type with `,` written as `C` (`iPad2C2` = iPad2,2), the
+// build is Apple's build number re-encoded (`1101.465` = 11A465). Other clients are kept as written.
+
+export interface AppleUserAgent {
+  /** `iPad2C2` */
+  readonly model: string;
+  /** `1101.465` */
+  readonly build: string;
+}
+
+/** `Apple-iPad2C2/1101.465` → { model: 'iPad2C2', build: '1101.465' }; anything else → undefined. */
+export function parseAppleUserAgent(ua: string): AppleUserAgent | undefined {
+  if (!ua.startsWith('Apple-')) return undefined;
+  const slash = ua.indexOf('/', 6);
+  if (slash < 0) return undefined;
+  const model = ua.slice(6, slash);
+  let end = slash + 1;
+  while (end < ua.length && ua.charCodeAt(end) !== 32) end++;
+  const build = ua.slice(slash + 1, end);
+  if (!/^(?:iPhone|iPad|iPod|Watch|AppleTV|Mac|iMac)\w*$/.test(model)) return undefined;
+  if (!/^\d{3,4}\.\d+$/.test(build)) return undefined;
+  return { model, build };
+}
+
+/**
+ * Apple's build string (`11A465`, `11B554a`) from the EAS form (`1101.465`, `1102.55400001`):
+ * build major, train letter as a two-digit index, a dot, the build number, and a trailing lower-case letter as
+ * a five-digit suffix. Returns undefined when the form does not fit.
+ */
+export function appleBuildFromEas(build: string): string | undefined {
+  const m = /^(\d{1,2})(\d{2})\.(\d+)$/.exec(build);
+  if (!m) return undefined;
+  const train = Number(m[2]);
+  if (train < 1 || train > 26) return undefined;
+  const letter = String.fromCharCode(64 + train);
+  let num = m[3]!;
+  let suffix = '';
+  if (num.length > 5) {
+    const tail = Number(num.slice(-5));
+    num = num.slice(0, -5);
+    if (tail < 1 || tail > 26) return undefined;
+    suffix = String.fromCharCode(96 + tail);
+  }
+  return `${m[1]}${letter}${num}${suffix}`;
+}
+
+/** A user as written (`DOMAIN\user`, `user@domain`, `user`) split into ECS `user.name` / `user.domain`. */
+export function splitUser(raw: string): { name: string; domain?: string } | undefined {
+  if (raw.length === 0 || raw === '-') return undefined;
+  const bs = raw.indexOf('\\');
+  if (bs > 0 && bs < raw.length - 1) return { name: raw.slice(bs + 1), domain: raw.slice(0, bs) };
+  const at = raw.lastIndexOf('@');
+  if (at > 0 && at < raw.length - 1) return { name: raw.slice(0, at), domain: raw.slice(at + 1) };
+  return { name: raw };
+}
+
+/** The last word of an OS string that looks like an Apple build (`iOS 7.0 11A465` → `11A465`). */
+export function osBuildOf(os: string): string | undefined {
+  const sp = os.lastIndexOf(' ');
+  const last = sp < 0 ? os : os.slice(sp + 1);
+  return /^\d{1,2}[A-Z]\d{1,5}[a-z]?$/.test(last) ? last : undefined;
+}
+
+/** `14.02.0328.009` → `14.2.328.9`; undefined when not four dot-separated numbers (or three). */
+export function normalizeBuild(raw: string): string | undefined {
+  const parts = raw.trim().split('.');
+  if (parts.length < 3 || parts.length > 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d{1,6}$/.test(p)) return undefined;
+    out.push(Number(p));
+  }
+  return out.join('.');
+}
+
+/**
+ * An IP address for an ECS `ip` field, or undefined. Strips an IPv6 zone (`fe80::1%12`), which Elasticsearch
+ * rejects, and brackets. Deliberately strict: anything else is not an IP.
+ */
+export function cleanIp(raw: string): string | undefined {
+  if (raw.length === 0 || raw === '-' || raw.length > 64) return undefined;
+  let s = raw;
+  if (s.charCodeAt(0) === 91 /* [ */) {
+    const close = s.indexOf(']');
+    if (close < 0) return undefined;
+    s = s.slice(1, close);
+  }
+  const pct = s.indexOf('%');
+  if (pct >= 0) s = s.slice(0, pct);
+  if (isIPv4(s)) return s;
+  if (s.indexOf(':') >= 0 && isIPv6(s)) return s;
+  return undefined;
+}
+
+function isIPv4(s: string): boolean {
+  const parts = s.split('.');
+  if (parts.length !== 4) return false;
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3) return false;
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      if (c < 48 || c > 57) return false;
+    }
+    if (Number(p) > 255) return false;
+  }
+  return true;
+}
+
+function isIPv6(s: string): boolean {
+  const dbl = s.indexOf('::');
+  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return false;
+  const groups = s.split(':');
+  let count = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
+    if (g.length === 0) continue;
+    if (i === groups.length - 1 && g.indexOf('.') >= 0) {
+      if (!isIPv4(g)) return false;
+      count += 2;
+      continue;
+    }
+    if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return false;
+    count++;
+  }
+  return dbl >= 0 ? count < 8 : count === 8;
+}

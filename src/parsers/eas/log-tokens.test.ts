@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseAccessState, parseLogTokens, splitToken, summarizeLogTokens } from './log-tokens.js';
+
+describe('&Log= tokens', () => {
+  it('reads the 2010/2013 style without colons', () => {
+    const t = parseLogTokens(
+      'V141_LdapC1_RpcC28_Hb1680_S110_Error:System.ArgumentOutOfRangeException_Mbx:MBX01.contoso.com_Throttle0_CmdHC-813709136_',
+    );
+    assert.deepEqual(t.values, {
+      V: '141',
+      LdapC: '1',
+      RpcC: '28',
+      Hb: '1680',
+      S: '110',
+      Error: 'System.ArgumentOutOfRangeException',
+      Mbx: 'MBX01.contoso.com',
+      Throttle: '0',
+      CmdHC: '-813709136',
+    });
+    const s = summarizeLogTokens(t.values);
+    assert.equal(s.status, 110);
+    assert.equal(s.protocolVersion, '14.1');
+    assert.equal(s.heartbeatSeconds, 1680);
+    assert.equal(s.error, 'System.ArgumentOutOfRangeException');
+  });
+
+  it('reads the 2016+ colon style including names that end in a digit', () => {
+    const t = parseLogTokens('SC1:1_PrxFrom:10.0.22.211_Ver1:161_Hb:600_S:110_TmRcv:06:53:38.4480003_');
+    assert.equal(t.values['SC1'], '1');
+    assert.equal(t.values['Ver1'], '161');
+    assert.equal(t.values['Hb'], '600');
+    assert.equal(t.values['TmRcv'], '06:53:38.4480003');
+    const s = summarizeLogTokens(t.values);
+    assert.equal(s.protocolVersion, '16.1');
+    assert.equal(s.status, 110);
+    assert.equal(s.heartbeatSeconds, 600);
+  });
+
+  it('keeps 2013 time tokens whole and decodes URL-encoded text', () => {
+    assert.deepEqual(splitToken('TmRcv06:53:38.44'), ['TmRcv', '06:53:38.44']);
+    const t = parseLogTokens('DevOS:iOS+9.2+13C71_SmtpAdrs:jmartin%40contoso.com_Fid:1_Fid:2');
+    assert.equal(t.values['DevOS'], 'iOS 9.2 13C71');
+    assert.equal(t.values['SmtpAdrs'], 'jmartin@contoso.com');
+    assert.equal(t.values['Fid_2'], '2');
+  });
+
+  it('maps the access state letter only when unambiguous', () => {
+    assert.deepEqual(parseAccessState('AllowedG'), { state: 'Allowed', reason: 'Global' });
+    assert.deepEqual(parseAccessState('BlockedU'), { state: 'Blocked' });
+  });
+
+  it('keeps malformed escapes as written', () => {
+    assert.equal(parseLogTokens('SmtpAdrs:User%domain.com').values['SmtpAdrs'], 'User%domain.com');
+  });
+});

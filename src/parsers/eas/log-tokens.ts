@@ -1,0 +1,179 @@
+// The `&Log=` protocol-log string Exchange's AirSync code appends to the IIS query (eas-formats.md 2.3).
+// Tokens are separated by `_` (an underscore inside a value is written `%5F`, so the split is safe). A token
+// is a name then either digits (2010/2013: `S110`, `Hb1680`, `CmdHC-813709136`), `:` + URL-encoded text
+// (`Error:PolicyRefresh`, all of 2016+: `S:110`, `Hb:600`), or text without a colon (2013 times:
+// `TmRcv06:53:38.44`). 2016+ also has names ending in a digit (`Ver1:161`, `SC1:1`).
+// Invariants: never throws; tokens are kept in order; a repeated name (per-folder groups repeat once per
+// collection) gets a `_2`, `_3` ... suffix so that no value is lost.
+
+export interface LogTokens {
+  /** Decoded values by token name (first occurrence under the bare name). */
+  readonly values: Record<string, string>;
+  /** Number of tokens read. */
+  readonly count: number;
+}
+
+const COLON = 58;
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function decodeValue(s: string): string {
+  if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+  const plus = s.indexOf('+') < 0 ? s : s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus.replace(/(?:%[0-9A-Fa-f]{2})+/g, (seq) => {
+      try {
+        return decodeURIComponent(seq);
+      } catch {
+        return seq;
+      }
+    });
+  }
+}
+
+/** Split one token into name and raw value, or undefined if it does not start with a letter. */
+export function splitToken(tok: string): [string, string] | undefined {
+  const n = tok.length;
+  let i = 0;
+  while (i < n && isLetter(tok.charCodeAt(i))) i++;
+  if (i === 0) return undefined;
+  const letters = i;
+  if (i === n) return [tok, ''];
+  const c = tok.charCodeAt(i);
+  if (c === COLON) return [tok.slice(0, i), tok.slice(i + 1)];
+  // Names ending in digits followed by a colon (`Ver1:161`, `SC1:1`) — except the 2013 time tokens
+  // (`TmRcv06:53:38.44`), whose digits are the value.
+  if (isDigit(c)) {
+    let j = i;
+    while (j < n && isDigit(tok.charCodeAt(j))) j++;
+    if (j < n && tok.charCodeAt(j) === COLON && !(tok.charCodeAt(0) === 84 && tok.charCodeAt(1) === 109)) {
+      // `Tm...` names never end in a digit; anything else with `<letters><digits>:` is a 2016+ name.
+      return [tok.slice(0, j), tok.slice(j + 1)];
+    }
+  }
+  return [tok.slice(0, letters), tok.slice(letters)];
+}
+
+/** Parse the raw (still URL-encoded) value of `Log=`. */
+export function parseLogTokens(raw: string): LogTokens {
+  const values: Record<string, string> = {};
+  let count = 0;
+  if (raw.length === 0) return { values, count };
+  const toks = raw.split('_');
+  for (let t = 0; t < toks.length; t++) {
+    const tok = toks[t]!;
+    if (tok.length === 0) continue;
+    const kv = splitToken(tok);
+    if (!kv) {
+      // A token that does not start with a letter: keep it under a positional name rather than drop it.
+      values[`_${t}`] = decodeValue(tok);
+      count++;
+      continue;
+    }
+    let name = kv[0];
+    if (Object.prototype.hasOwnProperty.call(values, name)) {
+      let k = 2;
+      while (Object.prototype.hasOwnProperty.call(values, `${name}_${k}`)) k++;
+      name = `${name}_${k}`;
+    }
+    values[name] = decodeValue(kv[1]);
+    count++;
+  }
+  return { values, count };
+}
+
+/** The typed view of the tokens this agent uses (eas-formats.md 2.3 table). */
+export interface EasLogSummary {
+  readonly status?: number;
+  readonly error?: string;
+  /** `14.1` from `V141` or `Ver1:141`. */
+  readonly protocolVersion?: string;
+  readonly heartbeatSeconds?: number;
+  readonly deviceOs?: string;
+  readonly deviceModel?: string;
+  readonly deviceUserAgent?: string;
+  readonly accessState?: string;
+  readonly accessStateReason?: string;
+  readonly mailboxServer?: string;
+  readonly domainController?: string;
+  readonly proxiedFrom?: string;
+  readonly proxiedTo?: string;
+  readonly throttle?: string;
+  readonly elapsedMs?: number;
+  readonly policyKey?: string;
+  readonly smtpAddress?: string;
+  readonly host?: string;
+}
+
+function int(v: string | undefined): number | undefined {
+  if (v === undefined || v.length === 0 || v.length > 15) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+function version(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (/^\d{2,3}$/.test(v)) return `${v.slice(0, -1)}.${v.slice(-1)}`;
+  if (/^\d+\.\d+$/.test(v)) return v;
+  return undefined;
+}
+
+// First letter(s) after the state name in `As:AllowedG` → AccessStateReason. Only the unambiguous letters are
+// mapped (`U` is both Unknown and Upgrade; `E...` covers three External* reasons).
+const ACCESS_STATES = ['DeviceDiscovery', 'Quarantined', 'Allowed', 'Blocked', 'Unknown'] as const;
+const ACCESS_REASON_LETTERS: Readonly<Record<string, string>> = {
+  G: 'Global',
+  I: 'Individual',
+  D: 'DeviceRule',
+  P: 'Policy',
+};
+
+export function parseAccessState(as: string): { state?: string; reason?: string } {
+  for (const s of ACCESS_STATES) {
+    if (as.startsWith(s)) {
+      const rest = as.slice(s.length);
+      const reason = ACCESS_REASON_LETTERS[rest];
+      return reason !== undefined ? { state: s, reason } : { state: s };
+    }
+  }
+  return {};
+}
+
+export function summarizeLogTokens(v: Readonly<Record<string, string>>): EasLogSummary {
+  const out: {
+    -readonly [K in keyof EasLogSummary]: EasLogSummary[K];
+  } = {};
+  const s = int(v['S']);
+  if (s !== undefined) out.status = s;
+  if (v['Error'] !== undefined && v['Error'].length > 0) out.error = v['Error'];
+  const ver = version(v['Ver1']) ?? version(v['Ver']) ?? version(v['V']);
+  if (ver !== undefined) out.protocolVersion = ver;
+  const hb = int(v['Hb']);
+  if (hb !== undefined) out.heartbeatSeconds = hb;
+  if (v['DevOS']) out.deviceOs = v['DevOS'];
+  if (v['DevModel']) out.deviceModel = v['DevModel'];
+  if (v['DevAgent']) out.deviceUserAgent = v['DevAgent'];
+  if (v['As']) {
+    const a = parseAccessState(v['As']);
+    if (a.state !== undefined) out.accessState = a.state;
+    if (a.reason !== undefined) out.accessStateReason = a.reason;
+  }
+  if (v['Mbx']) out.mailboxServer = v['Mbx'];
+  if (v['Dc']) out.domainController = v['Dc'];
+  if (v['PrxFrom']) out.proxiedFrom = v['PrxFrom'];
+  if (v['PrxTo']) out.proxiedTo = v['PrxTo'];
+  if (v['Throttle'] !== undefined && v['Throttle'].length > 0) out.throttle = v['Throttle'];
+  const fet = int(v['Fet']);
+  if (fet !== undefined) out.elapsedMs = fet;
+  if (v['Pk']) out.policyKey = v['Pk'];
+  if (v['SmtpAdrs']) out.smtpAddress = v['SmtpAdrs'];
+  if (v['HH']) out.host = v['HH'];
+  return out;
+}
