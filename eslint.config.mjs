@@ -30,6 +30,7 @@ const io = [
 
 const layer = (group, forbiddenDirs, extraPaths = []) => ({
   files: [`src/${group}/**/*.ts`],
+  ignores: [`src/**/*.test.ts`], // tests may read fixtures from disk
   rules: {
     'no-restricted-imports': [
       'error',
