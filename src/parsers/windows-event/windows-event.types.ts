@@ -33,6 +33,11 @@ export interface WindowsEvent {
   readonly keywords?: string;
   /** ISO 8601 UTC with the precision the source had (EVTX: 100 ns, i.e. 7 fractional digits). */
   readonly timeCreated: string;
+  /**
+   * Set when the source wrote a local time without an offset (Event Viewer CSV/TXT, Export-Csv) and the
+   * parser converted it to UTC by assuming this zone (IANA name, 'UTC' or '+01:00'); becomes `event.timezone`.
+   */
+  readonly timezoneAssumed?: string;
   /** 64-bit record id, kept exact as a decimal string. */
   readonly recordId?: string;
   readonly activityId?: string;
