@@ -23,28 +23,6 @@ export function parseAppleUserAgent(ua: string): AppleUserAgent | undefined {
   return { model, build };
 }
 
-/**
- * Apple's build string (`11A465`, `11B554a`) from the EAS form (`1101.465`, `1102.55400001`):
- * build major, train letter as a two-digit index, a dot, the build number, and a trailing lower-case letter as
- * a five-digit suffix. Returns undefined when the form does not fit.
- */
-export function appleBuildFromEas(build: string): string | undefined {
-  const m = /^(\d{1,2})(\d{2})\.(\d+)$/.exec(build);
-  if (!m) return undefined;
-  const train = Number(m[2]);
-  if (train < 1 || train > 26) return undefined;
-  const letter = String.fromCharCode(64 + train);
-  let num = m[3]!;
-  let suffix = '';
-  if (num.length > 5) {
-    const tail = Number(num.slice(-5));
-    num = num.slice(0, -5);
-    if (tail < 1 || tail > 26) return undefined;
-    suffix = String.fromCharCode(96 + tail);
-  }
-  return `${m[1]}${letter}${num}${suffix}`;
-}
-
 /** A user as written (`DOMAIN\user`, `user@domain`, `user`) split into ECS `user.name` / `user.domain`. */
 export function splitUser(raw: string): { name: string; domain?: string } | undefined {
   if (raw.length === 0 || raw === '-') return undefined;
