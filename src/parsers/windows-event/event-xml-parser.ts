@@ -8,6 +8,7 @@
 
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { ParseResult } from '../../pipeline/stages.types.js';
+import { checkRecordText } from './record-checks.js';
 import type { WindowsEvent, WindowsEventData, WindowsEventForm } from './windows-event.types.js';
 
 export interface EventXmlLimits {
@@ -93,24 +94,9 @@ export function parseEventXml(
     code: `${formatName}.${code}`,
     reason,
   });
-  if (text.length > limits.maxChars) {
-    return fail(
-      'too_large',
-      `event element is ${text.length} characters, more than the limit of ${limits.maxChars}`,
-    );
-  }
+  const bad = checkRecordText(text, formatName, limits.maxChars);
+  if (bad) return bad;
   if (text.trim().length === 0) return { kind: 'skip' };
-  if (text.includes('\u0000')) {
-    return fail('encoding', 'record contains NUL characters: binary data or a wrong text encoding');
-  }
-  let replacement = 0;
-  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) replacement++;
-  if (replacement > 0 && replacement * 100 > text.length) {
-    return fail(
-      'encoding',
-      `record has ${replacement} undecodable bytes: wrong text encoding or binary data`,
-    );
-  }
 
   const c: Collected = { eventData: [], rendering: {}, hasRendering: false };
   // Element path below the Event element: path[0] = 'System' | 'EventData' | ...
