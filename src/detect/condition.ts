@@ -1,0 +1,175 @@
+// Conditions compiled once into closures over pre-split field paths: the engine evaluates every document
+// against every rule, so nothing here allocates per call on the no-match path. Semantics (shared with the
+// exporters): a field holding an array matches when any element matches; strings compare case-sensitively
+// unless `ignore_case`; `equals` treats 110 and '110' as equal (ECS keyword vs long); numeric comparisons
+// accept numeric strings; a missing field matches nothing but `exists: false`.
+
+import type { EcsDocument, JsonValue } from '../pipeline/document.types.js';
+import type { Condition, KeyField } from './rule.schema.js';
+
+export type Predicate = (doc: EcsDocument) => boolean;
+
+/** Read a dotted path from a nested document (also accepts a literal dotted key at any level). */
+export function getField(
+  doc: EcsDocument | JsonValue | undefined,
+  path: readonly string[],
+): JsonValue | undefined {
+  let cur: unknown = doc;
+  for (let i = 0; i < path.length; i++) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    const obj = cur as Record<string, JsonValue | undefined>;
+    const next = obj[path[i]!];
+    if (next === undefined) {
+      // Rare: a producer wrote a flat dotted key ('host.name') instead of nesting.
+      const rest = path.slice(i).join('.');
+      return obj[rest];
+    }
+    cur = next;
+  }
+  return cur as JsonValue | undefined;
+}
+
+export function splitPath(field: string): string[] {
+  return field === '@timestamp' ? ['@timestamp'] : field.split('.');
+}
+
+/** First scalar of a field as a string (arrays: first element), or undefined. */
+export function fieldString(doc: EcsDocument, path: readonly string[]): string | undefined {
+  let v = getField(doc, path);
+  if (Array.isArray(v)) v = v[0];
+  if (v === undefined || v === null || typeof v === 'object') return undefined;
+  return String(v);
+}
+
+function anyScalar(v: JsonValue | undefined, test: (s: string | number | boolean) => boolean): boolean {
+  if (v === undefined || v === null) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x !== 'object' && test(x)) return true;
+    return false;
+  }
+  if (typeof v === 'object') return false;
+  return test(v);
+}
+
+function toNumber(x: string | number | boolean): number | undefined {
+  if (typeof x === 'number') return x;
+  if (typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x))) return Number(x);
+  return undefined;
+}
+
+export function compileCondition(c: Condition): Predicate {
+  if ('all' in c) {
+    const parts = c.all.map(compileCondition);
+    return (doc) => {
+      for (const p of parts) if (!p(doc)) return false;
+      return true;
+    };
+  }
+  if ('any' in c) {
+    const parts = c.any.map(compileCondition);
+    return (doc) => {
+      for (const p of parts) if (p(doc)) return true;
+      return false;
+    };
+  }
+  if ('not' in c) {
+    const inner = compileCondition(c.not);
+    return (doc) => !inner(doc);
+  }
+  const path = splitPath(c.field);
+  const ic = c.ignore_case === true;
+  const norm = (s: string): string => (ic ? s.toLowerCase() : s);
+  const str = (x: string | number | boolean): string => norm(String(x));
+  if ('equals' in c) {
+    const want = str(c.equals);
+    return (doc) => anyScalar(getField(doc, path), (x) => str(x) === want);
+  }
+  if ('one_of' in c) {
+    const set = new Set(c.one_of.map(str));
+    return (doc) => anyScalar(getField(doc, path), (x) => set.has(str(x)));
+  }
+  if ('contains' in c) {
+    const want = norm(c.contains);
+    return (doc) => anyScalar(getField(doc, path), (x) => str(x).includes(want));
+  }
+  if ('prefix' in c) {
+    const want = norm(c.prefix);
+    return (doc) => anyScalar(getField(doc, path), (x) => str(x).startsWith(want));
+  }
+  if ('regex' in c) {
+    const re = new RegExp(c.regex, ic ? 'i' : '');
+    return (doc) => anyScalar(getField(doc, path), (x) => re.test(String(x)));
+  }
+  if ('exists' in c) {
+    const want = c.exists;
+    return (doc) => {
+      const v = getField(doc, path);
+      const present = v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+      return present === want;
+    };
+  }
+  const cmp =
+    'gt' in c
+      ? (n: number) => n > c.gt
+      : 'gte' in c
+        ? (n: number) => n >= c.gte
+        : 'lt' in c
+          ? (n: number) => n < c.lt
+          : (n: number) => n <= c.lte;
+  return (doc) =>
+    anyScalar(getField(doc, path), (x) => {
+      const n = toNumber(x);
+      return n !== undefined && cmp(n);
+    });
+}
+
+/** Every field a condition reads (for exports' required_fields and docs). */
+export function conditionFields(c: Condition, out: Set<string> = new Set()): Set<string> {
+  if ('all' in c) c.all.forEach((x) => conditionFields(x, out));
+  else if ('any' in c) c.any.forEach((x) => conditionFields(x, out));
+  else if ('not' in c) conditionFields(c.not, out);
+  else out.add(c.field);
+  return out;
+}
+
+export interface CompiledKey {
+  readonly fields: readonly string[];
+  /** The key string for a document, or undefined when a key field is missing (the document is ignored). */
+  readonly of: (doc: EcsDocument) => { key: string; values: string[] } | undefined;
+}
+
+/** `cas01.contoso.local` → `cas01`, lower-case (EAS logs carry the short name, events the FQDN). */
+export function shortHost(name: string): string {
+  const lower = name.trim().toLowerCase();
+  // An IP address is not a host name with a domain: keep it whole.
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(lower) || lower.includes(':')) return lower;
+  const dot = lower.indexOf('.');
+  return dot > 0 ? lower.slice(0, dot) : lower;
+}
+
+export function compileKey(fields: readonly KeyField[]): CompiledKey {
+  const parts = fields.map((f) => {
+    const name = typeof f === 'string' ? f : f.field;
+    const normalize = typeof f === 'string' ? undefined : f.normalize;
+    const fn =
+      normalize === 'short_host'
+        ? shortHost
+        : normalize === 'lower'
+          ? (s: string) => s.toLowerCase()
+          : (s: string) => s;
+    return { name, path: splitPath(name), fn };
+  });
+  return {
+    fields: parts.map((p) => p.name),
+    of: (doc) => {
+      const values: string[] = [];
+      for (const p of parts) {
+        const v = fieldString(doc, p.path);
+        if (v === undefined || v === '') return undefined;
+        values.push(p.fn(v));
+      }
+      // Unit separator: cannot occur in field values we key on, so keys never collide.
+      return { key: values.join('\u001f'), values };
+    },
+  };
+}
