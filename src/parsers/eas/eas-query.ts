@@ -96,13 +96,13 @@ export function decodeEasQuery(query: string): EasQuery {
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     if (part.length === 0) continue;
+    // The opaque base64 form is the first (and only client) parameter; its padding may end in `=`.
+    if (i === 0 && part.length >= 8) {
+      base64 = decodeBase64Query(urlDecodeNoPlus(part));
+      if (base64) continue;
+    }
     const eq = part.indexOf('=');
     if (eq < 0) {
-      // The opaque base64 form is the first (and only client) parameter.
-      if (i === 0 && base64 === undefined) {
-        base64 = decodeBase64Query(urlDecodeNoPlus(part));
-        if (base64) continue;
-      }
       params[urlDecode(part)] = '';
       continue;
     }

@@ -76,6 +76,25 @@ export function isIisTime(s: string): boolean {
   );
 }
 
+function two(s: string, i: number): number {
+  return (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
+}
+
+/** Month, day and time of day within range (an impossible date would be rejected by Elasticsearch). */
+function inRange(date: string, time: string): boolean {
+  const month = two(date, 5);
+  const day = two(date, 8);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    two(time, 0) <= 23 &&
+    two(time, 3) <= 59 &&
+    two(time, 6) <= 60
+  );
+}
+
 interface IisState {
   readonly fields: readonly string[] | null;
   readonly software: string | null;
@@ -120,7 +139,7 @@ export class IisParser implements RecordParser<IisEvent> {
     if (di === undefined || ti === undefined) {
       return fail('no_time', '#Fields has no date and time columns');
     }
-    if (!isIisDate(values[di]!) || !isIisTime(values[ti]!)) {
+    if (!isIisDate(values[di]!) || !isIisTime(values[ti]!) || !inRange(values[di]!, values[ti]!)) {
       return fail('timestamp', `bad date/time '${values[di]} ${values[ti]}'`);
     }
     return {
