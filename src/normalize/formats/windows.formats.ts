@@ -107,7 +107,12 @@ export const powerShellCsvFormat: FormatDefinition<WindowsEvent> = {
     const first = firstLine(head);
     if (/^#TYPE System\.Diagnostics\.Eventing\.Reader\.EventLogRecord\s*$/.test(first)) return 0.95;
     const header = first.startsWith('#TYPE') ? (head.split(/\r?\n/)[1] ?? '') : first;
-    if (header.includes('"Id"') && header.includes('"ProviderName"') && header.includes('"TimeCreated"')) {
+    const names = /^"[^"]*"(?:,"[^"]*")+\s*$/.test(header) ? header.split(',') : [];
+    if (
+      names.includes('"Id"') &&
+      names.includes('"ProviderName"') &&
+      names.some((n) => n.startsWith('"TimeCreated"'))
+    ) {
       return 0.9;
     }
     return 0;
