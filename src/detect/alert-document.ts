@@ -84,7 +84,13 @@ const FACET_SOURCES: ReadonlyArray<readonly [FacetName, readonly string[][]]> = 
       ['user_agent', 'os', 'full'],
     ],
   ],
-  ['hosts', [['host', 'name']]],
+  [
+    'hosts',
+    [
+      ['host', 'name'],
+      ['observer', 'hostname'],
+    ],
+  ],
   ['ips', [['source', 'ip']]],
   ['builds', [['microsoft', 'exchange', 'server', 'build']]],
   ['device_models', [['device', 'model', 'identifier']]],
@@ -202,7 +208,7 @@ export function buildAlertDocument(ctx: AlertBuildContext, a: AlertState): Shipp
     ruleset: rule.ruleset,
     version: String(rule.version),
     ...(rule.category !== undefined ? { category: rule.category } : {}),
-    author: rule.author,
+    author: [...rule.author],
   };
   // Key fields of the evidence: the key values themselves, then single-valued facets.
   ctx.keyFields.forEach((k, i) => {
@@ -236,23 +242,24 @@ export function buildAlertDocument(ctx: AlertBuildContext, a: AlertState): Shipp
   }
   const hosts = a.facets.hosts.length > 0 ? a.facets.hosts : typeof host === 'string' ? [host] : [];
   const related: Record<string, JsonValue> = {};
-  if (a.facets.users.length > 0) related['user'] = a.facets.users;
-  if (hosts.length > 0) related['hosts'] = hosts;
-  if (a.facets.ips.length > 0) related['ip'] = a.facets.ips;
+  // Copies throughout: the emitted document must not change when the live alert state does.
+  if (a.facets.users.length > 0) related['user'] = [...a.facets.users];
+  if (hosts.length > 0) related['hosts'] = [...hosts];
+  if (a.facets.ips.length > 0) related['ip'] = [...a.facets.ips];
   if (Object.keys(related).length > 0) d['related'] = related;
   const alert: Record<string, JsonValue> = {
     count: a.count,
     first_seen: iso(a.firstSeen),
     last_seen: iso(a.lastSeen),
     key: ctx.keyFields.map((k, i) => `${keyFieldName(k)}=${a.keyValues[i] ?? ''}`).join(' '),
-    devices: a.facets.devices,
-    users: a.facets.users,
-    user_agents: a.facets.user_agents,
-    ios_builds: a.facets.ios_builds,
-    hosts,
-    builds: a.facets.builds,
-    device_models: a.facets.device_models,
-    evidence_ids: a.evidence,
+    devices: [...a.facets.devices],
+    users: [...a.facets.users],
+    user_agents: [...a.facets.user_agents],
+    ios_builds: [...a.facets.ios_builds],
+    hosts: [...hosts],
+    builds: [...a.facets.builds],
+    device_models: [...a.facets.device_models],
+    evidence_ids: [...a.evidence],
     suppression_period: `${iso(a.periodStart)}/${iso(a.periodEnd)}`,
   };
   if (facts?.status !== undefined) alert['below_fix'] = facts.status === 'affected';

@@ -157,14 +157,19 @@ export function compileKey(fields: readonly KeyField[]): CompiledKey {
         : normalize === 'lower'
           ? (s: string) => s.toLowerCase()
           : (s: string) => s;
-    return { name, path: splitPath(name), fn };
+    const paths = [name, ...(typeof f === 'string' ? [] : (f.fallback ?? []))].map(splitPath);
+    return { name, paths, fn };
   });
   return {
     fields: parts.map((p) => p.name),
     of: (doc) => {
       const values: string[] = [];
       for (const p of parts) {
-        const v = fieldString(doc, p.path);
+        let v: string | undefined;
+        for (const path of p.paths) {
+          v = fieldString(doc, path);
+          if (v !== undefined && v !== '') break;
+        }
         if (v === undefined || v === '') return undefined;
         values.push(p.fn(v));
       }

@@ -338,11 +338,14 @@ export class DetectionEngine implements Detector {
     }
     this.addEvidence(st, doc, id, t);
     const w = rt.windowMs;
-    const satisfied = (tA: number): boolean => rt.countIn(st, rt.ordered ? tA : tA - w, tA + w) >= rt.need;
+    // Ordered: only B buckets after A's own bucket count, so a B logged just before A is never taken for one
+    // after it (at the price of ignoring B documents in A's bucket, window/60 wide).
+    const satisfied = (tA: number): boolean =>
+      rt.countIn(st, rt.ordered ? tA + rt.bucketMs : tA - w, tA + w) >= rt.need;
     let open = isA && satisfied(t);
     if (!open && isB) {
       for (const tA of st.aTimes) {
-        const inRange = rt.ordered ? tA <= t && t <= tA + w : Math.abs(t - tA) <= w;
+        const inRange = rt.ordered ? tA < t && t <= tA + w : Math.abs(t - tA) <= w;
         if (inRange && satisfied(tA)) {
           open = true;
           break;

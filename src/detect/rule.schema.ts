@@ -87,7 +87,14 @@ export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
 /** A key field, optionally normalised (EAS logs name the short host, Windows events the FQDN). */
 export const KeyField = z.union([
   FieldName,
-  z.strictObject({ field: FieldName, normalize: z.enum(['lower', 'short_host']).optional() }),
+  z.strictObject({
+    field: FieldName,
+    normalize: z.enum(['lower', 'short_host']).optional(),
+    fallback: z
+      .array(FieldName)
+      .optional()
+      .describe('Fields tried in order when `field` is absent (e.g. observer.hostname for host.name).'),
+  }),
 ]);
 export type KeyField = z.infer<typeof KeyField>;
 
