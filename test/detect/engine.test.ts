@@ -313,7 +313,8 @@ describe('alert documents', () => {
       Array.from({ length: 100 }, (_, i) => provisionFailure(T0 + i * 1000)),
     );
     assert.equal(out.length, 1);
-    const d = out[0]!.doc as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const d = out[0]!.doc as Record<string, any>;
     assert.equal(d['event'].kind, 'alert');
     assert.equal(d['event'].dataset, 'casguard.alerts');
     assert.equal(d['data_stream'].dataset, 'casguard.alerts');
