@@ -58,5 +58,42 @@ export const FileInputConfig = z.strictObject({
     .optional()
     .describe('Skip files whose last write is older than this.'),
   usePolling: z.boolean().default(false).describe('Poll instead of native change events (network shares).'),
+  fingerprintBytes: z
+    .number()
+    .int()
+    .min(64)
+    .max(65536)
+    .default(4096)
+    .describe(
+      'Leading bytes hashed to identify a file (must cover the IIS #Date line). Never change it once shipping.',
+    ),
+  exportSettleMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(2000)
+    .describe(
+      'Exports (mailbox log, XML, JSON, EVTX, whole files) are complete once unchanged this long: the last record is emitted.',
+    ),
+  partialLineFlushMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(300000)
+    .describe(
+      'A last line without a line end is emitted after the file is unchanged this long (0: never while tailing).',
+    ),
+  checkpointFlushMs: z
+    .number()
+    .int()
+    .min(50)
+    .default(1000)
+    .describe('How often acknowledged offsets are written to the registry.'),
+  shutdownTimeoutMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(5000)
+    .describe('On stop, how long to wait for in-flight documents before committing what is settled.'),
 });
 export type FileInputConfig = z.infer<typeof FileInputConfig>;

@@ -1,0 +1,7 @@
+// The file inputs: discovery, identity, tailing, rotation, encodings, checkpoints and acknowledgements.
+
+export { FileInput } from './file-input.js';
+export type { FileInputDeps, InputSummary, RunOnceOptions } from './file-input.js';
+export { FileInputConfig } from './file-input.config.js';
+export { Registry, REGISTRY_VERSION } from './registry.js';
+export type { Checkpoint, RegistryOptions } from './registry.js';

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { FileInput, Registry } from '../../src/inputs/index.js';
+import { nullLogger } from '../../src/telemetry/logger.types.js';
+import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
+
+async function setup(
+  over: Record<string, unknown> = {},
+  framing: Parameters<typeof testHandlers>[0] = 'lines',
+) {
+  const tmp = await tempDir();
+  const logs = path.join(tmp.dir, 'logs');
+  const data = path.join(tmp.dir, 'data');
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(logs, { recursive: true });
+  const registry = await Registry.open(data, nullLogger);
+  const sink = new FakeSink();
+  const deadLetters = new MemoryDeadLetters();
+  const make = (reg = registry) =>
+    new FileInput(inputConfig({ paths: [path.join(logs, '**/*.log')], ...over }), {
+      baseDir: tmp.dir,
+      handlerFactory: testHandlers(framing),
+      sink,
+      deadLetters,
+      registry: reg,
+      logger: nullLogger,
+    });
+  return { ...tmp, logs, data, registry, sink, deadLetters, make };
+}
+
+describe('FileInput', () => {
+  it('tails a file from the start, follows appends, and commits offsets to the registry', async () => {
+    const s = await setup();
+    try {
+      const f = path.join(s.logs, 'a.log');
+      await writeFile(f, '#Fields: a b\r\none\r\ntwo\r\n');
+      const input = s.make();
+      await input.start();
+      await waitFor(() => s.sink.docs.length === 3, 5000, 'first lines');
+      await appendFile(f, 'three\r\npartial');
+      await waitFor(() => s.sink.docs.length === 4, 5000, 'appended line');
+      await input.stop();
+      assert.deepEqual(
+        s.sink.docs.map((d) => [d.text, d.offset, d.path]),
+        [
+          ['#Fields: a b', 0, f],
+          ['one', 14, f],
+          ['two', 19, f],
+          ['three', 24, f],
+        ],
+      );
+      const reg = JSON.parse(await readFile(path.join(s.data, 'registry', 'registry.json'), 'utf8'));
+      assert.equal(reg.version, 1);
+      assert.equal(reg.files.length, 1);
+      assert.equal(reg.files[0].offset, 31);
+      assert.equal(reg.files[0].parserState, '#Fields: a b');
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('resumes after a restart without re-sending, and restores the parser state', async () => {
+    const s = await setup();
+    try {
+      const f = path.join(s.logs, 'a.log');
+      await writeFile(f, '#Fields: x\none\n');
+      let input = s.make();
+      await input.start();
+      await waitFor(() => s.sink.docs.length === 2);
+      await input.stop();
+      await appendFile(f, 'two\n');
+      const reg2 = await Registry.open(s.data, nullLogger);
+      input = s.make(reg2);
+      await input.start();
+      await waitFor(() => s.sink.docs.length === 3);
+      await input.stop();
+      assert.deepEqual(
+        s.sink.docs.map((d) => d.text),
+        ['#Fields: x', 'one', 'two'],
+      );
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('dead-letters parse failures with file and offset, and skips files no format recognises', async () => {
+    const s = await setup();
+    try {
+      await writeFile(path.join(s.logs, 'a.log'), 'ok\nBAD one\nok2\n');
+      await writeFile(path.join(s.logs, 'b.log'), 'SKIP me\n');
+      const input = s.make();
+      const summary = await input.runOnce();
+      assert.deepEqual(
+        s.sink.docs.map((d) => d.text),
+        ['ok', 'ok2'],
+      );
+      assert.equal(s.deadLetters.letters.length, 1);
+      assert.equal(s.deadLetters.letters[0]!.offset, 3);
+      assert.deepEqual(summary.skipped, [path.join(s.logs, 'b.log')]);
+      assert.equal(summary.records, 3);
+      assert.equal(summary.documents, 2);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('replays a file to the end, including a last line without a line end', async () => {
+    const s = await setup();
+    try {
+      const f = path.join(s.logs, 'a.log');
+      await writeFile(f, 'one\ntwo');
+      const summary = await s.make().runOnce([f]);
+      assert.deepEqual(
+        s.sink.docs.map((d) => d.text),
+        ['one', 'two'],
+      );
+      assert.equal(summary.files, 1);
+    } finally {
+      await s.cleanup();
+    }
+  });
+});

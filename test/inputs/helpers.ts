@@ -1,0 +1,179 @@
+// Test doubles for the file input: a document sink whose acknowledgement and backpressure the test controls,
+// an in-memory dead-letter sink, and a handler factory that turns every record into one document carrying
+// its path, offset and text (so tests can check loss, duplicates and order exactly).
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DeadLetter } from '../../src/pipeline/dead-letter.types.js';
+import { documentId } from '../../src/pipeline/document-id.js';
+import type { ShippableDocument } from '../../src/pipeline/document.types.js';
+import type { FramingKind, SourceRecord } from '../../src/pipeline/record.types.js';
+import type {
+  DeadLetterSink,
+  DocumentSink,
+  FileHandler,
+  FileHandlerFactory,
+} from '../../src/pipeline/stages.types.js';
+import { FileInputConfig } from '../../src/inputs/file-input.config.js';
+
+export async function tempDir(
+  prefix = 'casguard-inputs-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Shipped {
+  readonly id: string;
+  readonly path: string;
+  readonly offset: number;
+  readonly text: string;
+}
+
+/** A sink that records documents; acks immediately unless `manual`, and reports full at `capacity`. */
+export class FakeSink implements DocumentSink {
+  readonly docs: Shipped[] = [];
+  readonly waiting: (() => void)[] = [];
+  manual = false;
+  capacity = Number.POSITIVE_INFINITY;
+  private inFlight = 0;
+  private drainers: (() => void)[] = [];
+  pushes = 0;
+  falseReturns = 0;
+
+  push(doc: ShippableDocument, onSettled: () => void): boolean {
+    this.pushes += 1;
+    const d = doc.doc as unknown as { log: { file: { path: string }; offset: number }; message: string };
+    this.docs.push({ id: doc.id, path: d.log.file.path, offset: d.log.offset, text: d.message });
+    if (this.manual) {
+      this.inFlight += 1;
+      this.waiting.push(() => {
+        this.inFlight -= 1;
+        onSettled();
+        if (this.inFlight < this.capacity) this.release();
+      });
+    } else {
+      onSettled();
+    }
+    const ok = this.inFlight < this.capacity;
+    if (!ok) this.falseReturns += 1;
+    return ok;
+  }
+
+  /** Settle the oldest `n` in-flight documents (all by default). */
+  settle(n = this.waiting.length): void {
+    for (const f of this.waiting.splice(0, n)) f();
+  }
+
+  drain(): Promise<void> {
+    if (this.inFlight < this.capacity) return Promise.resolve();
+    return new Promise((r) => this.drainers.push(r));
+  }
+
+  private release(): void {
+    const d = this.drainers;
+    this.drainers = [];
+    for (const r of d) r();
+  }
+
+  async flush(): Promise<void> {
+    this.settle();
+  }
+
+  async close(): Promise<void> {
+    this.settle();
+  }
+}
+
+export class MemoryDeadLetters implements DeadLetterSink {
+  readonly letters: DeadLetter[] = [];
+  flushes = 0;
+  write(letter: DeadLetter): void {
+    this.letters.push(letter);
+  }
+  async flush(): Promise<void> {
+    this.flushes += 1;
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * A handler factory for tests: every file whose head does not start with `SKIP` is handled with the given
+ * framing; each record becomes one document (`message` = text). Records whose text starts with `BAD` fail to
+ * parse. The parser state is the last line starting with `#Fields`.
+ */
+export function testHandlers(framing: FramingKind = 'lines'): FileHandlerFactory {
+  return (source, head) => {
+    if (head.startsWith('SKIP')) return undefined;
+    let fields: string | undefined;
+    const handler: FileHandler = {
+      formatName: 'test',
+      framing,
+      process(record: SourceRecord) {
+        if (record.text.startsWith('#Fields')) fields = record.text;
+        if (record.text.startsWith('BAD')) {
+          return {
+            documents: [],
+            deadLetter: {
+              time: new Date(0).toISOString(),
+              stage: 'parse',
+              code: 'test.bad',
+              reason: 'bad record',
+              path: record.source.path,
+              offset: record.offset,
+            },
+          };
+        }
+        const doc: ShippableDocument = {
+          id: documentId(source.inputId, source.fingerprint, record.offset),
+          stream: 'activesync',
+          op: 'create',
+          doc: {
+            '@timestamp': new Date(0).toISOString(),
+            message: record.text,
+            log: { file: { path: record.source.path }, offset: record.offset },
+            ...(fields ? { labels: { fields } } : {}),
+          },
+        };
+        return { documents: [doc] };
+      },
+      snapshot: () => fields,
+      restore: (s) => {
+        fields = typeof s === 'string' ? s : undefined;
+      },
+    };
+    return handler;
+  };
+}
+
+export function inputConfig(over: Record<string, unknown>): FileInputConfig {
+  return FileInputConfig.parse({
+    id: 'test',
+    pollIntervalMs: 50,
+    rescanIntervalMs: 200,
+    closeIdleMs: 500,
+    checkpointFlushMs: 100,
+    exportSettleMs: 300,
+    ...over,
+  });
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs = 15000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Assert-friendly view: texts in order, and the first duplicate id if any. */
+export function duplicates(docs: readonly Shipped[]): string[] {
+  const seen = new Set<string>();
+  const dup: string[] = [];
+  for (const d of docs) {
+    if (seen.has(d.id)) dup.push(`${d.text}@${d.offset}`);
+    seen.add(d.id);
+  }
+  return dup;
+}
