@@ -17,6 +17,8 @@ export type OwnFieldType =
   | 'wildcard';
 
 export const WINDOWS_OWN_FIELDS: Readonly<Record<string, OwnFieldType>> = {
+  // Agent bookkeeping. `log.offset` is Filebeat's name, not ECS; the field conventions ask for it.
+  'log.offset': 'long',
   'casguard.input.id': 'keyword',
   'casguard.format': 'keyword',
   // Watson report of event 4999 (MSExchange Common); positions in ../shared/reference/eas-formats.md §4.2.

@@ -52,8 +52,10 @@ export class EventViewerTableParser implements RecordParser<WindowsEvent> {
     const row = splitDelimitedRow(text.replace(/^\uFEFF/, ''), this.delimiter);
     if ('error' in row) return failure(this.formatName, 'bad_row', `malformed row: ${row.error}`);
     const f = row.fields;
-    if (f.length >= 5 && !/^\s*\d+\s*$/.test(f[3]!)) {
-      // The header (any language): remember whether the first column is Level or Keywords.
+    const english = f[1] === 'Date and Time' && f[3] === 'Event ID';
+    if (f.length === 5 && (english || (!this.state.header && readLocalTime(f[1]!) === undefined))) {
+      // The header (any language; only the first one may be localised, so a damaged row never becomes the
+      // header): remember whether the first column is Level or Keywords.
       const first = f[0]!.trim().toLowerCase();
       this.state = { firstColumn: first === 'keywords' ? 'keywords' : 'level', header: f };
       return { kind: 'skip' };
