@@ -1,0 +1,29 @@
+// What the delivery layer needs from a bulk endpoint: send one pre-serialized NDJSON body, get per-item
+// statuses back in request order, or a request-level failure. Implementations never throw for expected
+// conditions (STYLE.md rule 8): a refused connection or a 503 is a value. Reasons must be free of secrets.
+
+export interface BulkItemResult {
+  readonly status: number;
+  /** Elasticsearch `error.type`, e.g. `document_parsing_exception`. */
+  readonly errorType?: string;
+  readonly reason?: string;
+  /** `failure_store` of the item when the cluster reports it (`used`: stored in the failure store). */
+  readonly failureStore?: string;
+}
+
+export type BulkSendResult =
+  | { readonly kind: 'items'; readonly items: readonly BulkItemResult[] }
+  | {
+      readonly kind: 'failed';
+      /** HTTP status; undefined when there was no answer (refused, reset, timeout, TLS). */
+      readonly status?: number;
+      readonly errorType?: string;
+      readonly reason: string;
+      readonly retryAfterMs?: number;
+    };
+
+export interface BulkTransport {
+  /** `docs` is the number of items in `body`, for checking the answer. */
+  send(body: Buffer, docs: number): Promise<BulkSendResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,698 @@
+// The DocumentSink behind the Elasticsearch output: batching, bounded requests in flight, retries, disk spool
+// and dead letters, composed around a BulkTransport (STYLE.md rule 6: the transport classifies, this wraps).
+//
+// Life of a document: `push` serializes it once into its bulk lines (action + source) and appends it to the
+// open batch. A batch is sealed at `maxBatchDocs`, `maxBatchBytes` or `flushIntervalMs` after its first
+// document (a batch age, not an idle timer: dependencies.md 3.4), then sent with at most `maxInFlight`
+// requests open. Every item of the answer goes through the one table in `bulk-classify.ts`:
+// delivered → settled; retry → a retry batch after backoff (full jitter); dead-letter → the dead-letter file,
+// fsync'd, then settled. A request-level failure (no answer, 429/5xx, 413) retries or splits the whole batch,
+// and while requests fail ("outage") only one request probes the cluster, gated by backoff and Retry-After.
+//
+// Invariants:
+// - `onSettled` fires exactly once per pushed document: when it is delivered, dead-lettered (durably), or
+//   durably spooled. Nothing is dropped except by the documented `spool.whenFull: drop-oldest` setting, and
+//   those documents are already acknowledged (counted in `casguard_es_documents_dropped_total`).
+// - Memory is bounded by `maxBufferBytes` of serialized documents: `push` returns false at the limit (inputs
+//   wait for `drain()`); during an outage, once half the budget is used, every queued batch moves to the spool
+//   (and so do later batches until the spool is empty again, which keeps the order) and is acknowledged there.
+// - Spooled documents are re-sent oldest first when the cluster answers again; their segment is deleted only
+//   when every document in it is delivered or dead-lettered.
+// - Idempotence: events use `create` with deterministic ids (409 = already stored = delivered), alerts use
+//   `index` with deterministic ids (a re-send replaces the same version), so re-sending after a lost answer
+//   never stores a document twice.
+
+import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
+import type { DocumentStream, EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
+import { CasguardError, describeError } from '../../pipeline/errors.js';
+import { redactText } from '../../pipeline/redact.js';
+import type { DeadLetterSink, DocumentSink } from '../../pipeline/stages.types.js';
+import type { Logger } from '../../telemetry/logger.types.js';
+import {
+  esDocumentsDeadLettered,
+  esMetrics,
+  esOutageEnded,
+  esOutageStarted,
+  esRequestNeedsOperator,
+  esSpoolCorrupt,
+  esSpoolDrained,
+  esSpoolDroppedOldest,
+  esSpoolFull,
+  esSpoolRecovered,
+  esSpoolStarted,
+} from '../../telemetry/elasticsearch-events.js';
+import type { EsMetrics } from '../../telemetry/elasticsearch-events.js';
+import { classifyItem, classifyRequest } from '../elasticsearch/bulk-classify.js';
+import { backoffDelay } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
+import type { BulkItemResult, BulkSendResult, BulkTransport } from './bulk-transport.types.js';
+import { parseSegment } from './spool.js';
+import type { Spool, SpoolSegment } from './spool.js';
+
+export interface DeliverySinkOptions {
+  readonly transport: BulkTransport;
+  /** Index, alias or data stream name for a stream. */
+  readonly targetFor: (stream: DocumentStream) => string;
+  readonly deadLetters: DeadLetterSink;
+  readonly spool?: Spool;
+  readonly logger: Logger;
+  /** Label for metrics and log lines. */
+  readonly name?: string;
+  readonly maxBatchDocs: number;
+  readonly maxBatchBytes: number;
+  readonly flushIntervalMs: number;
+  readonly maxInFlight: number;
+  readonly maxBufferBytes: number;
+  readonly retry: BackoffOptions;
+  /** Only for tests: randomness and clock. */
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+/** Settlement counts, for tests, `replay` and the final report of a run. */
+export interface DeliveryCounts {
+  pushed: number;
+  delivered: number;
+  duplicates: number;
+  deadLettered: number;
+  spooled: number;
+  /** Documents from the spool (this run's or an earlier one's) delivered or dead-lettered. */
+  fromSpoolDelivered: number;
+  fromSpoolDeadLettered: number;
+  dropped: number;
+  retriedItems: number;
+  failedRequests: number;
+  requests: number;
+}
+
+interface LoadedSegment {
+  readonly segment: SpoolSegment;
+  outstanding: number;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly op: 'create' | 'index';
+  readonly target: string;
+  /** `action\nsource\n` */
+  readonly lines: string;
+  readonly bytes: number;
+  attempts: number;
+  onSettled: (() => void) | undefined;
+  /** Set when the entry came from the spool (it is acknowledged already). */
+  readonly seg?: LoadedSegment;
+}
+
+interface Batch {
+  entries: Entry[];
+  attempts: number;
+  notBefore: number;
+}
+
+const SPILL_FRACTION = 0.5;
+
+export class DeliverySink implements DocumentSink {
+  private readonly o: DeliverySinkOptions;
+  private readonly name: string;
+  private readonly m: EsMetrics;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly streamByTarget = new Map<string, DocumentStream>();
+
+  private current: Entry[] = [];
+  private currentBytes = 0;
+  private sealTimer: NodeJS.Timeout | undefined;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private pumpTimerAt = 0;
+
+  private readonly queue: Batch[] = [];
+  private readonly delayed: Batch[] = [];
+  private inFlight = 0;
+  /** Serialized bytes of documents pushed and not yet settled (memory-origin only). */
+  private memBytes = 0;
+  private unsettled = 0;
+
+  private outage = false;
+  private outageStart = 0;
+  private consecutiveFailures = 0;
+  private operatorReported = false;
+  private gateUntil = 0;
+  private spilling = false;
+  private spoolFullReported = false;
+
+  private flushWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
+  private closeWaiters: (() => void)[] = [];
+  private closed = false;
+
+  readonly counts: DeliveryCounts = {
+    pushed: 0,
+    delivered: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    spooled: 0,
+    fromSpoolDelivered: 0,
+    fromSpoolDeadLettered: 0,
+    dropped: 0,
+    retriedItems: 0,
+    failedRequests: 0,
+    requests: 0,
+  };
+
+  constructor(opts: DeliverySinkOptions) {
+    this.o = opts;
+    this.name = opts.name ?? 'elasticsearch';
+    this.m = esMetrics();
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+    for (const s of ['activesync', 'application', 'alerts'] as const)
+      this.streamByTarget.set(opts.targetFor(s), s);
+    const sp = opts.spool;
+    if (sp?.hasData) {
+      esSpoolRecovered(opts.logger, {
+        output: this.name,
+        segments: sp.segmentCount,
+        bytes: sp.bytes,
+        dir: sp.dir,
+      });
+      this.m.spoolBytes.set({ output: this.name }, sp.bytes);
+      // Send what an earlier run left behind as soon as the event loop turns.
+      setImmediate(() => this.pump());
+    }
+  }
+
+  push(doc: ShippableDocument, onSettled: () => void): boolean {
+    if (this.closed) throw new CasguardError('INTERNAL', 'push() after close() on the Elasticsearch output');
+    const target = this.o.targetFor(doc.stream);
+    const action = `{"${doc.op}":{"_index":${JSON.stringify(target)},"_id":${JSON.stringify(doc.id)}}}`;
+    const lines = `${action}\n${JSON.stringify(doc.doc)}\n`;
+    const bytes = Buffer.byteLength(lines);
+    if (this.current.length > 0 && this.currentBytes + bytes > this.o.maxBatchBytes) this.seal();
+    this.current.push({ id: doc.id, op: doc.op, target, lines, bytes, attempts: 0, onSettled });
+    this.currentBytes += bytes;
+    this.memBytes += bytes;
+    this.unsettled += 1;
+    this.counts.pushed += 1;
+    this.m.bufferedBytes.set({ output: this.name }, this.memBytes);
+    if (this.current.length >= this.o.maxBatchDocs || this.currentBytes >= this.o.maxBatchBytes) this.seal();
+    else if (this.sealTimer === undefined) {
+      this.sealTimer = setTimeout(() => {
+        this.sealTimer = undefined;
+        this.seal();
+      }, this.o.flushIntervalMs);
+    }
+    return this.memBytes < this.o.maxBufferBytes;
+  }
+
+  drain(): Promise<void> {
+    if (this.memBytes < this.o.maxBufferBytes) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  flush(): Promise<void> {
+    this.seal();
+    if (this.outage) this.spillAll();
+    return new Promise((resolve) => {
+      this.flushWaiters.push(resolve);
+      this.checkWaiters();
+    });
+  }
+
+  /** Resolves when nothing is buffered, in flight or spooled: everything delivered or dead-lettered. */
+  idle(): Promise<void> {
+    this.seal();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkWaiters();
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    clearTimeout(this.sealTimer);
+    clearTimeout(this.pumpTimer);
+    this.sealTimer = undefined;
+    this.pumpTimer = undefined;
+    await this.o.deadLetters.flush();
+    await this.o.transport.close();
+  }
+
+  /** Documents pushed and not yet settled, bytes held in memory, and what the spool holds. */
+  get state(): {
+    unsettled: number;
+    memBytes: number;
+    inFlight: number;
+    outage: boolean;
+    spoolBytes: number;
+  } {
+    return {
+      unsettled: this.unsettled,
+      memBytes: this.memBytes,
+      inFlight: this.inFlight,
+      outage: this.outage,
+      spoolBytes: this.o.spool?.bytes ?? 0,
+    };
+  }
+
+  // ---- batching ----
+
+  private seal(): void {
+    if (this.sealTimer !== undefined) {
+      clearTimeout(this.sealTimer);
+      this.sealTimer = undefined;
+    }
+    if (this.current.length === 0) return;
+    const batch: Batch = { entries: this.current, attempts: 0, notBefore: 0 };
+    this.current = [];
+    this.currentBytes = 0;
+    const sp = this.o.spool;
+    // While the spool holds data, new batches queue behind it on disk so the order is kept.
+    if (sp && (sp.hasData || this.spillNeeded()) && this.spillBatch(batch)) {
+      this.checkWaiters();
+      return;
+    }
+    this.queue.push(batch);
+    if (this.spillNeeded()) this.spillAll();
+    this.pump();
+  }
+
+  // ---- sending ----
+
+  private pump(): void {
+    if (this.closed) return;
+    const limit = this.outage ? 1 : this.o.maxInFlight;
+    while (this.inFlight < limit) {
+      const now = this.now();
+      if (now < this.gateUntil) {
+        this.armPump(this.gateUntil - now);
+        return;
+      }
+      const batch = this.nextBatch(now);
+      if (!batch) return;
+      this.inFlight += 1;
+      void this.send(batch);
+    }
+  }
+
+  private armPump(ms: number): void {
+    const at = this.now() + ms;
+    if (this.pumpTimer !== undefined && this.pumpTimerAt <= at) return;
+    clearTimeout(this.pumpTimer);
+    this.pumpTimerAt = at;
+    this.pumpTimer = setTimeout(
+      () => {
+        this.pumpTimer = undefined;
+        this.pump();
+      },
+      Math.max(0, ms),
+    );
+  }
+
+  private nextBatch(now: number): Batch | undefined {
+    let soonest = Infinity;
+    for (let i = 0; i < this.delayed.length; i++) {
+      const b = this.delayed[i]!;
+      if (b.notBefore <= now) {
+        this.delayed.splice(i, 1);
+        return b;
+      }
+      soonest = Math.min(soonest, b.notBefore);
+    }
+    if (soonest !== Infinity) this.armPump(soonest - now);
+    // Failed batches first (they are the oldest), then the spool (older than anything queued after it).
+    if (this.queue.length > 0 && this.queue[0]!.attempts > 0) return this.queue.shift();
+    const sp = this.o.spool;
+    if (sp && sp.hasUnloaded() && sp.loadedCount < this.o.maxInFlight * 2) {
+      const b = this.loadSegment();
+      if (b) return b;
+    }
+    return this.queue.shift();
+  }
+
+  private loadSegment(): Batch | undefined {
+    const sp = this.o.spool!;
+    for (;;) {
+      const taken = sp.takeOldest();
+      if (!taken) return undefined;
+      const { items, bad } = parseSegment(taken.body);
+      const seg: LoadedSegment = { segment: taken.segment, outstanding: items.length };
+      if (bad.length > 0) {
+        esSpoolCorrupt(this.o.logger, {
+          output: this.name,
+          segment: taken.segment.file,
+          reason: `${bad.length} unreadable item(s)`,
+        });
+        for (const raw of bad) {
+          this.o.deadLetters.write({
+            time: new Date(this.now()).toISOString(),
+            stage: 'output',
+            code: 'spool.corrupt',
+            reason: 'unreadable spool item',
+            record: redactText(raw.slice(0, 64 * 1024)),
+          });
+        }
+      }
+      if (items.length === 0) {
+        void this.o.deadLetters.flush().then(() => this.removeSegment(seg));
+        continue;
+      }
+      const entries: Entry[] = items.map((it) => ({
+        id: it.id,
+        op: it.op,
+        target: it.index,
+        lines: it.lines,
+        bytes: Buffer.byteLength(it.lines),
+        attempts: 0,
+        onSettled: undefined,
+        seg,
+      }));
+      return { entries, attempts: 0, notBefore: 0 };
+    }
+  }
+
+  private async send(batch: Batch): Promise<void> {
+    const n = batch.entries.length;
+    const body = Buffer.from(batch.entries.map((e) => e.lines).join(''));
+    this.m.sent.inc({ output: this.name }, n);
+    this.m.bytes.inc({ output: this.name }, body.length);
+    this.counts.requests += 1;
+    const t0 = this.now();
+    let result: BulkSendResult;
+    try {
+      result = await this.o.transport.send(body, n);
+    } catch (e) {
+      result = { kind: 'failed', reason: redactText(describeError(e)) };
+    }
+    if (result.kind === 'items' && result.items.length !== n) {
+      result = {
+        kind: 'failed',
+        status: 200,
+        reason: `bulk answer has ${result.items.length} items for ${n} documents`,
+      };
+    }
+    const outcome =
+      result.kind === 'items' ? 'ok' : result.status === undefined ? 'transport' : String(result.status);
+    this.m.latency.observe({ output: this.name, outcome }, (this.now() - t0) / 1000);
+    this.m.requests.inc({ output: this.name, outcome });
+    try {
+      if (result.kind === 'items') await this.onItems(batch, result.items);
+      else this.onRequestFailed(batch, result);
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) {
+        for (const w of this.closeWaiters.splice(0)) w();
+      }
+      this.pump();
+      this.checkWaiters();
+    }
+  }
+
+  private onRequestFailed(batch: Batch, r: Extract<BulkSendResult, { kind: 'failed' }>): void {
+    const n = batch.entries.length;
+    this.counts.failedRequests += 1;
+    const verdict = classifyRequest(r.status);
+    if (verdict === 'split') {
+      if (n === 1) {
+        this.deadLetterNow(batch.entries[0]!, {
+          status: 413,
+          errorType: 'request_too_large',
+          reason: `a single document is larger than the cluster accepts: ${r.reason}`,
+        });
+        return;
+      }
+      const half = Math.ceil(n / 2);
+      this.queue.unshift(
+        { entries: batch.entries.slice(0, half), attempts: batch.attempts + 1, notBefore: 0 },
+        { entries: batch.entries.slice(half), attempts: batch.attempts + 1, notBefore: 0 },
+      );
+      return;
+    }
+    this.consecutiveFailures += 1;
+    const delay = backoffDelay(this.consecutiveFailures, this.o.retry, this.random, r.retryAfterMs);
+    this.gateUntil = this.now() + delay;
+    if (!this.outage) {
+      this.outage = true;
+      this.outageStart = this.now();
+      esOutageStarted(this.o.logger, {
+        output: this.name,
+        reason: r.reason,
+        ...(r.status !== undefined ? { status: r.status } : {}),
+        retryInMs: delay,
+      });
+    }
+    if (verdict === 'retry-operator' && !this.operatorReported) {
+      this.operatorReported = true;
+      esRequestNeedsOperator(this.o.logger, { output: this.name, status: r.status, reason: r.reason });
+    }
+    batch.attempts += 1;
+    this.counts.retriedItems += n;
+    this.m.retried.inc(
+      { output: this.name, reason: r.status === undefined ? 'transport' : String(r.status) },
+      n,
+    );
+    this.queue.unshift(batch);
+    if (this.spillNeeded()) this.spillAll();
+  }
+
+  private async onItems(batch: Batch, items: readonly BulkItemResult[]): Promise<void> {
+    if (this.outage) {
+      esOutageEnded(this.o.logger, {
+        output: this.name,
+        durationMs: this.now() - this.outageStart,
+        failedRequests: this.consecutiveFailures,
+      });
+    }
+    this.outage = false;
+    this.consecutiveFailures = 0;
+    this.operatorReported = false;
+    this.gateUntil = 0;
+
+    const retry: Entry[] = [];
+    const settleNow: Entry[] = [];
+    const dead: Entry[] = [];
+    const deadByCode = new Map<string, { count: number; target: string; reason: string }>();
+    let delivered = 0;
+    let duplicates = 0;
+    for (let i = 0; i < items.length; i++) {
+      const entry = batch.entries[i]!;
+      const item = items[i]!;
+      const verdict = classifyItem(entry.op, item.status);
+      if (verdict === 'delivered' || verdict === 'duplicate') {
+        if (verdict === 'duplicate') duplicates += 1;
+        if (item.failureStore === 'used') this.m.failureStore.inc({ output: this.name });
+        delivered += 1;
+        settleNow.push(entry);
+      } else if (verdict === 'retry') {
+        entry.attempts += 1;
+        retry.push(entry);
+        this.m.retried.inc({ output: this.name, reason: String(item.status) });
+      } else {
+        const letter = this.letterFor(entry, item);
+        this.o.deadLetters.write(letter);
+        dead.push(entry);
+        const agg = deadByCode.get(letter.code);
+        if (agg) agg.count += 1;
+        else deadByCode.set(letter.code, { count: 1, target: entry.target, reason: letter.reason });
+      }
+    }
+    this.m.delivered.inc({ output: this.name }, delivered);
+    if (duplicates > 0) this.m.duplicates.inc({ output: this.name }, duplicates);
+    this.counts.delivered += delivered;
+    this.counts.duplicates += duplicates;
+    for (const e of settleNow) this.settle(e, 'delivered');
+    if (retry.length > 0) {
+      this.counts.retriedItems += retry.length;
+      const attempts = retry.reduce((a, e) => Math.max(a, e.attempts), 0);
+      this.delayed.push({
+        entries: retry,
+        attempts,
+        notBefore: this.now() + backoffDelay(attempts, this.o.retry, this.random),
+      });
+    }
+    if (dead.length > 0) {
+      // A document is acknowledged as dead-lettered only once its letter is on disk.
+      await this.o.deadLetters.flush();
+      for (const [code, agg] of deadByCode) {
+        this.m.deadLettered.inc({ output: this.name, code }, agg.count);
+        esDocumentsDeadLettered(this.o.logger, { output: this.name, code, ...agg });
+      }
+      for (const e of dead) this.settle(e, 'dead-lettered');
+    }
+  }
+
+  private letterFor(entry: Entry, item: { status: number; errorType?: string; reason?: string }): DeadLetter {
+    const code = `es.${item.errorType ?? `http_${item.status}`}`;
+    const reason = redactText(item.reason ?? item.errorType ?? `status ${item.status}`);
+    let document: ShippableDocument | undefined;
+    try {
+      const src = entry.lines.slice(entry.lines.indexOf('\n') + 1, -1);
+      document = {
+        id: entry.id,
+        op: entry.op,
+        stream: this.streamByTarget.get(entry.target) ?? guessStream(entry.target),
+        doc: JSON.parse(src) as EcsDocument,
+      };
+    } catch {
+      document = undefined;
+    }
+    return {
+      time: new Date(this.now()).toISOString(),
+      stage: 'output',
+      reason,
+      code,
+      ...(document ? { document } : { record: redactText(entry.lines.slice(0, 64 * 1024)) }),
+      target: entry.target,
+      status: item.status,
+    };
+  }
+
+  private deadLetterNow(entry: Entry, item: { status: number; errorType?: string; reason?: string }): void {
+    const letter = this.letterFor(entry, item);
+    this.o.deadLetters.write(letter);
+    this.m.deadLettered.inc({ output: this.name, code: letter.code });
+    esDocumentsDeadLettered(this.o.logger, {
+      output: this.name,
+      count: 1,
+      code: letter.code,
+      target: entry.target,
+      reason: letter.reason,
+    });
+    void this.o.deadLetters.flush().then(() => {
+      this.settle(entry, 'dead-lettered');
+      this.checkWaiters();
+    });
+  }
+
+  // ---- settlement, spool ----
+
+  private settle(entry: Entry, how: 'delivered' | 'dead-lettered' | 'spooled'): void {
+    if (entry.seg) {
+      if (how === 'delivered') this.counts.fromSpoolDelivered += 1;
+      else if (how === 'dead-lettered') this.counts.fromSpoolDeadLettered += 1;
+      entry.seg.outstanding -= 1;
+      if (entry.seg.outstanding === 0) this.removeSegment(entry.seg);
+      return;
+    }
+    if (how === 'dead-lettered') this.counts.deadLettered += 1;
+    this.memBytes -= entry.bytes;
+    this.unsettled -= 1;
+    const cb = entry.onSettled;
+    entry.onSettled = undefined;
+    cb?.();
+  }
+
+  private removeSegment(seg: LoadedSegment): void {
+    const sp = this.o.spool!;
+    sp.remove(seg.segment);
+    this.m.spoolBytes.set({ output: this.name }, sp.bytes);
+    if (!sp.hasData) esSpoolDrained(this.o.logger, { output: this.name, dir: sp.dir });
+  }
+
+  private spillNeeded(): boolean {
+    if (!this.o.spool || !this.outage) return false;
+    return (
+      this.memBytes >= this.o.maxBufferBytes * SPILL_FRACTION || this.flushWaiters.length > 0 || this.closed
+    );
+  }
+
+  /** Move every queued memory batch (oldest first) and the open batch to the spool. */
+  private spillAll(): void {
+    const sp = this.o.spool;
+    if (!sp || this.spilling) return;
+    this.spilling = true;
+    try {
+      if (!sp.hasData)
+        esSpoolStarted(this.o.logger, { output: this.name, bufferedBytes: this.memBytes, dir: sp.dir });
+      if (this.current.length > 0) {
+        this.queue.push({ entries: this.current, attempts: 0, notBefore: 0 });
+        this.current = [];
+        this.currentBytes = 0;
+        clearTimeout(this.sealTimer);
+        this.sealTimer = undefined;
+      }
+      const pending = [...this.queue.splice(0), ...this.delayed.splice(0)];
+      const keep: Batch[] = [];
+      const keepDelayed: Batch[] = [];
+      let full = false;
+      for (const b of pending) {
+        const mine = b.entries.filter((e) => !e.seg);
+        const fromSpool = b.entries.filter((e) => e.seg);
+        if (fromSpool.length > 0) {
+          (b.notBefore > 0 ? keepDelayed : keep).push({ ...b, entries: fromSpool });
+        }
+        if (mine.length === 0) continue;
+        const mb: Batch = { ...b, entries: mine };
+        if (full || !this.spillBatch(mb)) {
+          full = true;
+          (b.notBefore > 0 ? keepDelayed : keep).push(mb);
+        }
+      }
+      this.queue.push(...keep);
+      this.delayed.push(...keepDelayed);
+    } finally {
+      this.spilling = false;
+    }
+    this.checkWaiters();
+  }
+
+  private spillBatch(batch: Batch): boolean {
+    const sp = this.o.spool!;
+    const body = batch.entries.map((e) => e.lines).join('');
+    const { ok, dropped } = sp.append(body, batch.entries.length);
+    this.m.spoolBytes.set({ output: this.name }, sp.bytes);
+    for (const d of dropped) {
+      this.counts.dropped += d.documents;
+      this.m.dropped.inc({ output: this.name }, d.documents);
+      esSpoolDroppedOldest(this.o.logger, { output: this.name, ...d });
+    }
+    if (!ok) {
+      if (!this.spoolFullReported) {
+        this.spoolFullReported = true;
+        esSpoolFull(this.o.logger, {
+          output: this.name,
+          bytes: sp.bytes,
+          maxBytes: sp.maxBytes,
+          whenFull: sp.whenFull,
+        });
+      }
+      return false;
+    }
+    this.spoolFullReported = false;
+    this.counts.spooled += batch.entries.length;
+    this.m.spooled.inc({ output: this.name }, batch.entries.length);
+    for (const e of batch.entries) this.settle(e, 'spooled');
+    return true;
+  }
+
+  private checkWaiters(): void {
+    this.m.bufferedBytes.set({ output: this.name }, this.memBytes);
+    // Hysteresis: once full, inputs resume at half the budget, so they do not wake for every settled batch.
+    if (this.memBytes < this.o.maxBufferBytes * SPILL_FRACTION) {
+      for (const w of this.drainWaiters.splice(0)) w();
+    }
+    if (this.unsettled === 0) {
+      for (const w of this.flushWaiters.splice(0)) w();
+    }
+    if (
+      this.idleWaiters.length > 0 &&
+      this.unsettled === 0 &&
+      this.inFlight === 0 &&
+      this.queue.length === 0 &&
+      this.delayed.length === 0 &&
+      !(this.o.spool?.hasData ?? false)
+    ) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+}
+
+function guessStream(target: string): DocumentStream {
+  if (target.includes('alerts')) return 'alerts';
+  if (target.includes('application')) return 'application';
+  return 'activesync';
+}

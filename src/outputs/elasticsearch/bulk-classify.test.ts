@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyItem, classifyRequest, parseRetryAfter } from './bulk-classify.js';
+import { backoffDelay } from '../delivery/backoff.js';
+
+describe('the bulk classification table', () => {
+  it('counts 2xx and 409 on create as delivered, 409 on index as a retry', () => {
+    assert.equal(classifyItem('create', 201), 'delivered');
+    assert.equal(classifyItem('index', 200), 'delivered');
+    assert.equal(classifyItem('create', 409), 'duplicate');
+    assert.equal(classifyItem('index', 409), 'retry');
+  });
+
+  it('retries 429, 5xx and 401/403 items, dead-letters every other 4xx', () => {
+    for (const s of [429, 500, 502, 503, 504, 401, 403])
+      assert.equal(classifyItem('create', s), 'retry', String(s));
+    for (const s of [400, 404, 405, 413, 422])
+      assert.equal(classifyItem('create', s), 'dead-letter', String(s));
+  });
+
+  it('retries failed requests, splits on 413, flags the ones an operator must fix', () => {
+    assert.equal(classifyRequest(undefined), 'retry');
+    assert.equal(classifyRequest(429), 'retry');
+    assert.equal(classifyRequest(503), 'retry');
+    assert.equal(classifyRequest(413), 'split');
+    assert.equal(classifyRequest(401), 'retry-operator');
+    assert.equal(classifyRequest(400), 'retry-operator');
+  });
+
+  it('reads Retry-After as seconds or a date', () => {
+    assert.equal(parseRetryAfter('3'), 3000);
+    assert.equal(parseRetryAfter(undefined), undefined);
+    assert.equal(parseRetryAfter('soon'), undefined);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now), 10_000);
+  });
+
+  it('backs off exponentially with full jitter, capped, with Retry-After as a floor', () => {
+    const o = { initialDelayMs: 100, maxDelayMs: 1000 };
+    assert.equal(
+      backoffDelay(1, o, () => 0.999),
+      99,
+    );
+    assert.equal(
+      backoffDelay(3, o, () => 0.5),
+      200,
+    );
+    assert.equal(
+      backoffDelay(20, o, () => 0.999),
+      999,
+    );
+    assert.equal(
+      backoffDelay(1, o, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelay(1, o, () => 0, 3000),
+      3000,
+    );
+  });
+});

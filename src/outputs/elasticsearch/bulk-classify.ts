@@ -1,0 +1,56 @@
+// The ONE table that decides what happens to every bulk item and every failed bulk request (STYLE.md rule 7,
+// detection.md part 5.3). Everything else in the output only carries out these verdicts, so the rules can be
+// read, reviewed and tested in one place. Mature shippers get this wrong in known ways (shippers.md A2, C7):
+// Fluent Bit counts a request as delivered when any item succeeded, Vector drops failed items by default, the
+// client's bulk helper retries only 429s and drops 409s. Here:
+//
+//   item status                          verdict
+//   2xx                                  delivered (201 with failure_store "used": delivered, counted)
+//   409 on `create`                      delivered: the deterministic id is already stored (a retry of a request
+//                                        whose answer we lost)
+//   409 on `index`                       retry (a concurrent write; the next attempt replaces it)
+//   429                                  retry with backoff (es_rejected_execution_exception: back-pressure)
+//   5xx                                  retry with backoff
+//   401, 403                             retry with backoff, reported as needing an operator (privileges, or a
+//                                        cluster_block_exception such as the disk flood stage: beats#12572 shows
+//                                        that dropping these loses data)
+//   other 4xx (400 document_parsing_exception, mapper_parsing_exception, strict_dynamic_mapping_exception,
+//   illegal_argument_exception, 404 ...)  dead-letter with the reason: it can never be indexed as is
+//
+//   whole request                        verdict
+//   transport error, timeout, reset      retry the whole batch (the server may have applied it: `create` + ids
+//                                        make the re-send harmless)
+//   413                                  split the batch in two and send the halves (one document: dead-letter)
+//   429, 5xx                             retry the whole batch, honouring Retry-After
+//   401, 403                             retry the whole batch, reported as needing an operator
+//   other 4xx                            retry the whole batch, reported as needing an operator (a request-level
+//                                        400 means a header or proxy problem, never a bad document)
+
+export type ItemVerdict = 'delivered' | 'duplicate' | 'retry' | 'dead-letter';
+export type RequestVerdict = 'retry' | 'split' | 'retry-operator';
+
+export function classifyItem(op: 'create' | 'index', status: number): ItemVerdict {
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 409) return op === 'create' ? 'duplicate' : 'retry';
+  if (status === 429 || status >= 500) return 'retry';
+  if (status === 401 || status === 403) return 'retry';
+  return 'dead-letter';
+}
+
+/** `status` undefined = no HTTP answer (connection refused or reset, timeout, TLS failure). */
+export function classifyRequest(status: number | undefined): RequestVerdict {
+  if (status === undefined) return 'retry';
+  if (status === 413) return 'split';
+  if (status === 429 || status >= 500) return 'retry';
+  return 'retry-operator';
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return undefined;
+  return Math.max(0, t - now);
+}

@@ -1,0 +1,57 @@
+// Assembles the Elasticsearch output: client (8.x dialect, see es-client.ts) → bulk transport → delivery sink
+// with its disk spool under `<dataDir>/spool/elasticsearch` and the injected dead-letter sink.
+
+import path from 'node:path';
+import type { DeadLetterSink } from '../../pipeline/stages.types.js';
+import type { Logger } from '../../telemetry/logger.types.js';
+import { DeliverySink } from '../delivery/delivery-sink.js';
+import type { BulkTransport } from '../delivery/bulk-transport.types.js';
+import { Spool } from '../delivery/spool.js';
+import { createEsClient, EsBulkTransport } from './es-client.js';
+import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
+import { targetName } from './targets.js';
+
+export interface ElasticsearchOutputDeps {
+  readonly dataDir: string;
+  readonly deadLetters: DeadLetterSink;
+  readonly logger: Logger;
+  /** Tests and benches may inject a transport; the agent builds the real one. */
+  readonly transport?: BulkTransport;
+  readonly name?: string;
+}
+
+export function spoolDir(dataDir: string, name = 'elasticsearch'): string {
+  return path.join(dataDir, 'spool', name);
+}
+
+export function createElasticsearchOutput(
+  cfg: ElasticsearchOutputConfig,
+  deps: ElasticsearchOutputDeps,
+): DeliverySink {
+  const name = deps.name ?? 'elasticsearch';
+  const logger = deps.logger.child({ component: 'output', output: name });
+  let transport = deps.transport;
+  if (!transport) {
+    const { client, scrub } = createEsClient(cfg, logger, name);
+    transport = new EsBulkTransport(client, scrub);
+  }
+  const spool = new Spool({
+    dir: spoolDir(deps.dataDir, name),
+    maxBytes: cfg.spool.maxBytes,
+    whenFull: cfg.spool.whenFull,
+  });
+  return new DeliverySink({
+    transport,
+    targetFor: (s) => targetName(s, cfg.namespace),
+    deadLetters: deps.deadLetters,
+    spool,
+    logger,
+    name,
+    maxBatchDocs: cfg.maxBatchDocs,
+    maxBatchBytes: cfg.maxBatchBytes,
+    flushIntervalMs: cfg.flushIntervalMs,
+    maxInFlight: cfg.maxInFlightRequests,
+    maxBufferBytes: cfg.maxBufferBytes,
+    retry: cfg.retry,
+  });
+}

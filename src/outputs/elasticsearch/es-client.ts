@@ -1,0 +1,192 @@
+// Builds the @elastic/elasticsearch client from the output settings, and the bulk transport on top of it.
+//
+// Client line: 9.4.x on Node 20, speaking the 8.x REST dialect (`compatible-with=8` on Accept and on both
+// Content-Types) so the same agent works against 8.x and 9.x clusters: a 9.x client with its default headers
+// fails on every call against 8.x (elastic/elasticsearch-js#2909), and Elasticsearch 9 honours
+// compatible-with=8 (dependencies.md 3.1, 3.2). The test server enforces the same header rule.
+// `maxRetries: 0`: the transport's own retries are immediate and blind; the delivery layer retries with
+// backoff. Credentials never reach a log line or error message: every message passes `scrub`.
+
+import { readFileSync } from 'node:fs';
+import { Client, errors } from '@elastic/elasticsearch';
+import { CasguardError, describeError } from '../../pipeline/errors.js';
+import { redactText, REDACTED } from '../../pipeline/redact.js';
+import type { Logger } from '../../telemetry/logger.types.js';
+import { esTlsVerificationDisabled } from '../../telemetry/elasticsearch-events.js';
+import type { BulkItemResult, BulkSendResult, BulkTransport } from '../delivery/bulk-transport.types.js';
+import { parseRetryAfter } from './bulk-classify.js';
+import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
+
+// The ESM build of the client does not export ClientOptions by name.
+type ClientOptions = ConstructorParameters<typeof Client>[0];
+
+export const COMPAT_VERSION = 8;
+export const JSON_COMPAT = `application/vnd.elasticsearch+json; compatible-with=${COMPAT_VERSION}`;
+export const NDJSON_COMPAT = `application/vnd.elasticsearch+x-ndjson; compatible-with=${COMPAT_VERSION}`;
+/** Only what the item table needs; shrinks a 2,000-item answer to a few kilobytes. */
+export const BULK_FILTER_PATH =
+  'errors,items.*.status,items.*.error.type,items.*.error.reason,items.*.failure_store';
+
+/** A function that removes this configuration's secrets (and generic credentials) from any text. */
+export function secretScrubber(
+  cfg: Pick<ElasticsearchOutputConfig, 'apiKey' | 'password' | 'username'>,
+): (text: string) => string {
+  const secrets: string[] = [];
+  if (cfg.apiKey) {
+    secrets.push(cfg.apiKey);
+    // An encoded id:key reveals its parts; a raw id:key is what some users paste.
+    try {
+      const decoded = Buffer.from(cfg.apiKey, 'base64').toString('utf8');
+      if (/^[\x20-\x7e]+:[\x20-\x7e]+$/.test(decoded)) secrets.push(...decoded.split(':').slice(1), decoded);
+    } catch {
+      // not base64
+    }
+  }
+  if (cfg.password) {
+    secrets.push(cfg.password);
+    if (cfg.username) secrets.push(Buffer.from(`${cfg.username}:${cfg.password}`).toString('base64'));
+  }
+  const list = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+  return (text: string): string => {
+    let out = redactText(text);
+    for (const s of list) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    return out;
+  };
+}
+
+export interface BuiltClient {
+  readonly client: Client;
+  readonly scrub: (text: string) => string;
+}
+
+/** Client options from the settings (exported for tests: no secrets in anything but `auth`). */
+export function clientOptions(cfg: ElasticsearchOutputConfig): ClientOptions {
+  const tls: NonNullable<ClientOptions['tls']> = { rejectUnauthorized: cfg.tls.verify };
+  if (cfg.tls.caFile !== undefined) {
+    try {
+      tls.ca = readFileSync(cfg.tls.caFile, 'utf8');
+    } catch (e) {
+      throw new CasguardError(
+        'CONFIG_INVALID',
+        `cannot read tls.caFile ${cfg.tls.caFile}: ${describeError(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+  }
+  const opts: ClientOptions = {
+    maxRetries: 0,
+    requestTimeout: cfg.requestTimeoutMs,
+    compression: cfg.compression,
+    headers: { accept: JSON_COMPAT, 'content-type': JSON_COMPAT },
+    tls,
+    // The client's default redaction replaces secrets in its own errors' metadata; we scrub messages as well.
+    redaction: { type: 'replace' },
+  };
+  if (cfg.cloudId !== undefined) opts.cloud = { id: cfg.cloudId };
+  else opts.nodes = cfg.hosts;
+  if (cfg.apiKey !== undefined) opts.auth = { apiKey: cfg.apiKey };
+  else if (cfg.username !== undefined) opts.auth = { username: cfg.username, password: cfg.password ?? '' };
+  if (cfg.tls.caFingerprint !== undefined) opts.caFingerprint = cfg.tls.caFingerprint;
+  return opts;
+}
+
+export function createEsClient(
+  cfg: ElasticsearchOutputConfig,
+  logger: Logger,
+  output = 'elasticsearch',
+): BuiltClient {
+  if (!cfg.tls.verify) esTlsVerificationDisabled(logger, { output });
+  const scrub = secretScrubber(cfg);
+  let client: Client;
+  try {
+    client = new Client(clientOptions(cfg));
+  } catch (e) {
+    if (e instanceof CasguardError) throw e;
+    throw new CasguardError('CONFIG_INVALID', `Elasticsearch client settings: ${scrub(describeError(e))}`);
+  }
+  return { client, scrub };
+}
+
+/** A secret-free one-line description of a client error, with its HTTP status when there was an answer. */
+export function describeEsError(
+  e: unknown,
+  scrub: (t: string) => string,
+): { status?: number; errorType?: string; reason: string; retryAfterMs?: number } {
+  if (e instanceof errors.ResponseError) {
+    const body = e.body as { error?: { type?: string; reason?: string } | string } | undefined;
+    const err = body?.error;
+    const type = typeof err === 'object' ? err?.type : undefined;
+    const reason =
+      typeof err === 'object' ? (err?.reason ?? type) : typeof err === 'string' ? err : undefined;
+    const headers = (e.meta?.headers ?? {}) as Record<string, string | string[] | undefined>;
+    const ra = headers['retry-after'];
+    const retryAfterMs = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
+    return {
+      status: e.statusCode,
+      ...(type !== undefined ? { errorType: type } : {}),
+      reason: scrub(
+        `HTTP ${e.statusCode}${type ? ` ${type}` : ''}${reason && reason !== type ? `: ${reason}` : ''}`,
+      ),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+  if (e instanceof errors.TimeoutError) return { reason: scrub(`request timed out: ${e.message}`) };
+  if (e instanceof errors.ConnectionError) return { reason: scrub(`connection failed: ${e.message}`) };
+  if (e instanceof errors.ProductNotSupportedError)
+    return {
+      status: 502,
+      reason: 'the server did not identify as Elasticsearch (x-elastic-product header missing)',
+    };
+  return { reason: scrub(describeError(e)) };
+}
+
+interface RawBulkItem {
+  status?: number;
+  error?: { type?: string; reason?: string };
+  failure_store?: string;
+}
+
+/** The bulk transport used on the service path: one `client.bulk()` per batch, never the bulk helper. */
+export class EsBulkTransport implements BulkTransport {
+  constructor(
+    private readonly client: Client,
+    private readonly scrub: (t: string) => string,
+  ) {}
+
+  async send(body: Buffer, docs: number): Promise<BulkSendResult> {
+    try {
+      const res = await this.client.bulk(
+        // A Buffer of pre-serialized NDJSON is sent as is (dependencies.md 3.5); the types only allow arrays.
+        { operations: body as never, filter_path: BULK_FILTER_PATH },
+        { headers: { 'content-type': NDJSON_COMPAT, accept: JSON_COMPAT }, maxRetries: 0, meta: true },
+      );
+      const raw = res.body as { errors?: boolean; items?: Record<string, RawBulkItem>[] };
+      const items: BulkItemResult[] = (raw.items ?? []).map((entry) => {
+        const v = Object.values(entry)[0] ?? {};
+        const status = typeof v.status === 'number' ? v.status : 0;
+        return {
+          status,
+          ...(v.error?.type !== undefined ? { errorType: v.error.type } : {}),
+          ...(v.error?.reason !== undefined ? { reason: this.scrub(v.error.reason) } : {}),
+          ...(v.failure_store !== undefined ? { failureStore: v.failure_store } : {}),
+        };
+      });
+      if (items.length !== docs) {
+        return {
+          kind: 'failed',
+          status: 200,
+          reason: `bulk answer has ${items.length} items for ${docs} documents`,
+        };
+      }
+      return { kind: 'items', items };
+    } catch (e) {
+      return { kind: 'failed', ...describeEsError(e, this.scrub) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,163 @@
+// Named telemetry events of the Elasticsearch output (STYLE.md rule 9): one function per occurrence, a fixed
+// sentence, structured fields, a counter. Nothing here logs per document: per-response figures only bump
+// counters, and the log lines are about state changes (outage, spool, dead letters) an operator acts on.
+// ERROR means data loss or operator action needed. Callers pass messages that are already free of secrets.
+
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Logger } from './logger.types.js';
+import { counter, gauge, histogram } from './metrics.js';
+
+export interface EsMetrics {
+  sent: Counter;
+  delivered: Counter;
+  duplicates: Counter;
+  retried: Counter;
+  deadLettered: Counter;
+  spooled: Counter;
+  dropped: Counter;
+  requests: Counter;
+  bytes: Counter;
+  latency: Histogram;
+  bufferedBytes: Gauge;
+  spoolBytes: Gauge;
+  failureStore: Counter;
+}
+
+/** The output's metrics, labelled by output name (the registry is shared, see metrics.ts). */
+export function esMetrics(): EsMetrics {
+  return {
+    sent: counter('casguard_es_documents_sent_total', 'Documents put in bulk requests (every attempt).', [
+      'output',
+    ]),
+    delivered: counter('casguard_es_documents_delivered_total', 'Documents stored (2xx or 409 on create).', [
+      'output',
+    ]),
+    duplicates: counter(
+      'casguard_es_documents_duplicate_total',
+      'Documents answered 409 on create: already stored, counted as delivered.',
+      ['output'],
+    ),
+    retried: counter('casguard_es_documents_retried_total', 'Documents scheduled for another attempt.', [
+      'output',
+      'reason',
+    ]),
+    deadLettered: counter(
+      'casguard_es_documents_dead_lettered_total',
+      'Documents Elasticsearch can never index, written to the dead-letter file.',
+      ['output', 'code'],
+    ),
+    spooled: counter('casguard_es_documents_spooled_total', 'Documents written to the disk spool.', [
+      'output',
+    ]),
+    dropped: counter(
+      'casguard_es_documents_dropped_total',
+      'Documents dropped from a full spool (spool.whenFull: drop-oldest).',
+      ['output'],
+    ),
+    requests: counter('casguard_es_bulk_requests_total', 'Bulk requests by outcome.', ['output', 'outcome']),
+    bytes: counter('casguard_es_bulk_bytes_total', 'Uncompressed NDJSON bytes sent in bulk requests.', [
+      'output',
+    ]),
+    latency: histogram(
+      'casguard_es_bulk_request_duration_seconds',
+      'Bulk request latency.',
+      ['output', 'outcome'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    ),
+    bufferedBytes: gauge('casguard_es_buffered_bytes', 'Bytes of documents held in memory.', ['output']),
+    spoolBytes: gauge('casguard_es_spool_bytes', 'Bytes in the disk spool.', ['output']),
+    failureStore: counter(
+      'casguard_es_documents_failure_store_total',
+      'Documents Elasticsearch stored in the data stream failure store (a data-quality error).',
+      ['output'],
+    ),
+  };
+}
+
+const events = (): Counter =>
+  counter('casguard_es_events_total', 'Elasticsearch output state changes by event name.', [
+    'output',
+    'event',
+  ]);
+
+export function esOutageStarted(
+  log: Logger,
+  f: { output: string; reason: string; status?: number; retryInMs: number },
+): void {
+  events().inc({ output: f.output, event: 'outage_started' });
+  log.warn('Elasticsearch is not accepting bulk requests; retrying with backoff', f);
+}
+
+export function esOutageEnded(
+  log: Logger,
+  f: { output: string; durationMs: number; failedRequests: number },
+): void {
+  events().inc({ output: f.output, event: 'outage_ended' });
+  log.info('Elasticsearch is accepting bulk requests again', f);
+}
+
+export function esRequestNeedsOperator(
+  log: Logger,
+  f: { output: string; status: number | undefined; reason: string },
+): void {
+  events().inc({ output: f.output, event: 'request_needs_operator' });
+  log.error(
+    'Elasticsearch refused bulk requests for a reason only an operator can fix; documents are kept and retried',
+    f,
+  );
+}
+
+export function esDocumentsDeadLettered(
+  log: Logger,
+  f: { output: string; count: number; code: string; target: string; reason: string; file?: string },
+): void {
+  events().inc({ output: f.output, event: 'dead_lettered' });
+  log.error('Elasticsearch rejected documents; they were written to the dead-letter file', f);
+}
+
+export function esSpoolStarted(log: Logger, f: { output: string; bufferedBytes: number; dir: string }): void {
+  events().inc({ output: f.output, event: 'spool_started' });
+  log.warn('Elasticsearch outage outlasted the memory buffer; spooling batches to disk', f);
+}
+
+export function esSpoolDrained(log: Logger, f: { output: string; dir: string }): void {
+  events().inc({ output: f.output, event: 'spool_drained' });
+  log.info('The disk spool is empty again', f);
+}
+
+export function esSpoolRecovered(
+  log: Logger,
+  f: { output: string; segments: number; bytes: number; dir: string },
+): void {
+  events().inc({ output: f.output, event: 'spool_recovered' });
+  log.info('Found spooled batches from an earlier run; they are sent first', f);
+}
+
+export function esSpoolFull(
+  log: Logger,
+  f: { output: string; bytes: number; maxBytes: number; whenFull: string },
+): void {
+  events().inc({ output: f.output, event: 'spool_full' });
+  log.error('The disk spool is full; inputs pause until Elasticsearch accepts documents again', f);
+}
+
+export function esSpoolDroppedOldest(
+  log: Logger,
+  f: { output: string; documents: number; segment: string },
+): void {
+  events().inc({ output: f.output, event: 'spool_dropped' });
+  log.error('The disk spool is full; dropped its oldest batch (spool.whenFull: drop-oldest)', f);
+}
+
+export function esSpoolCorrupt(log: Logger, f: { output: string; segment: string; reason: string }): void {
+  events().inc({ output: f.output, event: 'spool_corrupt' });
+  log.error('A spool segment could not be read; its readable documents were dead-lettered', f);
+}
+
+export function esTlsVerificationDisabled(log: Logger, f: { output: string }): void {
+  events().inc({ output: f.output, event: 'tls_verification_disabled' });
+  log.warn(
+    'TLS certificate verification is OFF for Elasticsearch (tls.verify: false); anyone on the path can read and alter what is shipped',
+    f,
+  );
+}
