@@ -42,7 +42,7 @@ param(
     [string]$GmsaAccount = '',
     [string[]]$SourceFolder = @(),
     [string]$ConfigFile = '',
-    [string]$PackageDir = $PSScriptRoot,
+    [string]$PackageDir = '',
     [switch]$EventLogReaders,
     [switch]$NoStart,
     [switch]$AllowUnpinnedWinsw
@@ -130,9 +130,17 @@ if ($PSVersionTable.PSVersion.Major -lt 4) {
     throw 'Windows PowerShell 4.0 or later is required.'
 }
 
-$PackageDir = (Resolve-Path -LiteralPath $PackageDir).Path
+if ($PackageDir -eq '') {
+    # Not $PSScriptRoot as the parameter default: older hosts leave it empty while binding parameters.
+    $PackageDir = Split-Path -Parent $MyInvocation.MyCommand.Path
+}
+$PackageDir = (Resolve-Path -LiteralPath $PackageDir).ProviderPath
 $InstallDir = [System.IO.Path]::GetFullPath($InstallDir)
 $DataDir = [System.IO.Path]::GetFullPath($DataDir)
+if ($PackageDir.TrimEnd('\') -eq $InstallDir.TrimEnd('\')) {
+    # The installed XML is already rewritten; the template only exists in the package.
+    throw 'Run install.ps1 from the unpacked package folder, not from the install folder.'
+}
 
 $packageNode = Join-Path $PackageDir 'node.exe'
 $packageWinsw = Join-Path $PackageDir ($WinswName + '.exe')
@@ -161,7 +169,8 @@ elseif ($lock.sha256 -ne $actualHash) {
 Write-Step 'Checking node.exe'
 $nodeVersion = (& $packageNode --version).Trim()
 $nodeMajor = [int]($nodeVersion.TrimStart('v').Split('.')[0])
-$os = [System.Environment]::OSVersion.Version
+# The WMI version is the real one; Environment.OSVersion depends on the host's compatibility manifest.
+$os = [version](Get-CimInstance -ClassName Win32_OperatingSystem).Version
 Write-Host ('    node {0} on Windows {1}' -f $nodeVersion, $os)
 if ($nodeMajor -lt 20) {
     throw ('casguard needs Node 20.19 or later; the package has {0}.' -f $nodeVersion)
@@ -187,7 +196,7 @@ foreach ($folder in $SourceFolder) {
     if (-not (Test-Path -LiteralPath $folder -PathType Container)) {
         throw ('Source folder not found: {0}' -f $folder)
     }
-    $full = (Resolve-Path -LiteralPath $folder).Path.TrimEnd('\')
+    $full = (Resolve-Path -LiteralPath $folder).ProviderPath.TrimEnd('\')
     if ($full.Length -le 2 -or $full -eq [System.IO.Path]::GetPathRoot($full).TrimEnd('\')) {
         throw ('Refusing to grant read on a whole drive ({0}); name the log folders.' -f $folder)
     }
@@ -202,6 +211,20 @@ if ($null -ne $existing) {
     Write-Step ('Stopping and removing the existing {0} service' -f $ServiceId)
     if ($existing.Status -ne 'Stopped') {
         Stop-Service -Name $ServiceId -Force
+    }
+    # Undo the previous install's grants; this run grants again what is still wanted.
+    $oldStateFile = Join-Path $InstallDir 'install-state.json'
+    if (Test-Path -LiteralPath $oldStateFile -PathType Leaf) {
+        $oldState = Get-Content -LiteralPath $oldStateFile -Raw | ConvertFrom-Json
+        foreach ($folder in @($oldState.sourceFolders)) {
+            if ($null -ne $folder -and $folder -ne '' -and (Test-Path -LiteralPath $folder)) {
+                [void](Invoke-Native -FilePath 'icacls.exe' -ArgumentList @($folder, '/remove:g', ('*' + $oldState.principalSid)))
+            }
+        }
+        if ($oldState.addedToEventLogReaders) {
+            $group = Get-GroupName $SidEventLogReaders
+            [void](Invoke-Native -FilePath 'net.exe' -ArgumentList @('localgroup', $group, $oldState.principal, '/delete') -AllowedExitCodes @(0, 2))
+        }
     }
     $installedWinsw = Join-Path $InstallDir ($WinswName + '.exe')
     if (Test-Path -LiteralPath $installedWinsw -PathType Leaf) {
@@ -220,18 +243,17 @@ Write-Step ('Copying the package to {0}' -f $InstallDir)
 if (-not (Test-Path -LiteralPath $InstallDir)) {
     [void](New-Item -ItemType Directory -Path $InstallDir)
 }
-if ($PackageDir -ne $InstallDir) {
-    $items = @('node.exe', ($WinswName + '.exe'), 'winsw.lock.json', 'install.ps1', 'uninstall.ps1', 'README.md',
-        'package.json', 'dist', 'node_modules', 'config')
-    foreach ($item in $items) {
-        $from = Join-Path $PackageDir $item
-        if (Test-Path -LiteralPath $from) {
-            $to = Join-Path $InstallDir $item
-            if (Test-Path -LiteralPath $to -PathType Container) {
-                Remove-Item -LiteralPath $to -Recurse -Force
-            }
-            Copy-Item -LiteralPath $from -Destination $to -Recurse -Force
+$items = @('node.exe', ($WinswName + '.exe'), 'winsw.lock.json', 'uninstall.ps1', 'README.md', 'package.json',
+    'dist', 'node_modules', 'config')
+foreach ($item in $items) {
+    $from = Join-Path $PackageDir $item
+    if (Test-Path -LiteralPath $from) {
+        $to = Join-Path $InstallDir $item
+        if (Test-Path -LiteralPath $to -PathType Container) {
+            # Replace folders whole: files dropped by the new version must not linger.
+            Remove-Item -LiteralPath $to -Recurse -Force
         }
+        Copy-Item -LiteralPath $from -Destination $to -Recurse -Force
     }
 }
 
