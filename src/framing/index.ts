@@ -1,6 +1,7 @@
 // The framer factory: the input asks for a framer by the FramingKind its format declares.
 
 import { CsvRowsFramer } from './csv-rows-framer.js';
+import { createEvtxFramer } from './evtx/evtx-framer.js';
 import type { Framer, FramerFactory, FramerOptions } from './framer.types.js';
 import { JsonFramer } from './json-framer.js';
 import { LinesFramer } from './lines-framer.js';
@@ -8,7 +9,6 @@ import { MailboxLogFramer } from './mailbox-log-framer.js';
 import { WholeFileFramer } from './whole-file-framer.js';
 import { XmlEventsFramer } from './xml-events-framer.js';
 import type { FramingKind } from '../pipeline/record.types.js';
-import { CasguardError } from '../pipeline/errors.js';
 
 export const createFramer: FramerFactory = (kind: FramingKind, options: FramerOptions): Framer => {
   switch (kind) {
@@ -25,7 +25,8 @@ export const createFramer: FramerFactory = (kind: FramingKind, options: FramerOp
     case 'whole-file':
       return new WholeFileFramer(options);
     case 'evtx':
-      throw new CasguardError('INTERNAL', 'EVTX framing is not available in this build');
+      // Binary: the input feeds raw bytes from `feedFrom` (the start of the resume point's chunk).
+      return createEvtxFramer(options);
   }
 };
 
