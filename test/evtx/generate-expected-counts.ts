@@ -47,11 +47,11 @@ const NOTES: Record<string, string> = {
   'plaso/System2.evtx':
     'truncated copy: libevtx skips the partial third chunk; we read its 89 complete records (evtx.md 1.9 step 2)',
   'omerbenamram-evtx/Microsoft-Windows-HelloForBusiness%4Operational.evtx':
-    'record 6 is torn (size copy 0, values zero-filled): the Rust crate emits it as an event of zeros, we dead-letter it',
+    'torn record 6 (size copy 0, values zero-filled): the Rust crate emits it, libevtx and we do not (we dead-letter it)',
   'omerbenamram-evtx/Microsoft-Windows-LanguagePackSetup%4Operational.evtx':
-    'libevtx drops the torn last record; its content is complete (EventRecordID matches), we keep it like the Rust crate',
+    'torn record 17 (size copy 0; its provider GUID ends in zeros, Channel empty): Rust emits it, libevtx and we do not',
   'omerbenamram-evtx/sample_with_a_bad_chunk_magic.evtx':
-    'libevtx drops 3 torn records whose content is complete; we keep them like the Rust crate',
+    '3 torn records (size copy 0): the Rust crate emits them, libevtx and we do not (we dead-letter them)',
   'omerbenamram-evtx/sample-with-zero-data-size-event.evtx':
     'after the size-0 record both peers abandon the chunk; our resync reads the 114 sound records after it (ids 4-117)',
   'omerbenamram-evtx/2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx':

@@ -7,7 +7,8 @@
 //   signature, or the chunk's last record id. Every size is bounded by the chunk.
 // - A record that cannot be read becomes one FramedRecord with `error` and its file byte range; after a torn
 //   header the walk resynchronises on the next "**" signature whose size copy matches, so the rest of the chunk
-//   is still read. No exception leaves this module.
+//   is still read. A torn record (size copy missing) is reported and skipped by its size. No exception leaves
+//   this module.
 
 import { crc32 } from 'node:zlib';
 import type { FramedRecord } from '../framer.types.js';
@@ -148,14 +149,28 @@ export function readChunk(
       continue;
     }
     const size = buf.readUInt32LE(pos + 4);
-    // A torn record (trailing size copy never written: a copy of a live log) is still decoded, as the Rust
-    // crate does, but only kept when its content proves complete (its EventRecordID matches the header).
-    const torn = buf.readUInt32LE(pos + size - 4) !== size;
+    // A torn record (its trailing size copy never written: a copy of a live log taken mid-write) has a
+    // zero-filled tail, so its values decode to plausible garbage (the corpus has a provider GUID ending in
+    // zeros and an empty Channel). It is dead-lettered, not decoded; the Rust crate emits it, libevtx drops it.
+    const copy = buf.readUInt32LE(pos + size - 4);
     const idLo = buf.readUInt32LE(pos + 8);
     const idHi = buf.readUInt32LE(pos + 12);
     const offset = fileOffset + pos;
-    if (offset >= options.minOffset)
-      out.push(decodeRecord(chunk, pos, size, offset, options.renderXml, torn));
+    if (offset >= options.minOffset) {
+      if (copy === size) {
+        out.push(decodeRecord(chunk, pos, size, offset, options.renderXml));
+      } else {
+        const recordId = uint64(buf, pos + 8);
+        const reason = `record ${recordId}: size copy at its end is ${copy}, not ${size} (torn record, not decoded)`;
+        out.push({
+          offset,
+          endOffset: offset + size,
+          text: '',
+          recordId,
+          error: { code: 'evtx.record_torn', reason },
+        });
+      }
+    }
     pos += size;
     if (idLo === lastIdLo && idHi === lastIdHi) return;
   }
@@ -233,7 +248,6 @@ function decodeRecord(
   size: number,
   offset: number,
   renderXml: boolean,
-  torn: boolean,
 ): FramedRecord {
   const buf = chunk.buf;
   const recordId = uint64(buf, pos + 8);
@@ -241,12 +255,6 @@ function decodeRecord(
     const written = filetime(buf, pos + 16);
     const nodes = chunk.decodeRecord(pos + 24, pos + size - 4);
     const payload = toWindowsEvent(nodes, recordId, written, renderXml);
-    if (torn && payload.recordId !== recordId) {
-      throw new EvtxFormatError(
-        'evtx.record_torn',
-        'torn record (no trailing size copy) with incomplete content',
-      );
-    }
     return { offset, endOffset: offset + size, text: '', payload, recordId };
   } catch (err) {
     // Damaged BinXml fails this record only. Anything else thrown here (a RangeError from a Buffer read, a

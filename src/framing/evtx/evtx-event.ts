@@ -36,17 +36,19 @@ export function findEvent(nodes: readonly XNode[]): XElement | undefined {
   return undefined;
 }
 
+function put(out: Record<string, string>, name: string, value: string): void {
+  let key = name;
+  for (let i = 2; key in out; i++) key = `${name}_${i}`;
+  out[key] = value;
+}
+
+/** Leaf elements by name → text; attributes by their own name (CAPI2 `<EventAuxInfo ProcessName='...'/>`). */
 function flattenUserData(e: XElement, out: Record<string, string>): void {
   for (const c of e.children) {
     if (!isElement(c)) continue;
-    const leaf = !c.children.some(isElement);
-    if (leaf) {
-      let key = c.name;
-      for (let i = 2; key in out; i++) key = `${c.name}_${i}`;
-      out[key] = textOf(c);
-    } else {
-      flattenUserData(c, out);
-    }
+    for (const a of c.attrs) if (a.name !== 'xmlns') put(out, a.name, a.value);
+    if (c.children.some(isElement)) flattenUserData(c, out);
+    else if (c.attrs.length === 0 || c.children.length > 0) put(out, c.name, textOf(c));
   }
 }
 
