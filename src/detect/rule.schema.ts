@@ -133,6 +133,11 @@ export const RuleSchema = z
     severity: Severity,
     risk_score: z.number().int().min(0).max(100).optional(),
     version: z.number().int().min(1).default(1),
+    date: z
+      .string()
+      .regex(/^\d{4}-(0[1-9]|1[012])-(0[1-9]|[12]\d|3[01])$/, 'expected YYYY-MM-DD')
+      .default('2026-11-26')
+      .describe('Creation date, for the TOML metadata and Sigma.'),
     ruleset: z.string().default('casguard'),
     category: z.string().optional(),
     author: z.array(z.string()).default(['casguard']),
