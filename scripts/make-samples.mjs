@@ -33,7 +33,7 @@ const lines = [
   '#Software: Microsoft Internet Information Services 7.5',
   '#Version: 1.0',
   '#Date: 2013-09-19 14:00:00',
-  '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken',
+  '#Fields: date time s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken',
 ];
 const q = (d, cmd, log) =>
   `User=${encodeURIComponent(d.user.split('\\')[1])}&DeviceId=${d.dev}&DeviceType=${d.type}&Cmd=${cmd}&Log=${log}`;
@@ -45,7 +45,7 @@ for (let i = 0; i < 240; i++) {
   if (i % 3 === 0) {
     const s = storm[(i / 3) % 2 === 0 ? 0 : 1];
     lines.push(
-      `${ts} 10.0.0.5 POST /Microsoft-Server-ActiveSync/default.eas ${q(s, 'Provision', 'V141_LdapC1_LdapL0_RpcC4_RpcL0_S110_Error:System.ArgumentOutOfRangeException_Mbx:MBX01.contoso.com_Dc:DC01.contoso.com_Throttle0_')} 443 ${s.user} ${s.ip} ${s.ua} 200 0 0 ${40 + Math.floor(rnd() * 30)}`,
+      `${ts} CAS01 10.0.0.5 POST /Microsoft-Server-ActiveSync/default.eas ${q(s, 'Provision', 'V141_LdapC1_LdapL0_RpcC4_RpcL0_S110_Error:System.ArgumentOutOfRangeException_Mbx:MBX01.contoso.com_Dc:DC01.contoso.com_Throttle0_')} 443 ${s.user} ${s.ip} ${s.ua} 200 0 0 ${40 + Math.floor(rnd() * 30)}`,
     );
   } else {
     const h = pick(healthy);
@@ -55,7 +55,7 @@ for (let i = 0; i < 240; i++) {
         ? `V141_LdapC1_RpcC28_RpcL31_Hb1680_S1_Mbx:MBX01.contoso.com_Throttle0_`
         : `V141_Sst${Math.floor(rnd() * 20)}_LdapC0_LdapL0_RpcC12_RpcL15_S1_Mbx:MBX01.contoso.com_Throttle0_`;
     lines.push(
-      `${ts} 10.0.0.5 POST /Microsoft-Server-ActiveSync/default.eas ${q(h, cmd, log)} 443 ${h.user} 198.51.100.${10 + Math.floor(rnd() * 50)} ${h.ua} 200 0 0 ${cmd === 'Ping' ? 1680000 : 20 + Math.floor(rnd() * 400)}`,
+      `${ts} CAS01 10.0.0.5 POST /Microsoft-Server-ActiveSync/default.eas ${q(h, cmd, log)} 443 ${h.user} 198.51.100.${10 + Math.floor(rnd() * 50)} ${h.ua} 200 0 0 ${cmd === 'Ping' ? 1680000 : 20 + Math.floor(rnd() * 400)}`,
     );
   }
 }

@@ -1,6 +1,8 @@
 // The command tree. Each command lives in src/cli/commands/ and registers itself here.
 
 import { Command, CommanderError } from 'commander';
+import { registerReplay } from './commands/replay-command.js';
+import { registerRun } from './commands/run-command.js';
 import { registerTestConfig } from './commands/test-config-command.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -18,6 +20,8 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
+  registerRun(program, io);
+  registerReplay(program, io);
   const test = program.command('test').description('check the configuration or the output connection');
   registerTestConfig(test, io);
   return program;

@@ -1,0 +1,246 @@
+// The agent: wires configuration, inputs, the pure pipeline (formats, enrichment, detection) and outputs, and
+// owns the process lifecycle (start, graceful stop within a deadline, one-shot replay). This is the only
+// module that knows every stage; the stages only know the contracts in src/pipeline/.
+
+import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load-config.js';
+import { loadRules } from '../config/rules-loader.js';
+import { DetectionEngine } from '../detect/engine.js';
+import { defaultEnrichers } from '../enrich/index.js';
+import { FileInput, Registry, type InputSummary } from '../inputs/index.js';
+import { createFileHandlerFactory } from '../normalize/formats/handler-factory.js';
+import { ALL_FORMATS } from '../normalize/formats/index.js';
+import { DeadLetterFile } from '../outputs/dead-letter/dead-letter-file.js';
+import { FanoutSink } from '../outputs/fanout-sink.js';
+import { FileOutput } from '../outputs/file/file-output.js';
+import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
+import type { ShippableDocument } from '../pipeline/document.types.js';
+import type { Detector, DocumentSink } from '../pipeline/stages.types.js';
+import type { FileInputConfig } from '../inputs/file-input.config.js';
+import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
+import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
+
+export interface AgentOptions {
+  readonly loaded: LoadedConfig;
+  /** Prints one line for a human (alerts, summaries). */
+  readonly print: (line: string) => void;
+  /** Override the format of every input (replay --format). */
+  readonly format?: string;
+  /** Start the /metrics and /health endpoint (run mode). */
+  readonly metrics?: boolean;
+  /**
+   * One-shot backfill: checkpoints go to a throw-away registry so the files are read from their start even if
+   * the service already shipped them (deterministic ids make the re-send harmless).
+   */
+  readonly replay?: boolean;
+}
+
+export interface ReplaySummary {
+  readonly files: number;
+  readonly records: number;
+  readonly documents: number;
+  readonly deadLetters: number;
+  readonly inputs: InputSummary[];
+}
+
+/** Time allowed for a graceful stop before the process exits anyway (service stop timeouts are above it). */
+export const STOP_DEADLINE_MS = 4000;
+
+/** Registry extra holding the detection engine's state, saved with the checkpoints. */
+const DETECT_STATE = 'detect';
+/** How often the detection state is copied into the registry (which flushes it with the checkpoints). */
+const DETECT_SAVE_INTERVAL_MS = 2000;
+
+export class Agent {
+  private readonly inputs: FileInput[] = [];
+  private metricsServer: MetricsServer | undefined;
+  private stopping: Promise<void> | undefined;
+  private detectTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly opts: AgentOptions,
+    readonly logger: AgentLogger,
+    private readonly registry: Registry,
+    private readonly sink: DocumentSink,
+    private readonly deadLetters: DeadLetterFile,
+    readonly dataDir: string,
+    private readonly scratchDir: string | undefined,
+    private readonly detector: DetectionEngine | undefined,
+  ) {}
+
+  static async create(opts: AgentOptions): Promise<Agent> {
+    const { config, baseDir } = opts.loaded;
+    const dataDir = path.resolve(baseDir, config.dataDir);
+    const logger = createAgentLogger(config.logging, dataDir);
+    for (const note of opts.loaded.notes) logger.info(note);
+    const registryDir = opts.replay ? path.join(dataDir, 'replay', `${process.pid}-${Date.now()}`) : dataDir;
+    const registry = await Registry.open(registryDir, logger.child({ component: 'registry' }));
+    const deadLetters = new DeadLetterFile({ dir: path.join(dataDir, 'dead-letter') });
+    const sinks: DocumentSink[] = [];
+    const outputs = config.outputs;
+    if (outputs.file)
+      sinks.push(new FileOutput({ ...outputs.file, path: path.resolve(baseDir, outputs.file.path) }));
+    if (outputs.stdout.alerts) sinks.push(new StdoutAlerts(opts.print));
+    if (sinks.length === 0) throw new Error('no output configured');
+    const sink = sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks);
+    let detector: DetectionEngine | undefined;
+    if (config.detect.enabled) {
+      const rules = loadRules(config.rules === undefined ? undefined : path.resolve(baseDir, config.rules));
+      detector = new DetectionEngine(rules.rules, {
+        maxKeysPerRule: config.detect.maxKeysPerRule,
+        namespace: outputs.elasticsearch?.namespace ?? 'default',
+        logger: logger.child({ component: 'detect' }),
+      });
+      const saved = registry.getExtra(DETECT_STATE);
+      if (saved !== undefined) {
+        try {
+          detector.restore(saved);
+        } catch (err) {
+          logger.warn('saved detection state could not be restored; starting with empty windows', {
+            error: String(err),
+          });
+        }
+      }
+      logger.info('detection rules loaded', { rules: rules.rules.length, source: rules.source });
+    }
+    return new Agent(
+      opts,
+      logger,
+      registry,
+      sink,
+      deadLetters,
+      dataDir,
+      opts.replay ? registryDir : undefined,
+      detector,
+    );
+  }
+
+  /** Path of the dead-letter file (for messages). */
+  get deadLetterFile(): string {
+    return this.deadLetters.file;
+  }
+
+  private buildInputs(): void {
+    const { config, baseDir } = this.opts.loaded;
+    const tz = config.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    for (const inputConfig of config.inputs) {
+      const cfg: FileInputConfig = this.opts.format
+        ? { ...inputConfig, format: this.opts.format }
+        : inputConfig;
+      const handlerFactory = createFileHandlerFactory({
+        formats: ALL_FORMATS,
+        format: cfg.format,
+        timezone: cfg.timezone ?? tz,
+        observerHostname: hostname().split('.')[0]!.toLowerCase(),
+        deps: {
+          enrichers: defaultEnrichers,
+          ...(this.detector ? { detector: this.detector as Detector } : {}),
+        },
+      });
+      this.inputs.push(
+        new FileInput(cfg, {
+          baseDir,
+          handlerFactory,
+          sink: this.sink,
+          deadLetters: this.deadLetters,
+          registry: this.registry,
+          logger: this.logger.child({ component: 'input', input: cfg.id }),
+        }),
+      );
+    }
+  }
+
+  /** Tail every input until stop(). */
+  async start(): Promise<void> {
+    const { config } = this.opts.loaded;
+    if (this.opts.metrics && config.metrics.enabled) {
+      try {
+        this.metricsServer = await startMetricsServer(config.metrics.listen, () => ({
+          ok: this.stopping === undefined,
+          details: {},
+        }));
+        this.logger.info('metrics endpoint listening', { address: this.metricsServer.address });
+      } catch (err) {
+        this.logger.warn('metrics endpoint could not start; continuing without it', {
+          listen: config.metrics.listen,
+          error: String(err),
+        });
+      }
+    }
+    this.buildInputs();
+    if (this.detector) {
+      this.detectTimer = setInterval(() => this.saveDetectState(), DETECT_SAVE_INTERVAL_MS);
+      this.detectTimer.unref();
+    }
+    await Promise.all(this.inputs.map((i) => i.start()));
+    this.logger.info('casguard started', { inputs: this.inputs.length, dataDir: this.dataDir });
+  }
+
+  /** Read the given files (or every configured path) once to the end; resolves when all is settled. */
+  async replay(files: readonly string[]): Promise<ReplaySummary> {
+    this.buildInputs();
+    const summaries: InputSummary[] = [];
+    for (const input of this.inputs) {
+      summaries.push(await input.runOnce(files.length > 0 ? [...files] : undefined));
+      if (files.length > 0) break; // explicit files are read once, by the first input's settings
+    }
+    // A backfill ends: windows that are still open are closed so their alerts carry the final counts.
+    this.pushAlerts(this.detector?.flush() ?? []);
+    await this.sink.flush();
+    await this.deadLetters.flush();
+    return {
+      files: summaries.reduce((n, s) => n + s.files, 0),
+      records: summaries.reduce((n, s) => n + s.records, 0),
+      documents: summaries.reduce((n, s) => n + s.documents, 0),
+      deadLetters: this.deadLetters.written,
+      inputs: summaries,
+    };
+  }
+
+  private saveDetectState(): void {
+    if (this.detector && !this.opts.replay) this.registry.setExtra(DETECT_STATE, this.detector.snapshot());
+  }
+
+  private pushAlerts(alerts: readonly ShippableDocument[]): void {
+    for (const a of alerts) this.sink.push(a, () => undefined);
+  }
+
+  /** Graceful stop: stop reading, settle what is in flight, commit checkpoints, close outputs and logs. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const deadline = Date.now() + STOP_DEADLINE_MS;
+    const left = (): number => Math.max(100, deadline - Date.now());
+    const bounded = async (what: string, p: Promise<unknown>): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), left());
+      });
+      const r = await Promise.race([p.then(() => 'ok' as const), timeout]).catch((err: unknown) => {
+        this.logger.error(`${what} failed during shutdown`, { error: String(err) });
+        return 'error' as const;
+      });
+      clearTimeout(timer);
+      if (r === 'timeout')
+        this.logger.warn(
+          `${what} did not finish before the stop deadline; undelivered records will be re-read at start`,
+        );
+    };
+    await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
+    if (this.detectTimer) clearInterval(this.detectTimer);
+    this.saveDetectState();
+    await bounded('flushing outputs', this.sink.flush());
+    await bounded('closing outputs', this.sink.close());
+    await bounded('closing dead letters', this.deadLetters.close());
+    await bounded('saving checkpoints', this.registry.close());
+    if (this.metricsServer) await bounded('closing metrics endpoint', this.metricsServer.close());
+    if (this.scratchDir) await rm(this.scratchDir, { recursive: true, force: true }).catch(() => undefined);
+    this.logger.info('casguard stopped');
+    await this.logger.close(Math.min(1000, left()));
+  }
+}
