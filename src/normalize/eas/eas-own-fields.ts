@@ -95,6 +95,7 @@ export const EAS_OWN_FIELDS: Readonly<Record<string, OwnFieldType>> = {
   'microsoft.exchange.mailbox_log.irm_failure_code': 'keyword',
   'microsoft.exchange.mailbox_log.request_headers': 'flattened',
   'microsoft.exchange.mailbox_log.response_headers': 'flattened',
+  'microsoft.exchange.mailbox_log.warnings': 'keyword',
   'microsoft.exchange.mailbox_log.exception.section': 'keyword',
   'microsoft.exchange.mailbox_log.exception.inner_types': 'keyword',
   'microsoft.exchange.mailbox_log.exception.inner_messages': 'match_only_text',

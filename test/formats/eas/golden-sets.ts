@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { defaultEnrichers } from '../../../src/enrich/index.js';
 import { httpProxyFormat } from '../../../src/normalize/formats/httpproxy.format.js';
 import { iisFormat } from '../../../src/normalize/formats/iis.format.js';
+import { mailboxLogFormat } from '../../../src/normalize/formats/mailbox-log.format.js';
 import { FileProcessor } from '../../../src/pipeline/processor.js';
 import type { RecordSource, SourceRecord } from '../../../src/pipeline/record.types.js';
 import type { FileContext, FormatDefinition } from '../../../src/pipeline/stages.types.js';
-import { frameCsvRows, frameLines } from './eas-test-framing.js';
+import { frameCsvRows, frameLines, frameMailboxLog } from './eas-test-framing.js';
 
 export const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../golden/eas');
 
@@ -32,6 +33,13 @@ export const GOLDEN_SETS: readonly GoldenSet[] = [
     format: httpProxyFormat as FormatDefinition<never>,
     frame: frameCsvRows,
     context: ctx('UTC'),
+  },
+  {
+    dir: 'mailbox-log',
+    format: mailboxLogFormat as FormatDefinition<never>,
+    frame: frameMailboxLog,
+    // Mailbox-log times are server-local: the golden files assume a server in Berlin (CEST in September).
+    context: ctx('Europe/Berlin'),
   },
 ];
 

@@ -1,0 +1,133 @@
+// A tolerant reader for the XML bodies in EAS mailbox logs (eas-formats.md 1.5). Exchange pretty-prints WBXML as
+// XML with `xmlns="Provision:"`-style namespaces (not URIs), replaces personal data with `<Tag bytes="N"/>`, and
+// writes `<Body=N bytes/>`, which is not XML. A general XML parser rejects that, so this reader patches the known
+// non-XML forms and builds a small element tree. It never expands entities beyond the five predefined ones and
+// numeric references (no DTD, so no entity bomb), and caps depth and element count.
+// Returns a tree or an error string; never throws.
+
+export interface XmlElement {
+  readonly name: string;
+  /** Namespace in scope (`Provision:`, `Settings:`), inherited from the nearest `xmlns`. */
+  readonly ns: string | undefined;
+  readonly attrs: Readonly<Record<string, string>>;
+  text: string;
+  readonly children: XmlElement[];
+}
+
+export const XML_MAX_ELEMENTS = 20_000;
+export const XML_MAX_DEPTH = 64;
+
+const TAG_RE = /<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/y;
+const ATTR_RE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const BODY_RE = /<([A-Za-z]+)=(\d+) bytes\/>/g;
+
+export function decodeEntities(s: string): string {
+  if (s.indexOf('&') < 0) return s;
+  return s.replace(/&(amp|lt|gt|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (m, e: string) => {
+    switch (e) {
+      case 'amp':
+        return '&';
+      case 'lt':
+        return '<';
+      case 'gt':
+        return '>';
+      case 'quot':
+        return '"';
+      case 'apos':
+        return "'";
+      default: {
+        const cp = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+      }
+    }
+  });
+}
+
+/** Parse a mailbox-log XML body. `[No XmlResponse]` and other non-XML text yield undefined (not an error). */
+export function parseEasXml(input: string): XmlElement | undefined | string {
+  let s = input.trim();
+  if (s.length === 0 || s.charCodeAt(0) !== 60 /* < */) return undefined;
+  if (s.indexOf('bytes/>') >= 0) s = s.replace(BODY_RE, '<$1 bytes="$2"/>');
+  const root: XmlElement = { name: '#document', ns: undefined, attrs: {}, text: '', children: [] };
+  const stack: XmlElement[] = [root];
+  let count = 0;
+  let i = 0;
+  while (i < s.length) {
+    const lt = s.indexOf('<', i);
+    const top = stack[stack.length - 1]!;
+    if (lt < 0) {
+      if (s.slice(i).trim().length > 0) top.text += decodeEntities(s.slice(i));
+      break;
+    }
+    if (lt > i) {
+      const t = s.slice(i, lt);
+      if (t.trim().length > 0) top.text += decodeEntities(t);
+    }
+    if (s.startsWith('<?', lt)) {
+      const end = s.indexOf('?>', lt);
+      if (end < 0) return 'unterminated processing instruction';
+      i = end + 2;
+      continue;
+    }
+    if (s.startsWith('<!--', lt)) {
+      const end = s.indexOf('-->', lt);
+      if (end < 0) return 'unterminated comment';
+      i = end + 3;
+      continue;
+    }
+    if (s.startsWith('<![CDATA[', lt)) {
+      const end = s.indexOf(']]>', lt);
+      if (end < 0) return 'unterminated CDATA';
+      top.text += s.slice(lt + 9, end);
+      i = end + 3;
+      continue;
+    }
+    if (s.startsWith('<!', lt)) return 'DOCTYPE or declaration in an EAS body (not written by Exchange)';
+    TAG_RE.lastIndex = lt;
+    const m = TAG_RE.exec(s);
+    if (!m) return `malformed tag at character ${lt}`;
+    i = TAG_RE.lastIndex;
+    const [, close, name, attrText, selfClose] = m;
+    if (close === '/') {
+      if (stack.length <= 1 || top.name !== name) return `unexpected </${name}> at character ${lt}`;
+      stack.pop();
+      continue;
+    }
+    if (++count > XML_MAX_ELEMENTS) return `more than ${XML_MAX_ELEMENTS} elements`;
+    const attrs: Record<string, string> = {};
+    if (attrText) {
+      ATTR_RE.lastIndex = 0;
+      for (let a = ATTR_RE.exec(attrText); a; a = ATTR_RE.exec(attrText)) {
+        attrs[a[1]!] = decodeEntities(a[2] ?? a[3] ?? '');
+      }
+    }
+    const el: XmlElement = { name: name!, ns: attrs['xmlns'] ?? top.ns, attrs, text: '', children: [] };
+    top.children.push(el);
+    if (selfClose !== '/') {
+      if (stack.length > XML_MAX_DEPTH) return `deeper than ${XML_MAX_DEPTH} levels`;
+      stack.push(el);
+    }
+  }
+  if (stack.length > 1) return `unclosed <${stack[stack.length - 1]!.name}>`;
+  const top = root.children[0];
+  if (root.children.length !== 1 || !top) return 'not exactly one root element';
+  return top;
+}
+
+/** First descendant (depth-first) with a local name, or undefined. */
+export function findElement(el: XmlElement, name: string): XmlElement | undefined {
+  for (const c of el.children) {
+    if (c.name === name) return c;
+    const d = findElement(c, name);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/** Trimmed text of a direct child, or undefined when absent, empty or a `bytes="N"` placeholder. */
+export function childText(el: XmlElement, name: string): string | undefined {
+  const c = el.children.find((x) => x.name === name);
+  if (!c || c.attrs['bytes'] !== undefined) return undefined;
+  const t = c.text.trim();
+  return t.length > 0 ? t : undefined;
+}

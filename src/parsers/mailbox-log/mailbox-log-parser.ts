@@ -1,0 +1,311 @@
+// One `Log Entry` block of an EAS mailbox log → MailboxLogEntry. Sections are `<Key> :` lines followed by the
+// value; a header is recognised only for the known keys (and any `*_Exception` key), because header values,
+// XML and stack traces contain colons and blank lines (eas-formats.md 1.3). Times are server-local without an
+// offset and are read in FileContext.timezone. Stateless across entries.
+// Invariants: never throws; an entry with no sections, no RequestTime, binary content or an unreadable time is a
+// ParseFailure with a `mailbox-log.*` code; a broken XML body only adds a warning.
+
+import type { SourceRecord } from '../../pipeline/record.types.js';
+import type { FileContext, ParseResult, RecordParser } from '../../pipeline/stages.types.js';
+import { parseEasXml, type XmlElement } from './eas-xml.js';
+import { parseMailboxLogTime } from './local-time.js';
+import type {
+  HttpHeader,
+  MailboxLogEntry,
+  MailboxLogException,
+  MailboxLogExceptionSection,
+  MailboxLogRequest,
+  MailboxLogResponse,
+  MailboxLogSection,
+} from './mailbox-log.types.js';
+
+export const MAILBOX_LOG_MAX_ENTRY_CHARS = 8 * 1024 * 1024;
+
+/** Section keys of MailboxLogDataName (Exchange 2013 CU23); `*_Exception` keys are matched by pattern. */
+export const MAILBOX_LOG_KEYS: ReadonlySet<string> = new Set([
+  'RequestTime',
+  'ServerName',
+  'AssemblyVersion',
+  'Identifier',
+  'RequestHeader',
+  'RequestBody',
+  'LogicalRequest',
+  'WasPending',
+  'IRM_FailureCode',
+  'AccessState',
+  'AccessStateReason',
+  'DeviceAccessControlRule',
+  'ResponseHeader',
+  'ResponseBody',
+  'ResponseTime',
+  'AdditionalData',
+]);
+
+const HEADER_RE = /^([A-Za-z][A-Za-z0-9_]*) ?:[ \t]*$/;
+const SEPARATOR_RE = /^-{17}\s*$/;
+const ENTRY_RE = /^\s*Log Entry:\s*(\d+)\s*$/;
+// eslint-disable-next-line no-control-regex
+const BAD_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
+
+function fail(code: string, reason: string): ParseResult<MailboxLogEntry> {
+  return { kind: 'failure', code: `mailbox-log.${code}`, reason };
+}
+
+function isSectionKey(key: string): boolean {
+  return MAILBOX_LOG_KEYS.has(key) || key.endsWith('_Exception');
+}
+
+/** Split entry lines into sections; lines before the first known header are ignored. */
+export function splitSections(lines: readonly string[]): MailboxLogSection[] {
+  const out: MailboxLogSection[] = [];
+  let key: string | undefined;
+  let buf: string[] = [];
+  const flush = (): void => {
+    if (key === undefined) return;
+    let a = 0;
+    let b = buf.length;
+    while (a < b && buf[a]!.trim() === '') a++;
+    while (b > a && buf[b - 1]!.trim() === '') b--;
+    out.push({ key, value: buf.slice(a, b).join('\n') });
+  };
+  for (const line of lines) {
+    const m = HEADER_RE.exec(line);
+    if (m && isSectionKey(m[1]!)) {
+      flush();
+      key = m[1]!;
+      buf = [];
+      continue;
+    }
+    if (key !== undefined) buf.push(line);
+  }
+  flush();
+  return out;
+}
+
+function headerLines(lines: readonly string[]): HttpHeader[] {
+  const out: HttpHeader[] = [];
+  for (const l of lines) {
+    const c = l.indexOf(':');
+    if (c <= 0) continue;
+    out.push({ name: l.slice(0, c).trim(), value: l.slice(c + 1).trim() });
+  }
+  return out;
+}
+
+export function parseRequestHeader(value: string): MailboxLogRequest | undefined {
+  const lines = value.split('\n');
+  const m = /^([A-Z]+) (\S+)(?: (HTTP\/\d(?:\.\d)?))?\s*$/.exec(lines[0]!.trim());
+  if (!m) return undefined;
+  const target = m[2]!;
+  const q = target.indexOf('?');
+  const req: MailboxLogRequest = {
+    method: m[1]!,
+    path: q < 0 ? target : target.slice(0, q),
+    ...(q >= 0 ? { query: target.slice(q + 1) } : {}),
+    ...(m[3] !== undefined ? { version: m[3].slice(5) } : {}),
+    headers: headerLines(lines.slice(1)),
+  };
+  return req;
+}
+
+export function parseResponseHeader(value: string): MailboxLogResponse | undefined {
+  const lines = value.split('\n');
+  const m = /^HTTP\/(\d(?:\.\d)?) (\d{3})(?: (.*))?$/.exec(lines[0]!.trim());
+  if (!m) return undefined;
+  return {
+    version: m[1]!,
+    status: Number(m[2]),
+    ...(m[3] !== undefined && m[3].length > 0 ? { reason: m[3] } : {}),
+    headers: headerLines(lines.slice(1)),
+  };
+}
+
+const FRAME_RE = /^at ([^(]+)/;
+
+/** The `--- Exception start ---` block (AirSyncUtility.ExceptionToString), outer exception first. */
+export function parseExceptionBlock(value: string): MailboxLogException[] {
+  const out: MailboxLogException[] = [];
+  type Cur = {
+    type: string;
+    message: string[];
+    level?: number;
+    stack: string[];
+    httpStatus?: number;
+    airSyncStatus?: number;
+    protocolLoggerString?: string;
+  };
+  let cur: Cur | undefined;
+  let mode: 'none' | 'message' | 'stack' = 'none';
+  const flush = (): void => {
+    if (!cur) return;
+    const stack = cur.stack.map((s) => s.trim()).filter((s) => s.length > 0);
+    const frames: string[] = [];
+    for (const s of stack) {
+      const f = FRAME_RE.exec(s);
+      if (f) frames.push(f[1]!.trim());
+    }
+    const message = cur.message.join('\n').trim();
+    out.push({
+      type: cur.type,
+      ...(message.length > 0 ? { message } : {}),
+      ...(cur.level !== undefined ? { level: cur.level } : {}),
+      ...(stack.length > 0 ? { stackTrace: stack.join('\n') } : {}),
+      frames,
+      ...(cur.httpStatus !== undefined ? { httpStatus: cur.httpStatus } : {}),
+      ...(cur.airSyncStatus !== undefined ? { airSyncStatus: cur.airSyncStatus } : {}),
+      ...(cur.protocolLoggerString !== undefined ? { protocolLoggerString: cur.protocolLoggerString } : {}),
+    });
+    cur = undefined;
+  };
+  for (const raw of value.split('\n')) {
+    const line = raw.trimEnd();
+    const t = line.trim();
+    if (t.startsWith('--- Exception start') || t.startsWith('--- Exception end')) {
+      mode = 'none';
+      continue;
+    }
+    if (t.startsWith('Exception type:')) {
+      flush();
+      cur = { type: t.slice(15).trim(), message: [], stack: [] };
+      mode = 'none';
+      continue;
+    }
+    if (!cur) continue;
+    if (t.startsWith('Exception message:')) {
+      cur.message.push(t.slice(18).trim());
+      mode = 'message';
+      continue;
+    }
+    if (t.startsWith('Exception level:')) {
+      const n = Number(t.slice(16).trim());
+      if (Number.isInteger(n)) cur.level = n;
+      mode = 'none';
+      continue;
+    }
+    if (t.startsWith('Exception stack trace:')) {
+      const rest = t.slice(22).trim();
+      if (rest.length > 0) cur.stack.push(rest);
+      mode = 'stack';
+      continue;
+    }
+    if (t.startsWith('Inner exception follows')) {
+      mode = 'none';
+      continue;
+    }
+    if (mode !== 'stack' && /^(HttpStatusCode|AirSyncStatusCode|ProtocolLoggerString|XmlResponse):/.test(t)) {
+      // AirSyncPermanentException extras, one line: `HttpStatusCode: 200, AirSyncStatusCode: 110, ...`.
+      const hs = /HttpStatusCode: (\d+)/.exec(t);
+      if (hs) cur.httpStatus = Number(hs[1]);
+      const as = /AirSyncStatusCode: (?:[A-Za-z]\w* ?\(?)?(\d+)/.exec(t);
+      if (as) cur.airSyncStatus = Number(as[1]);
+      const pl = /ProtocolLoggerString: ([^,\s]*)/.exec(t);
+      if (pl && pl[1]!.length > 0) cur.protocolLoggerString = pl[1];
+      mode = 'none';
+      continue;
+    }
+    if (mode === 'message') cur.message.push(line);
+    else if (mode === 'stack') cur.stack.push(line);
+  }
+  flush();
+  return out;
+}
+
+export class MailboxLogParser implements RecordParser<MailboxLogEntry> {
+  constructor(private readonly ctx: FileContext) {}
+
+  parse(record: SourceRecord): ParseResult<MailboxLogEntry> {
+    let text = record.text;
+    if (text.length > MAILBOX_LOG_MAX_ENTRY_CHARS) {
+      return fail('too_large', `entry of ${text.length} characters exceeds ${MAILBOX_LOG_MAX_ENTRY_CHARS}`);
+    }
+    if (text.length > 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.trim().length === 0) return { kind: 'skip' };
+    if (BAD_CHARS.test(text)) {
+      return fail(
+        'encoding',
+        'entry contains control or replacement characters (binary data, or a file in another encoding)',
+      );
+    }
+    const lines = text.split(/\r\n|\n|\r/);
+    let entryNumber: number | undefined;
+    for (let i = 0; i < Math.min(lines.length, 6); i++) {
+      if (SEPARATOR_RE.test(lines[i]!)) {
+        const m = ENTRY_RE.exec(lines[i + 1] ?? '');
+        if (m) {
+          entryNumber = Number(m[1]);
+          break;
+        }
+      }
+    }
+    const sections = splitSections(lines);
+    if (sections.length === 0) {
+      return fail('no_sections', 'no mailbox-log section (RequestTime :, RequestHeader :, ...) in the entry');
+    }
+    const byKey: Record<string, string> = {};
+    for (const s of sections) if (byKey[s.key] === undefined) byKey[s.key] = s.value;
+    const rt = byKey['RequestTime'];
+    if (rt === undefined) {
+      return fail('no_request_time', 'entry has no RequestTime section, so its time is unknown');
+    }
+    const zone = this.ctx.timezone;
+    const requestTime = parseMailboxLogTime(rt, zone);
+    if (requestTime === undefined) {
+      return fail(
+        'timestamp',
+        `RequestTime '${rt.slice(0, 40)}' is not MM/dd/yyyy HH:mm:ss in zone '${zone}'`,
+      );
+    }
+    const warnings: string[] = [];
+    let responseTime: string | undefined;
+    if (byKey['ResponseTime'] !== undefined) {
+      responseTime = parseMailboxLogTime(byKey['ResponseTime'], zone);
+      if (responseTime === undefined) warnings.push('unreadable ResponseTime');
+    }
+    const request =
+      byKey['RequestHeader'] !== undefined ? parseRequestHeader(byKey['RequestHeader']) : undefined;
+    if (byKey['RequestHeader'] !== undefined && !request) warnings.push('unreadable RequestHeader');
+    const response =
+      byKey['ResponseHeader'] !== undefined ? parseResponseHeader(byKey['ResponseHeader']) : undefined;
+    if (byKey['ResponseHeader'] !== undefined && !response) warnings.push('unreadable ResponseHeader');
+    const body = (key: string): XmlElement | undefined => {
+      const v = byKey[key];
+      if (v === undefined) return undefined;
+      const x = parseEasXml(v);
+      if (typeof x === 'string') {
+        warnings.push(`${key}: ${x}`);
+        return undefined;
+      }
+      return x;
+    };
+    const requestBody = body('RequestBody');
+    const responseBody = body('ResponseBody');
+    const exceptions: MailboxLogExceptionSection[] = [];
+    for (const s of sections) {
+      if (!s.key.endsWith('_Exception')) continue;
+      const ex = parseExceptionBlock(s.value);
+      if (ex.length > 0) exceptions.push({ key: s.key, exceptions: ex });
+      else warnings.push(`${s.key}: no exception block`);
+    }
+    const entry: MailboxLogEntry = {
+      ...(entryNumber !== undefined ? { entryNumber } : {}),
+      sections,
+      byKey,
+      requestTime,
+      ...(responseTime !== undefined ? { responseTime } : {}),
+      timezone: zone,
+      ...(request ? { request } : {}),
+      ...(response ? { response } : {}),
+      ...(requestBody ? { requestBody } : {}),
+      ...(responseBody ? { responseBody } : {}),
+      exceptions,
+      warnings,
+    };
+    return { kind: 'event', event: entry };
+  }
+
+  snapshot(): null {
+    return null;
+  }
+
+  restore(): void {}
+}
