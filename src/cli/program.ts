@@ -1,7 +1,9 @@
 // The command tree. Each command lives in src/cli/commands/ and registers itself here.
 
 import { Command, CommanderError } from 'commander';
+import { loadRules } from '../config/rules-loader.js';
 import { registerReplay } from './commands/replay-command.js';
+import { registerRulesExport } from './commands/rules-export-command.js';
 import { registerRun } from './commands/run-command.js';
 import { registerTestConfig } from './commands/test-config-command.js';
 import { EXIT } from './exit-codes.js';
@@ -24,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   registerReplay(program, io);
   const test = program.command('test').description('check the configuration or the output connection');
   registerTestConfig(test, io);
+  registerRulesExport(program, (dir) => loadRules(dir).rules, io);
   return program;
 }
 

@@ -26,7 +26,12 @@ export function registerReplay(program: Command, io: CliIo): void {
       const started = Date.now();
       let agent: Agent | undefined;
       try {
-        agent = await Agent.create({ loaded, print: (line) => io.out(line), format: opts.format, replay: true });
+        agent = await Agent.create({
+          loaded,
+          print: (line) => io.out(line),
+          format: opts.format,
+          replay: true,
+        });
         const summary = await agent.replay(files.map((f) => path.resolve(f)));
         const secs = (Date.now() - started) / 1000;
         io.out(

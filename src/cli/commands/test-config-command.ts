@@ -1,7 +1,9 @@
 // `casguard test config`: validate the configuration and print every problem with its key path and line.
 
 import type { Command } from 'commander';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../config/load-config.js';
+import { loadRules, RulesError } from '../../config/rules-loader.js';
 import { CasguardError } from '../../pipeline/errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -26,10 +28,19 @@ export function testConfig(file: string | undefined, io: CliIo): number {
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
     io.out(`  outputs: ${outs.join(', ')}`);
+    const rules = loadRules(
+      loaded.config.rules === undefined ? undefined : path.resolve(loaded.baseDir, loaded.config.rules),
+    );
+    io.out(`  rules: ${rules.rules.length} from ${rules.source}`);
     return EXIT.OK;
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(`config INVALID: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}`);
+      io.err(err.message);
+      return EXIT.CONFIG_INVALID;
+    }
+    if (err instanceof RulesError) {
+      io.err(`rules INVALID: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}`);
       io.err(err.message);
       return EXIT.CONFIG_INVALID;
     }
