@@ -1,0 +1,311 @@
+// What `casguard setup` installs, as plain request bodies (pure: no I/O, so it is unit-tested and printable).
+//
+// - ILM policy `casguard-logs`: roll over at 50 GB per primary shard or 30 days, delete after the retention.
+// - Component templates with EXPLICIT mappings: `casguard-ecs@mappings` (the ECS field sets casguard uses, with
+//   ECS's own types, from the generated table), `casguard-winlog@mappings` (Winlogbeat's `winlog.*`),
+//   `casguard-exchange@mappings` (our own `microsoft.exchange.*` / `casguard.*` fields, from the OWN_FIELDS
+//   tables the CLI injects: src/setup must not import src/normalize), `casguard@settings` (ILM, field limit).
+//   `index.mapping.ignore_malformed` stays false on purpose: a document whose type is wrong is dead-lettered
+//   with the reason instead of being stored with the field silently missing.
+// - Index templates `logs-exchange.activesync` and `logs-exchange.application` for the data streams, at
+//   priority 150, above Elasticsearch's built-in `logs` template (100) and below Fleet integrations (200).
+//   They do not compose the built-in `logs@*` templates, so the mapping is the same on every cluster version.
+// - Index template `casguard-alerts` (a regular index: alerts are replaced by id, which data streams forbid;
+//   see src/outputs/elasticsearch/targets.ts) and the alerts index itself.
+// - The two data streams, so they exist (with our mapping) before the first document.
+// Every template and policy carries `_meta.casguard_hash`, a hash of its body: setup compares hashes, so a
+// second run changes nothing, and a changed body is reported as updated.
+
+import { createHash } from 'node:crypto';
+import { CasguardError } from '../pipeline/errors.js';
+import { ECS_FIELDS } from './ecs-fields.generated.js';
+import type { FieldDef } from './field-def.types.js';
+import { WINLOG_FIELDS } from './winlog-fields.generated.js';
+import { ALERT_FIELDS } from './alert-fields.js';
+
+/** Types an own-field table may use (the formats engineers' OWN_FIELDS tables). */
+export type OwnFieldTable = Readonly<Record<string, string>>;
+
+export interface SetupOptions {
+  readonly namespace: string;
+  /** Own fields (`microsoft.exchange.*`, `casguard.*`, ...) keyed by dotted name. */
+  readonly ownFields: OwnFieldTable;
+  /** Days before ILM deletes a backing index. Default 90. */
+  readonly retentionDays?: number;
+  /** Index template priority; must differ from any other template matching our patterns. Default 150. */
+  readonly priority?: number;
+}
+
+export type AssetKind = 'ilm_policy' | 'component_template' | 'index_template' | 'data_stream' | 'index';
+
+export interface Asset {
+  readonly kind: AssetKind;
+  readonly name: string;
+  /** Request body (for data streams: empty). */
+  readonly body: Record<string, unknown>;
+  /** Hash of the body stored in `_meta.casguard_hash` (templates, policies). */
+  readonly hash?: string;
+}
+
+export const ILM_POLICY = 'casguard-logs';
+export const MANAGED_BY = 'casguard';
+
+const OWN_TYPES = new Set([
+  'keyword',
+  'long',
+  'integer',
+  'boolean',
+  'date',
+  'ip',
+  'text',
+  'float',
+  'object',
+  'match_only_text',
+  'wildcard',
+  'flattened',
+  'double',
+  'short',
+  'constant_keyword',
+]);
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function hashBody(body: unknown): string {
+  return createHash('sha256').update(canonical(body)).digest('hex').slice(0, 32);
+}
+
+function fieldMapping(def: FieldDef): Record<string, unknown> {
+  const m: Record<string, unknown> = { type: def.type };
+  if (def.ignore_above !== undefined) m.ignore_above = def.ignore_above;
+  if (def.index !== undefined) m.index = def.index;
+  if (def.doc_values !== undefined) m.doc_values = def.doc_values;
+  if (def.scaling_factor !== undefined) m.scaling_factor = def.scaling_factor;
+  if (def.multi_fields && def.multi_fields.length > 0) {
+    m.fields = Object.fromEntries(def.multi_fields.map((f) => [f.name, { type: f.type }]));
+  }
+  return m;
+}
+
+/** Dotted field table → nested `properties`. Throws when a leaf is also used as an object. */
+export function buildProperties(fields: Readonly<Record<string, FieldDef>>): Record<string, unknown> {
+  const root: Record<string, Record<string, unknown>> = {};
+  const names = Object.keys(fields).sort();
+  for (const name of names) {
+    const def = fields[name]!;
+    const parts = name.split('.');
+    let props = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const key = parts[i]!;
+      let node = props[key];
+      if (node === undefined) {
+        node = { properties: {} };
+        props[key] = node;
+      } else if (node.type !== undefined && node.type !== 'object' && node.type !== 'nested') {
+        throw new CasguardError(
+          'SETUP_FAILED',
+          `field ${name} needs ${parts.slice(0, i + 1).join('.')} to be an object, but it is mapped as ${JSON.stringify(node.type)}`,
+        );
+      }
+      if (node.type === 'object') delete node.type;
+      node.properties ??= {};
+      props = node.properties as Record<string, Record<string, unknown>>;
+    }
+    const leaf = parts[parts.length - 1]!;
+    const existing = props[leaf];
+    if (existing !== undefined) {
+      if (def.type === 'object' || def.type === 'nested') {
+        if (def.type === 'nested') existing.type = 'nested';
+        continue;
+      }
+      throw new CasguardError(
+        'SETUP_FAILED',
+        `field ${name} is mapped as ${def.type} but also has sub-fields`,
+      );
+    }
+    props[leaf] =
+      def.type === 'object'
+        ? { type: 'object' }
+        : def.type === 'nested'
+          ? { type: 'nested' }
+          : fieldMapping(def);
+  }
+  // `{type: object}` leaves that gained children were turned into `{properties}` above; plain object leaves
+  // stay `{type: object}` (open for dynamic keys such as winlog.event_data.*).
+  return root;
+}
+
+/** Own-field table → field defs; checks types and that no own field redefines an ECS or winlog field. */
+export function ownFieldDefs(table: OwnFieldTable): Record<string, FieldDef> {
+  const out: Record<string, FieldDef> = {};
+  for (const [name, type] of Object.entries(table)) {
+    if (!OWN_TYPES.has(type))
+      throw new CasguardError('SETUP_FAILED', `own field ${name}: unsupported type ${type}`);
+    const ecs = ECS_FIELDS[name] ?? WINLOG_FIELDS[name];
+    if (ecs && ecs.type !== type) {
+      throw new CasguardError(
+        'SETUP_FAILED',
+        `own field ${name} is declared ${type} but ECS/winlog defines it as ${ecs.type}`,
+      );
+    }
+    if (ecs) continue;
+    out[name] = type === 'keyword' ? { type, ignore_above: 1024 } : { type };
+  }
+  return out;
+}
+
+/** Merge own-field tables from several formats; the same name with two types is an error. */
+export function mergeOwnFieldTables(...tables: OwnFieldTable[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tables) {
+    for (const [k, v] of Object.entries(t)) {
+      if (out[k] !== undefined && out[k] !== v) {
+        throw new CasguardError('SETUP_FAILED', `own field ${k} is declared both ${out[k]} and ${v}`);
+      }
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+export function dataStreamName(dataset: 'activesync' | 'application', namespace: string): string {
+  return `logs-exchange.${dataset}-${namespace}`;
+}
+
+export function alertsIndexName(namespace: string): string {
+  return `casguard-alerts-${namespace}`;
+}
+
+// Strings nobody declared (e.g. winlog.event_data.<any>, positional paramN) become keywords, as ecs@mappings
+// does, instead of text + keyword multi-fields.
+const DYNAMIC_TEMPLATES = [
+  {
+    strings_as_keyword: {
+      match_mapping_type: 'string',
+      mapping: { type: 'keyword', ignore_above: 1024 },
+    },
+  },
+];
+
+function withMeta(
+  kind: AssetKind,
+  name: string,
+  body: Record<string, unknown>,
+  metaKey: 'top' | 'policy',
+): Asset {
+  const hash = hashBody(body);
+  const meta = { managed_by: MANAGED_BY, casguard_hash: hash };
+  if (metaKey === 'policy') {
+    const policy = { ...(body.policy as Record<string, unknown>), _meta: meta };
+    return { kind, name, body: { policy }, hash };
+  }
+  return { kind, name, body: { ...body, _meta: meta }, hash };
+}
+
+/** Everything setup installs, in dependency order. */
+export function clusterAssets(opts: SetupOptions): Asset[] {
+  const priority = opts.priority ?? 150;
+  const retention = opts.retentionDays ?? 90;
+  const own = ownFieldDefs(mergeOwnFieldTables(ALERT_FIELDS, opts.ownFields));
+  const assets: Asset[] = [];
+
+  assets.push(
+    withMeta(
+      'ilm_policy',
+      ILM_POLICY,
+      {
+        policy: {
+          phases: {
+            hot: {
+              min_age: '0ms',
+              actions: { rollover: { max_primary_shard_size: '50gb', max_age: '30d' } },
+            },
+            delete: { min_age: `${retention}d`, actions: { delete: {} } },
+          },
+        },
+      },
+      'policy',
+    ),
+  );
+  const component = (name: string, template: Record<string, unknown>): Asset =>
+    withMeta('component_template', name, { template }, 'top');
+  assets.push(
+    component('casguard@settings', {
+      settings: { 'index.lifecycle.name': ILM_POLICY, 'index.mapping.total_fields.limit': 5000 },
+    }),
+    component('casguard-ecs@mappings', {
+      mappings: { dynamic_templates: DYNAMIC_TEMPLATES, properties: buildProperties(ECS_FIELDS) },
+    }),
+    component('casguard-winlog@mappings', { mappings: { properties: buildProperties(WINLOG_FIELDS) } }),
+    component('casguard-exchange@mappings', { mappings: { properties: buildProperties(own) } }),
+  );
+  const mappingsOf = ['casguard-ecs@mappings', 'casguard-winlog@mappings', 'casguard-exchange@mappings'];
+  for (const dataset of ['activesync', 'application'] as const) {
+    assets.push(
+      withMeta(
+        'index_template',
+        `logs-exchange.${dataset}`,
+        {
+          index_patterns: [`logs-exchange.${dataset}-*`],
+          data_stream: {},
+          priority,
+          composed_of: ['casguard@settings', ...mappingsOf],
+          template: {
+            mappings: {
+              properties: {
+                data_stream: {
+                  properties: {
+                    type: { type: 'constant_keyword', value: 'logs' },
+                    dataset: { type: 'constant_keyword', value: `exchange.${dataset}` },
+                    namespace: { type: 'constant_keyword' },
+                  },
+                },
+              },
+            },
+          },
+        },
+        'top',
+      ),
+    );
+  }
+  assets.push(
+    withMeta(
+      'index_template',
+      'casguard-alerts',
+      {
+        index_patterns: ['casguard-alerts-*'],
+        priority,
+        composed_of: mappingsOf,
+        template: {
+          settings: { 'index.mapping.total_fields.limit': 5000 },
+          // Alerts are not data-stream documents: data_stream.* stays plain keyword here.
+          mappings: {
+            properties: {
+              data_stream: {
+                properties: {
+                  type: { type: 'keyword' },
+                  dataset: { type: 'keyword' },
+                  namespace: { type: 'keyword' },
+                },
+              },
+            },
+          },
+        },
+      },
+      'top',
+    ),
+  );
+  assets.push({ kind: 'data_stream', name: dataStreamName('activesync', opts.namespace), body: {} });
+  assets.push({ kind: 'data_stream', name: dataStreamName('application', opts.namespace), body: {} });
+  assets.push({ kind: 'index', name: alertsIndexName(opts.namespace), body: {} });
+  return assets;
+}

@@ -1,0 +1,112 @@
+// Applies the cluster assets idempotently: reads what exists, compares `_meta.casguard_hash`, and creates,
+// updates or leaves each one alone. Returns a line per asset for `casguard setup` to print. A template
+// changed here applies to new backing indices only (at the next rollover), as Elasticsearch documents.
+
+import { errors } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
+import { CasguardError } from '../pipeline/errors.js';
+import type { Logger } from '../telemetry/logger.types.js';
+import type { Asset } from './cluster-assets.js';
+
+export type SetupAction = 'created' | 'updated' | 'unchanged';
+
+export interface SetupResult {
+  readonly kind: Asset['kind'];
+  readonly name: string;
+  readonly action: SetupAction;
+}
+
+function isNotFound(e: unknown): boolean {
+  return e instanceof errors.ResponseError && e.statusCode === 404;
+}
+
+function metaHash(meta: unknown): string | undefined {
+  if (meta && typeof meta === 'object' && 'casguard_hash' in meta) {
+    const h = (meta as { casguard_hash?: unknown }).casguard_hash;
+    return typeof h === 'string' ? h : undefined;
+  }
+  return undefined;
+}
+
+async function existingHash(client: Client, a: Asset): Promise<string | null | undefined> {
+  // undefined = absent; null = present without our hash (someone else's, or an older casguard)
+  try {
+    switch (a.kind) {
+      case 'ilm_policy': {
+        const r = await client.ilm.getLifecycle({ name: a.name });
+        const p = r[a.name];
+        return p ? (metaHash(p.policy._meta) ?? null) : undefined;
+      }
+      case 'component_template': {
+        const r = await client.cluster.getComponentTemplate({ name: a.name });
+        const t = r.component_templates.find((c) => c.name === a.name);
+        return t ? (metaHash(t.component_template._meta) ?? null) : undefined;
+      }
+      case 'index_template': {
+        const r = await client.indices.getIndexTemplate({ name: a.name });
+        const t = r.index_templates.find((c) => c.name === a.name);
+        return t ? (metaHash(t.index_template._meta) ?? null) : undefined;
+      }
+      case 'data_stream': {
+        const r = await client.indices.getDataStream({ name: a.name });
+        return r.data_streams.some((d) => d.name === a.name) ? null : undefined;
+      }
+      case 'index':
+        return (await client.indices.exists({ index: a.name })) ? null : undefined;
+    }
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+async function put(client: Client, a: Asset): Promise<void> {
+  const b = a.body as never;
+  switch (a.kind) {
+    case 'ilm_policy':
+      await client.ilm.putLifecycle({ name: a.name, ...(b as object) });
+      return;
+    case 'component_template':
+      await client.cluster.putComponentTemplate({ name: a.name, ...(b as object) } as never);
+      return;
+    case 'index_template':
+      await client.indices.putIndexTemplate({ name: a.name, ...(b as object) } as never);
+      return;
+    case 'data_stream':
+      await client.indices.createDataStream({ name: a.name });
+      return;
+    case 'index':
+      await client.indices.create({ index: a.name });
+      return;
+  }
+}
+
+export async function runSetup(
+  client: Client,
+  assets: readonly Asset[],
+  logger: Logger,
+  scrub: (t: string) => string = (t) => t,
+): Promise<SetupResult[]> {
+  const results: SetupResult[] = [];
+  for (const a of assets) {
+    try {
+      const have = await existingHash(client, a);
+      let action: SetupAction;
+      if (have === undefined) action = 'created';
+      else if (a.kind === 'data_stream' || a.kind === 'index') action = 'unchanged';
+      else action = have === a.hash ? 'unchanged' : 'updated';
+      if (action !== 'unchanged') await put(client, a);
+      results.push({ kind: a.kind, name: a.name, action });
+      logger.debug('setup asset', { kind: a.kind, name: a.name, action });
+    } catch (e) {
+      const reason =
+        e instanceof errors.ResponseError
+          ? `HTTP ${e.statusCode}: ${scrub(JSON.stringify(e.body ?? e.message)).slice(0, 500)}`
+          : scrub(e instanceof Error ? e.message : String(e));
+      throw new CasguardError('SETUP_FAILED', `setup of ${a.kind} ${a.name} failed: ${reason}`, {
+        recoverable: false,
+      });
+    }
+  }
+  return results;
+}
