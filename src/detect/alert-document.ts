@@ -42,22 +42,19 @@ export function emptyFacets(): Facets {
   };
 }
 
-/** The state of one open alert; JSON-serialisable (it is part of the detector snapshot). */
-export interface AlertState {
+/** What an alert document is built from (the engine's period statistics of one key). */
+export interface AlertView {
   id: string;
-  keyValues: string[];
+  keyValues: readonly string[];
   periodStart: number;
   periodEnd: number;
   count: number;
   firstSeen: number;
   lastSeen: number;
   facets: Facets;
-  evidence: string[];
+  /** Ids of the earliest evidence documents (by event time, then id). */
+  evidence: readonly string[];
   server: ServerFacts;
-  /** Count at the last emitted version, and the event time it was emitted at. */
-  emittedCount: number;
-  lastEmitAt: number;
-  dirty: boolean;
 }
 
 export function alertId(ruleId: string, key: string, periodStart: number): string {
@@ -72,6 +69,8 @@ export function alertId(ruleId: string, key: string, periodStart: number): strin
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+// Facets are reported sorted: a backfill that reads the files in another order reports the same lists.
+const sorted = (xs: readonly string[]): string[] => [...xs].sort();
 
 const FACET_SOURCES: ReadonlyArray<readonly [FacetName, readonly string[][]]> = [
   ['devices', [['device', 'id']]],
@@ -182,7 +181,7 @@ export interface AlertBuildContext {
   readonly hostFacts: (shortHost: string) => ServerFacts | undefined;
 }
 
-export function buildAlertDocument(ctx: AlertBuildContext, a: AlertState): ShippableDocument {
+export function buildAlertDocument(ctx: AlertBuildContext, a: AlertView): ShippableDocument {
   const { rule } = ctx;
   const doc: EcsDocument = { '@timestamp': iso(a.firstSeen) };
   const d = doc as Record<string, JsonValue>;
@@ -240,25 +239,25 @@ export function buildAlertDocument(ctx: AlertBuildContext, a: AlertState): Shipp
       };
     setPath(d, ['microsoft', 'exchange', 'server'], server);
   }
-  const hosts = a.facets.hosts.length > 0 ? a.facets.hosts : typeof host === 'string' ? [host] : [];
+  const hosts = a.facets.hosts.length > 0 ? sorted(a.facets.hosts) : typeof host === 'string' ? [host] : [];
   const related: Record<string, JsonValue> = {};
   // Copies throughout: the emitted document must not change when the live alert state does.
-  if (a.facets.users.length > 0) related['user'] = [...a.facets.users];
+  if (a.facets.users.length > 0) related['user'] = sorted(a.facets.users);
   if (hosts.length > 0) related['hosts'] = [...hosts];
-  if (a.facets.ips.length > 0) related['ip'] = [...a.facets.ips];
+  if (a.facets.ips.length > 0) related['ip'] = sorted(a.facets.ips);
   if (Object.keys(related).length > 0) d['related'] = related;
   const alert: Record<string, JsonValue> = {
     count: a.count,
     first_seen: iso(a.firstSeen),
     last_seen: iso(a.lastSeen),
     key: ctx.keyFields.map((k, i) => `${keyFieldName(k)}=${a.keyValues[i] ?? ''}`).join(' '),
-    devices: [...a.facets.devices],
-    users: [...a.facets.users],
-    user_agents: [...a.facets.user_agents],
-    ios_builds: [...a.facets.ios_builds],
+    devices: sorted(a.facets.devices),
+    users: sorted(a.facets.users),
+    user_agents: sorted(a.facets.user_agents),
+    ios_builds: sorted(a.facets.ios_builds),
     hosts: [...hosts],
-    builds: [...a.facets.builds],
-    device_models: [...a.facets.device_models],
+    builds: sorted(a.facets.builds),
+    device_models: sorted(a.facets.device_models),
     evidence_ids: [...a.evidence],
     suppression_period: `${iso(a.periodStart)}/${iso(a.periodEnd)}`,
   };

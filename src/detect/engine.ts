@@ -3,29 +3,35 @@
 // the wall clock, so a backfill of last week's logs raises exactly the alerts live tailing raised.
 //
 // Rule kinds:
-// - match: one document. With suppression, the first match of a key opens an alert for `period`; later matches
+// - match: one document. With suppression, the first match of a key in a period raises the alert; later matches
 //   update it. Without suppression every match is its own alert (id from the evidence document id).
-// - threshold: per key, event counts in buckets of window/60 (at least 1 s); the alert opens when the count in
-//   [t - window, t] reaches `count`. Window edges are therefore rounded to one bucket.
+// - threshold: per key, event counts in buckets of window/60 (at least 1 s); the alert is raised when the count
+//   in [t - window, t] reaches `count`. Window edges are therefore rounded to one bucket.
 // - sequence: per key, the times of step-1 documents (the latest 64) and bucketed counts of step-2 documents;
-//   opens when some step-1 document has `count` step-2 documents in [tA, tA + window] (ordered) or
-//   [tA - window, tA + window] (unordered). Both kinds tolerate documents of different sources arriving out of
-//   time order by up to `latenessMs`.
+//   raised when some step-1 document has `count` step-2 documents in (tA, tA + window] (ordered; step-2 documents
+//   in A's own bucket are not counted) or [tA - window, tA + window] (unordered).
+// Windows keep `window + lateness` of history behind each key's latest document, so documents of different
+// files may arrive out of time order by `latenessMs` (default 2 h: `casguard replay` reads one file after the
+// other) and still meet.
 //
-// Alert lifecycle and update emission (the policy the README documents): an alert is opened with one document
-// (op 'index', id = hash(rule, key, period start)). While the period lasts, matching documents update its count,
-// first/last seen, facets and evidence in memory; a new version is emitted only when `update_every_events` more
-// documents matched or `update_every` of event time passed since the last version, when the storm goes quiet for
-// `update_every` (noticed as other documents move event time on), when the period closes, when the key is
-// evicted, and on flush(). A 2,000-request storm is thus a handful of index operations, not 2,000. The first
-// alert of a key counts every matching document still held for that key (the run-up to the threshold
-// included); once a period closes the key starts from zero, so a storm that outlives its period raises its
-// next alert when it crosses the threshold again, counting from the first document after the close.
+// Periods and ids: suppression periods are aligned to UTC multiples of `period` (a 24h period is a UTC day).
+// The alert id is hash(rule, key, period start), and the alert counts every matching document of the key in
+// that period (the run-up to a threshold included), its first/last seen, facets (reported sorted) and the
+// earliest evidence ids by event time. None of that depends on the order in which files are read, so a backfill
+// produces the same final alert documents as live tailing, and a replay without saved state the same ids.
+//
+// Update emission (the policy the README documents): the first document of an alert is emitted when it is raised
+// (op 'index'). While the period lasts, matching documents update it in memory; a new version is emitted only
+// when `update_every_events` more documents matched or `update_every` of event time passed since the last
+// version, when the storm has been quiet for `update_every` (noticed as other documents move event time on),
+// when the period closes, when the key is evicted, and on flush(). A 2,000-request storm is thus a handful of
+// index operations, not 2,000; every later version replaces the earlier one under the same id.
 //
 // State is bounded: at most `maxKeysPerRule` keys per rule (least recently used evicted, its open alert emitted
-// first), idle keys dropped once event time has moved `window + lateness` past them, buckets and step-1 times
-// capped per key. snapshot()/restore() carry all of it (plus the ids of the last `dedupeIds` documents, so
-// records re-read after a restart from a checkpoint older than the snapshot are not counted twice).
+// first), idle keys dropped once event time has moved `window + lateness` past them, buckets (512), step-1 times
+// (64), evidence and facet values capped per key. snapshot()/restore() carry all of it, plus the ids of the last
+// `dedupeIds` documents, so records re-read after a restart from a checkpoint older than the snapshot are not
+// counted twice.
 
 import { performance } from 'node:perf_hooks';
 import type { EcsDocument, ShippableDocument } from '../pipeline/document.types.js';
@@ -47,7 +53,6 @@ import {
   emptyFacets,
   serverFactsOf,
   type AlertBuildContext,
-  type AlertState,
   type Facets,
   type ServerFacts,
 } from './alert-document.js';
@@ -64,7 +69,7 @@ import { alertKeyFields, parseDuration, ruleKind, type Rule } from './rule.schem
 export interface DetectionEngineOptions {
   /** Bound on per-key state per rule (config `detect.maxKeysPerRule`). */
   readonly maxKeysPerRule?: number;
-  /** How far (event time) documents of one key may arrive out of order across sources. Default 15 min. */
+  /** How far (event time) documents of one key may arrive out of order across files. Default 2 h. */
   readonly latenessMs?: number;
   /** Evidence document ids kept per alert. Default 10. */
   readonly evidenceLimit?: number;
@@ -84,20 +89,35 @@ export interface RuleStats {
   keys: number;
 }
 
+/** Statistics of one key in one (UTC-aligned) suppression period: what its alert reports. */
+interface PeriodStats {
+  start: number;
+  count: number;
+  first: number;
+  last: number;
+  /** [event time, document id], earliest first, at most evidenceLimit. */
+  evidence: [number, string][];
+  facets: Facets;
+  server: ServerFacts;
+}
+
+/** Emission bookkeeping of the key's raised alert (its content is the period's statistics). */
+interface OpenAlert {
+  id: string;
+  emittedCount: number;
+  lastEmitAt: number;
+  dirty: boolean;
+}
+
 interface KeyState {
   values: string[];
-  firstSeen: number;
   lastSeen: number;
-  /** Matching documents held (sum of retained buckets for threshold/sequence). */
-  total: number;
   /** Bucket index → count (threshold: matches; sequence: step-2 matches). Insertion ≈ time order. */
   buckets: Map<number, number>;
   /** Sequence: times of step-1 documents, ascending, at most A_TIMES_LIMIT. */
   aTimes: number[];
-  evidence: string[];
-  facets: Facets;
-  server: ServerFacts;
-  alert: AlertState | undefined;
+  period: PeriodStats | undefined;
+  alert: OpenAlert | undefined;
 }
 
 const A_TIMES_LIMIT = 64;
@@ -105,7 +125,7 @@ const BUCKETS_LIMIT = 512;
 const SWEEP_MS = 15_000;
 const HOST_FACTS_LIMIT = 4096;
 const METRICS_BATCH = 4096;
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 
 class RuleRuntime {
   readonly kind: 'match' | 'threshold' | 'sequence';
@@ -156,9 +176,13 @@ class RuleRuntime {
     this.retentionMs = this.windowMs + latenessMs;
     this.suppressed = rule.suppression !== undefined || this.kind !== 'match';
     const s = rule.suppression;
-    this.periodMs = parseDuration(s?.period ?? '1h')!;
+    this.periodMs = parseDuration(s?.period ?? '24h')!;
     this.updateEvents = s?.update_every_events ?? 500;
     this.updateMs = parseDuration(s?.update_every ?? '5m')!;
+  }
+
+  periodOf(t: number): number {
+    return Math.floor(t / this.periodMs) * this.periodMs;
   }
 
   /** Matching documents in [lo, hi] (bucket-rounded). */
@@ -174,25 +198,16 @@ class RuleRuntime {
   prune(st: KeyState): void {
     const cutoffMs = st.lastSeen - this.retentionMs;
     const cutoff = Math.floor(cutoffMs / this.bucketMs);
-    let pruned = false;
-    for (const [idx, c] of st.buckets) {
+    for (const idx of st.buckets.keys()) {
       if (idx >= cutoff && st.buckets.size <= BUCKETS_LIMIT) break;
       st.buckets.delete(idx);
-      st.total -= c;
-      pruned = true;
     }
-    if (pruned) st.firstSeen = Math.max(st.firstSeen, cutoff * this.bucketMs);
-    while (st.aTimes.length > 0 && st.aTimes[0]! < cutoffMs) {
-      st.aTimes.shift();
-      st.total -= 1;
-    }
-    if (st.total < 0) st.total = 0;
+    while (st.aTimes.length > 0 && st.aTimes[0]! < cutoffMs) st.aTimes.shift();
   }
 }
 
 export class DetectionEngine implements Detector {
   private readonly runtimes: RuleRuntime[];
-  private readonly byId = new Map<string, RuleRuntime>();
   private readonly maxKeys: number;
   private readonly latenessMs: number;
   private readonly evidenceLimit: number;
@@ -213,7 +228,7 @@ export class DetectionEngine implements Detector {
     options: DetectionEngineOptions = {},
   ) {
     this.maxKeys = options.maxKeysPerRule ?? 100_000;
-    this.latenessMs = options.latenessMs ?? 15 * 60_000;
+    this.latenessMs = options.latenessMs ?? 2 * 3_600_000;
     this.evidenceLimit = options.evidenceLimit ?? 10;
     this.facetLimit = options.facetLimit ?? 50;
     this.dedupeLimit = options.dedupeIds ?? 4096;
@@ -222,7 +237,6 @@ export class DetectionEngine implements Detector {
     this.runtimes = rules
       .filter((r) => r.enabled)
       .map((r) => new RuleRuntime(r, this.latenessMs, options.namespace ?? 'default', lookup));
-    for (const rt of this.runtimes) this.byId.set(rt.rule.id, rt);
   }
 
   evaluate(doc: EcsDocument, id: string): ShippableDocument[] {
@@ -247,16 +261,17 @@ export class DetectionEngine implements Detector {
     return out;
   }
 
-  /** Emit the latest version of every open alert that changed since its last version. */
+  /** Emit the latest version of every open alert that changed since its last version (end of a replay). */
   flush(): ShippableDocument[] {
     const out: ShippableDocument[] = [];
     for (const rt of this.runtimes)
-      for (const st of rt.states.values()) if (st.alert?.dirty) this.emit(rt, st.alert, out, false);
+      for (const st of rt.states.values()) if (st.alert?.dirty) this.emit(rt, st, out, false);
     this.flushMetrics();
     return out;
   }
 
   stats(): Record<string, RuleStats> {
+    this.flushMetrics();
     const out: Record<string, RuleStats> = {};
     for (const rt of this.runtimes) out[rt.rule.id] = { ...rt.stats, keys: rt.states.size };
     return out;
@@ -273,25 +288,17 @@ export class DetectionEngine implements Detector {
   ): void {
     if (!rt.preds[0]!(doc)) return;
     if (!rt.suppressed) {
-      const st = this.freshState([], t);
-      this.addEvidence(st, doc, id, t);
-      st.total = 1;
-      const a = this.openAlert(rt, st, id, t);
-      this.emit(rt, a, out, true);
+      const st = this.freshState([]);
+      this.count(rt, st, doc, id, t, out);
+      st.alert = { id: alertId(rt.rule.id, id, t), emittedCount: 0, lastEmitAt: t, dirty: true };
+      this.emit(rt, st, out, true);
       return;
     }
     const k = rt.key.of(doc) ?? { key: '', values: [] };
-    const st = this.state(rt, k.key, k.values, t, out);
-    if (st.alert && t >= st.alert.periodEnd) this.closeAlert(rt, st, out);
-    if (st.alert) {
-      this.updateAlert(rt, st.alert, doc, id, t, out);
-      return;
-    }
-    st.total = 1;
-    st.firstSeen = t;
-    st.lastSeen = t;
-    this.addEvidence(st, doc, id, t);
-    this.emit(rt, this.openAlert(rt, st, k.key, t), out, true);
+    const st = this.state(rt, k.key, k.values, out);
+    if (!this.count(rt, st, doc, id, t, out)) return;
+    if (st.alert) this.updated(rt, st, t, out);
+    else this.raise(rt, st, k.key, t, out);
   }
 
   private evalThreshold(
@@ -304,16 +311,11 @@ export class DetectionEngine implements Detector {
     if (!rt.preds[0]!(doc)) return;
     const k = rt.key.of(doc);
     if (!k) return;
-    const st = this.state(rt, k.key, k.values, t, out);
-    if (st.alert && t >= st.alert.periodEnd) this.closeAlert(rt, st, out);
+    const st = this.state(rt, k.key, k.values, out);
     this.addBucket(rt, st, t);
-    if (st.alert) {
-      this.updateAlert(rt, st.alert, doc, id, t, out);
-      return;
-    }
-    this.addEvidence(st, doc, id, t);
-    if (rt.countIn(st, t - rt.windowMs, t) >= rt.need)
-      this.emit(rt, this.openAlert(rt, st, k.key, t), out, true);
+    if (!this.count(rt, st, doc, id, t, out)) return;
+    if (st.alert) this.updated(rt, st, t, out);
+    else if (rt.countIn(st, t - rt.windowMs, t) >= rt.need) this.raise(rt, st, k.key, t, out);
   }
 
   private evalSequence(
@@ -328,15 +330,14 @@ export class DetectionEngine implements Detector {
     if (!isA && !isB) return;
     const k = rt.key.of(doc);
     if (!k) return;
-    const st = this.state(rt, k.key, k.values, t, out);
-    if (st.alert && t >= st.alert.periodEnd) this.closeAlert(rt, st, out);
+    const st = this.state(rt, k.key, k.values, out);
     if (isA) this.addATime(rt, st, t);
     if (isB) this.addBucket(rt, st, t);
+    if (!this.count(rt, st, doc, id, t, out)) return;
     if (st.alert) {
-      this.updateAlert(rt, st.alert, doc, id, t, out);
+      this.updated(rt, st, t, out);
       return;
     }
-    this.addEvidence(st, doc, id, t);
     const w = rt.windowMs;
     // Ordered: only B buckets after A's own bucket count, so a B logged just before A is never taken for one
     // after it (at the price of ignoring B documents in A's bucket, window/60 wide).
@@ -352,34 +353,24 @@ export class DetectionEngine implements Detector {
         }
       }
     }
-    if (open) this.emit(rt, this.openAlert(rt, st, k.key, t), out, true);
+    if (open) this.raise(rt, st, k.key, t, out);
   }
 
   // ---- state ----------------------------------------------------------------------------------------------
 
-  private freshState(values: string[], t: number): KeyState {
+  private freshState(values: string[]): KeyState {
     return {
       values,
-      firstSeen: t,
-      lastSeen: t,
-      total: 0,
+      lastSeen: Number.NEGATIVE_INFINITY,
       buckets: new Map(),
       aTimes: [],
-      evidence: [],
-      facets: emptyFacets(),
-      server: {},
+      period: undefined,
       alert: undefined,
     };
   }
 
   /** The key's state, most recently used last; evicts the least recently used key when full. */
-  private state(
-    rt: RuleRuntime,
-    key: string,
-    values: string[],
-    t: number,
-    out: ShippableDocument[],
-  ): KeyState {
+  private state(rt: RuleRuntime, key: string, values: string[], out: ShippableDocument[]): KeyState {
     const st = rt.states.get(key);
     if (st) {
       rt.states.delete(key);
@@ -388,7 +379,7 @@ export class DetectionEngine implements Detector {
     }
     if (rt.states.size >= this.maxKeys) {
       const [oldKey, old] = rt.states.entries().next().value as [string, KeyState];
-      if (old.alert?.dirty) this.emit(rt, old.alert, out, false);
+      if (old.alert?.dirty) this.emit(rt, old, out, false);
       rt.states.delete(oldKey);
       detectStateEvicted(rt.rule.id, 'capacity');
       if (!rt.warnedCapacity) {
@@ -396,111 +387,116 @@ export class DetectionEngine implements Detector {
         detectCapacityReached(this.logger, rt.rule.id, this.maxKeys);
       }
     }
-    const fresh = this.freshState(values, t);
+    const fresh = this.freshState(values);
     rt.states.set(key, fresh);
     return fresh;
   }
 
-  private touch(st: KeyState, t: number): void {
-    if (st.total === 0) {
-      st.firstSeen = t;
-      st.lastSeen = t;
-    }
-    if (t < st.firstSeen) st.firstSeen = t;
-    if (t > st.lastSeen) st.lastSeen = t;
-  }
-
   private addBucket(rt: RuleRuntime, st: KeyState, t: number): void {
-    this.touch(st, t);
+    if (t > st.lastSeen) st.lastSeen = t;
     const idx = Math.floor(t / rt.bucketMs);
     st.buckets.set(idx, (st.buckets.get(idx) ?? 0) + 1);
-    st.total += 1;
     rt.prune(st);
   }
 
   private addATime(rt: RuleRuntime, st: KeyState, t: number): void {
-    this.touch(st, t);
+    if (t > st.lastSeen) st.lastSeen = t;
     const a = st.aTimes;
     let i = a.length;
     while (i > 0 && a[i - 1]! > t) i--;
     a.splice(i, 0, t);
-    st.total += 1;
-    if (a.length > A_TIMES_LIMIT) {
-      a.shift();
-      st.total -= 1;
-    }
+    if (a.length > A_TIMES_LIMIT) a.shift();
     rt.prune(st);
   }
 
-  /** Facets and evidence of a document that counts towards a not-yet-open alert. */
-  private addEvidence(st: KeyState, doc: EcsDocument, id: string, t: number): void {
-    this.touch(st, t);
-    if (st.evidence.length < this.evidenceLimit) st.evidence.push(id);
-    addFacets(st.facets, doc, this.facetLimit);
-    const facts = serverFactsOf(doc);
-    if (facts) st.server = facts;
-  }
-
-  private openAlert(rt: RuleRuntime, st: KeyState, key: string, t: number): AlertState {
-    const a: AlertState = {
-      id: alertId(rt.rule.id, key, t),
-      keyValues: st.values,
-      periodStart: t,
-      periodEnd: t + rt.periodMs,
-      count: Math.max(1, st.total),
-      firstSeen: Math.min(st.firstSeen, t),
-      lastSeen: Math.max(st.lastSeen, t),
-      facets: st.facets,
-      evidence: st.evidence,
-      server: st.server,
-      emittedCount: 0,
-      lastEmitAt: t,
-      dirty: true,
-    };
-    // The next period of this key counts from its own first document (see the module comment).
-    st.facets = emptyFacets();
-    st.evidence = [];
-    st.server = {};
-    if (rt.suppressed) st.alert = a;
-    return a;
-  }
-
-  private updateAlert(
+  /**
+   * Count a matching document in its key's period statistics. A document of a later period closes the alert of
+   * the earlier one first; a late document of an already closed period is not counted (returns false).
+   */
+  private count(
     rt: RuleRuntime,
-    a: AlertState,
+    st: KeyState,
     doc: EcsDocument,
     id: string,
     t: number,
     out: ShippableDocument[],
-  ): void {
-    a.count += 1;
-    if (t < a.firstSeen) a.firstSeen = t;
-    if (t > a.lastSeen) a.lastSeen = t;
-    if (a.evidence.length < this.evidenceLimit) a.evidence.push(id);
-    addFacets(a.facets, doc, this.facetLimit);
+  ): boolean {
+    if (t > st.lastSeen) st.lastSeen = t;
+    const start = rt.periodOf(t);
+    let p = st.period;
+    if (p && start < p.start) return false;
+    if (p && start > p.start) {
+      this.closeAlert(rt, st, out);
+      p = undefined;
+    }
+    if (!p) {
+      p = { start, count: 0, first: t, last: t, evidence: [], facets: emptyFacets(), server: {} };
+      st.period = p;
+    }
+    p.count += 1;
+    if (t < p.first) p.first = t;
+    if (t > p.last) p.last = t;
+    this.addEvidence(p.evidence, t, id);
+    addFacets(p.facets, doc, this.facetLimit);
     const facts = serverFactsOf(doc);
-    if (facts) a.server = facts;
-    a.dirty = true;
-    if (a.count - a.emittedCount >= rt.updateEvents || t - a.lastEmitAt >= rt.updateMs)
-      this.emit(rt, a, out, false);
+    if (facts) p.server = facts;
+    if (st.alert) st.alert.dirty = true;
+    return true;
+  }
+
+  /** Keep the earliest `evidenceLimit` documents by (time, id): independent of the order files are read in. */
+  private addEvidence(ev: [number, string][], t: number, id: string): void {
+    const limit = this.evidenceLimit;
+    if (ev.length >= limit) {
+      const last = ev[ev.length - 1]!;
+      if (t > last[0] || (t === last[0] && id >= last[1])) return;
+    }
+    let i = ev.length;
+    while (i > 0 && (ev[i - 1]![0] > t || (ev[i - 1]![0] === t && ev[i - 1]![1] > id))) i--;
+    ev.splice(i, 0, [t, id]);
+    if (ev.length > limit) ev.pop();
+  }
+
+  private raise(rt: RuleRuntime, st: KeyState, key: string, t: number, out: ShippableDocument[]): void {
+    const p = st.period!;
+    st.alert = { id: alertId(rt.rule.id, key, p.start), emittedCount: 0, lastEmitAt: t, dirty: true };
+    this.emit(rt, st, out, true);
+  }
+
+  private updated(rt: RuleRuntime, st: KeyState, t: number, out: ShippableDocument[]): void {
+    const a = st.alert!;
+    const p = st.period!;
+    if (p.count - a.emittedCount >= rt.updateEvents || t - a.lastEmitAt >= rt.updateMs)
+      this.emit(rt, st, out, false);
     else rt.pendingSuppressed += 1;
   }
 
+  /** Emit the final version if it changed, then forget the alert and its period. */
   private closeAlert(rt: RuleRuntime, st: KeyState, out: ShippableDocument[]): void {
-    const a = st.alert;
-    if (!a) return;
-    if (a.dirty) this.emit(rt, a, out, false);
+    if (st.alert?.dirty) this.emit(rt, st, out, false);
     st.alert = undefined;
-    // A storm that outlives the period starts the next one from the document that reopens it.
-    st.total = 0;
-    st.buckets.clear();
-    st.aTimes = [];
+    st.period = undefined;
   }
 
-  private emit(rt: RuleRuntime, a: AlertState, out: ShippableDocument[], first: boolean): void {
-    out.push(buildAlertDocument(rt.buildCtx, a));
-    a.emittedCount = a.count;
-    a.lastEmitAt = Math.max(a.lastEmitAt, a.lastSeen, first ? a.periodStart : this.watermarkOr(a.lastSeen));
+  private emit(rt: RuleRuntime, st: KeyState, out: ShippableDocument[], first: boolean): void {
+    const a = st.alert!;
+    const p = st.period!;
+    out.push(
+      buildAlertDocument(rt.buildCtx, {
+        id: a.id,
+        keyValues: st.values,
+        periodStart: p.start,
+        periodEnd: p.start + rt.periodMs,
+        count: p.count,
+        firstSeen: p.first,
+        lastSeen: p.last,
+        facets: p.facets,
+        evidence: p.evidence.map((e) => e[1]),
+        server: p.server,
+      }),
+    );
+    a.emittedCount = p.count;
+    a.lastEmitAt = Math.max(a.lastEmitAt, p.last, Number.isFinite(this.watermark) ? this.watermark : p.last);
     a.dirty = false;
     if (first) {
       rt.stats.raised += 1;
@@ -511,10 +507,6 @@ export class DetectionEngine implements Detector {
     }
   }
 
-  private watermarkOr(t: number): number {
-    return Number.isFinite(this.watermark) ? Math.max(this.watermark, t) : t;
-  }
-
   /** Event time moved on: emit quiet alerts, close ended periods, drop idle keys. */
   private sweep(out: ShippableDocument[]): void {
     const now = this.watermark;
@@ -522,9 +514,9 @@ export class DetectionEngine implements Detector {
       let idle = 0;
       for (const [key, st] of rt.states) {
         const a = st.alert;
-        if (a) {
-          if (now >= a.periodEnd + this.latenessMs) this.closeAlert(rt, st, out);
-          else if (a.dirty && now - a.lastEmitAt >= rt.updateMs) this.emit(rt, a, out, false);
+        if (a && st.period) {
+          if (now >= st.period.start + rt.periodMs + this.latenessMs) this.closeAlert(rt, st, out);
+          else if (a.dirty && now - a.lastEmitAt >= rt.updateMs) this.emit(rt, st, out, false);
         }
         if (!st.alert && now - st.lastSeen > rt.retentionMs) {
           rt.states.delete(key);
@@ -580,17 +572,14 @@ export class DetectionEngine implements Detector {
     for (const rt of this.runtimes) {
       rules[rt.rule.id] = {
         bucketMs: rt.bucketMs,
+        periodMs: rt.periodMs,
         keys: [...rt.states].map(([key, st]) => ({
           key,
           values: st.values,
-          firstSeen: st.firstSeen,
-          lastSeen: st.lastSeen,
-          total: st.total,
+          lastSeen: Number.isFinite(st.lastSeen) ? st.lastSeen : null,
           buckets: [...st.buckets],
           aTimes: st.aTimes,
-          evidence: st.evidence,
-          facets: st.facets,
-          server: st.server,
+          ...(st.period ? { period: st.period } : {}),
           ...(st.alert ? { alert: st.alert } : {}),
         })),
       };
@@ -628,19 +617,15 @@ export class DetectionEngine implements Detector {
       for (const rt of this.runtimes) {
         rt.states.clear();
         const saved = copy.rules[rt.rule.id];
-        // A rule whose window changed since the snapshot cannot reuse its buckets: start it empty.
-        if (!saved || saved.bucketMs !== rt.bucketMs) continue;
+        // A rule whose window or period changed since the snapshot cannot reuse its state: start it empty.
+        if (!saved || saved.bucketMs !== rt.bucketMs || saved.periodMs !== rt.periodMs) continue;
         for (const k of saved.keys) {
           rt.states.set(k.key, {
             values: k.values,
-            firstSeen: k.firstSeen,
-            lastSeen: k.lastSeen,
-            total: k.total,
+            lastSeen: k.lastSeen ?? Number.NEGATIVE_INFINITY,
             buckets: new Map(k.buckets),
             aTimes: k.aTimes,
-            evidence: k.evidence,
-            facets: k.facets,
-            server: k.server,
+            period: k.period,
             alert: k.alert,
           });
         }
@@ -665,18 +650,15 @@ export interface DetectorSnapshot {
     string,
     {
       bucketMs: number;
+      periodMs: number;
       keys: Array<{
         key: string;
         values: string[];
-        firstSeen: number;
-        lastSeen: number;
-        total: number;
+        lastSeen: number | null;
         buckets: [number, number][];
         aTimes: number[];
-        evidence: string[];
-        facets: Facets;
-        server: ServerFacts;
-        alert?: AlertState;
+        period?: PeriodStats;
+        alert?: OpenAlert;
       }>;
     }
   >;

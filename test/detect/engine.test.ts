@@ -65,7 +65,7 @@ describe('match rules', () => {
     assert.equal(new Set(out.map((a) => a.id)).size, 1);
     assert.equal(out[0]!.op, 'index');
     assert.equal(out[0]!.stream, 'alerts');
-    assert.deepEqual(e.stats()['one'], { raised: 1, updated: 2, suppressed: 0, keys: 1 });
+    assert.deepEqual(e.stats()['one'], { raised: 1, updated: 2, suppressed: 4, keys: 1 });
   });
 
   it('a match after the period opens a new alert with a new id', () => {
