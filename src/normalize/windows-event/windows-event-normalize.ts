@@ -25,11 +25,21 @@ type Obj = { [key: string]: JsonValue };
 
 /** Winlogbeat turns CRLF into LF and drops trailing line ends in event data and messages. */
 function cleanText(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/\n+$/, '');
+  const t = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  return t.endsWith('\n') ? t.replace(/\n+$/, '') : t;
 }
 
 /** `@timestamp` at millisecond precision (ES `date`); the full precision stays in `winlog.time_created`. */
 function timestamp(iso: string): string {
+  // Fast path for the XML form `2025-06-08T07:14:05.1454614Z`: cut to milliseconds (no rounding, as ES does).
+  if (
+    iso.length >= 24 &&
+    iso.endsWith('Z') &&
+    iso[19] === '.' &&
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}/.test(iso)
+  ) {
+    return `${iso.slice(0, 23)}Z`;
+  }
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? iso : new Date(ms).toISOString();
 }

@@ -96,7 +96,7 @@ export function parseEventXml(
   });
   const bad = checkRecordText(text, formatName, limits.maxChars);
   if (bad) return bad;
-  if (text.trim().length === 0) return { kind: 'skip' };
+  if (!/\S/.test(text)) return { kind: 'skip' };
 
   const c: Collected = { eventData: [], rendering: {}, hasRendering: false };
   // Element path below the Event element: path[0] = 'System' | 'EventData' | ...

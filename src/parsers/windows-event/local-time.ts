@@ -109,8 +109,25 @@ function formatterFor(zone: string): Intl.DateTimeFormat | undefined {
   return f;
 }
 
+// Intl formatting is slow (~µs); exports hold many events per hour, and zone offsets only change on whole or
+// half hours, so offsets are cached per zone and half-hour bucket.
+const offsetCache = new Map<string, number>();
+const HALF_HOUR = 1_800_000;
+
 /** Offset of `zone` from UTC at instant `utcMs`, in ms (positive east of Greenwich). */
 function zoneOffsetMs(zone: string, utcMs: number): number | undefined {
+  const key = `${zone}|${Math.floor(utcMs / HALF_HOUR)}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
+  const off = computeOffsetMs(zone, utcMs);
+  if (off !== undefined) {
+    if (offsetCache.size > 10_000) offsetCache.clear();
+    offsetCache.set(key, off);
+  }
+  return off;
+}
+
+function computeOffsetMs(zone: string, utcMs: number): number | undefined {
   const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
   if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3])) * 60_000;
   if (zone === 'UTC' || zone === 'Z') return 0;

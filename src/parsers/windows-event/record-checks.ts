@@ -7,6 +7,9 @@ import type { ParseFailure } from '../../pipeline/stages.types.js';
 /** Longest record text any Windows export parser accepts (characters). */
 export const MAX_RECORD_CHARS = 1024 * 1024;
 
+// eslint-disable-next-line no-control-regex
+const SUSPICIOUS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\uFFFD]/;
+
 export function checkRecordText(
   text: string,
   formatName: string,
@@ -19,20 +22,13 @@ export function checkRecordText(
       reason: `record is ${text.length} characters, more than the limit of ${maxChars}`,
     };
   }
+  // One scan for anything suspicious; the common clean record pays only for this test.
+  if (!SUSPICIOUS.test(text)) return undefined;
   if (text.includes('\u0000')) {
     return {
       kind: 'failure',
       code: `${formatName}.encoding`,
       reason: 'record contains NUL characters: binary data or a wrong text encoding (UTF-16 read as UTF-8?)',
-    };
-  }
-  let replacement = 0;
-  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) replacement++;
-  if (replacement > 0 && replacement * 100 > text.length) {
-    return {
-      kind: 'failure',
-      code: `${formatName}.encoding`,
-      reason: `record has ${replacement} undecodable bytes: wrong text encoding or binary data`,
     };
   }
   // Control characters other than TAB/CR/LF do not occur in any Windows text export.
@@ -42,6 +38,15 @@ export function checkRecordText(
       kind: 'failure',
       code: `${formatName}.encoding`,
       reason: 'record contains control characters: binary data or a wrong text encoding',
+    };
+  }
+  let replacement = 0;
+  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) replacement++;
+  if (replacement * 100 > text.length) {
+    return {
+      kind: 'failure',
+      code: `${formatName}.encoding`,
+      reason: `record has ${replacement} undecodable bytes: wrong text encoding or binary data`,
     };
   }
   return undefined;
