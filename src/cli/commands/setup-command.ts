@@ -1,0 +1,98 @@
+// `casguard setup`: installs the ILM policy, component and index templates, data streams and the alerts index
+// in the configured Elasticsearch, and prints what it created, updated or left alone. Idempotent. The own-field
+// tables come from the formats (src/normalize), injected here because src/setup may not import them.
+
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../config/load-config.js';
+import { EAS_OWN_FIELDS } from '../../normalize/eas/eas-own-fields.js';
+import { WINDOWS_OWN_FIELDS } from '../../normalize/windows-event/windows-own-fields.js';
+import { createEsClient } from '../../outputs/elasticsearch/es-client.js';
+import type { ElasticsearchOutputConfig } from '../../outputs/elasticsearch/elasticsearch.config.js';
+import { CasguardError } from '../../pipeline/errors.js';
+import { clusterAssets, mergeOwnFieldTables } from '../../setup/cluster-assets.js';
+import type { OwnFieldTable } from '../../setup/cluster-assets.js';
+import { runSetup } from '../../setup/run-setup.js';
+import type { Logger } from '../../telemetry/logger.types.js';
+import { nullLogger } from '../../telemetry/logger.types.js';
+import { EXIT } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+
+/** Every own field the formats emit (detection's alert fields are built into src/setup). */
+export function defaultOwnFields(): OwnFieldTable {
+  return mergeOwnFieldTables(EAS_OWN_FIELDS, WINDOWS_OWN_FIELDS);
+}
+
+export function registerSetup(
+  program: Command,
+  io: CliIo,
+  opts: { logger?: Logger; ownFields?: OwnFieldTable } = {},
+): void {
+  program
+    .command('setup')
+    .description(
+      'install the ILM policy, index templates, data streams and alerts index in Elasticsearch (idempotent)',
+    )
+    .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
+    .option('--retention-days <days>', 'delete backing indices this many days after rollover', '90')
+    .action(async (o: { config?: string; retentionDays: string }) => {
+      let cfg: ElasticsearchOutputConfig | undefined;
+      try {
+        cfg = loadConfig(o.config === undefined ? { env: io.env } : { file: o.config, env: io.env }).config
+          .outputs.elasticsearch;
+      } catch (err) {
+        if (err instanceof ConfigError || err instanceof CasguardError) {
+          io.err(`config INVALID: ${err.message}`);
+          io.setExitCode(EXIT.CONFIG_INVALID);
+          return;
+        }
+        throw err;
+      }
+      if (!cfg) {
+        io.err('no outputs.elasticsearch in the configuration: nothing to set up');
+        io.setExitCode(EXIT.CONFIG_INVALID);
+        return;
+      }
+      const days = Number(o.retentionDays);
+      if (!Number.isInteger(days) || days < 1) {
+        io.err(`--retention-days must be a whole number of days >= 1, got ${o.retentionDays}`);
+        io.setExitCode(EXIT.USAGE);
+        return;
+      }
+      io.setExitCode(
+        await setupCluster(cfg, io, opts.logger ?? nullLogger, opts.ownFields ?? defaultOwnFields(), days),
+      );
+    });
+}
+
+export async function setupCluster(
+  cfg: ElasticsearchOutputConfig,
+  io: CliIo,
+  logger: Logger,
+  ownFields: OwnFieldTable,
+  retentionDays = 90,
+): Promise<number> {
+  let assets;
+  try {
+    assets = clusterAssets({ namespace: cfg.namespace, ownFields, retentionDays });
+  } catch (e) {
+    io.err(`setup FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.FAILURE;
+  }
+  const { client, scrub } = createEsClient(cfg, logger, 'elasticsearch');
+  try {
+    const results = await runSetup(client, assets, logger, scrub);
+    for (const r of results) io.out(`${r.action.padEnd(9)} ${r.kind.replace('_', ' ')} ${r.name}`);
+    const changed = results.filter((r) => r.action !== 'unchanged').length;
+    io.out(
+      changed === 0
+        ? 'setup OK: everything was already in place'
+        : `setup OK: ${changed} change${changed === 1 ? '' : 's'} (templates apply to new backing indices, i.e. after the next rollover)`,
+    );
+    return EXIT.OK;
+  } catch (e) {
+    io.err(`setup FAILED: ${e instanceof Error ? scrub(e.message) : String(e)}`);
+    return EXIT.FAILURE;
+  } finally {
+    await client.close();
+  }
+}
