@@ -88,3 +88,65 @@ test('an entity bomb is refused without expanding anything', () => {
   assert.equal(r.kind, 'failure');
   assert.equal((r as { code: string }).code, 'wevtutil-xml.doctype');
 });
+
+test('the flattened one-line message form (a copied 4999, corpus sample 7) still yields the parameters', () => {
+  const ev: WindowsEvent = {
+    form: 'eventviewer-csv',
+    provider: { name: 'MSExchange Common' },
+    eventId: 4999,
+    timeCreated: '2021-01-01T00:00:00.000Z',
+    eventData: [],
+    rendering: {
+      message:
+        'Watson report about to be sent for process id: 4564, with parameters: E12IIS, c-RTL-AMD64, 15.01.2375.024, M.Exchange.ServiceHost, M.Exchange.Diagnostics, M.E.D.ChainedSerializationBinder.LoadType, M.E.Diagnostics.BlockedDeserializeTypeException, c0e9-DumpTidSet, 15.01.2375.024.',
+    },
+  };
+  const [doc] = normalizeWindowsEvent(ev, { source, offset: 0, endOffset: 1, text: 'x' }, ctx);
+  assert.equal(at(doc, 'microsoft.exchange.watson.assembly_version'), '15.01.2375.024');
+  assert.equal(at(doc, 'microsoft.exchange.watson.method'), 'M.E.D.ChainedSerializationBinder.LoadType');
+  assert.equal(at(doc, 'error.type'), 'M.E.Diagnostics.BlockedDeserializeTypeException');
+});
+
+test('KB placeholders such as <process ID> and <application version> stay unknown, never become values', () => {
+  const ev: WindowsEvent = {
+    form: 'eventviewer-csv',
+    provider: { name: 'MSExchange Common' },
+    eventId: 4999,
+    timeCreated: '2013-09-19T14:22:11.000Z',
+    eventData: [],
+    rendering: {
+      message:
+        'Watson report about to be sent for process id: <process ID>, with parameters: E12, <build type>, <application version>, AirSync, M.Exchange.Compliance, M.E.S.C.MessageDigestForNonCryptographicPurposes.HashCore, System.ArgumentOutOfRangeException, <callstackHash>, <assembly version>.',
+    },
+  };
+  const [doc] = normalizeWindowsEvent(ev, { source, offset: 0, endOffset: 1, text: 'x' }, ctx);
+  assert.equal(at(doc, 'microsoft.exchange.watson.app'), 'AirSync');
+  assert.equal(at(doc, 'microsoft.exchange.watson.process_id'), undefined);
+  assert.equal(at(doc, 'microsoft.exchange.watson.app_version'), undefined);
+  assert.equal(at(doc, 'microsoft.exchange.server'), undefined);
+});
+
+test('an event that is not 4999 from MSExchange Common gets no watson fields', () => {
+  const ev: WindowsEvent = {
+    form: 'wevtutil-xml',
+    provider: { name: 'Application Error' },
+    eventId: 4999,
+    timeCreated: '2013-09-19T14:22:11.000Z',
+    eventData: [{ value: '1' }],
+  };
+  const [doc] = normalizeWindowsEvent(ev, { source, offset: 0, endOffset: 1, text: '' }, ctx);
+  assert.equal(at(doc, 'microsoft'), undefined);
+  assert.equal(at(doc, 'event.original'), undefined);
+  assert.deepEqual(at(doc, 'winlog.event_data'), { param1: '1' });
+});
+
+test('secrets in the raw record are redacted in event.original', () => {
+  const xml = KB_4999.replace(
+    '<Data></Data>',
+    '<Data>GET /x?password=hunter2 Authorization: Basic dXNlcjpwYXNzd29yZA==</Data>',
+  );
+  const [doc] = normalizeWindowsEvent(parse(xml), { source, offset: 0, endOffset: 1, text: xml }, ctx);
+  const original = at(doc, 'event.original') as string;
+  assert.ok(!original.includes('hunter2'));
+  assert.ok(!original.includes('dXNlcjpwYXNzd29yZA=='));
+});
