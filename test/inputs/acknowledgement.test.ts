@@ -1,0 +1,216 @@
+// End-to-end acknowledgement and backpressure: the committed offset never passes a record whose documents
+// are not all settled, dead letters are flushed before an offset that covers them is written, and reading
+// pauses while the sink is full and resumes when it drains.
+
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { FileInput, Registry } from '../../src/inputs/index.js';
+import type { FramingKind } from '../../src/pipeline/record.types.js';
+import { nullLogger } from '../../src/telemetry/logger.types.js';
+import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function setup(framing: FramingKind = 'lines', over: Record<string, unknown> = {}) {
+  const tmp = await tempDir('casguard-ack-');
+  const logs = path.join(tmp.dir, 'logs');
+  await mkdir(logs);
+  const data = path.join(tmp.dir, 'data');
+  const registry = await Registry.open(data, nullLogger);
+  const sink = new FakeSink();
+  const deadLetters = new MemoryDeadLetters();
+  const input = new FileInput(inputConfig({ paths: [path.join(logs, '*')], ...over }), {
+    baseDir: tmp.dir,
+    handlerFactory: testHandlers(framing),
+    sink,
+    deadLetters,
+    registry,
+    logger: nullLogger,
+  });
+  const committed = async (): Promise<number | undefined> => {
+    try {
+      const reg = JSON.parse(await readFile(path.join(data, 'registry', 'registry.json'), 'utf8'));
+      return reg.files[0]?.offset;
+    } catch {
+      return undefined;
+    }
+  };
+  return { ...tmp, logs, sink, deadLetters, input, registry, committed };
+}
+
+describe('acknowledgement', () => {
+  it('never commits past an unsettled record, whatever order documents settle in', async () => {
+    const s = await setup();
+    try {
+      s.sink.manual = true;
+      // Offsets: a=0, b=2, c=4, d=6, end=8
+      await writeFile(path.join(s.logs, 'a.log'), 'a\nb\nc\nd\n');
+      await s.input.start();
+      await waitFor(() => s.sink.waiting.length === 4, 5000, 'four documents in flight');
+      const [settleA, settleB, settleC, settleD] = s.sink.waiting.splice(0);
+      settleB!();
+      settleD!();
+      await sleep(300);
+      assert.equal(await s.committed(), 0, 'b and d settled, a not: nothing committed');
+      settleA!();
+      await sleep(300);
+      assert.equal(await s.committed(), 4, 'a and b settled: up to c');
+      settleC!();
+      await sleep(300);
+      assert.equal(await s.committed(), 8);
+      await s.input.stop();
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('on stop, commits only the settled prefix and re-reads the rest after a restart', async () => {
+    const s = await setup('lines', { shutdownTimeoutMs: 200 });
+    try {
+      s.sink.manual = true;
+      await writeFile(path.join(s.logs, 'a.log'), 'a\nb\nc\n');
+      await s.input.start();
+      await waitFor(() => s.sink.waiting.length === 3, 5000, 'in flight');
+      s.sink.waiting.shift()!();
+      await s.input.stop();
+      assert.equal(await s.committed(), 2);
+      const sink2 = new FakeSink();
+      const again = new FileInput(inputConfig({ paths: [path.join(s.logs, '*')] }), {
+        baseDir: s.dir,
+        handlerFactory: testHandlers('lines'),
+        sink: sink2,
+        deadLetters: new MemoryDeadLetters(),
+        registry: await Registry.open(path.join(s.dir, 'data'), nullLogger),
+        logger: nullLogger,
+      });
+      await again.start();
+      await waitFor(() => sink2.docs.length === 2, 5000, 'the unsettled records again');
+      await again.stop();
+      assert.deepEqual(
+        sink2.docs.map((d) => d.text),
+        ['b', 'c'],
+      );
+      // Same record, same id: the re-send is harmless.
+      assert.equal(sink2.docs[0]!.id, s.sink.docs[1]!.id);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('flushes dead letters before committing an offset that covers them', async () => {
+    const s = await setup();
+    try {
+      await writeFile(path.join(s.logs, 'a.log'), 'ok\nBAD\n');
+      await s.input.start();
+      await waitFor(() => s.deadLetters.letters.length === 1, 5000, 'dead letter');
+      await sleep(300);
+      await s.input.stop();
+      assert.ok(s.deadLetters.flushes >= 1);
+      assert.equal(await s.committed(), 7);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('dead-letters an over-long record with its position and goes on', async () => {
+    const s = await setup('lines', { maxRecordBytes: 1024 });
+    try {
+      await writeFile(path.join(s.logs, 'a.log'), `first\n${'z'.repeat(10000)}\nlast\n`);
+      const summary = await s.input.runOnce();
+      assert.deepEqual(
+        s.sink.docs.map((d) => d.text),
+        ['first', 'last'],
+      );
+      assert.equal(s.deadLetters.letters.length, 1);
+      const dl = s.deadLetters.letters[0]!;
+      assert.equal(dl.code, 'framing.record_too_large');
+      assert.equal(dl.stage, 'framing');
+      assert.equal(dl.offset, 6);
+      assert.ok(dl.record!.length <= 4096);
+      assert.equal(summary.deadLetters, 1);
+    } finally {
+      await s.cleanup();
+    }
+  });
+});
+
+describe('backpressure', () => {
+  it('stops reading while the sink is full and resumes when it drains', async () => {
+    const s = await setup();
+    try {
+      s.sink.manual = true;
+      s.sink.capacity = 100;
+      let text = '';
+      for (let i = 0; i < 20000; i++) text += `line-${i}\n`;
+      await writeFile(path.join(s.logs, 'a.log'), text);
+      await s.input.start();
+      await waitFor(() => s.sink.falseReturns > 0, 5000, 'the sink to fill');
+      await sleep(400);
+      const pushed = s.sink.pushes;
+      await sleep(400);
+      assert.equal(s.sink.pushes, pushed, 'no reading while the sink is full');
+      // One 64 KiB read of ~8-byte lines may overshoot the capacity, never more.
+      assert.ok(pushed <= 100 + (64 * 1024) / 8, `pushed ${pushed}`);
+      // Drain slowly: reading follows.
+      while (s.sink.docs.length < 20000) {
+        s.sink.settle();
+        await sleep(5);
+      }
+      s.sink.settle();
+      await sleep(300);
+      await s.input.stop();
+      assert.equal(new Set(s.sink.docs.map((d) => d.text)).size, 20000);
+      assert.equal(await s.committed(), Buffer.byteLength(text));
+    } finally {
+      await s.cleanup();
+    }
+  });
+});
+
+describe('complete exports while tailing', () => {
+  it('emits the last mailbox-log entry once the file stops changing', async () => {
+    const s = await setup('mailbox-log');
+    try {
+      const entry = (n: number): string =>
+        `\r\n-----------------\r\n Log Entry: ${n}\r\n-----------------\r\n\r\nRequestTime : \r\n09/19/2013 10:22:11\r\n`;
+      await writeFile(path.join(s.logs, 'EASMailboxLog_johndoe_iPad_X.txt'), entry(0) + entry(1));
+      await s.input.start();
+      await waitFor(() => s.sink.docs.length === 2, 5000, 'both entries');
+      await s.input.stop();
+      assert.match(s.sink.docs[1]!.text, /Log Entry: 1/);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('reads a gzip file once, transparently, and not again after a restart', async () => {
+    const s = await setup('lines');
+    try {
+      await writeFile(path.join(s.logs, 'u_ex130919.log.gz'), gzipSync(Buffer.from('one\ntwo\nthree')));
+      await s.input.start();
+      await waitFor(() => s.sink.docs.length === 3, 5000, 'gzip lines');
+      await sleep(300);
+      await s.input.stop();
+      const again = new FileInput(inputConfig({ paths: [path.join(s.logs, '*')] }), {
+        baseDir: s.dir,
+        handlerFactory: testHandlers('lines'),
+        sink: s.sink,
+        deadLetters: new MemoryDeadLetters(),
+        registry: await Registry.open(path.join(s.dir, 'data'), nullLogger),
+        logger: nullLogger,
+      });
+      await again.start();
+      await sleep(500);
+      await again.stop();
+      assert.deepEqual(
+        s.sink.docs.map((d) => d.text),
+        ['one', 'two', 'three'],
+      );
+    } finally {
+      await s.cleanup();
+    }
+  });
+});
