@@ -143,7 +143,9 @@ export function readChunk(
     const problem = recordHeaderProblem(buf, pos, length, sig);
     if (problem !== undefined) {
       const next = options.resync ? resync(buf, pos + 1, end, length) : undefined;
-      out.push(failed(fileOffset + pos, fileOffset + (next ?? end), problem[0], problem[1]));
+      if (fileOffset + pos >= options.minOffset) {
+        out.push(failed(fileOffset + pos, fileOffset + (next ?? end), problem[0], problem[1]));
+      }
       if (next === undefined) return;
       pos = next;
       continue;
