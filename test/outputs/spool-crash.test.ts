@@ -66,7 +66,9 @@ describe('spool crash safety', () => {
       // nothing unacknowledged was invented, and nothing stored twice
       for (const [id, n] of stored) assert.equal(n, 1, id);
       assert.ok(stored.size >= acked.size);
-      console.log(`killed after ${killedAt} acks; ${acked.size} acknowledged, ${stored.size} stored after restart`);
+      console.log(
+        `killed after ${killedAt} acks; ${acked.size} acknowledged, ${stored.size} stored after restart`,
+      );
     } finally {
       await sink.close();
       await es.stop();

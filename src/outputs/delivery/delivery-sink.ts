@@ -55,6 +55,8 @@ export interface DeliverySinkOptions {
   readonly targetFor: (stream: DocumentStream) => string;
   readonly deadLetters: DeadLetterSink;
   readonly spool?: Spool;
+  /** Last adjustment of a document's body before serialization (e.g. the configured namespace). */
+  readonly prepare?: (doc: ShippableDocument) => EcsDocument;
   readonly logger: Logger;
   /** Label for metrics and log lines. */
   readonly name?: string;
@@ -186,7 +188,7 @@ export class DeliverySink implements DocumentSink {
     if (this.closed) throw new CasguardError('INTERNAL', 'push() after close() on the Elasticsearch output');
     const target = this.o.targetFor(doc.stream);
     const action = `{"${doc.op}":{"_index":${JSON.stringify(target)},"_id":${JSON.stringify(doc.id)}}}`;
-    const lines = `${action}\n${JSON.stringify(doc.doc)}\n`;
+    const lines = `${action}\n${JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc)}\n`;
     const bytes = Buffer.byteLength(lines);
     if (this.current.length > 0 && this.currentBytes + bytes > this.o.maxBatchBytes) this.seal();
     this.current.push({ id: doc.id, op: doc.op, target, lines, bytes, attempts: 0, onSettled });
