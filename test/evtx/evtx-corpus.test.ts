@@ -91,7 +91,7 @@ describe('Windows ground truth (Event Viewer XML export of the same log)', { ski
         const ours = [String(e.eventId), e.provider.name, e.channel ?? '', e.computer ?? '', e.timeCreated];
         const theirs = [t.eventId, t.provider, t.channel, t.computer, t.time];
         if (ours.join('\u0001') !== theirs.join('\u0001'))
-          disagreements.push(`${t.recordId}: ${ours} vs ${theirs}`);
+          disagreements.push(`${t.recordId}: ${ours.join(',')} vs ${theirs.join(',')}`);
         // XML parsers normalise CRLF to LF (XML 1.0 section 2.11); the file itself carries CRLF.
         const data = e.eventData.map((d) => d.value.replace(/\r\n?/g, '\n'));
         if (data.length !== t.data.length)
