@@ -107,6 +107,8 @@ interface OpenAlert {
   emittedCount: number;
   lastEmitAt: number;
   dirty: boolean;
+  /** Whether the last version named the Exchange build (false: re-emit once another file reveals it). */
+  serverKnown?: boolean;
 }
 
 interface KeyState {
@@ -265,7 +267,10 @@ export class DetectionEngine implements Detector {
   flush(): ShippableDocument[] {
     const out: ShippableDocument[] = [];
     for (const rt of this.runtimes)
-      for (const st of rt.states.values()) if (st.alert?.dirty) this.emit(rt, st, out, false);
+      for (const st of rt.states.values()) {
+        if (st.alert?.dirty) this.emit(rt, st, out, false);
+        else this.emitIfServerLearned(rt, st, out);
+      }
     this.flushMetrics();
     return out;
   }
@@ -478,26 +483,37 @@ export class DetectionEngine implements Detector {
     st.period = undefined;
   }
 
-  private emit(rt: RuleRuntime, st: KeyState, out: ShippableDocument[], first: boolean): void {
+  private build(rt: RuleRuntime, st: KeyState): ShippableDocument {
+    const p = st.period!;
+    return buildAlertDocument(rt.buildCtx, {
+      id: st.alert!.id,
+      keyValues: st.values,
+      periodStart: p.start,
+      periodEnd: p.start + rt.periodMs,
+      count: p.count,
+      firstSeen: p.first,
+      lastSeen: p.last,
+      facets: p.facets,
+      evidence: p.evidence.map((e) => e[1]),
+      server: p.server,
+    });
+  }
+
+  private emit(
+    rt: RuleRuntime,
+    st: KeyState,
+    out: ShippableDocument[],
+    first: boolean,
+    built?: ShippableDocument,
+  ): void {
     const a = st.alert!;
     const p = st.period!;
-    out.push(
-      buildAlertDocument(rt.buildCtx, {
-        id: a.id,
-        keyValues: st.values,
-        periodStart: p.start,
-        periodEnd: p.start + rt.periodMs,
-        count: p.count,
-        firstSeen: p.first,
-        lastSeen: p.last,
-        facets: p.facets,
-        evidence: p.evidence.map((e) => e[1]),
-        server: p.server,
-      }),
-    );
+    const doc = built ?? this.build(rt, st);
+    out.push(doc);
     a.emittedCount = p.count;
     a.lastEmitAt = Math.max(a.lastEmitAt, p.last, Number.isFinite(this.watermark) ? this.watermark : p.last);
     a.dirty = false;
+    a.serverKnown = hasBuild(doc);
     if (first) {
       rt.stats.raised += 1;
       alertRaised(rt.rule.id);
@@ -505,6 +521,16 @@ export class DetectionEngine implements Detector {
       rt.stats.updated += 1;
       alertUpdated(rt.rule.id);
     }
+  }
+
+  /**
+   * An alert raised from documents that name no build (IIS lines) learns the host's build from another file
+   * (event 4999, mailbox log) later, e.g. when a backfill reads the IIS log first: ship it again with the build.
+   */
+  private emitIfServerLearned(rt: RuleRuntime, st: KeyState, out: ShippableDocument[]): void {
+    if (!st.alert || st.alert.serverKnown !== false || this.hostFacts.size === 0) return;
+    const doc = this.build(rt, st);
+    if (hasBuild(doc)) this.emit(rt, st, out, false, doc);
   }
 
   /** Event time moved on: emit quiet alerts, close ended periods, drop idle keys. */
@@ -517,6 +543,7 @@ export class DetectionEngine implements Detector {
         if (a && st.period) {
           if (now >= st.period.start + rt.periodMs + this.latenessMs) this.closeAlert(rt, st, out);
           else if (a.dirty && now - a.lastEmitAt >= rt.updateMs) this.emit(rt, st, out, false);
+          else this.emitIfServerLearned(rt, st, out);
         }
         if (!st.alert && now - st.lastSeen > rt.retentionMs) {
           rt.states.delete(key);
@@ -637,6 +664,11 @@ export class DetectionEngine implements Detector {
       detectStateRestoreFailed(this.logger, err instanceof Error ? err.message : String(err));
     }
   }
+}
+
+function hasBuild(doc: ShippableDocument): boolean {
+  const ms = doc.doc['microsoft'];
+  return typeof ms === 'object' && ms !== null && !Array.isArray(ms) && ms['exchange'] !== undefined;
 }
 
 /** The JSON the engine saves with the checkpoints (versioned). */
