@@ -14,6 +14,7 @@ import { createFileHandlerFactory } from '../normalize/formats/handler-factory.j
 import { ALL_FORMATS } from '../normalize/formats/index.js';
 import { DeadLetterFile } from '../outputs/dead-letter/dead-letter-file.js';
 import { FanoutSink } from '../outputs/fanout-sink.js';
+import { createElasticsearchOutput } from '../outputs/elasticsearch/elasticsearch-output.js';
 import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
 import type { ShippableDocument } from '../pipeline/document.types.js';
@@ -80,8 +81,15 @@ export class Agent {
     const deadLetters = new DeadLetterFile({ dir: path.join(dataDir, 'dead-letter') });
     const sinks: DocumentSink[] = [];
     const outputs = config.outputs;
-    if (outputs.file)
-      sinks.push(new FileOutput({ ...outputs.file, path: path.resolve(baseDir, outputs.file.path) }));
+    const namespace = outputs.elasticsearch?.namespace ?? 'default';
+    // The Elasticsearch output warns by itself at every start when TLS verification is off.
+    if (outputs.elasticsearch)
+      sinks.push(createElasticsearchOutput(outputs.elasticsearch, { dataDir, deadLetters, logger }));
+    if (outputs.file) {
+      sinks.push(
+        new FileOutput({ ...outputs.file, path: path.resolve(baseDir, outputs.file.path) }, { namespace }),
+      );
+    }
     if (outputs.stdout.alerts) sinks.push(new StdoutAlerts(opts.print));
     if (sinks.length === 0) throw new Error('no output configured');
     const sink = sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks);

@@ -17,7 +17,7 @@ function dataLines(file: string): string[] {
     .filter((l) => l !== '');
 }
 
-/** Sample records: IIS lines that are not # directives, one event per line in the XML export. */
+/** Sample records: IIS lines that are not # directives, mailbox-log entries, one event per line in the XML export. */
 function expectedCounts(): { activesync: number; application: number } {
   const iis = readFileSync(path.join(samples, 'u_ex130919.log'), 'utf8')
     .split('\r\n')
@@ -25,7 +25,11 @@ function expectedCounts(): { activesync: number; application: number } {
   const events = readFileSync(path.join(samples, 'Application-4999.xml'), 'utf8')
     .split('\r\n')
     .filter((l) => l.startsWith('<Event'));
-  return { activesync: iis.length, application: events.length };
+  const entries =
+    readFileSync(path.join(samples, 'EASMailboxLog_johndoe_iPad_ApplDMPGH8DWDFJ3.txt'), 'utf8').match(
+      /^ Log Entry: \d+$/gm,
+    ) ?? [];
+  return { activesync: iis.length + entries.length, application: events.length };
 }
 
 describe('embedded default', () => {
@@ -65,7 +69,7 @@ describe('embedded default', () => {
       }
     }
     const eas = dataLines(path.join(out, 'activesync.ndjson')).map((l) => JSON.parse(l)._source);
-    assert.equal(eas.length, want.activesync, 'exactly one document per IIS line');
+    assert.equal(eas.length, want.activesync, 'exactly one document per IIS line and mailbox-log entry');
     const provision = eas.filter((d) => d.microsoft?.exchange?.activesync?.command === 'Provision');
     assert.ok(provision.length > 0 && provision.every((d) => d.microsoft.exchange.activesync.status === 110));
     const registry = path.join(cwd, 'data/registry/registry.json');

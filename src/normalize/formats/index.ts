@@ -5,11 +5,13 @@ import type { FormatDefinition } from '../../pipeline/stages.types.js';
 import { evtxFormat } from './evtx.format.js';
 import { httpProxyFormat } from './httpproxy.format.js';
 import { iisFormat } from './iis.format.js';
+import { mailboxLogFormat } from './mailbox-log.format.js';
 import { windowsFormats } from './windows.formats.js';
 
 export const ALL_FORMATS: readonly FormatDefinition[] = [
   iisFormat,
   httpProxyFormat,
+  mailboxLogFormat,
   evtxFormat,
   ...windowsFormats,
 ];
