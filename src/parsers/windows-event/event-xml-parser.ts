@@ -308,36 +308,44 @@ function toEvent(
     }
     timeCreated = new Date(ms).toISOString();
   }
-  const rendering = c.hasRendering ? c.rendering : undefined;
-  const ev: WindowsEvent = {
+  // Built by assignment rather than object spreads: this runs once per event on the hot path. The key order
+  // is fixed so every event object shares one hidden class shape per set of present fields.
+  const ev: Mutable<WindowsEvent> = {
     form,
     provider: c.provider,
     eventId,
-    ...optNum('qualifiers', optInt(c.qualifiers, 0, 65535)),
-    ...optNum('version', optInt(c.version, 0, 255)),
-    ...optNum('level', optInt(c.level, 0, 255)),
-    ...optNum('task', optInt(c.task, 0, 65535)),
-    ...optNum('opcode', optInt(c.opcode, 0, 255)),
-    ...(c.keywords && c.keywords.trim() ? { keywords: c.keywords.trim() } : {}),
     timeCreated,
-    ...(c.recordId && /^\d{1,20}$/.test(c.recordId.trim()) ? { recordId: c.recordId.trim() } : {}),
-    ...(c.activityId ? { activityId: c.activityId } : {}),
-    ...(c.relatedActivityId ? { relatedActivityId: c.relatedActivityId } : {}),
-    ...optNum('processId', optInt(c.processId, 0, 0xffffffff)),
-    ...optNum('threadId', optInt(c.threadId, 0, 0xffffffff)),
-    ...(c.channel ? { channel: c.channel } : {}),
-    ...(c.computer ? { computer: c.computer } : {}),
-    ...(c.userId ? { userId: c.userId } : {}),
     eventData: c.eventData,
-    ...(c.userData ? { userData: c.userData } : {}),
-    ...(c.userDataRoot ? { userDataRoot: c.userDataRoot } : {}),
-    ...(c.binary ? { binary: c.binary } : {}),
-    ...(rendering ? { rendering } : {}),
-    xml,
   };
+  const qualifiers = optInt(c.qualifiers, 0, 65535);
+  if (qualifiers !== undefined) ev.qualifiers = qualifiers;
+  const version = optInt(c.version, 0, 255);
+  if (version !== undefined) ev.version = version;
+  const level = optInt(c.level, 0, 255);
+  if (level !== undefined) ev.level = level;
+  const task = optInt(c.task, 0, 65535);
+  if (task !== undefined) ev.task = task;
+  const opcode = optInt(c.opcode, 0, 255);
+  if (opcode !== undefined) ev.opcode = opcode;
+  const keywords = c.keywords?.trim();
+  if (keywords) ev.keywords = keywords;
+  const recordId = c.recordId?.trim();
+  if (recordId && /^\d{1,20}$/.test(recordId)) ev.recordId = recordId;
+  if (c.activityId) ev.activityId = c.activityId;
+  if (c.relatedActivityId) ev.relatedActivityId = c.relatedActivityId;
+  const processId = optInt(c.processId, 0, 0xffffffff);
+  if (processId !== undefined) ev.processId = processId;
+  const threadId = optInt(c.threadId, 0, 0xffffffff);
+  if (threadId !== undefined) ev.threadId = threadId;
+  if (c.channel) ev.channel = c.channel;
+  if (c.computer) ev.computer = c.computer;
+  if (c.userId) ev.userId = c.userId;
+  if (c.userData) ev.userData = c.userData;
+  if (c.userDataRoot) ev.userDataRoot = c.userDataRoot;
+  if (c.binary) ev.binary = c.binary;
+  if (c.hasRendering) ev.rendering = c.rendering;
+  ev.xml = xml;
   return { kind: 'event', event: ev };
 }
 
-function optNum<K extends string>(key: K, v: number | undefined): { [P in K]?: number } {
-  return (v === undefined ? {} : { [key]: v }) as { [P in K]?: number };
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -241,11 +241,14 @@ export class PowerShellJsonParser implements RecordParser<WindowsEvent> {
 }
 
 // 64-bit Keywords (e.g. -9214364837600034816 for Audit Success) lose precision as JS numbers; read the digits.
+const KEYWORDS_DIGITS = /"Keywords"\s*:\s*(-?\d{1,20})\s*[,}]/;
+const RECORD_ID_DIGITS = /"RecordId"\s*:\s*(\d{1,20})\s*[,}]/;
+
 function rawDigits(
   json: string,
-  prop: string,
+  re: RegExp,
   key: 'keywords' | 'recordId',
 ): Partial<Record<typeof key, string>> {
-  const m = new RegExp(`"${prop}"\\s*:\\s*(-?\\d{1,20})\\s*[,}]`).exec(json);
+  const m = re.exec(json);
   return m ? { [key]: m[1]! } : {};
 }
