@@ -910,9 +910,11 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
         ];
       }
       if (method === 'DELETE') {
-        const i = indices.get(p1!);
-        if (!i || !i.dataStream) notFound('index_not_found_exception', `no such index [${p1}]`);
-        indices.delete(p1!);
+        for (const name of p1!.split(',')) {
+          const i = indices.get(name);
+          if (!i || !i.dataStream) notFound('index_not_found_exception', `no such index [${name}]`);
+        }
+        for (const name of p1!.split(',')) indices.delete(name);
         return [200, { acknowledged: true }];
       }
     }
