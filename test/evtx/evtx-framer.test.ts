@@ -284,6 +284,35 @@ describe('damage stays inside one record', () => {
     assert.equal(errors[0]!.error!.code, 'evtx.binxml_depth');
   });
 
+  test('templates that double at every level are cut off by the node budget, quickly', () => {
+    // Record k defines template k inline as <E> + two instances of template k-1: 2^k elements.
+    const w = new ChunkWriter();
+    let previous = 0;
+    for (let k = 0; k < 30; k++) {
+      w.record(BigInt(k + 1), (r) => {
+        r.fragment();
+        previous = r.instance((d) => {
+          d.fragment();
+          d.open('E', false, true).closeStart();
+          if (k > 0) {
+            d.instanceOf(previous, []);
+            d.instanceOf(previous, []);
+          }
+          d.end().eof();
+        }, []);
+        r.eof();
+      });
+    }
+    const t0 = performance.now();
+    const { records } = frame(evtxFile(w.chunk()), { renderXml: false });
+    assert.ok(performance.now() - t0 < 5000);
+    const codes = records.map((r) => r.error?.code ?? 'ok');
+    // Small expansions are fine (no <Event>, so they still fail, but on content, not size).
+    assert.equal(codes[0], 'evtx.no_event');
+    assert.equal(codes[29], 'evtx.binxml_size');
+    assert.equal(codes.indexOf('evtx.binxml_size'), 15); // 2^16 elements plus their instance nodes
+  });
+
   test('a damaged record header is dead-lettered with its offset and the rest of the chunk is read', () => {
     const { chunk, offsets } = watsonChunk();
     const w = new ChunkWriter();

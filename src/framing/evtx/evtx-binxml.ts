@@ -16,6 +16,11 @@ import { ValueType, arrayItems, fixedSize, scalar, utf16 } from './evtx-values.j
 
 /** Bound on element nesting plus embedded-BinXml / template nesting; real events stay far below it. */
 export const MAX_DEPTH = 64;
+/**
+ * Bound on the nodes one record may resolve to. Templates are cached and may be instantiated several times
+ * each, so a hostile chunk could nest templates that double at every level; real events have a few hundred.
+ */
+export const MAX_NODES = 100_000;
 
 // ---- parsed (template-level) nodes -------------------------------------------------------------------------
 
@@ -101,6 +106,8 @@ function bounds(c: Cursor, n: number): void {
 export class BinXmlChunk {
   private readonly names = new Map<number, string>();
   private readonly templates = new Map<number, readonly PNode[]>();
+  /** Nodes the record being decoded may still produce (MAX_NODES at the start of each record). */
+  private budget = 0;
 
   /** `length` is how much of `buf` belongs to the chunk (less than 65536 for a truncated last chunk). */
   constructor(
@@ -111,6 +118,7 @@ export class BinXmlChunk {
   /** Decode a record's BinXml document at [start, end) into resolved top-level nodes. */
   decodeRecord(start: number, end: number): XNode[] {
     const nodes = this.parseDocument({ pos: start, end }, false, 0);
+    this.budget = MAX_NODES;
     const out: XNode[] = [];
     this.resolveList(nodes, null, 0, out);
     return out;
@@ -236,7 +244,7 @@ export class BinXmlChunk {
           const t = this.buf[c.pos]! & 0x0f;
           if (t !== 0x05 && t !== 0x07 && t !== 0x08 && t !== 0x09 && t !== 0x0d && t !== 0x0e) break;
           c.pos++;
-          parts.push(this.parseContentToken(c, this.buf[c.pos - 1]!, depth));
+          parts.push(this.parseContentToken(c, this.buf[c.pos - 1]!));
         }
         attrs.push({ name: attrName, parts });
       }
@@ -274,7 +282,7 @@ export class BinXmlChunk {
         case 0x09:
         case 0x0d:
         case 0x0e:
-          children.push(this.parseContentToken(c, t, depth));
+          children.push(this.parseContentToken(c, t));
           break;
         default:
           throw new EvtxFormatError(
@@ -286,7 +294,7 @@ export class BinXmlChunk {
   }
 
   /** Text, CDATA, character/entity reference or substitution; the token byte is already consumed. */
-  private parseContentToken(c: Cursor, tok: number, _depth: number): PNode {
+  private parseContentToken(c: Cursor, tok: number): PNode {
     switch (tok & 0x0f) {
       case 0x05: {
         const type = this.u8(c);
@@ -398,8 +406,15 @@ export class BinXmlChunk {
 
   // ---- resolution ----
 
+  private spend(): void {
+    if (--this.budget < 0) {
+      throw new EvtxFormatError('evtx.binxml_size', `record expands to more than ${MAX_NODES} nodes`);
+    }
+  }
+
   private resolveList(nodes: readonly PNode[], values: Int32Array | null, depth: number, out: XNode[]): void {
     for (const n of nodes) {
+      this.spend();
       switch (n.k) {
         case Kind.Text:
           out.push(n.text);
@@ -460,6 +475,7 @@ export class BinXmlChunk {
       return;
     }
     for (const item of arrayItemsOf) {
+      this.spend();
       const children: XNode[] = [];
       for (const child of n.children) {
         if (child.k === Kind.Subst && child.index === arrayIndex) children.push(item);

@@ -9,6 +9,7 @@ export type EvtxErrorCode =
   | 'evtx.binxml_token'
   | 'evtx.binxml_bounds'
   | 'evtx.binxml_depth'
+  | 'evtx.binxml_size'
   | 'evtx.binxml_name'
   | 'evtx.binxml_template'
   | 'evtx.binxml_value'
