@@ -233,8 +233,8 @@ export class PowerShellJsonParser implements RecordParser<WindowsEvent> {
       this.formatName,
       this.ctx,
       {
-        ...rawDigits(t, 'Keywords', 'keywords'),
-        ...rawDigits(t, 'RecordId', 'recordId'),
+        ...rawDigits(t, KEYWORDS_DIGITS, 'keywords'),
+        ...rawDigits(t, RECORD_ID_DIGITS, 'recordId'),
       },
     );
   }
