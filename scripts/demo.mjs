@@ -12,10 +12,16 @@ mkdirSync(inbox, { recursive: true });
 for (const name of readdirSync(path.join(root, 'samples'))) {
   copyFileSync(path.join(root, 'samples', name), path.join(inbox, name));
 }
-console.log(`casguard demo: copied the sample logs into ${inbox}; documents go to ./data/out (Ctrl+C to stop)`);
-const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'run', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+console.log(
+  `casguard demo: copied the sample logs into ${inbox}; documents go to ./data/out (Ctrl+C to stop)`,
+);
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'dist/cli/main.js'), 'run', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 0 : 1);

@@ -26,8 +26,20 @@ const healthy = [
   { user: 'CONTOSO\\dave', dev: 'SEC1A2B3C4D5E6F7', type: 'SAMSUNGSGHI337', ua: 'SAMSUNG-SGH-I337/101.403' },
 ];
 const storm = [
-  { user: 'CONTOSO\\johndoe', dev: 'ApplDMPGH8DWDFJ3', type: 'iPad', ua: 'Apple-iPad2C2/1101.465', ip: '203.0.113.10' },
-  { user: 'CONTOSO\\janedoe', dev: 'ApplF2LKJ8UYDTC1', type: 'iPhone', ua: 'Apple-iPhone5C2/1101.465', ip: '203.0.113.23' },
+  {
+    user: 'CONTOSO\\johndoe',
+    dev: 'ApplDMPGH8DWDFJ3',
+    type: 'iPad',
+    ua: 'Apple-iPad2C2/1101.465',
+    ip: '203.0.113.10',
+  },
+  {
+    user: 'CONTOSO\\janedoe',
+    dev: 'ApplF2LKJ8UYDTC1',
+    type: 'iPhone',
+    ua: 'Apple-iPhone5C2/1101.465',
+    ip: '203.0.113.23',
+  },
 ];
 const lines = [
   '#Software: Microsoft Internet Information Services 7.5',
@@ -66,7 +78,10 @@ const ev = (rec, time, pid) =>
   `<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='MSExchange Common'/><EventID Qualifiers='16388'>4999</EventID><Level>2</Level><Task>1</Task><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime='${time}'/><EventRecordID>${rec}</EventRecordID><Channel>Application</Channel><Computer>CAS01.contoso.com</Computer><Security/></System><EventData><Data>${pid}</Data><Data>E12</Data><Data>c-RTL-AMD64</Data><Data>14.02.0328.009</Data><Data>AirSync</Data><Data>M.Exchange.Compliance</Data><Data>M.E.S.C.MessageDigestForNonCryptographicPurposes.HashCore</Data><Data>System.ArgumentOutOfRangeException</Data><Data>6c1d</Data><Data>14.02.0328.000</Data><Data>False</Data><Data>False</Data><Data>w3wp</Data><Data></Data></EventData></Event>`;
 writeFileSync(
   path.join(out, 'Application-4999.xml'),
-  [ev(184467, '2013-09-19T14:00:06.000000000Z', 5620), ev(184468, '2013-09-19T14:02:41.000000000Z', 5620)].join('\r\n') + '\r\n',
+  [
+    ev(184467, '2013-09-19T14:00:06.000000000Z', 5620),
+    ev(184468, '2013-09-19T14:02:41.000000000Z', 5620),
+  ].join('\r\n') + '\r\n',
 );
 
 // --- EAS mailbox log of the KB device (Get-ActiveSyncDeviceStatistics -GetMailboxLog), server-local times ---
