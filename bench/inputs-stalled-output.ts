@@ -36,7 +36,7 @@ try {
     );
     if (!ok) await new Promise((r) => out.once('drain', r));
   }
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   const rss = new RssSampler(50);
