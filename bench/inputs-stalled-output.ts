@@ -34,7 +34,7 @@ try {
     const ok = out.write(
       `2013-09-19 14:22:11 10.0.0.1 POST /Microsoft-Server-ActiveSync/default.eas User=u&DeviceId=D${i}&Cmd=Provision 443 u 1.2.3.4 Apple-iPad2C2/1101.465 200 0 0 15\r\n`,
     );
-    if (!ok) await new Promise((r) => out.once('drain', r));
+    if (!ok) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(() => r()));
   global.gc?.();
