@@ -242,7 +242,13 @@ export function parseEventXml(
       }
     } else if (section === 'UserData' && path.length >= 2) {
       const hadChild = userDataLeafHasChild.pop() ?? false;
-      if (!hadChild && path.length >= 3 && c.userData && name !== undefined) c.userData[name] = value;
+      if (!hadChild && path.length >= 3 && c.userData && name !== undefined) {
+        // Repeated leaves (RestartManager's <Application> list) keep every value: name, name_2, name_3...
+        // the same keys the EVTX reader uses, so both forms give the same winlog.user_data.
+        let key = name;
+        for (let k = 2; key in c.userData; k++) key = `${name}_${k}`;
+        c.userData[key] = value;
+      }
     } else if (section === 'RenderingInfo' && path.length >= 2) {
       if (path.length === 2) {
         switch (name) {
