@@ -96,10 +96,23 @@ const FACET_SOURCES: ReadonlyArray<readonly [FacetName, readonly string[][]]> = 
 ];
 
 const OS_FULL_BUILD = /\(([0-9]+[A-Z][0-9]+[a-z]?)\)/;
+// A storm repeats the same user agent thousands of times: remember the last few answers.
+const buildCache = new Map<string, string | null>();
+function iosBuildOf(osFull: string): string | undefined {
+  let b = buildCache.get(osFull);
+  if (b === undefined) {
+    b = OS_FULL_BUILD.exec(osFull)?.[1] ?? null;
+    if (buildCache.size > 256) buildCache.clear();
+    buildCache.set(osFull, b);
+  }
+  return b ?? undefined;
+}
 
 /** Add the facet values of one evidence document (each facet bounded to `limit` distinct values). */
 export function addFacets(f: Facets, doc: EcsDocument, limit: number): void {
   for (const [name, paths] of FACET_SOURCES) {
+    const list = f[name];
+    if (list.length >= limit) continue; // full: nothing to add (hot path in a storm of many devices)
     for (const p of paths) {
       let v = getField(doc, p);
       if (Array.isArray(v)) v = v[0];
@@ -107,13 +120,12 @@ export function addFacets(f: Facets, doc: EcsDocument, limit: number): void {
       let s = String(v);
       if (name === 'ios_builds' && p[0] === 'user_agent') {
         // 'iOS 7.0 (11A465)' → '11A465'; only when the log gave no build token of its own.
-        const m = OS_FULL_BUILD.exec(s);
-        if (!m) continue;
-        s = m[1]!;
+        const b = iosBuildOf(s);
+        if (b === undefined) continue;
+        s = b;
       }
       if (name === 'hosts') s = s.toLowerCase();
-      const list = f[name];
-      if (list.length < limit && !list.includes(s)) list.push(s);
+      if (!list.includes(s)) list.push(s);
       break;
     }
   }

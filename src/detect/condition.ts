@@ -9,7 +9,10 @@ import type { Condition, KeyField } from './rule.schema.js';
 
 export type Predicate = (doc: EcsDocument) => boolean;
 
-/** Read a dotted path from a nested document (also accepts a literal dotted key at any level). */
+/**
+ * Read a dotted path from a nested document (the shape every stage produces). Hot: called for every rule leaf of
+ * every document, so it allocates nothing.
+ */
 export function getField(
   doc: EcsDocument | JsonValue | undefined,
   path: readonly string[],
@@ -17,14 +20,8 @@ export function getField(
   let cur: unknown = doc;
   for (let i = 0; i < path.length; i++) {
     if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
-    const obj = cur as Record<string, JsonValue | undefined>;
-    const next = obj[path[i]!];
-    if (next === undefined) {
-      // Rare: a producer wrote a flat dotted key ('host.name') instead of nesting.
-      const rest = path.slice(i).join('.');
-      return obj[rest];
-    }
-    cur = next;
+    cur = (cur as Record<string, JsonValue | undefined>)[path[i]!];
+    if (cur === undefined) return undefined;
   }
   return cur as JsonValue | undefined;
 }
@@ -82,7 +79,11 @@ export function compileCondition(c: Condition): Predicate {
   const str = (x: string | number | boolean): string => norm(String(x));
   if ('equals' in c) {
     const want = str(c.equals);
-    return (doc) => anyScalar(getField(doc, path), (x) => str(x) === want);
+    // Length first: most values differ in length, and ignore_case then never lower-cases them.
+    return (doc) =>
+      anyScalar(getField(doc, path), (x) =>
+        typeof x === 'string' ? x.length === want.length && norm(x) === want : String(x) === want,
+      );
   }
   if ('one_of' in c) {
     const set = new Set(c.one_of.map(str));
@@ -163,6 +164,18 @@ export function compileKey(fields: readonly KeyField[]): CompiledKey {
   return {
     fields: parts.map((p) => p.name),
     of: (doc) => {
+      if (parts.length === 1) {
+        // The common case: one key field, the value is the key (no join, one small array).
+        const p = parts[0]!;
+        let v: string | undefined;
+        for (const path of p.paths) {
+          v = fieldString(doc, path);
+          if (v !== undefined && v !== '') break;
+        }
+        if (v === undefined || v === '') return undefined;
+        const value = p.fn(v);
+        return { key: value, values: [value] };
+      }
       const values: string[] = [];
       for (const p of parts) {
         let v: string | undefined;
