@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { createLogger as createWinston, format, transports, type Logger as WinstonLogger } from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
+import type TransportStream from 'winston-transport';
 import type { LoggingConfig } from './logging.config.js';
 import type { LogMeta, Logger } from './logger.types.js';
 
@@ -72,7 +73,7 @@ const pretty = format.printf((info) => {
 });
 
 export function createAgentLogger(cfg: LoggingConfig, dataDir: string | undefined): AgentLogger {
-  const ts: import('winston-transport')[] = [];
+  const ts: TransportStream[] = [];
   let fileTransport: DailyRotateFile | undefined;
   if (cfg.file && dataDir !== undefined) {
     const dir = path.join(dataDir, 'logs');
