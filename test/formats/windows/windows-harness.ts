@@ -74,6 +74,8 @@ export function processRecords(
       endOffset: r.endOffset,
       text: r.text,
       ...(r.line !== undefined ? { line: r.line } : {}),
+      ...(r.payload !== undefined ? { payload: r.payload } : {}),
+      ...(r.recordId !== undefined ? { recordId: r.recordId } : {}),
     };
     const res = proc.process(rec);
     documents.push(...res.documents);
