@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { recordingLogger } from '../../telemetry/logger.types.js';
+import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
+import { clientOptions, createEsClient, JSON_COMPAT, secretScrubber } from './es-client.js';
+
+describe('Elasticsearch client settings', () => {
+  it('speaks the 8.x dialect, never retries by itself, verifies TLS by default', () => {
+    const o = clientOptions(ElasticsearchOutputConfig.parse({ hosts: ['https://a:9200', 'https://b:9200'] }));
+    assert.deepEqual(o.nodes, ['https://a:9200', 'https://b:9200']);
+    assert.equal(o.maxRetries, 0);
+    assert.equal(o.requestTimeout, 60000);
+    assert.deepEqual(o.headers, { accept: JSON_COMPAT, 'content-type': JSON_COMPAT });
+    assert.equal(o.tls?.rejectUnauthorized, true);
+    assert.equal(o.compression, true);
+  });
+
+  it('takes an API key, basic credentials, a cloud id, a CA file and a fingerprint', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'casguard-ca-'));
+    const ca = path.join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const k = clientOptions(
+      ElasticsearchOutputConfig.parse({
+        hosts: ['https://a:9200'],
+        apiKey: 'aWQ6a2V5',
+        tls: { caFile: ca, caFingerprint: 'AA:BB' },
+      }),
+    );
+    assert.deepEqual(k.auth, { apiKey: 'aWQ6a2V5' });
+    assert.match(String(k.tls?.ca), /BEGIN CERTIFICATE/);
+    assert.equal(k.caFingerprint, 'AA:BB');
+    const b = clientOptions(
+      ElasticsearchOutputConfig.parse({ cloudId: 'name:abc', username: 'elastic', password: 'pw' }),
+    );
+    assert.deepEqual(b.cloud, { id: 'name:abc' });
+    assert.equal(b.nodes, undefined);
+    assert.deepEqual(b.auth, { username: 'elastic', password: 'pw' });
+    assert.throws(
+      () =>
+        clientOptions(
+          ElasticsearchOutputConfig.parse({ hosts: ['https://a'], tls: { caFile: '/nope.pem' } }),
+        ),
+      /cannot read tls.caFile \/nope.pem/,
+    );
+  });
+
+  it('warns at every start when TLS verification is off', () => {
+    const log = recordingLogger();
+    const cfg = ElasticsearchOutputConfig.parse({ hosts: ['https://a:9200'], tls: { verify: false } });
+    const { client } = createEsClient(cfg, log);
+    void client.close();
+    assert.equal(
+      log.lines.filter((l) => l.level === 'warn' && /verification is OFF/.test(l.message)).length,
+      1,
+    );
+  });
+
+  it('scrubs the API key, its decoded parts, the password and the basic header from any text', () => {
+    const apiKey = Buffer.from('myid:supersecretkey').toString('base64');
+    const scrub = secretScrubber({ apiKey, username: 'elastic', password: 'p4ssw0rd!' });
+    const basic = Buffer.from('elastic:p4ssw0rd!').toString('base64');
+    const out = scrub(
+      `key ${apiKey} raw supersecretkey pw p4ssw0rd! hdr Basic ${basic} url https://elastic:p4ssw0rd!@host`,
+    );
+    for (const s of [apiKey, 'supersecretkey', 'p4ssw0rd!', basic]) assert.ok(!out.includes(s), out);
+  });
+});
