@@ -115,15 +115,18 @@ export function createAgentLogger(cfg: LoggingConfig, dataDir: string | undefine
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         timer.unref();
-        if (!fileTransport) {
-          clearTimeout(timer);
-          w.end();
-          resolve();
-          return;
-        }
-        fileTransport.on('finish', () => {
+        const done = (): void => {
           clearTimeout(timer);
           resolve();
+        };
+        // The transport's own 'finish' fires once lines are handed to its file stream, not once they are on
+        // disk (dependencies.md §2.4), so after the logger finishes, end that stream and wait for it.
+        w.once('finish', () => {
+          const stream = (
+            fileTransport as unknown as { logStream?: { end(cb: () => void): void } } | undefined
+          )?.logStream;
+          if (stream) stream.end(done);
+          else done();
         });
         w.end();
       }),

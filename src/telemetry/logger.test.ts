@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { createAgentLogger } from './logger.js';
+
+describe('agent logger', () => {
+  it('writes JSON lines under <dataDir>/logs with every secret scrubbed', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-'));
+    const logger = createAgentLogger(
+      { level: 'debug', console: 'off', file: true, maxFileBytes: 1 << 20, maxFiles: 2 },
+      dataDir,
+    );
+    logger.info('connecting', {
+      hosts: ['https://elastic:hunter2pass@es.example:9200'],
+      apiKey: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==',
+    });
+    logger.child({ component: 'output' }).warn('request failed', {
+      error: 'authorization failed for header Basic ZWxhc3RpYzpodW50ZXIycGFzcw==',
+      nested: { password: 'hunter2pass', user: 'elastic' },
+    });
+    await logger.close();
+    const dir = path.join(dataDir, 'logs');
+    const file = readdirSync(dir).find((f) => f.startsWith('casguard-') && f.endsWith('.log'));
+    assert.ok(file, 'a log file was written');
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[1]?.['component'], 'output');
+    for (const secret of ['hunter2pass', 'VnVhQ2ZHY0JDZGJr', 'ZWxhc3RpYzpodW50ZXIycGFzcw']) {
+      assert.ok(!text.includes(secret), `the log must not contain ${secret}`);
+    }
+    assert.match(text, /\[REDACTED\]/);
+    assert.match(text, /"user":"elastic"/, 'non-secret fields stay readable');
+  });
+});
