@@ -6,11 +6,11 @@
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
-import { redactText } from '../../pipeline/redact.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, splitUser } from '../../parsers/eas/eas-user-agent.js';
 import { parseLogTokens, summarizeLogTokens } from '../../parsers/eas/log-tokens.js';
 import type { IisEvent, IisLayout } from '../../parsers/iis/iis.types.js';
+import { needsRedaction, redactFast } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -109,7 +109,9 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
   const c = columnsOf(event.layout);
   const text = record.text;
   const original = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-  const doc = baseEasDocument(`${v[c.date]}T${v[c.time]}.000Z`, original, record, ctx, 'iis');
+  // One scan decides for the whole line: the query is a substring of it.
+  const clean = !needsRedaction(original);
+  const doc = baseEasDocument(`${v[c.date]}T${v[c.time]}.000Z`, original, record, ctx, 'iis', clean);
   setHost(doc, val(v, c.computerName), ctx);
 
   const method = val(v, c.method);
@@ -130,7 +132,7 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
 
   const url: Obj = {};
   if (stem !== undefined) url['path'] = stem;
-  if (rawQuery !== undefined) url['query'] = redactText(rawQuery);
+  if (rawQuery !== undefined) url['query'] = clean ? rawQuery : redactFast(rawQuery);
   const csHost = val(v, c.host);
   if (csHost !== undefined) {
     const colon = csHost.lastIndexOf(':');

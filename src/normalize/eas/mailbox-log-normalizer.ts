@@ -7,12 +7,13 @@
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
-import { REDACTED, isSecretHeader, redactText } from '../../pipeline/redact.js';
+import { REDACTED, isSecretHeader } from '../../pipeline/redact.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import { parseLogTokens, summarizeLogTokens } from '../../parsers/eas/log-tokens.js';
 import { childText, findElement } from '../../parsers/mailbox-log/eas-xml.js';
 import type { HttpHeader, MailboxLogEntry } from '../../parsers/mailbox-log/mailbox-log.types.js';
+import { redactFast } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -66,7 +67,7 @@ export function normalizeMailboxLog(
     if (req.version !== undefined) http['version'] = req.version;
     const url = sub(doc, 'url');
     url['path'] = req.path;
-    if (req.query !== undefined && req.query.length > 0) url['query'] = redactText(req.query);
+    if (req.query !== undefined && req.query.length > 0) url['query'] = redactFast(req.query);
     const host = header(req.headers, 'Host');
     if (host !== undefined) url['domain'] = host;
     const len = intOf(header(req.headers, 'Content-Length'));
@@ -126,7 +127,7 @@ export function normalizeMailboxLog(
     const outer = first.exceptions[0]!;
     facts.exception = {
       type: outer.type,
-      ...(outer.message !== undefined ? { message: redactText(outer.message) } : {}),
+      ...(outer.message !== undefined ? { message: redactFast(outer.message) } : {}),
       ...(outer.stackTrace !== undefined ? { stackTrace: outer.stackTrace } : {}),
     };
     if (facts.status === undefined && outer.airSyncStatus !== undefined) facts.status = outer.airSyncStatus;
@@ -134,7 +135,7 @@ export function normalizeMailboxLog(
     const exo: Obj = { section: entry.exceptions.map((e) => e.key) };
     if (inner.length > 0) {
       exo['inner_types'] = inner.map((e) => e.type);
-      const msgs = inner.flatMap((e) => (e.message !== undefined ? [redactText(e.message)] : []));
+      const msgs = inner.flatMap((e) => (e.message !== undefined ? [redactFast(e.message)] : []));
       if (msgs.length > 0) exo['inner_messages'] = msgs;
     }
     const frames = first.exceptions.flatMap((e) => e.frames);
@@ -176,7 +177,7 @@ export function normalizeMailboxLog(
   ml['sections'] = entry.sections.map((s) => s.key);
   if (k['WasPending'] !== undefined) ml['was_pending'] = true;
   const add = k['AdditionalData'];
-  if (add !== undefined && add.length > 0) ml['additional_data'] = redactText(add);
+  if (add !== undefined && add.length > 0) ml['additional_data'] = redactFast(add);
   const irm = k['IRM_FailureCode']?.trim();
   if (irm !== undefined && irm.length > 0) ml['irm_failure_code'] = irm;
   if (req && req.headers.length > 0) ml['request_headers'] = headerMap(req.headers);

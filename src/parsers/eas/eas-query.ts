@@ -63,18 +63,28 @@ export interface EasQuery {
 export function urlDecode(s: string): string {
   if (s.indexOf('%') < 0) return s.indexOf('+') < 0 ? s : s.replace(/\+/g, ' ');
   const plus = s.indexOf('+') < 0 ? s : s.replace(/\+/g, ' ');
+  // A `%` not followed by two hex digits would make decodeURIComponent throw (slow): go straight to the
+  // piecewise decoder.
+  if (BAD_ESCAPE.test(plus)) return decodePieces(plus);
   try {
     return decodeURIComponent(plus);
   } catch {
     // Mixed valid/invalid escapes (e.g. `User%domain.com` in a real 2016 line): decode what can be decoded.
-    return plus.replace(/(?:%[0-9A-Fa-f]{2})+/g, (seq) => {
-      try {
-        return decodeURIComponent(seq);
-      } catch {
-        return seq;
-      }
-    });
+    return decodePieces(plus);
   }
+}
+
+const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+/** Decode each run of valid escapes on its own; runs that are not UTF-8 stay as written. */
+function decodePieces(s: string): string {
+  return s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (seq) => {
+    try {
+      return decodeURIComponent(seq);
+    } catch {
+      return seq;
+    }
+  });
 }
 
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;

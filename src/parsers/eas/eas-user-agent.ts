@@ -72,17 +72,23 @@ export function cleanIp(raw: string): string | undefined {
 }
 
 function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3) return false;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c < 48 || c > 57) return false;
-    }
-    if (Number(p) > 255) return false;
+  // Char scan (no split): four groups of 1-3 digits, each <= 255.
+  let groups = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46 /* . */) {
+      if (digits === 0 || value > 255) return false;
+      groups++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    } else return false;
   }
-  return true;
+  return groups === 4;
 }
 
 function isIPv6(s: string): boolean {

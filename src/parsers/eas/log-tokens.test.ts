@@ -7,17 +7,20 @@ describe('&Log= tokens', () => {
     const t = parseLogTokens(
       'V141_LdapC1_RpcC28_Hb1680_S110_Error:System.ArgumentOutOfRangeException_Mbx:MBX01.contoso.com_Throttle0_CmdHC-813709136_',
     );
-    assert.deepEqual(t.values, {
-      V: '141',
-      LdapC: '1',
-      RpcC: '28',
-      Hb: '1680',
-      S: '110',
-      Error: 'System.ArgumentOutOfRangeException',
-      Mbx: 'MBX01.contoso.com',
-      Throttle: '0',
-      CmdHC: '-813709136',
-    });
+    assert.deepEqual(
+      { ...t.values },
+      {
+        V: '141',
+        LdapC: '1',
+        RpcC: '28',
+        Hb: '1680',
+        S: '110',
+        Error: 'System.ArgumentOutOfRangeException',
+        Mbx: 'MBX01.contoso.com',
+        Throttle: '0',
+        CmdHC: '-813709136',
+      },
+    );
     const s = summarizeLogTokens(t.values);
     assert.equal(s.status, 110);
     assert.equal(s.protocolVersion, '14.1');

@@ -6,6 +6,8 @@
 // Invariants: never throws; tokens are kept in order; a repeated name (per-folder groups repeat once per
 // collection) gets a `_2`, `_3` ... suffix so that no value is lost.
 
+import { urlDecode } from './eas-query.js';
+
 export interface LogTokens {
   /** Decoded values by token name (first occurrence under the bare name). */
   readonly values: Record<string, string>;
@@ -20,22 +22,6 @@ function isLetter(c: number): boolean {
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
-}
-
-function decodeValue(s: string): string {
-  if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
-  const plus = s.indexOf('+') < 0 ? s : s.replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(plus);
-  } catch {
-    return plus.replace(/(?:%[0-9A-Fa-f]{2})+/g, (seq) => {
-      try {
-        return decodeURIComponent(seq);
-      } catch {
-        return seq;
-      }
-    });
-  }
 }
 
 /** Split one token into name and raw value, or undefined if it does not start with a letter. */
@@ -63,7 +49,7 @@ export function splitToken(tok: string): [string, string] | undefined {
 
 /** Parse the raw (still URL-encoded) value of `Log=`. */
 export function parseLogTokens(raw: string): LogTokens {
-  const values: Record<string, string> = {};
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   let count = 0;
   if (raw.length === 0) return { values, count };
   const toks = raw.split('_');
@@ -73,17 +59,17 @@ export function parseLogTokens(raw: string): LogTokens {
     const kv = splitToken(tok);
     if (!kv) {
       // A token that does not start with a letter: keep it under a positional name rather than drop it.
-      values[`_${t}`] = decodeValue(tok);
+      values[`_${t}`] = urlDecode(tok);
       count++;
       continue;
     }
     let name = kv[0];
-    if (Object.prototype.hasOwnProperty.call(values, name)) {
+    if (values[name] !== undefined) {
       let k = 2;
-      while (Object.prototype.hasOwnProperty.call(values, `${name}_${k}`)) k++;
+      while (values[`${name}_${k}`] !== undefined) k++;
       name = `${name}_${k}`;
     }
-    values[name] = decodeValue(kv[1]);
+    values[name] = urlDecode(kv[1]);
     count++;
   }
   return { values, count };

@@ -26,8 +26,21 @@ function formatterFor(zone: string): Intl.DateTimeFormat | null {
   return f;
 }
 
+// Offsets change only at transitions, which fall on quarter hours in every zone: cache per 15-minute bucket.
+const offsetCache = new Map<string, number | undefined>();
+const BUCKET_MS = 15 * 60_000;
+
 /** Offset of `zone` from UTC in ms at the instant `utcMs`, or undefined for an unknown zone. */
 export function zoneOffsetMs(zone: string, utcMs: number): number | undefined {
+  const key = `${zone}|${Math.floor(utcMs / BUCKET_MS)}`;
+  if (offsetCache.has(key)) return offsetCache.get(key);
+  const v = computeOffsetMs(zone, utcMs);
+  if (offsetCache.size > 50_000) offsetCache.clear();
+  offsetCache.set(key, v);
+  return v;
+}
+
+function computeOffsetMs(zone: string, utcMs: number): number | undefined {
   if (zone === 'UTC' || zone === 'Z' || zone === 'Etc/UTC') return 0;
   const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
   if (fixed) {
@@ -69,8 +82,20 @@ export function localToUtcMs(
 
 const MAILBOX_TIME_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: ?([AP]M))?$/i;
 
+// Request and response times of neighbouring entries repeat (one-second resolution): remember recent answers.
+const timeCache = new Map<string, string | undefined>();
+
 /** `09/19/2013 10:22:11` (invariant culture; `AM/PM` tolerated) in `zone` → ISO UTC, or undefined. */
 export function parseMailboxLogTime(text: string, zone: string): string | undefined {
+  const key = `${zone}|${text}`;
+  if (timeCache.has(key)) return timeCache.get(key);
+  const v = convertMailboxLogTime(text, zone);
+  if (timeCache.size > 4096) timeCache.clear();
+  timeCache.set(key, v);
+  return v;
+}
+
+function convertMailboxLogTime(text: string, zone: string): string | undefined {
   const m = MAILBOX_TIME_RE.exec(text.trim());
   if (!m) return undefined;
   let hour = Number(m[4]);

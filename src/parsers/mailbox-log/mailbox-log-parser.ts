@@ -41,11 +41,12 @@ export const MAILBOX_LOG_KEYS: ReadonlySet<string> = new Set([
   'AdditionalData',
 ]);
 
-const HEADER_RE = /^([A-Za-z][A-Za-z0-9_]*) ?:[ \t]*$/;
-const SEPARATOR_RE = /^-{17}\s*$/;
-const ENTRY_RE = /^\s*Log Entry:\s*(\d+)\s*$/;
+// The ` Log Entry: N` block the framer leaves at the start of an entry.
+const ENTRY_HEAD_RE = /^\s*-{17}[ \t]*\r?\n[ \t]*Log Entry:[ \t]*(\d+)/;
 // eslint-disable-next-line no-control-regex
 const BAD_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function fail(code: string, reason: string): ParseResult<MailboxLogEntry> {
   return { kind: 'failure', code: `mailbox-log.${code}`, reason };
@@ -55,30 +56,27 @@ function isSectionKey(key: string): boolean {
   return MAILBOX_LOG_KEYS.has(key) || key.endsWith('_Exception');
 }
 
-/** Split entry lines into sections; lines before the first known header are ignored. */
-export function splitSections(lines: readonly string[]): MailboxLogSection[] {
+// A section header line: `Key :` (the trailing space is often lost in copies), CRLF or LF.
+const HEADER_G = /^([A-Za-z][A-Za-z0-9_]*) ?:[ \t]*\r?$/gm;
+
+/**
+ * Split an entry into sections by scanning for known header lines (one regex pass, no per-line strings); a value
+ * is the text up to the next known header, without surrounding blank lines. Text before the first header is
+ * ignored.
+ */
+export function splitSections(text: string): MailboxLogSection[] {
   const out: MailboxLogSection[] = [];
   let key: string | undefined;
-  let buf: string[] = [];
-  const flush = (): void => {
-    if (key === undefined) return;
-    let a = 0;
-    let b = buf.length;
-    while (a < b && buf[a]!.trim() === '') a++;
-    while (b > a && buf[b - 1]!.trim() === '') b--;
-    out.push({ key, value: buf.slice(a, b).join('\n') });
-  };
-  for (const line of lines) {
-    const m = HEADER_RE.exec(line);
-    if (m && isSectionKey(m[1]!)) {
-      flush();
-      key = m[1]!;
-      buf = [];
-      continue;
-    }
-    if (key !== undefined) buf.push(line);
+  let start = 0;
+  HEADER_G.lastIndex = 0;
+  for (let m = HEADER_G.exec(text); m !== null; m = HEADER_G.exec(text)) {
+    const k = m[1]!;
+    if (!isSectionKey(k)) continue;
+    if (key !== undefined) out.push({ key, value: text.slice(start, m.index).trim() });
+    key = k;
+    start = m.index + m[0].length;
   }
-  flush();
+  if (key !== undefined) out.push({ key, value: text.slice(start).trim() });
   return out;
 }
 
@@ -210,6 +208,21 @@ export function parseExceptionBlock(value: string): MailboxLogException[] {
   return out;
 }
 
+function xmlSection(
+  byKey: Readonly<Record<string, string>>,
+  key: string,
+  warnings: string[],
+): XmlElement | undefined {
+  const v = byKey[key];
+  if (v === undefined) return undefined;
+  const x = parseEasXml(v);
+  if (typeof x === 'string') {
+    warnings.push(`${key}: ${x}`);
+    return undefined;
+  }
+  return x;
+}
+
 export class MailboxLogParser implements RecordParser<MailboxLogEntry> {
   constructor(private readonly ctx: FileContext) {}
 
@@ -219,25 +232,16 @@ export class MailboxLogParser implements RecordParser<MailboxLogEntry> {
       return fail('too_large', `entry of ${text.length} characters exceeds ${MAILBOX_LOG_MAX_ENTRY_CHARS}`);
     }
     if (text.length > 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (text.trim().length === 0) return { kind: 'skip' };
+    if (!/\S/.test(text)) return { kind: 'skip' };
     if (BAD_CHARS.test(text)) {
       return fail(
         'encoding',
         'entry contains control or replacement characters (binary data, or a file in another encoding)',
       );
     }
-    const lines = text.split(/\r\n|\n|\r/);
-    let entryNumber: number | undefined;
-    for (let i = 0; i < Math.min(lines.length, 6); i++) {
-      if (SEPARATOR_RE.test(lines[i]!)) {
-        const m = ENTRY_RE.exec(lines[i + 1] ?? '');
-        if (m) {
-          entryNumber = Number(m[1]);
-          break;
-        }
-      }
-    }
-    const sections = splitSections(lines);
+    const head = ENTRY_HEAD_RE.exec(text.length > 200 ? text.slice(0, 200) : text);
+    const entryNumber = head ? Number(head[1]) : undefined;
+    const sections = splitSections(text);
     if (sections.length === 0) {
       return fail('no_sections', 'no mailbox-log section (RequestTime :, RequestHeader :, ...) in the entry');
     }
@@ -267,18 +271,8 @@ export class MailboxLogParser implements RecordParser<MailboxLogEntry> {
     const response =
       byKey['ResponseHeader'] !== undefined ? parseResponseHeader(byKey['ResponseHeader']) : undefined;
     if (byKey['ResponseHeader'] !== undefined && !response) warnings.push('unreadable ResponseHeader');
-    const body = (key: string): XmlElement | undefined => {
-      const v = byKey[key];
-      if (v === undefined) return undefined;
-      const x = parseEasXml(v);
-      if (typeof x === 'string') {
-        warnings.push(`${key}: ${x}`);
-        return undefined;
-      }
-      return x;
-    };
-    const requestBody = body('RequestBody');
-    const responseBody = body('ResponseBody');
+    const requestBody = xmlSection(byKey, 'RequestBody', warnings);
+    const responseBody = xmlSection(byKey, 'ResponseBody', warnings);
     const exceptions: MailboxLogExceptionSection[] = [];
     for (const s of sections) {
       if (!s.key.endsWith('_Exception')) continue;
@@ -286,20 +280,21 @@ export class MailboxLogParser implements RecordParser<MailboxLogEntry> {
       if (ex.length > 0) exceptions.push({ key: s.key, exceptions: ex });
       else warnings.push(`${s.key}: no exception block`);
     }
-    const entry: MailboxLogEntry = {
-      ...(entryNumber !== undefined ? { entryNumber } : {}),
+    // Built by assignment rather than conditional spreads: this runs once per entry on the hot path.
+    const entry: Mutable<MailboxLogEntry> = {
       sections,
       byKey,
       requestTime,
-      ...(responseTime !== undefined ? { responseTime } : {}),
       timezone: zone,
-      ...(request ? { request } : {}),
-      ...(response ? { response } : {}),
-      ...(requestBody ? { requestBody } : {}),
-      ...(responseBody ? { responseBody } : {}),
       exceptions,
       warnings,
     };
+    if (entryNumber !== undefined) entry.entryNumber = entryNumber;
+    if (responseTime !== undefined) entry.responseTime = responseTime;
+    if (request) entry.request = request;
+    if (response) entry.response = response;
+    if (requestBody) entry.requestBody = requestBody;
+    if (responseBody) entry.responseBody = responseBody;
     return { kind: 'event', event: entry };
   }
 

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultEnrichers } from '../../../src/enrich/index.js';
+import { redactFast } from '../../../src/normalize/eas/fast-redact.js';
 import { FileProcessor } from '../../../src/pipeline/processor.js';
+import { redactText } from '../../../src/pipeline/redact.js';
 import type { RecordSource, SourceRecord } from '../../../src/pipeline/record.types.js';
 import type { FormatDefinition } from '../../../src/pipeline/stages.types.js';
 import { checkDocument } from './ecs-check.js';
@@ -147,6 +149,8 @@ describe('EAS formats under fuzzing', () => {
       for (let r = 0; r < c.records.length; r++) {
         const rec = c.records[r]!;
         const text = r === victim || rnd() < 0.1 ? mutate(rec.text, rnd) : rec.text;
+        // The hot-path pre-filter must redact exactly what redactText redacts.
+        assert.equal(redactFast(text), redactText(text), `redactFast differs at iteration ${iter}`);
         const res = proc.process({ ...rec, text });
         records++;
         if (res.deadLetter) {

@@ -1,0 +1,67 @@
+// redactText, made cheap for the hot path. One case-insensitive scan finds every word that can trigger one of
+// redactText's rules (header names, credential query keys, auth schemes, `scheme://user:pass@`); text without any
+// is returned as is. Otherwise only the lines around each trigger go through redactText: every rule of
+// src/pipeline/redact.ts matches within one line, except `Basic <token>`, whose whitespace may run over blank
+// lines to the token, so a range reaches to the end of the next non-blank line. The result equals
+// redactText(text) (the fuzz test compares both on every mutated record); the trigger list must stay a superset
+// of redact.ts's trigger words.
+
+import { redactText } from '../../pipeline/redact.js';
+
+const TRIGGER_SOURCE = 'pass|pwd|token|auth|cookie|api_?key|secret|sig|basic|bearer|negotiate|ntlm|:\\/\\/';
+const TRIGGERS = new RegExp(TRIGGER_SOURCE, 'i');
+const TRIGGERS_G = new RegExp(TRIGGER_SOURCE, 'gi');
+
+function isTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+function lineStart(text: string, i: number): number {
+  let p = i;
+  while (p > 0 && !isTerminator(text.charCodeAt(p - 1))) p--;
+  return p;
+}
+
+function lineEnd(text: string, i: number): number {
+  let p = i;
+  while (p < text.length && !isTerminator(text.charCodeAt(p))) p++;
+  return p;
+}
+
+const NON_SPACE = /\S/g;
+
+/** From a line end: past any blank (whitespace-only, as `\s` sees it) lines to the end of the next non-blank line. */
+function throughNextContent(text: string, end: number): number {
+  NON_SPACE.lastIndex = end;
+  const m = NON_SPACE.exec(text);
+  return m === null ? text.length : lineEnd(text, m.index);
+}
+
+/** Whether `text` holds any word redactText acts on (a substring of clean text is clean too). */
+export function needsRedaction(text: string): boolean {
+  return TRIGGERS.test(text);
+}
+
+export function redactFast(text: string): string {
+  if (!TRIGGERS.test(text)) return text;
+  TRIGGERS_G.lastIndex = 0;
+  let m = TRIGGERS_G.exec(text);
+  let out = '';
+  let copied = 0;
+  while (m !== null) {
+    const a = Math.max(lineStart(text, m.index), copied);
+    let b = throughNextContent(text, lineEnd(text, m.index + m[0].length));
+    // Merge every further trigger that starts at or before the end of this range.
+    TRIGGERS_G.lastIndex = b;
+    let next = TRIGGERS_G.exec(text);
+    while (next !== null && lineStart(text, next.index) <= b) {
+      b = Math.max(b, throughNextContent(text, lineEnd(text, next.index + next[0].length)));
+      TRIGGERS_G.lastIndex = b;
+      next = TRIGGERS_G.exec(text);
+    }
+    out += text.slice(copied, a) + redactText(text.slice(a, b));
+    copied = b;
+    m = next;
+  }
+  return copied === 0 && out.length === 0 ? text : out + text.slice(copied);
+}
