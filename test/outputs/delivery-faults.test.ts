@@ -27,12 +27,13 @@ describe('Elasticsearch output under faults', () => {
         item429Rate: 0.1,
         item400Rate: 0.02,
         request503Every: 20,
-        resetBeforeRate: 0.02,
-        resetAfterRate: 0.02,
+        // ~200 requests: the chance that no reset of either kind happens is below 0.3%
+        resetBeforeRate: 0.03,
+        resetAfterRate: 0.03,
       },
     });
     const N = 20_000;
-    const { sink, deadLetterDir } = openSink(es.url, { maxBatchDocs: 250 });
+    const { sink, deadLetterDir } = openSink(es.url, { maxBatchDocs: 100 });
     try {
       const settled = new Map<string, number>();
       await pushAll(sink, range(0, N), settled);
