@@ -6,10 +6,15 @@
 //   eventviewer-txt   Event Viewer "Save ... as Text": the same columns, TAB separated
 //   powershell-csv    Get-WinEvent | Export-Csv (with or without the #TYPE line)
 //   powershell-json   Get-WinEvent | ConvertTo-Json (5.1 \/Date(ms)\/ or PS7 ISO; array or one per line)
+//   eventviewer-details  Event Viewer "Copy details as text" (KB articles' form), the whole file at once
 // detect() rates a file's first bytes (BOM removed) on the same 0..1 scale as the other formats.
 
 import type { FileContext, FormatDefinition } from '../../pipeline/stages.types.js';
 import { parseEventXml } from '../../parsers/windows-event/event-xml-parser.js';
+import {
+  EventViewerDetailsParser,
+  type DetailsBlock,
+} from '../../parsers/windows-event/eventviewer-details-parser.js';
 import { EventViewerTableParser } from '../../parsers/windows-event/eventviewer-table-parser.js';
 import { PowerShellCsvParser, PowerShellJsonParser } from '../../parsers/windows-event/powershell-parser.js';
 import type { WindowsEvent, WindowsEventForm } from '../../parsers/windows-event/windows-event.types.js';
@@ -136,6 +141,21 @@ export const powerShellJsonFormat: FormatDefinition<WindowsEvent> = {
   normalize: normalizeWindowsEvent,
 };
 
+export const eventViewerDetailsFormat: FormatDefinition<DetailsBlock[]> = {
+  name: 'eventviewer-details',
+  description: 'Event Viewer "Copy details as text" (Log Name:, Source:, ... Description:), whole file',
+  framing: 'whole-file',
+  detect(head: string): number {
+    const h = head.replace(/^\uFEFF/, '').trimStart();
+    if (/^Log Name:[ \t]*\S/.test(h) && /^Source:/m.test(h) && /^Event ID:/m.test(h)) return 0.9;
+    return 0;
+  },
+  createParser: (ctx: FileContext) => new EventViewerDetailsParser('eventviewer-details', ctx),
+  // Each event's own block is its `event.original`; log.offset stays the file's (the record is the file).
+  normalize: (blocks, record, ctx) =>
+    blocks.flatMap((b) => normalizeWindowsEvent(b.event, { ...record, text: b.text }, ctx)),
+};
+
 /** Every Windows event export form, for the format registry and `format: auto`. */
 export const windowsFormats: FormatDefinition[] = [
   wevtutilXmlFormat,
@@ -144,4 +164,5 @@ export const windowsFormats: FormatDefinition[] = [
   eventViewerTxtFormat,
   powerShellCsvFormat,
   powerShellJsonFormat,
+  eventViewerDetailsFormat,
 ] as FormatDefinition[];

@@ -9,7 +9,9 @@ export type WindowsEventForm =
   | 'eventviewer-csv'
   | 'eventviewer-txt'
   | 'powershell-csv'
-  | 'powershell-json';
+  | 'powershell-json'
+  /** Event Viewer "Copy details as text" (the form KB articles quote). */
+  | 'eventviewer-details';
 
 export interface WindowsEventData {
   /** `Name` attribute of `<Data>`, absent for positional data (classic providers such as MSExchange Common). */

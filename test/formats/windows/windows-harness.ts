@@ -114,6 +114,16 @@ export const GOLDEN_CASES: readonly { file: string; format: string; timezone: st
   { file: 'exchange-4999.powershell7-de.csv', format: 'powershell-csv', timezone: 'Europe/Berlin' },
   { file: 'exchange-4999.powershell51.json', format: 'powershell-json', timezone: 'UTC' },
   { file: 'exchange-4999.powershell7.ndjson', format: 'powershell-json', timezone: 'UTC' },
+  {
+    file: 'exchange-4999.eventviewer-details.txt',
+    format: 'eventviewer-details',
+    timezone: 'America/New_York',
+  },
+  {
+    file: 'event4999-sample3.eventviewer-details.txt',
+    format: 'eventviewer-details',
+    timezone: 'America/New_York',
+  },
   { file: 'ts-evtx-application.eventviewer.xml', format: 'eventviewer-xml', timezone: 'UTC' },
   { file: 'ts-evtx-system.eventviewer.xml', format: 'eventviewer-xml', timezone: 'UTC' },
   { file: 'ts-evtx-security.eventviewer.xml', format: 'eventviewer-xml', timezone: 'UTC' },
