@@ -108,11 +108,22 @@ function iosBuildOf(osFull: string): string | undefined {
   return b ?? undefined;
 }
 
-/** Add the facet values of one evidence document (each facet bounded to `limit` distinct values). */
-export function addFacets(f: Facets, doc: EcsDocument, limit: number): void {
-  for (const [name, paths] of FACET_SOURCES) {
-    const list = f[name];
-    if (list.length >= limit) continue; // full: nothing to add (hot path in a storm of many devices)
+const lowerCache = new Map<string, string>();
+function lowerHost(s: string): string {
+  let l = lowerCache.get(s);
+  if (l === undefined) {
+    l = s.toLowerCase();
+    if (lowerCache.size >= 1024) lowerCache.clear();
+    lowerCache.set(s, l);
+  }
+  return l;
+}
+
+/** One document's value for each facet (FACET_SOURCES order), undefined where it has none. */
+export type FacetValues = readonly (string | undefined)[];
+
+export function facetValues(doc: EcsDocument): FacetValues {
+  return FACET_SOURCES.map(([name, paths]) => {
     for (const p of paths) {
       let v = getField(doc, p);
       if (Array.isArray(v)) v = v[0];
@@ -124,11 +135,24 @@ export function addFacets(f: Facets, doc: EcsDocument, limit: number): void {
         if (b === undefined) continue;
         s = b;
       }
-      if (name === 'hosts') s = s.toLowerCase();
-      if (!list.includes(s)) list.push(s);
-      break;
+      return name === 'hosts' ? lowerHost(s) : s;
     }
+    return undefined;
+  });
+}
+
+/** Add one document's facet values (each facet bounded to `limit` distinct values). */
+export function addFacetValues(f: Facets, values: FacetValues, limit: number): void {
+  for (let i = 0; i < FACET_SOURCES.length; i++) {
+    const v = values[i];
+    if (v === undefined) continue;
+    const list = f[FACET_SOURCES[i]![0]];
+    if (list.length < limit && !list.includes(v)) list.push(v);
   }
+}
+
+export function addFacets(f: Facets, doc: EcsDocument, limit: number): void {
+  addFacetValues(f, facetValues(doc), limit);
 }
 
 /** Server build facts carried by a document itself (mailbox log, HttpProxy, event 4999 after enrichment). */

@@ -77,13 +77,19 @@ export function compileCondition(c: Condition): Predicate {
   const ic = c.ignore_case === true;
   const norm = (s: string): string => (ic ? s.toLowerCase() : s);
   const str = (x: string | number | boolean): string => norm(String(x));
+  // equals, contains and prefix (almost every test of a rule) get their own function literals with the test
+  // inlined: a shared helper taking a test callback makes that call site megamorphic and slow.
   if ('equals' in c) {
     const want = str(c.equals);
-    // Length first: most values differ in length, and ignore_case then never lower-cases them.
-    return (doc) =>
-      anyScalar(getField(doc, path), (x) =>
-        typeof x === 'string' ? x.length === want.length && norm(x) === want : String(x) === want,
-      );
+    const eq = (x: string | number | boolean): boolean =>
+      typeof x === 'string' ? x.length === want.length && norm(x) === want : String(x) === want;
+    return (doc) => {
+      const v = getField(doc, path);
+      // Length first: most values differ in length, and ignore_case then never lower-cases them.
+      if (typeof v === 'string') return v.length === want.length && (ic ? v.toLowerCase() : v) === want;
+      if (typeof v === 'number' || typeof v === 'boolean') return String(v) === want;
+      return Array.isArray(v) && anyScalar(v, eq);
+    };
   }
   if ('one_of' in c) {
     const set = new Set(c.one_of.map(str));
@@ -91,11 +97,21 @@ export function compileCondition(c: Condition): Predicate {
   }
   if ('contains' in c) {
     const want = norm(c.contains);
-    return (doc) => anyScalar(getField(doc, path), (x) => str(x).includes(want));
+    const has = (x: string | number | boolean): boolean => str(x).includes(want);
+    return (doc) => {
+      const v = getField(doc, path);
+      if (typeof v === 'string') return (ic ? v.toLowerCase() : v).includes(want);
+      return v !== undefined && anyScalar(v, has);
+    };
   }
   if ('prefix' in c) {
     const want = norm(c.prefix);
-    return (doc) => anyScalar(getField(doc, path), (x) => str(x).startsWith(want));
+    const starts = (x: string | number | boolean): boolean => str(x).startsWith(want);
+    return (doc) => {
+      const v = getField(doc, path);
+      if (typeof v === 'string') return (ic ? v.toLowerCase() : v).startsWith(want);
+      return v !== undefined && anyScalar(v, starts);
+    };
   }
   if ('regex' in c) {
     const re = new RegExp(c.regex, ic ? 'i' : '');
@@ -135,12 +151,36 @@ export function conditionFields(c: Condition, out: Set<string> = new Set()): Set
 
 export interface CompiledKey {
   readonly fields: readonly string[];
-  /** The key string for a document, or undefined when a key field is missing (the document is ignored). */
-  readonly of: (doc: EcsDocument) => { key: string; values: string[] } | undefined;
+  /**
+   * The key string for a document (the value itself for a one-field key, values joined by U+001F otherwise), or
+   * undefined when a key field is missing (the document is ignored). Returns a string only: this runs for every
+   * matching document of every keyed rule.
+   */
+  readonly of: (doc: EcsDocument) => string | undefined;
+}
+
+// Unit separator: cannot occur in the field values we key on, so keys never collide.
+const KEY_SEPARATOR = '\u001f';
+
+/** The key's field values, back from its key string. */
+export function keyValues(key: string): string[] {
+  return key === '' ? [] : key.split(KEY_SEPARATOR);
 }
 
 /** `cas01.contoso.local` → `cas01`, lower-case (EAS logs carry the short name, events the FQDN). */
 export function shortHost(name: string): string {
+  // Called for every document of a host-keyed rule, with a handful of distinct names: remember them.
+  const hit = shortHostCache.get(name);
+  if (hit !== undefined) return hit;
+  const short = computeShortHost(name);
+  if (shortHostCache.size >= 1024) shortHostCache.clear();
+  shortHostCache.set(name, short);
+  return short;
+}
+
+const shortHostCache = new Map<string, string>();
+
+function computeShortHost(name: string): string {
   const lower = name.trim().toLowerCase();
   // An IP address is not a host name with a domain: keep it whole.
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(lower) || lower.includes(':')) return lower;
@@ -164,19 +204,7 @@ export function compileKey(fields: readonly KeyField[]): CompiledKey {
   return {
     fields: parts.map((p) => p.name),
     of: (doc) => {
-      if (parts.length === 1) {
-        // The common case: one key field, the value is the key (no join, one small array).
-        const p = parts[0]!;
-        let v: string | undefined;
-        for (const path of p.paths) {
-          v = fieldString(doc, path);
-          if (v !== undefined && v !== '') break;
-        }
-        if (v === undefined || v === '') return undefined;
-        const value = p.fn(v);
-        return { key: value, values: [value] };
-      }
-      const values: string[] = [];
+      let key: string | undefined;
       for (const p of parts) {
         let v: string | undefined;
         for (const path of p.paths) {
@@ -184,10 +212,9 @@ export function compileKey(fields: readonly KeyField[]): CompiledKey {
           if (v !== undefined && v !== '') break;
         }
         if (v === undefined || v === '') return undefined;
-        values.push(p.fn(v));
+        key = key === undefined ? p.fn(v) : key + KEY_SEPARATOR + p.fn(v);
       }
-      // Unit separator: cannot occur in field values we key on, so keys never collide.
-      return { key: values.join('\u001f'), values };
+      return key;
     },
   };
 }

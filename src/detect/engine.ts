@@ -47,12 +47,14 @@ import {
   detectStateRestoreFailed,
 } from '../telemetry/detect-events.js';
 import {
-  addFacets,
+  addFacetValues,
   alertId,
   buildAlertDocument,
   emptyFacets,
+  facetValues,
   serverFactsOf,
   type AlertBuildContext,
+  type FacetValues,
   type Facets,
   type ServerFacts,
 } from './alert-document.js';
@@ -60,6 +62,7 @@ import {
   compileCondition,
   compileKey,
   fieldString,
+  keyValues,
   shortHost,
   type CompiledKey,
   type Predicate,
@@ -230,6 +233,10 @@ export class DetectionEngine implements Detector {
   private replayChecksLeft = 0;
   private sampleCounter = 0;
   private lastTs = '';
+  private facetsOf: EcsDocument | undefined;
+  private facetsCache: FacetValues | undefined;
+  private serverOf: EcsDocument | undefined;
+  private serverCache: ServerFacts | undefined;
   private lastT = Number.NaN;
   private evalDocs = 0;
   private evalMs = 0;
@@ -312,11 +319,11 @@ export class DetectionEngine implements Detector {
       this.emit(rt, st, out, true);
       return;
     }
-    const k = rt.key.of(doc) ?? { key: '', values: [] };
-    const st = this.state(rt, k.key, k.values, out);
+    const key = rt.key.of(doc) ?? '';
+    const st = this.state(rt, key, out);
     if (!this.count(rt, st, doc, id, t, out)) return;
     if (st.alert) this.updated(rt, st, t, out);
-    else this.raise(rt, st, k.key, t, out);
+    else this.raise(rt, st, key, t, out);
   }
 
   private evalThreshold(
@@ -327,13 +334,13 @@ export class DetectionEngine implements Detector {
     out: ShippableDocument[],
   ): void {
     if (!rt.preds[0]!(doc)) return;
-    const k = rt.key.of(doc);
-    if (!k) return;
-    const st = this.state(rt, k.key, k.values, out);
+    const key = rt.key.of(doc);
+    if (key === undefined) return;
+    const st = this.state(rt, key, out);
     this.addBucket(rt, st, t);
     if (!this.count(rt, st, doc, id, t, out)) return;
     if (st.alert) this.updated(rt, st, t, out);
-    else if (rt.countIn(st, t - rt.windowMs, t) >= rt.need) this.raise(rt, st, k.key, t, out);
+    else if (rt.countIn(st, t - rt.windowMs, t) >= rt.need) this.raise(rt, st, key, t, out);
   }
 
   private evalSequence(
@@ -346,9 +353,9 @@ export class DetectionEngine implements Detector {
     const isA = rt.preds[0]!(doc);
     const isB = rt.preds[1]!(doc);
     if (!isA && !isB) return;
-    const k = rt.key.of(doc);
-    if (!k) return;
-    const st = this.state(rt, k.key, k.values, out);
+    const key = rt.key.of(doc);
+    if (key === undefined) return;
+    const st = this.state(rt, key, out);
     if (isA) this.addATime(rt, st, t);
     if (isB) this.addBucket(rt, st, t);
     if (!this.count(rt, st, doc, id, t, out)) return;
@@ -356,22 +363,28 @@ export class DetectionEngine implements Detector {
       this.updated(rt, st, t, out);
       return;
     }
-    const w = rt.windowMs;
-    // Ordered: only B buckets after A's own bucket count, so a B logged just before A is never taken for one
-    // after it (at the price of ignoring B documents in A's bucket, window/60 wide).
-    const satisfied = (tA: number): boolean =>
-      rt.countIn(st, rt.ordered ? tA + rt.bucketMs : tA - w, tA + w) >= rt.need;
-    let open = isA && satisfied(t);
+    let open = isA && this.satisfied(rt, st, t);
     if (!open && isB) {
+      const w = rt.windowMs;
       for (const tA of st.aTimes) {
         const inRange = rt.ordered ? tA < t && t <= tA + w : Math.abs(t - tA) <= w;
-        if (inRange && satisfied(tA)) {
+        if (inRange && this.satisfied(rt, st, tA)) {
           open = true;
           break;
         }
       }
     }
-    if (open) this.raise(rt, st, k.key, t, out);
+    if (open) this.raise(rt, st, key, t, out);
+  }
+
+  /**
+   * Enough step-2 documents around a step-1 document at tA. Ordered: only buckets after A's own bucket count, so
+   * a B logged just before A is never taken for one after it (at the price of ignoring B documents in A's
+   * bucket, window/60 wide).
+   */
+  private satisfied(rt: RuleRuntime, st: KeyState, tA: number): boolean {
+    const w = rt.windowMs;
+    return rt.countIn(st, rt.ordered ? tA + rt.bucketMs : tA - w, tA + w) >= rt.need;
   }
 
   // ---- state ----------------------------------------------------------------------------------------------
@@ -393,14 +406,14 @@ export class DetectionEngine implements Detector {
    * document); when the rule is full, the least recently used 1% of its keys are evicted in one pass, each open
    * alert emitted first.
    */
-  private state(rt: RuleRuntime, key: string, values: string[], out: ShippableDocument[]): KeyState {
+  private state(rt: RuleRuntime, key: string, out: ShippableDocument[]): KeyState {
     const st = rt.states.get(key);
     if (st) {
       st.used = ++rt.clock;
       return st;
     }
     if (rt.states.size >= this.maxKeys) this.evictOldest(rt, out);
-    const fresh = this.freshState(values);
+    const fresh = this.freshState(keyValues(key));
     fresh.used = ++rt.clock;
     rt.states.set(key, fresh);
     return fresh;
@@ -469,8 +482,8 @@ export class DetectionEngine implements Detector {
     if (t < p.first) p.first = t;
     if (t > p.last) p.last = t;
     this.addEvidence(p.evidence, t, id);
-    addFacets(p.facets, doc, this.facetLimit);
-    const facts = serverFactsOf(doc);
+    addFacetValues(p.facets, this.docFacets(doc), this.facetLimit);
+    const facts = this.docServer(doc);
     if (facts) p.server = facts;
     if (st.alert) st.alert.dirty = true;
     return true;
@@ -602,11 +615,28 @@ export class DetectionEngine implements Detector {
     return false;
   }
 
+  /** Facet values of the document being evaluated, extracted once for all rules that count it. */
+  private docFacets(doc: EcsDocument): FacetValues {
+    if (this.facetsOf !== doc) {
+      this.facetsOf = doc;
+      this.facetsCache = facetValues(doc);
+    }
+    return this.facetsCache!;
+  }
+
+  private docServer(doc: EcsDocument): ServerFacts | undefined {
+    if (this.serverOf !== doc) {
+      this.serverOf = doc;
+      this.serverCache = serverFactsOf(doc);
+    }
+    return this.serverCache;
+  }
+
   private learnHost(doc: EcsDocument): void {
+    const facts = this.docServer(doc);
+    if (!facts) return;
     const host = fieldString(doc, ['host', 'name']);
     if (host === undefined) return;
-    const facts = serverFactsOf(doc);
-    if (!facts) return;
     const h = shortHost(host);
     this.hostFacts.delete(h);
     this.hostFacts.set(h, facts);
