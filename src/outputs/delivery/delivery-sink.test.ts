@@ -1,0 +1,183 @@
+// The delivery sink with a scripted transport: batching limits, Retry-After, one probe during an outage,
+// 409 semantics, settlement exactly once.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
+import type { ShippableDocument } from '../../pipeline/document.types.js';
+import type { DeadLetterSink } from '../../pipeline/stages.types.js';
+import { nullLogger } from '../../telemetry/logger.types.js';
+import type { BulkSendResult, BulkTransport } from './bulk-transport.types.js';
+import { DeliverySink } from './delivery-sink.js';
+
+interface Call {
+  at: number;
+  ids: string[];
+  ops: string[];
+}
+
+class ScriptedTransport implements BulkTransport {
+  calls: Call[] = [];
+  open = 0;
+  maxOpen = 0;
+  constructor(private readonly answer: (call: Call, n: number) => BulkSendResult | Promise<BulkSendResult>) {}
+  async send(body: Buffer): Promise<BulkSendResult> {
+    const lines = body.toString('utf8').trimEnd().split('\n');
+    const actions = lines
+      .filter((_, i) => i % 2 === 0)
+      .map((l) => JSON.parse(l) as Record<string, { _id: string }>);
+    const call: Call = {
+      at: Date.now(),
+      ids: actions.map((a) => Object.values(a)[0]!._id),
+      ops: actions.map((a) => Object.keys(a)[0]!),
+    };
+    this.calls.push(call);
+    this.open += 1;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    try {
+      await new Promise((r) => setTimeout(r, 5));
+      return await this.answer(call, this.calls.length);
+    } finally {
+      this.open -= 1;
+    }
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class MemoryDeadLetters implements DeadLetterSink {
+  letters: DeadLetter[] = [];
+  write(l: DeadLetter): void {
+    this.letters.push(l);
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const ok = (call: Call): BulkSendResult => ({ kind: 'items', items: call.ids.map(() => ({ status: 201 })) });
+
+function doc(i: number, op: 'create' | 'index' = 'create'): ShippableDocument {
+  return {
+    id: `d${i}`,
+    stream: op === 'index' ? 'alerts' : 'activesync',
+    op,
+    doc: { '@timestamp': '2013-09-19T14:02:12.000Z', message: `m${i}` },
+  };
+}
+
+function sink(
+  transport: BulkTransport,
+  dl = new MemoryDeadLetters(),
+  over: Partial<ConstructorParameters<typeof DeliverySink>[0]> = {},
+) {
+  return new DeliverySink({
+    transport,
+    targetFor: (s) => `t-${s}`,
+    deadLetters: dl,
+    logger: nullLogger,
+    maxBatchDocs: 10,
+    maxBatchBytes: 1 << 20,
+    flushIntervalMs: 10,
+    maxInFlight: 3,
+    maxBufferBytes: 1 << 20,
+    retry: { initialDelayMs: 10, maxDelayMs: 20 },
+    random: () => 1,
+    ...over,
+  });
+}
+
+describe('delivery sink', () => {
+  it('cuts batches at maxBatchDocs and keeps at most maxInFlight requests open', async () => {
+    const t = new ScriptedTransport((c) => ok(c));
+    const s = sink(t);
+    const settled: string[] = [];
+    for (let i = 0; i < 95; i++) s.push(doc(i), () => settled.push(`d${i}`));
+    await s.flush();
+    assert.equal(settled.length, 95);
+    assert.deepEqual(
+      t.calls.map((c) => c.ids.length),
+      [10, 10, 10, 10, 10, 10, 10, 10, 10, 5],
+    );
+    assert.equal(t.maxOpen, 3);
+    await s.close();
+  });
+
+  it('waits at least Retry-After before re-sending a batch answered 503, and probes with one request', async () => {
+    let fail = true;
+    const t = new ScriptedTransport((c) =>
+      fail ? { kind: 'failed', status: 503, reason: 'HTTP 503', retryAfterMs: 90 } : ok(c),
+    );
+    const s = sink(t);
+    for (let i = 0; i < 30; i++) s.push(doc(i), () => undefined);
+    await new Promise((r) => setTimeout(r, 40));
+    const firstFailures = t.calls.length;
+    fail = false;
+    await s.flush();
+    // the first wave (up to 3 in flight) failed; then a single probe after Retry-After
+    assert.ok(firstFailures <= 3, `calls before the gate: ${firstFailures}`);
+    const retry = t.calls[firstFailures]!;
+    assert.ok(retry.at - t.calls[0]!.at >= 90, `re-sent after ${retry.at - t.calls[0]!.at} ms`);
+    assert.equal(s.counts.delivered, 30);
+    await s.close();
+  });
+
+  it('treats 409 on create as delivered and retries 409 on index; 429 items are retried, 400 dead-lettered', async () => {
+    const seen = new Map<string, number>();
+    const t = new ScriptedTransport((c) => ({
+      kind: 'items',
+      items: c.ids.map((id, i) => {
+        const n = (seen.get(id) ?? 0) + 1;
+        seen.set(id, n);
+        if (id === 'd1') return { status: 409 }; // create: already there
+        if (id === 'd2' && n === 1) return { status: 409 }; // index: conflict, retried
+        if (id === 'd3' && n < 3) return { status: 429 };
+        if (id === 'd4') return { status: 400, errorType: 'document_parsing_exception', reason: 'bad' };
+        return { status: c.ops[i] === 'index' ? 200 : 201 };
+      }),
+    }));
+    const dl = new MemoryDeadLetters();
+    const s = sink(t, dl);
+    const settled = new Map<string, number>();
+    for (const d of [doc(0), doc(1), doc(2, 'index'), doc(3), doc(4)]) {
+      s.push(d, () => settled.set(d.id, (settled.get(d.id) ?? 0) + 1));
+    }
+    await s.flush();
+    assert.deepEqual([...settled.values()], [1, 1, 1, 1, 1]);
+    assert.equal(seen.get('d1'), 1);
+    assert.equal(seen.get('d2'), 2);
+    assert.equal(seen.get('d3'), 3);
+    assert.equal(seen.get('d4'), 1);
+    assert.deepEqual(
+      dl.letters.map((l) => [l.document?.id, l.code, l.status, l.target, l.document?.stream]),
+      [['d4', 'es.document_parsing_exception', 400, 't-activesync', 'activesync']],
+    );
+    assert.equal(s.counts.duplicates, 1);
+    await s.close();
+  });
+
+  it('answers push() with false at the memory budget and resolves drain() once below half of it', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const t = new ScriptedTransport(async (c) => {
+      await gate;
+      return ok(c);
+    });
+    const s = sink(t, new MemoryDeadLetters(), { maxBufferBytes: 4000 });
+    let pushed = 0;
+    while (s.push(doc(pushed), () => undefined)) pushed += 1;
+    assert.ok(s.state.memBytes >= 4000 && pushed < 100);
+    let drained = false;
+    const d = s.drain().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(drained, false);
+    release();
+    await d;
+    assert.ok(s.state.memBytes < 2000);
+    await s.close();
+  });
+});
