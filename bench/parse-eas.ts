@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import { defaultEnrichers } from '../src/enrich/index.js';
 import { httpProxyFormat } from '../src/normalize/formats/httpproxy.format.js';
 import { iisFormat } from '../src/normalize/formats/iis.format.js';
@@ -169,11 +170,14 @@ if (args.includes('--write')) {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
+    loadAverage1m: Number(os.loadavg()[0]!.toFixed(2)),
     measuredAt: new Date().toISOString(),
     secondsPerCase: seconds,
     targets: { iisEasLinesPerSecond: 100_000, everyFormatAtLeast: 20_000 },
     results,
   };
-  writeFileSync(path.join(here, 'parse-eas-baseline.json'), `${JSON.stringify(out, null, 2)}\n`);
+  const file = path.join(here, 'parse-eas-baseline.json');
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(JSON.stringify(out), { ...config, parser: 'json' }));
   console.log('wrote bench/parse-eas-baseline.json');
 }

@@ -57,3 +57,13 @@ describe('&Log= tokens', () => {
     assert.equal(parseLogTokens('SmtpAdrs:User%domain.com').values['SmtpAdrs'], 'User%domain.com');
   });
 });
+
+describe('&Log= token names that are Object.prototype keys', () => {
+  it('keeps them as plain keys', () => {
+    const t = parseLogTokens('constructor:1_toString:2_constructor:4');
+    assert.equal(t.values['constructor'], '1');
+    assert.equal(t.values['toString'], '2');
+    assert.equal(t.values['constructor_2'], '4');
+    assert.equal(Object.getPrototypeOf(t.values), Object.prototype);
+  });
+});

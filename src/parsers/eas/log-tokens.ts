@@ -49,7 +49,7 @@ export function splitToken(tok: string): [string, string] | undefined {
 
 /** Parse the raw (still URL-encoded) value of `Log=`. */
 export function parseLogTokens(raw: string): LogTokens {
-  const values: Record<string, string> = Object.create(null) as Record<string, string>;
+  const values: Record<string, string> = {};
   let count = 0;
   if (raw.length === 0) return { values, count };
   const toks = raw.split('_');
@@ -63,10 +63,11 @@ export function parseLogTokens(raw: string): LogTokens {
       count++;
       continue;
     }
+    // Names are letters (and digits), so `__proto__` cannot occur; `constructor` can, hence hasOwn.
     let name = kv[0];
-    if (values[name] !== undefined) {
+    if (Object.hasOwn(values, name)) {
       let k = 2;
-      while (values[`${name}_${k}`] !== undefined) k++;
+      while (Object.hasOwn(values, `${name}_${k}`)) k++;
       name = `${name}_${k}`;
     }
     values[name] = urlDecode(kv[1]);
