@@ -12,7 +12,7 @@
 // - Nesting (elements, embedded BinXml, templates inside templates) is bounded by MAX_DEPTH.
 
 import { EvtxFormatError } from './evtx-errors.js';
-import { ValueType, arrayItems, fixedSize, scalar, utf16 } from './evtx-values.js';
+import { ValueType, ansi, arrayItems, fixedSize, scalar, utf16, wellFormed } from './evtx-values.js';
 
 /** Bound on element nesting plus embedded-BinXml / template nesting; real events stay far below it. */
 export const MAX_DEPTH = 64;
@@ -146,7 +146,7 @@ export class BinXmlChunk {
     bounds(c, count * 2);
     const s = this.buf.toString('utf16le', c.pos, c.pos + count * 2);
     c.pos += count * 2;
-    return s;
+    return wellFormed(s);
   }
 
   /** A name reference: inline (offset == current position, structure follows) or a back reference. */
@@ -172,7 +172,7 @@ export class BinXmlChunk {
     if (off + 8 + count * 2 > this.length) {
       throw new EvtxFormatError('evtx.binxml_name', `name at ${off} (${count} chars) passes the chunk end`);
     }
-    const name = this.buf.toString('utf16le', off + 8, off + 8 + count * 2);
+    const name = wellFormed(this.buf.toString('utf16le', off + 8, off + 8 + count * 2));
     this.names.set(off, name);
     return name;
   }
@@ -322,7 +322,7 @@ export class BinXmlChunk {
     if (type === ValueType.AnsiString) {
       const n = this.u16(c);
       bounds(c, n);
-      const s = this.buf.toString('latin1', c.pos, c.pos + n);
+      const s = ansi(this.buf, c.pos, c.pos + n);
       c.pos += n;
       return s;
     }

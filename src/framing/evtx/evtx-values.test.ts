@@ -118,3 +118,9 @@ test('a value too short for its type is an error, not a misread', () => {
   assert.throws(() => scalar(0x0a, Buffer.alloc(4), 0, 4), EvtxFormatError);
   assert.throws(() => scalar(0x77, Buffer.alloc(4), 0, 4), EvtxFormatError);
 });
+
+test('lone surrogates from damaged UTF-16 become U+FFFD, as libevtx renders them', () => {
+  const b = Buffer.from([0x40, 0xd9, 0x5f, 0x5a, 0x41, 0x00]); // lone high surrogate, U+5A5F, 'A'
+  assert.equal(scalar(0x01, b, 0, b.length), '\ufffd\u5a5fA');
+  assert.deepEqual(arrayItems(0x81, b, 0, b.length), ['\ufffd\u5a5fA']);
+});

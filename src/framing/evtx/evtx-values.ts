@@ -40,12 +40,26 @@ export const ValueType = {
   ArrayFlag: 0x80,
 } as const;
 
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/**
+ * Lone surrogates (damaged or truncated UTF-16, e.g. python-evtx issue 43) become U+FFFD, as libevtx does,
+ * so every string we emit is valid Unicode and serialises to JSON that Elasticsearch accepts.
+ */
+export function wellFormed(s: string): string {
+  const w = s as unknown as WellFormed;
+  return w.isWellFormed() ? s : w.toWellFormed();
+}
+
 /** UTF-16LE text, cut at the first NUL (Windows strings in values are often NUL-terminated or padded). */
 export function utf16(buf: Buffer, start: number, end: number): string {
   if (end - start < 2) return '';
   const s = buf.toString('utf16le', start, start + ((end - start) & ~1));
   const nul = s.indexOf('\0');
-  return nul === -1 ? s : s.slice(0, nul);
+  return wellFormed(nul === -1 ? s : s.slice(0, nul));
 }
 
 export function ansi(buf: Buffer, start: number, end: number): string {
@@ -271,7 +285,7 @@ export function arrayItems(type: number, buf: Buffer, off: number, end: number):
     // NUL-terminated UTF-16 items packed together; a last item may lack its terminator.
     const all = buf.toString('utf16le', off, off + ((end - off) & ~1));
     if (all.length === 0) return items;
-    const parts = all.split('\0');
+    const parts = wellFormed(all).split('\0');
     if (parts[parts.length - 1] === '') parts.pop();
     return parts;
   }
