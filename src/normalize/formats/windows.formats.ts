@@ -4,8 +4,8 @@
 //   eventviewer-xml   Event Viewer "Save ... as XML": <?xml?> + <Events> root, RenderingInfo per event
 //   eventviewer-csv   Event Viewer "Save ... as CSV": 5 named columns + the unnamed message column
 //   eventviewer-txt   Event Viewer "Save ... as Text": the same columns, TAB separated
-//   powershell-csv    Get-WinEvent | Export-Csv (with or without the #TYPE line)
-//   powershell-json   Get-WinEvent | ConvertTo-Json (5.1 \/Date(ms)\/ or PS7 ISO; array or one per line)
+//   powershell-csv    Get-WinEvent (or Get-EventLog) | Export-Csv (with or without the #TYPE line)
+//   powershell-json   Get-WinEvent (or Get-EventLog) | ConvertTo-Json (5.1 \/Date(ms)\/ or PS7 ISO; array or one per line)
 //   eventviewer-details  Event Viewer "Copy details as text" (KB articles' form), the whole file at once
 // detect() rates a file's first bytes (BOM removed) on the same 0..1 scale as the other formats.
 
@@ -110,16 +110,14 @@ export const powerShellCsvFormat: FormatDefinition<WindowsEvent> = {
   framing: 'csv-rows',
   detect(head: string): number {
     const first = firstLine(head);
-    if (/^#TYPE System\.Diagnostics\.Eventing\.Reader\.EventLogRecord\s*$/.test(first)) return 0.95;
+    if (/^#TYPE System\.Diagnostics\.(?:Eventing\.Reader\.EventLogRecord|EventLogEntry)\s*$/.test(first)) {
+      return 0.95;
+    }
     const header = first.startsWith('#TYPE') ? (head.split(/\r?\n/)[1] ?? '') : first;
     const names = /^"[^"]*"(?:,"[^"]*")+\s*$/.test(header) ? header.split(',') : [];
-    if (
-      names.includes('"Id"') &&
-      names.includes('"ProviderName"') &&
-      names.some((n) => n.startsWith('"TimeCreated"'))
-    ) {
-      return 0.9;
-    }
+    const has = (n: string): boolean => names.some((x) => x.trim() === `"${n}"`);
+    if (has('Id') && has('ProviderName') && has('TimeCreated')) return 0.9;
+    if (has('EventID') && has('Source') && has('TimeGenerated')) return 0.9; // Get-EventLog
     return 0;
   },
   createParser: (ctx: FileContext) => new PowerShellCsvParser('powershell-csv', ctx),
@@ -135,6 +133,8 @@ export const powerShellJsonFormat: FormatDefinition<WindowsEvent> = {
     if (!h.startsWith('[') && !h.startsWith('{')) return 0;
     const probe = h.slice(0, 64 * 1024);
     if (/"ProviderName"\s*:/.test(probe) && /"TimeCreated"\s*:/.test(probe)) return 0.9;
+    if (/"Source"\s*:/.test(probe) && /"TimeGenerated"\s*:/.test(probe) && /"EventID"\s*:/.test(probe))
+      return 0.9;
     return 0;
   },
   createParser: (ctx: FileContext) => new PowerShellJsonParser('powershell-json', ctx),

@@ -85,17 +85,58 @@ function dataItems(obj: Record<string, unknown>): WindowsEventData[] {
   return [];
 }
 
+// Get-EventLog (System.Diagnostics.EventLogEntry, the classic API that Exchange 2010-era admins use) has its
+// own property names; EntryType is an enum name in CSV and its number in JSON.
+// https://learn.microsoft.com/dotnet/api/system.diagnostics.eventlogentry
+const ENTRY_TYPES: Readonly<Record<string, { level: number; name: string; keyword?: string }>> = {
+  '1': { level: 2, name: 'Error' },
+  Error: { level: 2, name: 'Error' },
+  '2': { level: 3, name: 'Warning' },
+  Warning: { level: 3, name: 'Warning' },
+  '4': { level: 4, name: 'Information' },
+  Information: { level: 4, name: 'Information' },
+  // Security audits are logged at level 0 (LogAlways), which Event Viewer shows as Information.
+  '8': { level: 0, name: 'Information', keyword: 'Audit Success' },
+  SuccessAudit: { level: 0, name: 'Information', keyword: 'Audit Success' },
+  '16': { level: 0, name: 'Information', keyword: 'Audit Failure' },
+  FailureAudit: { level: 0, name: 'Information', keyword: 'Audit Failure' },
+};
+
+function fromEventLogEntry(o: Record<string, unknown>): Record<string, unknown> {
+  const type = ENTRY_TYPES[str(o['EntryType'])?.trim() ?? ''];
+  const instance = str(o['InstanceId'])?.trim();
+  const category = str(o['Category'])?.trim();
+  const strings = o['ReplacementStrings'];
+  return {
+    Id: o['EventID'],
+    ProviderName: o['Source'],
+    TimeCreated: o['TimeGenerated'],
+    MachineName: o['MachineName'],
+    RecordId: o['Index'],
+    Task: o['CategoryNumber'],
+    // `(1)` is what .NET shows when the source has no category names: no name, not a name.
+    TaskDisplayName: category && !/^\(\d+\)$/.test(category) ? category : undefined,
+    Qualifiers: instance && /^\d{1,10}$/.test(instance) ? Math.floor(Number(instance) / 65536) : undefined,
+    Level: type?.level,
+    LevelDisplayName: type?.name,
+    KeywordsDisplayNames: type?.keyword ? [type.keyword] : undefined,
+    Message: o['Message'],
+    Data: Array.isArray(strings) ? strings : undefined,
+  };
+}
+
 /**
  * Maps one EventLogRecord-shaped object (Export-Csv row zipped with its header, or a JSON object).
  * `rawKeywords`/`rawRecordId` carry digits read from the JSON text where a JS number would lose precision.
  */
 export function fromPowerShellObject(
-  obj: Record<string, unknown>,
+  input: Record<string, unknown>,
   form: Form,
   formatName: string,
   ctx: FileContext,
   raw: { keywords?: string; recordId?: string } = {},
 ): ParseResult<WindowsEvent> {
+  const obj = 'TimeGenerated' in input && !('TimeCreated' in input) ? fromEventLogEntry(input) : input;
   const idText = str(obj['Id'] ?? obj['EventID'] ?? obj['EventId'])?.trim();
   if (idText === undefined) return failure(formatName, 'missing_field', 'the record has no Id');
   const eventId = /^\d{1,5}$/.test(idText) ? Number(idText) : NaN;
@@ -174,7 +215,10 @@ export class PowerShellCsvParser implements RecordParser<WindowsEvent> {
     const row = splitDelimitedRow(text, ',');
     if ('error' in row) return failure(this.formatName, 'bad_row', `malformed row: ${row.error}`);
     const f = row.fields;
-    if (f.includes('Id') && f.includes('ProviderName') && f.includes('TimeCreated')) {
+    if (
+      (f.includes('Id') && f.includes('ProviderName') && f.includes('TimeCreated')) ||
+      (f.includes('EventID') && f.includes('Source') && f.includes('TimeGenerated'))
+    ) {
       this.header = f;
       return { kind: 'skip' };
     }

@@ -113,6 +113,8 @@ export const GOLDEN_CASES: readonly { file: string; format: string; timezone: st
   { file: 'exchange-4999.powershell51.csv', format: 'powershell-csv', timezone: 'America/New_York' },
   { file: 'exchange-4999.powershell7-de.csv', format: 'powershell-csv', timezone: 'Europe/Berlin' },
   { file: 'exchange-4999.powershell51.json', format: 'powershell-json', timezone: 'UTC' },
+  { file: 'exchange-4999.geteventlog51.csv', format: 'powershell-csv', timezone: 'America/New_York' },
+  { file: 'exchange-4999.geteventlog51.json', format: 'powershell-json', timezone: 'UTC' },
   { file: 'exchange-4999.powershell7.ndjson', format: 'powershell-json', timezone: 'UTC' },
   {
     file: 'exchange-4999.eventviewer-details.txt',
