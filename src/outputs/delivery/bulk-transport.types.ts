@@ -23,7 +23,7 @@ export type BulkSendResult =
     };
 
 export interface BulkTransport {
-  /** `docs` is the number of items in `body`, for checking the answer. */
-  send(body: Buffer, docs: number): Promise<BulkSendResult>;
+  /** `body` is the NDJSON request body; `docs` the number of items in it, for checking the answer. */
+  send(body: string, docs: number): Promise<BulkSendResult>;
   close(): Promise<void>;
 }

@@ -21,8 +21,8 @@ class ScriptedTransport implements BulkTransport {
   open = 0;
   maxOpen = 0;
   constructor(private readonly answer: (call: Call, n: number) => BulkSendResult | Promise<BulkSendResult>) {}
-  async send(body: Buffer): Promise<BulkSendResult> {
-    const lines = body.toString('utf8').trimEnd().split('\n');
+  async send(body: string): Promise<BulkSendResult> {
+    const lines = body.trimEnd().split('\n');
     const actions = lines
       .filter((_, i) => i % 2 === 0)
       .map((l) => JSON.parse(l) as Record<string, { _id: string }>);
