@@ -220,3 +220,41 @@ describe('malformed Windows CSV, TXT and JSON records', () => {
     assert.equal(deadLetters[0]?.code, 'eventviewer-csv.encoding');
   });
 });
+
+describe('malformed Event Viewer "Copy details as text"', () => {
+  const block = (date: string, xml = ''): string =>
+    [
+      'Log Name:      Application',
+      'Source:        MSExchange Common',
+      `Date:          ${date}`,
+      'Event ID:      4999',
+      'Level:         Error',
+      'Description:',
+      'Watson report about to be sent for process id: 1, with parameters: E12, a, b, c, d, e, f, g, h.',
+      ...(xml ? ['Event Xml:', xml] : []),
+    ].join('\r\n');
+
+  it('a file that is not a details copy is a no_event dead letter', () => {
+    expectDeadLetter('eventviewer-details', 'hello\r\nworld', 'eventviewer-details.no_event', /Log Name/);
+  });
+
+  it('a block with a broken Event Xml section fails the file, naming the event and its line', () => {
+    const text = `${block('1/4/2016 5:21:43 AM')}\r\n${block('1/4/2016 5:22:00 AM', '<Event><System>')}`;
+    expectDeadLetter(
+      'eventviewer-details',
+      text,
+      'eventviewer-details.bad_block',
+      /event 2 \(line 8\): malformed XML/,
+    );
+  });
+
+  it('an entity bomb inside the Event Xml section is refused', () => {
+    const bomb = '<!DOCTYPE Event [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><Event>&b;</Event>';
+    expectDeadLetter(
+      'eventviewer-details',
+      block('1/4/2016 5:21:43 AM', bomb),
+      'eventviewer-details.bad_block',
+      /DOCTYPE/,
+    );
+  });
+});
