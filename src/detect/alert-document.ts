@@ -119,40 +119,65 @@ function lowerHost(s: string): string {
   return l;
 }
 
-/** One document's value for each facet (FACET_SOURCES order), undefined where it has none. */
-export type FacetValues = readonly (string | undefined)[];
-
-export function facetValues(doc: EcsDocument): FacetValues {
-  return FACET_SOURCES.map(([name, paths]) => {
-    for (const p of paths) {
-      let v = getField(doc, p);
-      if (Array.isArray(v)) v = v[0];
-      if (v === undefined || v === null || typeof v === 'object') continue;
-      let s = String(v);
-      if (name === 'ios_builds' && p[0] === 'user_agent') {
-        // 'iOS 7.0 (11A465)' → '11A465'; only when the log gave no build token of its own.
-        const b = iosBuildOf(s);
-        if (b === undefined) continue;
-        s = b;
-      }
-      return name === 'hosts' ? lowerHost(s) : s;
+/** One facet's value in a document (FACET_SOURCES index), or undefined. */
+function facetValue(doc: EcsDocument, i: number): string | undefined {
+  const [name, paths] = FACET_SOURCES[i]!;
+  for (const p of paths) {
+    let v = getField(doc, p);
+    if (Array.isArray(v)) v = v[0];
+    if (v === undefined || v === null || typeof v === 'object') continue;
+    let s = String(v);
+    if (name === 'ios_builds' && p[0] === 'user_agent') {
+      // 'iOS 7.0 (11A465)' → '11A465'; only when the log gave no build token of its own.
+      const b = iosBuildOf(s);
+      if (b === undefined) continue;
+      s = b;
     }
-    return undefined;
-  });
+    return name === 'hosts' ? lowerHost(s) : s;
+  }
+  return undefined;
 }
 
-/** Add one document's facet values (each facet bounded to `limit` distinct values). */
-export function addFacetValues(f: Facets, values: FacetValues, limit: number): void {
+/**
+ * Facet values of one document, read lazily and once: several rules may count the same document, and a facet
+ * whose list is already full is never read at all (a host-keyed rule sees thousands of devices).
+ */
+export class FacetReader {
+  private doc: EcsDocument | undefined;
+  private readonly values: (string | undefined)[] = new Array<string | undefined>(FACET_SOURCES.length);
+  private readonly read: boolean[] = new Array<boolean>(FACET_SOURCES.length).fill(false);
+
+  reset(doc: EcsDocument): void {
+    if (this.doc === doc) return;
+    this.doc = doc;
+    this.read.fill(false);
+  }
+
+  get(i: number): string | undefined {
+    if (!this.read[i]) {
+      this.values[i] = facetValue(this.doc!, i);
+      this.read[i] = true;
+    }
+    return this.values[i];
+  }
+}
+
+/** Add the document's facet values (each facet bounded to `limit` distinct values). */
+export function addFacetValues(f: Facets, reader: FacetReader, limit: number): void {
   for (let i = 0; i < FACET_SOURCES.length; i++) {
-    const v = values[i];
-    if (v === undefined) continue;
     const list = f[FACET_SOURCES[i]![0]];
-    if (list.length < limit && !list.includes(v)) list.push(v);
+    if (list.length >= limit) continue;
+    const v = reader.get(i);
+    if (v === undefined) continue;
+    // A storm repeats its last value: check that before scanning the list.
+    if (list[list.length - 1] !== v && !list.includes(v)) list.push(v);
   }
 }
 
 export function addFacets(f: Facets, doc: EcsDocument, limit: number): void {
-  addFacetValues(f, facetValues(doc), limit);
+  const r = new FacetReader();
+  r.reset(doc);
+  addFacetValues(f, r, limit);
 }
 
 /** Server build facts carried by a document itself (mailbox log, HttpProxy, event 4999 after enrichment). */

@@ -51,10 +51,9 @@ import {
   alertId,
   buildAlertDocument,
   emptyFacets,
-  facetValues,
+  FacetReader,
   serverFactsOf,
   type AlertBuildContext,
-  type FacetValues,
   type Facets,
   type ServerFacts,
 } from './alert-document.js';
@@ -133,6 +132,8 @@ const SWEEP_MS = 15_000;
 const HOST_FACTS_LIMIT = 4096;
 const METRICS_BATCH = 4096;
 const SNAPSHOT_VERSION = 2;
+/** What evaluate() returns when nothing is emitted (callers only iterate it). */
+const NOTHING: ShippableDocument[] = Object.freeze([]) as unknown as ShippableDocument[];
 
 class RuleRuntime {
   readonly kind: 'match' | 'threshold' | 'sequence';
@@ -232,9 +233,9 @@ export class DetectionEngine implements Detector {
   private replayIds: Set<string> | undefined;
   private replayChecksLeft = 0;
   private sampleCounter = 0;
+  private readonly scratch: ShippableDocument[] = [];
   private lastTs = '';
-  private facetsOf: EcsDocument | undefined;
-  private facetsCache: FacetValues | undefined;
+  private readonly facets = new FacetReader();
   private serverOf: EcsDocument | undefined;
   private serverCache: ServerFacts | undefined;
   private lastT = Number.NaN;
@@ -261,7 +262,7 @@ export class DetectionEngine implements Detector {
     // Timing every call would cost a measurable share of the evaluation itself: time one document in 16.
     const timed = (++this.sampleCounter & 15) === 0;
     const started = timed ? performance.now() : 0;
-    const out: ShippableDocument[] = [];
+    const out = this.scratch; // most documents raise nothing: no array per call
     // Consecutive documents often share their timestamp (one-second log resolution): parse each text once.
     const ts = doc['@timestamp'];
     const t = ts === this.lastTs ? this.lastT : (this.lastT = Date.parse((this.lastTs = ts)));
@@ -280,7 +281,7 @@ export class DetectionEngine implements Detector {
     }
     if (timed) this.evalMs += (performance.now() - started) * 16;
     if (++this.evalDocs >= METRICS_BATCH) this.flushMetrics();
-    return out;
+    return out.length === 0 ? NOTHING : out.splice(0);
   }
 
   /** Emit the latest version of every open alert that changed since its last version (end of a replay). */
@@ -482,7 +483,8 @@ export class DetectionEngine implements Detector {
     if (t < p.first) p.first = t;
     if (t > p.last) p.last = t;
     this.addEvidence(p.evidence, t, id);
-    addFacetValues(p.facets, this.docFacets(doc), this.facetLimit);
+    this.facets.reset(doc);
+    addFacetValues(p.facets, this.facets, this.facetLimit);
     const facts = this.docServer(doc);
     if (facts) p.server = facts;
     if (st.alert) st.alert.dirty = true;
@@ -613,15 +615,6 @@ export class DetectionEngine implements Detector {
       this.dedupePos = (this.dedupePos + 1) % this.dedupeLimit;
     }
     return false;
-  }
-
-  /** Facet values of the document being evaluated, extracted once for all rules that count it. */
-  private docFacets(doc: EcsDocument): FacetValues {
-    if (this.facetsOf !== doc) {
-      this.facetsOf = doc;
-      this.facetsCache = facetValues(doc);
-    }
-    return this.facetsCache!;
   }
 
   private docServer(doc: EcsDocument): ServerFacts | undefined {
