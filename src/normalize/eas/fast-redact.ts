@@ -16,9 +16,10 @@ function isTerminator(c: number): boolean {
   return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 }
 
-function lineStart(text: string, i: number): number {
+/** Start of the line holding `i`, searching back no further than `floor`. */
+function lineStart(text: string, i: number, floor: number): number {
   let p = i;
-  while (p > 0 && !isTerminator(text.charCodeAt(p - 1))) p--;
+  while (p > floor && !isTerminator(text.charCodeAt(p - 1))) p--;
   return p;
 }
 
@@ -49,14 +50,15 @@ export function redactFast(text: string): string {
   let out = '';
   let copied = 0;
   while (m !== null) {
-    const a = Math.max(lineStart(text, m.index), copied);
+    const a = lineStart(text, m.index, copied);
     let b = throughNextContent(text, lineEnd(text, m.index + m[0].length));
-    // Merge every further trigger that starts at or before the end of this range.
-    TRIGGERS_G.lastIndex = b;
+    // Merge every further trigger inside this range (its own line may reach further: `Basic` at the end of the
+    // next line with the token after it).
+    TRIGGERS_G.lastIndex = m.index + m[0].length;
     let next = TRIGGERS_G.exec(text);
-    while (next !== null && lineStart(text, next.index) <= b) {
+    while (next !== null && next.index < b) {
       b = Math.max(b, throughNextContent(text, lineEnd(text, next.index + next[0].length)));
-      TRIGGERS_G.lastIndex = b;
+      TRIGGERS_G.lastIndex = next.index + next[0].length;
       next = TRIGGERS_G.exec(text);
     }
     out += text.slice(copied, a) + redactText(text.slice(a, b));
