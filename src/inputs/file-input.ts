@@ -14,6 +14,7 @@
 // - File handles are closed when idle or gone, and their number is bounded, so Windows can rotate and delete.
 
 import { createReadStream, type ReadStream } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
@@ -102,6 +103,8 @@ const READ_CHUNK_BYTES = 64 * 1024;
 const TURN_BUDGET_BYTES = 1024 * 1024;
 /** New paths identified per loop turn, so reading starts before a large tree is fully identified. */
 const INSPECT_BATCH = 256;
+/** Files probed or served at once (file system latency, not CPU, is what this hides). */
+const IO_CONCURRENCY = 8;
 const DEAD_LETTER_TEXT_LIMIT = 64 * 1024;
 
 interface PathInfo {
@@ -112,6 +115,15 @@ interface PathInfo {
   dupOf?: string;
   unrecognised?: boolean;
   headLen?: number;
+}
+
+/** What `probe` learned about a path. */
+interface Probe {
+  readonly missing: boolean;
+  readonly st?: BigIntStats;
+  readonly head?: Buffer;
+  readonly compressed?: boolean;
+  readonly error?: string;
 }
 
 interface GzipState {
@@ -165,6 +177,20 @@ interface Tail {
 
 const fileId = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Map with at most `limit` calls in flight; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 export class FileInput {
   readonly id: string;
@@ -331,67 +357,122 @@ export class FileInput {
       // Known paths that vanished from the tree: look at them once more (rename, delete).
       for (const f of this.paths.keys()) if (!found.has(f)) this.hints.add(f);
     }
-    let inspected = 0;
-    for (const f of [...this.hints]) {
-      if (this.stopping || inspected >= INSPECT_BATCH) break;
-      this.hints.delete(f);
-      inspected += 1;
+    // Probe a batch of paths concurrently (I/O only), then resolve identities one by one, so two paths with
+    // the same content can never both become readers.
+    const batch = [...this.hints].slice(0, INSPECT_BATCH);
+    for (const f of batch) this.hints.delete(f);
+    const opts = { replay: false, forceComplete: false };
+    const probes = await mapLimit(batch, IO_CONCURRENCY, (f) => this.probe(f, opts));
+    for (let i = 0; i < batch.length && !this.stopping; i++) {
       try {
-        await this.inspect(f, { replay: false, forceComplete: false });
+        await this.inspect(batch[i]!, opts, probes[i]);
       } catch (err) {
-        fileReadError(this.log, { inputId: this.id, path: f, error: describeError(err) });
+        fileReadError(this.log, { inputId: this.id, path: batch[i]!, error: describeError(err) });
       }
     }
     let more = this.hints.size > 0;
+    const due: Tail[] = [];
     for (const t of [...this.tails.values()]) {
-      if (this.stopping || this.blocked) break;
       if (t.finished) {
         if (t.tracker.pending === 0 && t.cp.offset === t.committed) this.tails.delete(t.key);
         continue;
       }
-      if (Date.now() < t.nextCheckAt) continue;
+      if (now >= t.nextCheckAt) due.push(t);
+    }
+    // Files take their turns concurrently (each file's own reads stay in order: one turn at a time per file).
+    await mapLimit(due, IO_CONCURRENCY, async (t) => {
+      if (this.stopping || this.blocked) return;
       const before = t.pos;
       await this.service(t);
       if (t.pos - before >= TURN_BUDGET_BYTES) more = true;
-    }
+    });
     if (Date.now() >= this.nextCommitAt) await this.commit();
     return more;
   }
 
   // ---- identification ---------------------------------------------------------------------------------
 
+  /**
+   * The I/O half of `inspect`, safe to run for many paths at once: stat through an open handle and, when the
+   * path may need identifying, read its first bytes from the same handle (so both describe the same file).
+   */
+  private async probe(file: string, opts: { replay: boolean }): Promise<Probe> {
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'r');
+    } catch {
+      return { missing: true };
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      if (!st.isFile()) return { missing: false, st };
+      if (!this.needsHead(file, st, opts) || st.size === 0n) return { missing: false, st };
+      let head = await readHeadFromHandle(fh, this.config.fingerprintBytes);
+      let compressed = false;
+      if (isGzip(head)) {
+        compressed = true;
+        head = await readGzipHead(file, this.config.fingerprintBytes);
+      }
+      return { missing: false, st, head, compressed };
+    } catch (err) {
+      return { missing: false, error: describeError(err) };
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  /** False when what is known about this path already settles it (the common case for a known file). */
+  private needsHead(file: string, st: BigIntStats, opts: { replay: boolean }): boolean {
+    const known = this.paths.get(file);
+    if (!known || known.ino !== fileId(st) || opts.replay) return true;
+    const size = Number(st.size);
+    const t = known.key ? this.tails.get(known.key) : undefined;
+    if (t && t.path === file && t.orphanSince === undefined && !t.finished) return false;
+    if (known.unrecognised && (size === known.size || (known.headLen ?? 0) >= this.config.fingerprintBytes))
+      return false;
+    if (known.dupOf) {
+      const owner = this.tails.get(known.dupOf);
+      if (owner && owner.orphanSince === undefined && !owner.finished && owner.path !== file) return false;
+    }
+    if (known.key && !t && size === known.size) return false;
+    return true;
+  }
+
   /** Look at a path: new file, known file, moved file, duplicate, gone. Returns its reader if it has one. */
   private async inspect(
     file: string,
     opts: { replay: boolean; forceComplete: boolean },
+    probed?: Probe,
   ): Promise<Tail | undefined> {
-    let st;
-    try {
-      st = await stat(file, { bigint: true });
-    } catch {
+    let p = probed ?? (await this.probe(file, opts));
+    if (p.missing) {
       this.pathMissing(file);
       return undefined;
     }
+    if (p.error !== undefined || !p.st) {
+      fileReadError(this.log, { inputId: this.id, path: file, error: p.error ?? 'stat failed' });
+      return undefined;
+    }
+    let st = p.st;
     if (!st.isFile()) return undefined;
-    const ino = fileId(st);
-    const size = Number(st.size);
     const known = this.paths.get(file);
-    if (known && known.ino === ino && !opts.replay) {
-      const t = known.key ? this.tails.get(known.key) : undefined;
-      if (t && t.path === file && t.orphanSince === undefined && !t.finished) {
-        if (size !== known.size) t.nextCheckAt = 0;
-        known.size = size;
+    if (!this.needsHead(file, st, opts)) {
+      const t = known?.key ? this.tails.get(known.key) : undefined;
+      if (known && t && t.path === file && t.orphanSince === undefined && !t.finished) {
+        if (Number(st.size) !== known.size) t.nextCheckAt = 0;
+        known.size = Number(st.size);
         return t;
       }
-      if (known.unrecognised && (size === known.size || (known.headLen ?? 0) >= this.config.fingerprintBytes))
-        return undefined;
-      if (known.dupOf) {
-        const owner = this.tails.get(known.dupOf);
-        if (owner && owner.orphanSince === undefined && !owner.finished && owner.path !== file)
-          return undefined;
-      }
-      if (known.key && !t && size === known.size) return undefined; // finished file, unchanged
+      return undefined;
     }
+    if (!p.head && st.size > 0n) {
+      // The state changed since the probe (another path of the batch was resolved first): probe again.
+      p = await this.probe(file, { replay: true });
+      if (p.missing || !p.st || p.error !== undefined) return undefined;
+      st = p.st;
+    }
+    const ino = fileId(st);
+    const size = Number(st.size);
     if (size === 0) {
       this.paths.set(file, { ino, size });
       return undefined;
@@ -405,23 +486,8 @@ export class FileInput {
       this.paths.set(file, { ino, size, unrecognised: true, headLen: this.config.fingerprintBytes });
       return undefined;
     }
-    let head: Buffer;
-    let compressed = false;
-    try {
-      const fh = await open(file, 'r');
-      try {
-        head = await readHeadFromHandle(fh, this.config.fingerprintBytes);
-      } finally {
-        await fh.close();
-      }
-      if (isGzip(head)) {
-        compressed = true;
-        head = await readGzipHead(file, this.config.fingerprintBytes);
-      }
-    } catch (err) {
-      fileReadError(this.log, { inputId: this.id, path: file, error: describeError(err) });
-      return undefined;
-    }
+    const head = p.head ?? Buffer.alloc(0);
+    const compressed = p.compressed ?? false;
     if (head.length === 0) return undefined;
     const cp = this.findCheckpoint(head);
     if (cp) {
@@ -691,7 +757,8 @@ export class FileInput {
       const st = await t.fh.stat({ bigint: true });
       size = Number(st.size);
       if (size < t.pos) return this.truncated(t, size);
-      if (size !== t.size || t.cp.matchLen < this.config.fingerprintBytes) {
+      // The leading bytes are re-checked when the size changed, or when the identifying prefix can grow.
+      if (size !== t.size || t.cp.matchLen < Math.min(size, this.config.fingerprintBytes)) {
         if (!(await this.verifyAndExtend(t, size))) return this.truncated(t, size);
       }
       t.size = size;
@@ -828,7 +895,7 @@ export class FileInput {
       return;
     }
     if (!t.gz) {
-      if (!(await this.reserveHandle(t))) {
+      if (!this.reserveHandle(t)) {
         t.nextCheckAt = Date.now() + this.config.pollIntervalMs;
         return;
       }
@@ -882,7 +949,7 @@ export class FileInput {
   // ---- handles ----------------------------------------------------------------------------------------
 
   private async openHandle(t: Tail): Promise<boolean> {
-    if (!(await this.reserveHandle(t))) return false;
+    if (!this.reserveHandle(t)) return false;
     try {
       const fh = await open(t.path, 'r');
       const st = await fh.stat({ bigint: true });
@@ -902,7 +969,7 @@ export class FileInput {
   }
 
   /** Count a handle against maxOpenFiles, closing the least recently used idle one if needed. */
-  private async reserveHandle(t: Tail): Promise<boolean> {
+  private reserveHandle(t: Tail): boolean {
     if (this.openCount >= this.config.maxOpenFiles) {
       let victim: Tail | undefined;
       for (const o of this.tails.values()) {
@@ -914,7 +981,8 @@ export class FileInput {
         openFileLimitReached(this.log, { inputId: this.id, maxOpenFiles: this.config.maxOpenFiles });
       }
       if (!victim) return false;
-      await this.closeHandle(victim);
+      // closeHandle releases the slot synchronously; only the close itself is awaited in the background.
+      void this.closeHandle(victim);
     }
     this.openCount += 1;
     return true;

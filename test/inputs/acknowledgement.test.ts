@@ -38,7 +38,18 @@ async function setup(framing: FramingKind = 'lines', over: Record<string, unknow
       return undefined;
     }
   };
-  return { ...tmp, logs, sink, deadLetters, input, registry, committed };
+  /** Wait until the committed offset on disk is `want` (registry flushes are asynchronous). */
+  const committedBecomes = async (want: number, timeoutMs = 5000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: number | undefined;
+    while (Date.now() < deadline) {
+      last = await committed();
+      if (last === want) return;
+      await sleep(25);
+    }
+    assert.fail(`committed offset stayed ${last}, expected ${want}`);
+  };
+  return { ...tmp, logs, sink, deadLetters, input, registry, committed, committedBecomes };
 }
 
 describe('acknowledgement', () => {
@@ -50,17 +61,18 @@ describe('acknowledgement', () => {
       await writeFile(path.join(s.logs, 'a.log'), 'a\nb\nc\nd\n');
       await s.input.start();
       await waitFor(() => s.sink.waiting.length === 4, 5000, 'four documents in flight');
+      await s.committedBecomes(0); // the file is registered at offset 0
       const [settleA, settleB, settleC, settleD] = s.sink.waiting.splice(0);
       settleB!();
       settleD!();
-      await sleep(300);
+      await sleep(400);
       assert.equal(await s.committed(), 0, 'b and d settled, a not: nothing committed');
       settleA!();
-      await sleep(300);
-      assert.equal(await s.committed(), 4, 'a and b settled: up to c');
+      await s.committedBecomes(4); // a and b settled: up to c
+      await sleep(200);
+      assert.equal(await s.committed(), 4, 'never past c while c is in flight');
       settleC!();
-      await sleep(300);
-      assert.equal(await s.committed(), 8);
+      await s.committedBecomes(8);
       await s.input.stop();
     } finally {
       await s.cleanup();
@@ -103,13 +115,16 @@ describe('acknowledgement', () => {
   it('flushes dead letters before committing an offset that covers them', async () => {
     const s = await setup();
     try {
+      s.deadLetters.hold = true;
       await writeFile(path.join(s.logs, 'a.log'), 'ok\nBAD\n');
       await s.input.start();
       await waitFor(() => s.deadLetters.letters.length === 1, 5000, 'dead letter');
-      await sleep(300);
+      await sleep(400);
+      assert.equal((await s.committed()) ?? 0, 0, 'nothing committed while the dead letter is not durable');
+      s.deadLetters.release();
+      await s.committedBecomes(7);
       await s.input.stop();
       assert.ok(s.deadLetters.flushes >= 1);
-      assert.equal(await s.committed(), 7);
     } finally {
       await s.cleanup();
     }
@@ -160,10 +175,9 @@ describe('backpressure', () => {
         await sleep(5);
       }
       s.sink.settle();
-      await sleep(300);
+      await s.committedBecomes(Buffer.byteLength(text));
       await s.input.stop();
       assert.equal(new Set(s.sink.docs.map((d) => d.text)).size, 20000);
-      assert.equal(await s.committed(), Buffer.byteLength(text));
     } finally {
       await s.cleanup();
     }

@@ -89,11 +89,19 @@ export class FakeSink implements DocumentSink {
 export class MemoryDeadLetters implements DeadLetterSink {
   readonly letters: DeadLetter[] = [];
   flushes = 0;
+  /** While set, flush() does not resolve (a slow disk) until release(). */
+  hold = false;
+  private held: (() => void)[] = [];
   write(letter: DeadLetter): void {
     this.letters.push(letter);
   }
   async flush(): Promise<void> {
+    if (this.hold) await new Promise<void>((r) => this.held.push(r));
     this.flushes += 1;
+  }
+  release(): void {
+    this.hold = false;
+    for (const r of this.held.splice(0)) r();
   }
   async close(): Promise<void> {}
 }
