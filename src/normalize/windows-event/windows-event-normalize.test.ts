@@ -150,3 +150,20 @@ test('secrets in the raw record are redacted in event.original', () => {
   assert.ok(!original.includes('hunter2'));
   assert.ok(!original.includes('dXNlcjpwYXNzd29yZA=='));
 });
+
+test('data and UserData names such as __proto__ and constructor are kept as plain fields', () => {
+  const xml = KB_4999.replace(
+    '<EventData>',
+    "<EventData><Data Name='__proto__'>x</Data><Data Name='constructor'>y</Data>",
+  ).replace(
+    '<EventData>',
+    '<UserData><Root><__proto__>p</__proto__><constructor>c</constructor></Root></UserData><EventData>',
+  );
+  const [doc] = normalizeWindowsEvent(parse(xml), { source, offset: 0, endOffset: 1, text: xml }, ctx);
+  const json = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+  assert.equal(at(json, 'winlog.event_data.__proto__'), 'x');
+  assert.equal(at(json, 'winlog.event_data.constructor'), 'y');
+  assert.equal(at(json, 'winlog.user_data.__proto__'), 'p');
+  assert.equal(at(json, 'winlog.user_data.constructor'), 'c');
+  assert.equal(({} as Record<string, unknown>)['x'], undefined, 'Object.prototype untouched');
+});

@@ -23,6 +23,18 @@ export const WINDOWS_DATASET = 'exchange.application';
 
 type Obj = { [key: string]: JsonValue };
 
+/**
+ * Sets a key that comes from the event itself (a `<Data Name>`, a UserData element name) as an own property,
+ * so that `__proto__` is stored as data like any other name instead of reaching the prototype setter.
+ */
+function setOwn(target: Obj, key: string, value: JsonValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
 /** Winlogbeat turns CRLF into LF and drops trailing line ends in event data and messages. */
 function cleanText(text: string): string {
   const t = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
@@ -55,7 +67,7 @@ function eventData(ev: WindowsEvent): Obj | undefined {
   ev.eventData.forEach((d, i) => {
     // Unnamed (classic) insertion strings are param1..paramN by position, as Winlogbeat names them.
     const key = d.name !== undefined && d.name !== '' ? d.name : `param${i + 1}`;
-    out[key] = cleanText(d.value);
+    setOwn(out, key, cleanText(d.value));
   });
   if (ev.binary !== undefined && ev.binary !== '') out['Binary'] = ev.binary;
   return out;
@@ -119,7 +131,7 @@ export function normalizeWindowsEvent(
   if (ev.userData !== undefined || ev.userDataRoot !== undefined) {
     const ud: Obj = {};
     if (ev.userDataRoot) ud['xml_name'] = ev.userDataRoot;
-    for (const [k, v] of Object.entries(ev.userData ?? {})) ud[k] = cleanText(v);
+    for (const [k, v] of Object.entries(ev.userData ?? {})) setOwn(ud, k, cleanText(v));
     winlog['user_data'] = ud;
   }
 

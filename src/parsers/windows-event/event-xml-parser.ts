@@ -170,7 +170,8 @@ export function parseEventXml(
     } else if (section === 'UserData') {
       if (path.length === 2) {
         c.userDataRoot = name;
-        c.userData = {};
+        // No prototype: element names such as `constructor` or `__proto__` are plain keys here.
+        c.userData = Object.create(null) as Record<string, string>;
       }
       if (userDataLeafHasChild.length > 0) userDataLeafHasChild[userDataLeafHasChild.length - 1] = true;
       userDataLeafHasChild.push(false);
@@ -246,7 +247,7 @@ export function parseEventXml(
         // Repeated leaves (RestartManager's <Application> list) keep every value: name, name_2, name_3...
         // the same keys the EVTX reader uses, so both forms give the same winlog.user_data.
         let key = name;
-        for (let k = 2; key in c.userData; k++) key = `${name}_${k}`;
+        for (let k = 2; Object.hasOwn(c.userData, key); k++) key = `${name}_${k}`;
         c.userData[key] = value;
       }
     } else if (section === 'RenderingInfo' && path.length >= 2) {

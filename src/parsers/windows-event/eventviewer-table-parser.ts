@@ -1,8 +1,8 @@
 // Event Viewer "Save ... as CSV" (comma) and "Save ... as Text" (TAB) exports → WindowsEvent.
 // Header: `Level,Date and Time,Source,Event ID,Task Category` (Security log: `Keywords,...` instead of
 // `Level`); every row carries a sixth, unnamed field with the full message (quoted, may span lines).
-// The columns are always in this order, so a localised header is recognised by its shape (a non-numeric
-// fourth field) and rows are read by position. Times are the exporter's local time in its culture format:
+// The columns are always in this order, so a localised first line is recognised as the header by its shape
+// (five fields, the second not a date) and rows are read by position. Times are the exporter's local time in its culture format:
 // we convert them with the configured zone and say so (`timezoneAssumed`). There is no computer, channel,
 // record id or insertion-string column: those stay unknown (the message still carries the 4999 Watson
 // parameters). The header arrives as the first record and is kept as parser state.

@@ -127,7 +127,7 @@ function fromEventLogEntry(o: Record<string, unknown>): Record<string, unknown> 
 
 /**
  * Maps one EventLogRecord-shaped object (Export-Csv row zipped with its header, or a JSON object).
- * `rawKeywords`/`rawRecordId` carry digits read from the JSON text where a JS number would lose precision.
+ * `raw.keywords`/`raw.recordId` carry digits read from the JSON text where a JS number would lose precision.
  */
 export function fromPowerShellObject(
   input: Record<string, unknown>,
