@@ -81,7 +81,9 @@ const mbEntries = mbText
   .filter((e) => e.length > 0);
 // Distinct request times per entry (one a second), so no time conversion is answered from a cache by accident.
 const hhmmss = (i: number): string =>
-  [Math.floor(i / 3600) % 24, Math.floor(i / 60) % 60, i % 60].map((n) => String(n).padStart(2, '0')).join(':');
+  [Math.floor(i / 3600) % 24, Math.floor(i / 60) % 60, i % 60]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
 const mbRecords = vary(mbEntries, N / 5, (s, i) =>
   s.replace('ApplDMPGH8DWDFJ3', dev(i)).replace(/(\d\d\/\d\d\/\d{4}) \d\d:\d\d:\d\d/g, `$1 ${hhmmss(i)}`),
 );
