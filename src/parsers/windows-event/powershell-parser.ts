@@ -103,7 +103,8 @@ const ENTRY_TYPES: Readonly<Record<string, { level: number; name: string; keywor
 };
 
 function fromEventLogEntry(o: Record<string, unknown>): Record<string, unknown> {
-  const type = ENTRY_TYPES[str(o['EntryType'])?.trim() ?? ''];
+  const entryType = str(o['EntryType'])?.trim() ?? '';
+  const type = Object.hasOwn(ENTRY_TYPES, entryType) ? ENTRY_TYPES[entryType] : undefined;
   const instance = str(o['InstanceId'])?.trim();
   const category = str(o['Category'])?.trim();
   const strings = o['ReplacementStrings'];
