@@ -114,7 +114,11 @@ for (const [label, name, records] of cases) {
 if (process.argv.includes('--write-baseline')) {
   const out = {
     what: 'parse + normalize records per CPU second of one process (one core) and per wall second (bench/parse-windows.ts)',
-    loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
+    // A string, not an array, so the file stays as prettier formats it.
+    loadAverage: os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
     measuredAt: new Date().toISOString(),
     node: process.version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
