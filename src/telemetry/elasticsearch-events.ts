@@ -161,3 +161,11 @@ export function esTlsVerificationDisabled(log: Logger, f: { output: string }): v
     f,
   );
 }
+
+export function esOutputInternalError(log: Logger, f: { output: string; reason: string }): void {
+  events().inc({ output: f.output, event: 'internal_error' });
+  log.error(
+    'The Elasticsearch output could not record an outcome on disk; the documents stay unacknowledged and are read again after a restart',
+    f,
+  );
+}

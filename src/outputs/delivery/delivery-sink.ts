@@ -33,6 +33,7 @@ import {
   esMetrics,
   esOutageEnded,
   esOutageStarted,
+  esOutputInternalError,
   esRequestNeedsOperator,
   esSpoolCorrupt,
   esSpoolDrained,
@@ -408,6 +409,10 @@ export class DeliverySink implements DocumentSink {
     try {
       if (result.kind === 'items') await this.onItems(batch, result.items);
       else this.onRequestFailed(batch, result);
+    } catch (e) {
+      // Only the dead-letter file or the spool can fail here (disk full, permissions). The affected documents
+      // stay unsettled, so their records are never acknowledged and are read again after a restart.
+      esOutputInternalError(this.o.logger, { output: this.name, reason: redactText(describeError(e)) });
     } finally {
       this.inFlight -= 1;
       if (this.inFlight === 0) {
@@ -649,7 +654,15 @@ export class DeliverySink implements DocumentSink {
   private spillBatch(batch: Batch): boolean {
     const sp = this.o.spool!;
     const body = batch.entries.map((e) => e.lines).join('');
-    const { ok, dropped } = sp.append(body, batch.entries.length);
+    let appended: ReturnType<Spool['append']>;
+    try {
+      appended = sp.append(body, batch.entries.length);
+    } catch (e) {
+      // Disk full or not writable: the batch stays in memory (and memory backpressure pauses the inputs).
+      esOutputInternalError(this.o.logger, { output: this.name, reason: redactText(describeError(e)) });
+      return false;
+    }
+    const { ok, dropped } = appended;
     this.m.spoolBytes.set({ output: this.name }, sp.bytes);
     for (const d of dropped) {
       this.counts.dropped += d.documents;

@@ -128,16 +128,26 @@ export class Spool {
     const seq = this.nextSeq++;
     const file = path.join(this.opts.dir, `seg-${String(seq).padStart(12, '0')}-${docs}.ndjson`);
     const tmp = `${file}.tmp`;
-    const fd = openSync(tmp, 'w');
     try {
-      const buf = Buffer.from(body);
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'w');
+      try {
+        const buf = Buffer.from(body);
+        let off = 0;
+        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing to clean up
+      }
+      this.nextSeq -= 1;
+      throw e;
     }
-    renameSync(tmp, file);
     fsyncDir(this.opts.dir);
     this.segments.push({ seq, file, docs, bytes });
     this.totalBytes += bytes;
