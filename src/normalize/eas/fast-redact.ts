@@ -67,3 +67,29 @@ export function redactFast(text: string): string {
   }
   return copied === 0 && out.length === 0 ? text : out + text.slice(copied);
 }
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/**
+ * Redact every string in a finished document except `skip` (event.original, already redacted). Called only when
+ * the raw record held a trigger word, so clean records pay nothing; values derived from a record (decoded query
+ * tokens, headers, referrers, exception messages) can then never carry a secret the raw text had.
+ */
+export function redactDocumentStrings(value: { [key: string]: Json | undefined }, skip?: string): void {
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (v === undefined || v === null || key === skip) continue;
+    if (typeof v === 'string') {
+      const r = redactFast(v);
+      if (r !== v) value[key] = r;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]!;
+        if (typeof x === 'string') v[i] = redactFast(x);
+        else if (x !== null && typeof x === 'object' && !Array.isArray(x)) redactDocumentStrings(x);
+      }
+    } else if (typeof v === 'object') {
+      redactDocumentStrings(v, key === 'event' ? 'original' : undefined);
+    }
+  }
+}

@@ -10,7 +10,7 @@ import type { FileContext } from '../../pipeline/stages.types.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import type { HttpProxyEvent } from '../../parsers/httpproxy/httpproxy.types.js';
-import { redactFast } from './fast-redact.js';
+import { needsRedaction, redactDocumentStrings, redactFast } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -136,5 +136,6 @@ export function normalizeHttpProxy(
   const errorCode = get('ErrorCode');
   if (errorCode !== undefined) sub(doc, 'error')['code'] = errorCode;
   sub(sub(doc, 'microsoft'), 'exchange')['httpproxy'] = hp;
+  if (needsRedaction(original)) redactDocumentStrings(doc);
   return [doc];
 }

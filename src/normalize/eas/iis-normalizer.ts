@@ -10,7 +10,7 @@ import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, splitUser } from '../../parsers/eas/eas-user-agent.js';
 import { parseLogTokens, summarizeLogTokens } from '../../parsers/eas/log-tokens.js';
 import type { IisEvent, IisLayout } from '../../parsers/iis/iis.types.js';
-import { needsRedaction, redactFast } from './fast-redact.js';
+import { needsRedaction, redactDocumentStrings, redactFast } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -224,5 +224,6 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
     if (ua !== undefined) doc['user_agent'] = { original: plusToSpace(ua) };
     if (Object.keys(iis).length > 0) doc['microsoft'] = { exchange: { iis } };
   }
+  if (!clean) redactDocumentStrings(doc);
   return [doc];
 }

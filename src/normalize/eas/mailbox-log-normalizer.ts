@@ -13,7 +13,7 @@ import { normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import { parseLogTokens, summarizeLogTokens } from '../../parsers/eas/log-tokens.js';
 import { childText, findElement } from '../../parsers/mailbox-log/eas-xml.js';
 import type { HttpHeader, MailboxLogEntry } from '../../parsers/mailbox-log/mailbox-log.types.js';
-import { redactFast } from './fast-redact.js';
+import { needsRedaction, redactDocumentStrings, redactFast } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -184,5 +184,6 @@ export function normalizeMailboxLog(
   if (res && res.headers.length > 0) ml['response_headers'] = headerMap(res.headers);
   if (entry.warnings.length > 0) ml['warnings'] = [...entry.warnings];
   sub(sub(doc, 'microsoft'), 'exchange')['mailbox_log'] = ml;
+  if (needsRedaction(record.text)) redactDocumentStrings(doc);
   return [doc];
 }

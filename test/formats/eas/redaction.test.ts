@@ -1,0 +1,82 @@
+// Secrets in any part of an EAS record (query, referrer, headers, CSV fields, exception text) reach neither a
+// field nor event.original, for every EAS format.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultEnrichers } from '../../../src/enrich/index.js';
+import { httpProxyFormat } from '../../../src/normalize/formats/httpproxy.format.js';
+import { iisFormat } from '../../../src/normalize/formats/iis.format.js';
+import { mailboxLogFormat } from '../../../src/normalize/formats/mailbox-log.format.js';
+import { FileProcessor } from '../../../src/pipeline/processor.js';
+import type { RecordSource } from '../../../src/pipeline/record.types.js';
+import type { FormatDefinition } from '../../../src/pipeline/stages.types.js';
+
+const source: RecordSource = { inputId: 'in', path: 'x', fingerprint: 'fp' };
+const ctx = { source, timezone: 'UTC', observerHostname: 'agent01' };
+const SECRETS = [
+  'hunter2',
+  'pw123456',
+  'tok3nvalue',
+  'anNtaXRoOlN1bW1lcjIwMTMh',
+  'R3437444435',
+  'eyJhbGciOiJIUzI1NiJ9',
+];
+
+function shipped(format: FormatDefinition, texts: string[]): string {
+  const proc = new FileProcessor(format, ctx, { enrichers: defaultEnrichers });
+  const docs = texts.flatMap(
+    (text, i) => proc.process({ source, offset: i * 1000, endOffset: i * 1000 + 1, text }).documents,
+  );
+  assert.ok(docs.length > 0, 'a document was produced');
+  return JSON.stringify(docs);
+}
+
+function assertClean(json: string): void {
+  for (const s of SECRETS) assert.ok(!json.includes(s), `secret ${s} leaked: ${json.slice(0, 200)}`);
+}
+
+describe('EAS redaction', () => {
+  it('IIS: query credentials and referrer credentials', () => {
+    assertClean(
+      shipped(iisFormat as FormatDefinition, [
+        '#Fields: date time cs-method cs-uri-stem cs-uri-query cs(Referer) sc-status',
+        '2013-09-19 14:22:11 POST /Microsoft-Server-ActiveSync/default.eas User=a&Cmd=Sync&password=hunter2&Log=V141_S1_ https://u:pw123456@host/?token=tok3nvalue 200',
+      ]),
+    );
+  });
+
+  it('HttpProxy: UrlQuery and free-text columns', () => {
+    assertClean(
+      shipped(httpProxyFormat as FormatDefinition, [
+        'DateTime,RequestId,UrlQuery,GenericErrors,HttpStatus',
+        '2013-09-19T14:22:11.078Z,abc,?Cmd=Sync&User=a&Password=hunter2,"Authorization: Basic anNtaXRoOlN1bW1lcjIwMTMh, see https://h/?token=tok3nvalue",500',
+      ]),
+    );
+  });
+
+  it('mailbox log: headers, query, additional data and exception messages', () => {
+    const entry = [
+      'RequestTime : ',
+      '09/19/2013 10:22:11',
+      '',
+      'RequestHeader : ',
+      'POST /Microsoft-Server-ActiveSync/default.eas?Cmd=Sync&User=a&pwd=hunter2 HTTP/1.1',
+      'Authorization: Basic anNtaXRoOlN1bW1lcjIwMTMh',
+      'Cookie: Cookie=R3437444435',
+      'Referer: https://u:pw123456@host/',
+      '',
+      'Command_WorkerThread_Exception : ',
+      '--- Exception start ---',
+      'Exception type: System.Exception',
+      'Exception message: request to https://h/ews?access_token=tok3nvalue failed',
+      'Exception level: 0',
+      'Exception stack trace:    at A.B()',
+      '--- Exception end ---',
+      '',
+      'AdditionalData : ',
+      'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0',
+      '',
+    ].join('\r\n');
+    assertClean(shipped(mailboxLogFormat as FormatDefinition, [entry]));
+  });
+});
