@@ -10,7 +10,7 @@ import type { FileContext } from '../../pipeline/stages.types.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import type { HttpProxyEvent } from '../../parsers/httpproxy/httpproxy.types.js';
-import { needsRedaction, redactDocumentStrings, redactFast } from './fast-redact.js';
+import { needsRedaction, redactDocumentStrings } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -69,7 +69,7 @@ export function normalizeHttpProxy(
   const rawQuery = get('UrlQuery');
   if (rawQuery !== undefined) {
     const q = rawQuery.startsWith('?') ? rawQuery.slice(1) : rawQuery;
-    if (q.length > 0) url['query'] = redactFast(q);
+    if (q.length > 0) url['query'] = q;
   }
   if (Object.keys(url).length > 0) doc['url'] = url;
 
@@ -106,11 +106,11 @@ export function normalizeHttpProxy(
   const totalMs = floatOf(get('TotalRequestTime'));
   if (totalMs !== undefined) hp['total_request_time_ms'] = totalMs;
   const generic = get('GenericInfo');
-  if (generic !== undefined) hp['generic_info'] = redactFast(generic);
+  if (generic !== undefined) hp['generic_info'] = generic;
   const errors = get('GenericErrors');
-  if (errors !== undefined) hp['generic_errors'] = redactFast(errors);
+  if (errors !== undefined) hp['generic_errors'] = errors;
   const backendInfo = get('BackEndGenericInfo');
-  if (backendInfo !== undefined) hp['backend_generic_info'] = redactFast(backendInfo);
+  if (backendInfo !== undefined) hp['backend_generic_info'] = backendInfo;
   hp['schema'] = `${event.layout.origin}:${names.length}`;
 
   const facts: Mutable<EasFacts> = {};
@@ -136,6 +136,7 @@ export function normalizeHttpProxy(
   const errorCode = get('ErrorCode');
   if (errorCode !== undefined) sub(doc, 'error')['code'] = errorCode;
   sub(sub(doc, 'microsoft'), 'exchange')['httpproxy'] = hp;
+  // Every string field is derived from the row: redact them all at once if the row holds a trigger word.
   if (needsRedaction(original)) redactDocumentStrings(doc);
   return [doc];
 }

@@ -10,7 +10,7 @@ import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, splitUser } from '../../parsers/eas/eas-user-agent.js';
 import { parseLogTokens, summarizeLogTokens } from '../../parsers/eas/log-tokens.js';
 import type { IisEvent, IisLayout } from '../../parsers/iis/iis.types.js';
-import { needsRedaction, redactDocumentStrings, redactFast } from './fast-redact.js';
+import { needsRedaction, redactDocumentStrings } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -132,7 +132,7 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
 
   const url: Obj = {};
   if (stem !== undefined) url['path'] = stem;
-  if (rawQuery !== undefined) url['query'] = clean ? rawQuery : redactFast(rawQuery);
+  if (rawQuery !== undefined) url['query'] = rawQuery;
   const csHost = val(v, c.host);
   if (csHost !== undefined) {
     const colon = csHost.lastIndexOf(':');
@@ -224,6 +224,7 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
     if (ua !== undefined) doc['user_agent'] = { original: plusToSpace(ua) };
     if (Object.keys(iis).length > 0) doc['microsoft'] = { exchange: { iis } };
   }
+  // Every string field is derived from the line (the query, tokens, referrer): redact them all at once.
   if (!clean) redactDocumentStrings(doc);
   return [doc];
 }

@@ -13,7 +13,7 @@ import { normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import { parseLogTokens, summarizeLogTokens } from '../../parsers/eas/log-tokens.js';
 import { childText, findElement } from '../../parsers/mailbox-log/eas-xml.js';
 import type { HttpHeader, MailboxLogEntry } from '../../parsers/mailbox-log/mailbox-log.types.js';
-import { needsRedaction, redactDocumentStrings, redactFast } from './fast-redact.js';
+import { needsRedaction, redactDocumentStrings } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -67,7 +67,7 @@ export function normalizeMailboxLog(
     if (req.version !== undefined) http['version'] = req.version;
     const url = sub(doc, 'url');
     url['path'] = req.path;
-    if (req.query !== undefined && req.query.length > 0) url['query'] = redactFast(req.query);
+    if (req.query !== undefined && req.query.length > 0) url['query'] = req.query;
     const host = header(req.headers, 'Host');
     if (host !== undefined) url['domain'] = host;
     const len = intOf(header(req.headers, 'Content-Length'));
@@ -127,7 +127,7 @@ export function normalizeMailboxLog(
     const outer = first.exceptions[0]!;
     facts.exception = {
       type: outer.type,
-      ...(outer.message !== undefined ? { message: redactFast(outer.message) } : {}),
+      ...(outer.message !== undefined ? { message: outer.message } : {}),
       ...(outer.stackTrace !== undefined ? { stackTrace: outer.stackTrace } : {}),
     };
     if (facts.status === undefined && outer.airSyncStatus !== undefined) facts.status = outer.airSyncStatus;
@@ -135,7 +135,7 @@ export function normalizeMailboxLog(
     const exo: Obj = { section: entry.exceptions.map((e) => e.key) };
     if (inner.length > 0) {
       exo['inner_types'] = inner.map((e) => e.type);
-      const msgs = inner.flatMap((e) => (e.message !== undefined ? [redactFast(e.message)] : []));
+      const msgs = inner.flatMap((e) => (e.message !== undefined ? [e.message] : []));
       if (msgs.length > 0) exo['inner_messages'] = msgs;
     }
     const frames = first.exceptions.flatMap((e) => e.frames);
@@ -177,13 +177,14 @@ export function normalizeMailboxLog(
   ml['sections'] = entry.sections.map((s) => s.key);
   if (k['WasPending'] !== undefined) ml['was_pending'] = true;
   const add = k['AdditionalData'];
-  if (add !== undefined && add.length > 0) ml['additional_data'] = redactFast(add);
+  if (add !== undefined && add.length > 0) ml['additional_data'] = add;
   const irm = k['IRM_FailureCode']?.trim();
   if (irm !== undefined && irm.length > 0) ml['irm_failure_code'] = irm;
   if (req && req.headers.length > 0) ml['request_headers'] = headerMap(req.headers);
   if (res && res.headers.length > 0) ml['response_headers'] = headerMap(res.headers);
   if (entry.warnings.length > 0) ml['warnings'] = [...entry.warnings];
   sub(sub(doc, 'microsoft'), 'exchange')['mailbox_log'] = ml;
+  // Every string field is derived from the entry: redact them all at once if the entry holds a trigger word.
   if (needsRedaction(record.text)) redactDocumentStrings(doc);
   return [doc];
 }
