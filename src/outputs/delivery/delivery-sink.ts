@@ -113,6 +113,7 @@ interface Batch {
 }
 
 const SPILL_FRACTION = 0.5;
+const RESUME_FRACTION = 0.75;
 
 export class DeliverySink implements DocumentSink {
   private readonly o: DeliverySinkOptions;
@@ -690,8 +691,9 @@ export class DeliverySink implements DocumentSink {
 
   private checkWaiters(): void {
     this.m.bufferedBytes.set({ output: this.name }, this.memBytes);
-    // Hysteresis: once full, inputs resume at half the budget, so they do not wake for every settled batch.
-    if (this.memBytes < this.o.maxBufferBytes * SPILL_FRACTION) {
+    // Hysteresis: once full, inputs resume at three quarters of the budget (about one request's worth freed),
+    // so they neither wake for every settled document nor wait for every request in flight.
+    if (this.memBytes < this.o.maxBufferBytes * RESUME_FRACTION) {
       for (const w of this.drainWaiters.splice(0)) w();
     }
     if (this.unsettled === 0) {
