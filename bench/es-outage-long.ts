@@ -12,7 +12,7 @@ const { values } = parseArgs({
     docs: { type: 'string', default: '500000' },
     'outage-seconds': { type: 'string', default: '60' },
     'down-at': { type: 'string', default: '0.4' },
-    buffer: { type: 'string', default: String(64 * 1024 * 1024) },
+    buffer: { type: 'string', default: String(16 * 1024 * 1024) },
   },
 });
 const N = Number(values.docs);

@@ -16,7 +16,7 @@ const { values } = parseArgs({
     gzip: { type: 'string', default: 'true' },
     batch: { type: 'string', default: '2000' },
     inflight: { type: 'string', default: '2' },
-    buffer: { type: 'string', default: String(64 * 1024 * 1024) },
+    buffer: { type: 'string', default: String(16 * 1024 * 1024) },
   },
 });
 const N = Number(values.docs);
