@@ -147,7 +147,8 @@ export async function outputChecks(
     const d = describeEsError(e, scrub);
     // A cluster without security (open local test clusters) has no _has_privileges: nothing to check.
     const noSecurity =
-      e instanceof errors.ResponseError && /security.*(not enabled|disabled)/i.test(JSON.stringify(e.body));
+      e instanceof errors.ResponseError && // ES says e.g. "Security must be explicitly enabled when using a [basic] license" or "security is disabled".
+      /security.*(not enabled|disabled|must be explicitly enabled)/i.test(JSON.stringify(e.body));
     checks.push({
       name: 'privileges',
       ok: noSecurity,
