@@ -430,7 +430,9 @@ export class FileInput {
     if (t && t.path === file && t.orphanSince === undefined && !t.finished) return false;
     if (known.unrecognised && (size === known.size || (known.headLen ?? 0) >= this.config.fingerprintBytes))
       return false;
-    if (known.dupOf) {
+    if (known.dupOf && size === known.size) {
+      // Same leading bytes as a file being read. Looked at again when it grows: two files that start alike
+      // (two IIS sites rolling over in the same second) differ once they have more than the shared header.
       const owner = this.tails.get(known.dupOf);
       if (owner && owner.orphanSince === undefined && !owner.finished && owner.path !== file) return false;
     }
@@ -858,6 +860,13 @@ export class FileInput {
       t.cp.matchHash = prefixHash(head, head.length);
       this.indexAdd(t.cp);
       this.deps.registry.touch();
+      // Paths taken for copies of this file on a shorter prefix may turn out to be different files now.
+      for (const [p, info] of this.paths) {
+        if (info.dupOf === t.key) {
+          info.size = -1;
+          this.hints.add(p);
+        }
+      }
     }
     return true;
   }

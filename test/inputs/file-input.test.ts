@@ -3,6 +3,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { FileInput, Registry } from '../../src/inputs/index.js';
+import { inputMetrics } from '../../src/telemetry/input-events.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
 
@@ -117,6 +118,32 @@ describe('FileInput', () => {
         ['one', 'two'],
       );
       assert.equal(summary.files, 1);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('reads many growing files through a limit of two open handles', async () => {
+    const s = await setup({ maxOpenFiles: 2 });
+    try {
+      const files = Array.from({ length: 12 }, (_, i) => path.join(s.logs, `f${i}.log`));
+      // Different content per file: identical files would be one identity, read once (by design).
+      for (const f of files) await writeFile(f, `first of ${path.basename(f)}\n`);
+      const input = s.make();
+      await input.start();
+      await waitFor(() => s.sink.docs.length === 12, 10000, 'first lines');
+      for (const f of files) await appendFile(f, 'second\n');
+      await waitFor(() => s.sink.docs.length === 24, 10000, 'second lines');
+      const gauge = await inputMetrics.openFiles().get();
+      const open = gauge.values.find((v) => v.labels['input'] === 'test')?.value ?? 0;
+      assert.ok(open <= 2, `open handles ${open}`);
+      await input.stop();
+      for (const f of files) {
+        assert.deepEqual(
+          s.sink.docs.filter((d) => d.path === f).map((d) => d.text),
+          [`first of ${path.basename(f)}`, 'second'],
+        );
+      }
     } finally {
       await s.cleanup();
     }

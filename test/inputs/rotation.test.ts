@@ -280,4 +280,37 @@ describe('rotation under load', () => {
       await s.cleanup();
     }
   });
+
+  it('two files that start with the same header are told apart once they grow', async () => {
+    const s = await setup();
+    try {
+      const header =
+        '#Software: Microsoft Internet Information Services 8.5\r\n#Date: 2013-09-19 00:00:00\r\n';
+      const a = path.join(s.logs, 'W3SVC1-u_ex.log');
+      const b = path.join(s.logs, 'W3SVC2-u_ex.log');
+      await writeFile(a, header);
+      await writeFile(b, header);
+      await s.input.start();
+      await waitFor(() => s.sink.docs.length === 2, 5000, 'header of the first file');
+      const wa = new Writer(a);
+      const wb = new Writer(b);
+      wb.n = 1000;
+      for (let i = 0; i < 20; i++) {
+        wa.write(10);
+        wb.write(10);
+        await sleep(20);
+      }
+      wa.close();
+      wb.close();
+      await waitFor(() => s.sink.docs.length >= 402, 10000, 'both files');
+      await sleep(500);
+      await s.input.stop();
+      const lines = s.sink.docs.map((d) => d.text.split(' ')[0]!).filter((t) => t.startsWith('line-'));
+      assert.equal(lines.length, 400);
+      assert.equal(new Set(lines).size, 400);
+      assert.equal(s.sink.docs.filter((d) => d.path === b).length, 202, 'the second file, header included');
+    } finally {
+      await s.cleanup();
+    }
+  });
 });

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Discovery } from './discovery.js';
+
+describe('Discovery', () => {
+  it('watches the static base of each pattern and matches files with globs and excludes', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-'));
+    try {
+      for (const d of ['W3SVC1', 'W3SVC2', 'other', 'W3SVC1/deep'])
+        await mkdir(path.join(root, 'logs', d), { recursive: true });
+      for (const f of [
+        'W3SVC1/u_ex130919.log',
+        'W3SVC2/u_ex130920.log',
+        'W3SVC2/u_ex130920.log.tmp',
+        'other/u_ex130919.log',
+        'W3SVC1/deep/u_ex1.log',
+        'W3SVC1/skip.log',
+      ])
+        await writeFile(path.join(root, 'logs', f), 'x');
+      const d = new Discovery({
+        patterns: ['logs/W3SVC*/u_ex*.log'],
+        exclude: ['*.tmp'],
+        baseDir: root,
+        usePolling: false,
+        pollIntervalMs: 100,
+        onHint: () => undefined,
+        onError: (e) => assert.fail(e),
+      });
+      assert.deepEqual(d.baseDirs, [path.join(root, 'logs')]);
+      const found = (await d.scan()).map((f) => path.relative(root, f)).sort();
+      assert.deepEqual(found, [
+        path.join('logs', 'W3SVC1', 'u_ex130919.log'),
+        path.join('logs', 'W3SVC2', 'u_ex130920.log'),
+      ]);
+      const all = new Discovery({
+        patterns: [path.join(root, 'logs/**/*.log')],
+        exclude: [path.join(root, 'logs/other/**')],
+        baseDir: '/',
+        usePolling: false,
+        pollIntervalMs: 100,
+        onHint: () => undefined,
+        onError: (e) => assert.fail(e),
+      });
+      assert.equal((await all.scan()).length, 4);
+      assert.ok(!all.matches(path.join(root, 'logs/other/u_ex130919.log')));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('reports new files through chokidar hints', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-'));
+    const hints: string[] = [];
+    const d = new Discovery({
+      patterns: ['*.log'],
+      exclude: [],
+      baseDir: root,
+      usePolling: false,
+      pollIntervalMs: 100,
+      onHint: (f) => hints.push(f),
+      onError: () => undefined,
+    });
+    try {
+      d.start();
+      await new Promise((r) => setTimeout(r, 300));
+      await writeFile(path.join(root, 'new.log'), 'x\n');
+      await writeFile(path.join(root, 'new.txt'), 'x\n');
+      const deadline = Date.now() + 5000;
+      while (!hints.includes(path.join(root, 'new.log')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.ok(hints.includes(path.join(root, 'new.log')));
+      assert.ok(!hints.some((h) => h.endsWith('.txt')));
+    } finally {
+      await d.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
