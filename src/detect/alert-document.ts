@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { EcsDocument, JsonValue, ShippableDocument } from '../pipeline/document.types.js';
-import { getField, splitPath } from './condition.js';
+import { fieldSlot, getField, readField, splitPath } from './condition.js';
 import { keyFieldName, riskScore, SEVERITY_LEVEL, type KeyField, type Rule } from './rule.schema.js';
 
 /** What the engine learns about an Exchange server from any document naming its build. */
@@ -120,10 +120,14 @@ function lowerHost(s: string): string {
 }
 
 /** One facet's value in a document (FACET_SOURCES index), or undefined. */
+const FACET_SLOTS = FACET_SOURCES.map(([, paths]) => paths.map((p) => fieldSlot(p.join('.'))));
+
 function facetValue(doc: EcsDocument, i: number): string | undefined {
   const [name, paths] = FACET_SOURCES[i]!;
-  for (const p of paths) {
-    let v = getField(doc, p);
+  const slots = FACET_SLOTS[i]!;
+  for (let j = 0; j < paths.length; j++) {
+    const p = paths[j]!;
+    let v = readField(doc, slots[j]!, p);
     if (Array.isArray(v)) v = v[0];
     if (v === undefined || v === null || typeof v === 'object') continue;
     let s = String(v);
@@ -181,8 +185,11 @@ export function addFacets(f: Facets, doc: EcsDocument, limit: number): void {
 }
 
 /** Server build facts carried by a document itself (mailbox log, HttpProxy, event 4999 after enrichment). */
+const SERVER_PATH = ['microsoft', 'exchange', 'server'];
+const SERVER_SLOT = fieldSlot(SERVER_PATH.join('.'));
+
 export function serverFactsOf(doc: EcsDocument): ServerFacts | undefined {
-  const server = getField(doc, ['microsoft', 'exchange', 'server']);
+  const server = readField(doc, SERVER_SLOT, SERVER_PATH);
   if (!server || typeof server !== 'object' || Array.isArray(server)) return undefined;
   const build = str(server['build']);
   if (build === undefined) return undefined;

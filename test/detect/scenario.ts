@@ -161,7 +161,9 @@ const OTHER_PARAMS = [
   '',
 ];
 
-export function generateScenario(healthyDevices = 3000): Scenario {
+/** `storm: false` leaves out the storm devices, their 4999 reports and mailbox log (an ordinary hour, for benches). */
+export function generateScenario(healthyDevices = 3000, opts: { storm?: boolean } = {}): Scenario {
+  const withStorm = opts.storm ?? true;
   const rnd = mulberry32(2851708);
   const cas01: Line[] = [];
   const cas02: Line[] = [];
@@ -221,7 +223,7 @@ export function generateScenario(healthyDevices = 3000): Scenario {
       everyMs: 2000,
     },
   ];
-  const storms: StormDevice[] = stormDefs.map((s, k) => {
+  const storms: StormDevice[] = (withStorm ? stormDefs : []).map((s, k) => {
     const times: number[] = [];
     for (let t = s.start; t < HOUR_END; t += s.everyMs) {
       times.push(t);
@@ -303,7 +305,7 @@ export function generateScenario(healthyDevices = 3000): Scenario {
   // Event 4999: 11 KB signatures on cas01 (every 5 minutes from the storm's start), one unrelated on cas02.
   const events: Line[] = [];
   let recordId = 184467;
-  for (let t = stormDefs[0]!.start + 500; t < HOUR_END; t += 5 * 60_000)
+  for (let t = stormDefs[0]!.start + 500; withStorm && t < HOUR_END; t += 5 * 60_000)
     events.push({ t, text: watsonXml(t, recordId++, 'CAS01.contoso.com', KB_PARAMS) });
   const watsonSignatures = events.length;
   events.push({
@@ -317,7 +319,7 @@ export function generateScenario(healthyDevices = 3000): Scenario {
   const dir = path.dirname(fileURLToPath(import.meta.url));
   const template = readFileSync(path.join(dir, '../fixtures/detect/mailbox-entry-template.txt'), 'utf8');
   const mailboxEntries = 5;
-  const mbx = storms[0]!.times
+  const mbx = (storms[0]?.times ?? [])
     .slice(0, mailboxEntries)
     .map((t, k) =>
       template
