@@ -89,6 +89,14 @@ export const FileInputConfig = z.strictObject({
     .min(50)
     .default(1000)
     .describe('How often acknowledged offsets are written to the registry.'),
+  forgetAfterMs: z
+    .number()
+    .int()
+    .min(60000)
+    .default(7 * 24 * 3600 * 1000)
+    .describe(
+      'Checkpoints of files gone from disk are dropped after this long (the registry does not grow forever).',
+    ),
   shutdownTimeoutMs: z
     .number()
     .int()

@@ -213,6 +213,8 @@ export class FileInput {
   private deadLettersFlushed = 0;
   private bytesRead = 0;
   private limitReported = false;
+  /** A rescan happened; forget stale checkpoints once every path it found has been looked at. */
+  private forgetDue = false;
 
   constructor(
     private readonly config: FileInputConfig,
@@ -356,6 +358,7 @@ export class FileInput {
       for (const f of found) this.hints.add(f);
       // Known paths that vanished from the tree: look at them once more (rename, delete).
       for (const f of this.paths.keys()) if (!found.has(f)) this.hints.add(f);
+      this.forgetDue = true;
     }
     // Probe a batch of paths concurrently (I/O only), then resolve identities one by one, so two paths with
     // the same content can never both become readers.
@@ -386,8 +389,28 @@ export class FileInput {
       await this.service(t);
       if (t.pos - before >= TURN_BUDGET_BYTES) more = true;
     });
+    if (this.forgetDue && this.hints.size === 0) {
+      this.forgetDue = false;
+      this.forgetGone(Date.now());
+    }
     if (Date.now() >= this.nextCommitAt) await this.commit();
     return more;
+  }
+
+  /** Drop checkpoints of files that have not been on disk for forgetAfterMs (vector#1427: no endless growth). */
+  private forgetGone(now: number): void {
+    const present = new Set<string>();
+    for (const info of this.paths.values()) if (info.key) present.add(info.key);
+    for (const key of this.tails.keys()) present.add(key);
+    for (const cp of this.deps.registry.entries(this.id)) {
+      const key = this.keyOf(cp.fingerprint);
+      if (present.has(key)) continue;
+      const updated = Date.parse(cp.updatedAt);
+      if (Number.isFinite(updated) && now - updated > this.config.forgetAfterMs) {
+        this.indexRemove(cp);
+        this.deps.registry.remove(this.id, cp.fingerprint);
+      }
+    }
   }
 
   // ---- identification ---------------------------------------------------------------------------------
@@ -763,6 +786,8 @@ export class FileInput {
       if (size !== t.size || t.cp.matchLen < Math.min(size, this.config.fingerprintBytes)) {
         if (!(await this.verifyAndExtend(t, size))) return this.truncated(t, size);
       }
+      if (size !== t.size)
+        inputMetrics.lag().set({ input: this.id, file: t.path }, Math.max(0, size - t.committed));
       t.size = size;
     }
     let total = 0;

@@ -148,4 +148,29 @@ describe('FileInput', () => {
       await s.cleanup();
     }
   });
+
+  it('forgets checkpoints of files gone from disk for longer than forgetAfterMs, keeps the others', async () => {
+    const s = await setup({ forgetAfterMs: 60000 });
+    try {
+      const old = new Date(Date.now() - 120000).toISOString();
+      const base = { inputId: 'test', matchLen: 4, path: '/gone/file.log', offset: 4, updatedAt: old };
+      s.registry.put({ ...base, fingerprint: 'gone-old', matchHash: 'gone-old' });
+      s.registry.put({
+        ...base,
+        fingerprint: 'gone-recent',
+        matchHash: 'gone-recent',
+        updatedAt: new Date().toISOString(),
+      });
+      await writeFile(path.join(s.logs, 'here.log'), 'present\n');
+      const input = s.make();
+      await input.start();
+      await waitFor(() => s.sink.docs.length === 1, 5000, 'present file');
+      await waitFor(() => s.registry.get('test', 'gone-old') === undefined, 5000, 'old checkpoint forgotten');
+      await input.stop();
+      assert.ok(s.registry.get('test', 'gone-recent'), 'recent checkpoint kept');
+      assert.equal(s.registry.entries('test').length, 2);
+    } finally {
+      await s.cleanup();
+    }
+  });
 });
