@@ -1,6 +1,6 @@
 // Parse + normalize throughput of the EAS formats per core (records per CPU-second of this single-threaded
 // process), run by hand:
-//   node --import tsx bench/parse-eas.ts [--seconds 2] [--only <case substring>] [--write]
+//   node --import tsx bench/parse-eas.ts [--seconds 2] [--repeat 3] [--only <case substring>] [--write]
 // Records are built from the golden inputs (test/golden/eas), varied per record (time, device id) so nothing is
 // cached by accident. Reports records/s for parse+normalize and for parse+normalize+enrich. `--write` stores the
 // figures in bench/parse-eas-baseline.json. Targets (issue #4): IIS EAS >= 100,000 lines/s, no format < 20,000/s.
@@ -154,12 +154,18 @@ function measure(c: Case, enrich: boolean): number {
 }
 
 const results: Record<string, { parse_normalize_per_s: number; with_enrich_per_s: number }> = {};
+const repeat = args.includes('--repeat') ? Math.max(1, Number(args[args.indexOf('--repeat') + 1]) || 1) : 3;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 for (const c of cases) {
   if (only !== undefined && !c.name.includes(only)) continue;
   measure(c, true); // warm-up
-  const pn = measure(c, false);
-  const pne = measure(c, true);
+  // Best of `repeat` runs: on a shared machine the slower runs measure the neighbours, not this code.
+  let pn = 0;
+  let pne = 0;
+  for (let r = 0; r < repeat; r++) {
+    pn = Math.max(pn, measure(c, false));
+    pne = Math.max(pne, measure(c, true));
+  }
   results[c.name] = { parse_normalize_per_s: pn, with_enrich_per_s: pne };
   console.log(
     `${c.name.padEnd(36)} ${pn.toLocaleString('en-US').padStart(10)} rec/s   with enrich ${pne.toLocaleString('en-US').padStart(10)} rec/s`,
@@ -174,7 +180,9 @@ if (args.includes('--write')) {
     cores: os.cpus().length,
     loadAverage1m: Number(os.loadavg()[0]!.toFixed(2)),
     measuredAt: new Date().toISOString(),
-    secondsPerCase: seconds,
+    secondsPerRun: seconds,
+    runsPerCase: repeat,
+    statistic: 'best run per case',
     targets: { iisEasLinesPerSecond: 100_000, everyFormatAtLeast: 20_000 },
     results,
   };
