@@ -60,8 +60,10 @@ import {
 import {
   compileCondition,
   compileKey,
+  fieldSlot,
   fieldString,
   keyValues,
+  readField,
   shortHost,
   type CompiledKey,
   type Predicate,
@@ -124,9 +126,17 @@ interface KeyState {
   aTimes: number[];
   period: PeriodStats | undefined;
   alert: OpenAlert | undefined;
+  /**
+   * Devices (device.id + log format) whose facet values this period already took. Not saved with the snapshot:
+   * after a restore each device's values are taken once more, which changes nothing.
+   */
+  sampled?: Set<string> | undefined;
 }
 
 const A_TIMES_LIMIT = 64;
+const SAMPLED_LIMIT = 4096;
+const DEVICE_SLOT = fieldSlot('device.id');
+const FORMAT_SLOT = fieldSlot('casguard.format');
 const BUCKETS_LIMIT = 512;
 const SWEEP_MS = 15_000;
 const HOST_FACTS_LIMIT = 4096;
@@ -236,6 +246,8 @@ export class DetectionEngine implements Detector {
   private readonly scratch: ShippableDocument[] = [];
   private lastTs = '';
   private readonly facets = new FacetReader();
+  private signatureOf: EcsDocument | undefined;
+  private signature: string | undefined;
   private serverOf: EcsDocument | undefined;
   private serverCache: ServerFacts | undefined;
   private lastT = Number.NaN;
@@ -478,13 +490,22 @@ export class DetectionEngine implements Detector {
     if (!p) {
       p = { start, count: 0, first: t, last: t, evidence: [], facets: emptyFacets(), server: {} };
       st.period = p;
+      st.sampled = undefined;
     }
     p.count += 1;
     if (t < p.first) p.first = t;
     if (t > p.last) p.last = t;
     this.addEvidence(p.evidence, t, id);
-    this.facets.reset(doc);
-    addFacetValues(p.facets, this.facets, this.facetLimit);
+    // Facet values come from the first document of each device and log format in the period: a storm repeats
+    // its device's user, agent, build and model thousands of times, and reading them is most of a count's cost.
+    // (A device that changes user agent or address mid-period keeps its first values in the alert.)
+    const sig = this.docSignature(doc);
+    const sampled = (st.sampled ??= new Set());
+    if (sig === undefined || !sampled.has(sig)) {
+      if (sig !== undefined && sampled.size < SAMPLED_LIMIT) sampled.add(sig);
+      this.facets.reset(doc);
+      addFacetValues(p.facets, this.facets, this.facetLimit);
+    }
     const facts = this.docServer(doc);
     if (facts) p.server = facts;
     if (st.alert) st.alert.dirty = true;
@@ -523,6 +544,7 @@ export class DetectionEngine implements Detector {
     if (st.alert?.dirty) this.emit(rt, st, out, false);
     st.alert = undefined;
     st.period = undefined;
+    st.sampled = undefined;
   }
 
   private build(rt: RuleRuntime, st: KeyState): ShippableDocument {
@@ -615,6 +637,21 @@ export class DetectionEngine implements Detector {
       this.dedupePos = (this.dedupePos + 1) % this.dedupeLimit;
     }
     return false;
+  }
+
+  private docSignature(doc: EcsDocument): string | undefined {
+    if (this.signatureOf !== doc) {
+      this.signatureOf = doc;
+      const device = readField(doc, DEVICE_SLOT);
+      const format = readField(doc, FORMAT_SLOT);
+      this.signature =
+        typeof device !== 'string'
+          ? undefined
+          : typeof format === 'string'
+            ? `${device}\u001f${format}`
+            : device;
+    }
+    return this.signature;
   }
 
   private docServer(doc: EcsDocument): ServerFacts | undefined {
