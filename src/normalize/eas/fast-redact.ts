@@ -12,21 +12,25 @@ const TRIGGER_SOURCE = 'pass|pwd|token|auth|cookie|api_?key|secret|sig|basic|bea
 const TRIGGERS = new RegExp(TRIGGER_SOURCE, 'i');
 const TRIGGERS_G = new RegExp(TRIGGER_SOURCE, 'gi');
 
-function isTerminator(c: number): boolean {
-  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-}
+const TERMINATOR = /[\n\r\u2028\u2029]/g;
 
-/** Start of the line holding `i`, searching back no further than `floor`. */
+/** Start of the line holding `i`, searching back no further than `floor` (native scans, no char loop). */
 function lineStart(text: string, i: number, floor: number): number {
-  let p = i;
-  while (p > floor && !isTerminator(text.charCodeAt(p - 1))) p--;
-  return p;
+  if (i <= floor) return floor;
+  const p = Math.max(
+    text.lastIndexOf('\n', i - 1),
+    text.lastIndexOf('\r', i - 1),
+    text.lastIndexOf('\u2028', i - 1),
+    text.lastIndexOf('\u2029', i - 1),
+  );
+  return Math.max(p + 1, floor);
 }
 
+/** Index of the line terminator ending the line that holds `i` (or the text length). */
 function lineEnd(text: string, i: number): number {
-  let p = i;
-  while (p < text.length && !isTerminator(text.charCodeAt(p))) p++;
-  return p;
+  TERMINATOR.lastIndex = i;
+  const m = TERMINATOR.exec(text);
+  return m === null ? text.length : m.index;
 }
 
 const NON_SPACE = /\S/g;
