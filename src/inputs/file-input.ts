@@ -531,10 +531,7 @@ export class FileInput {
         return t;
       }
       // A finished reader is replaced only once its last records are settled and committed.
-      if (t?.finished && (t.tracker.pending > 0 || t.cp.offset !== t.committed)) {
-        this.hints.add(file);
-        return undefined;
-      }
+      if (t?.finished && (t.tracker.pending > 0 || t.cp.offset !== t.committed)) return undefined; // next rescan
       if (t) this.tails.delete(t.key);
       return this.openTail(cp, file, ino, size, head, compressed, opts);
     }

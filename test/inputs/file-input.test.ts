@@ -173,4 +173,30 @@ describe('FileInput', () => {
       await s.cleanup();
     }
   });
+
+  it('tails a UTF-16LE file (PowerShell Out-File) as it grows, with byte offsets in UTF-16', async () => {
+    const s = await setup();
+    try {
+      const f = path.join(s.logs, 'out.log');
+      await writeFile(
+        f,
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Zürich one\r\n', 'utf16le')]),
+      );
+      const input = s.make();
+      await input.start();
+      await waitFor(() => s.sink.docs.length === 1, 5000, 'first line');
+      await appendFile(f, Buffer.from('two €\r\nthree', 'utf16le'));
+      await waitFor(() => s.sink.docs.length === 2, 5000, 'second line');
+      await input.stop();
+      assert.deepEqual(
+        s.sink.docs.map((d) => [d.text, d.offset]),
+        [
+          ['Zürich one', 2],
+          ['two €', 26],
+        ],
+      );
+    } finally {
+      await s.cleanup();
+    }
+  });
 });
