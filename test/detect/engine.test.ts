@@ -337,3 +337,22 @@ describe('alert documents', () => {
     );
   });
 });
+
+describe('metrics', () => {
+  it('count alerts raised, updated and suppressed, documents evaluated and evaluation time', async () => {
+    const { metricsRegistry, resetMetrics } = await import('../../src/telemetry/metrics.js');
+    resetMetrics();
+    const e = new DetectionEngine([stormRule(5)]);
+    run(
+      e,
+      Array.from({ length: 20 }, (_, i) => provisionFailure(T0 + i * 1000)),
+    );
+    e.flush();
+    const text = await metricsRegistry().metrics();
+    assert.match(text, /casguard_alerts_raised_total\{rule="storm"\} 1/);
+    assert.match(text, /casguard_alerts_updated_total\{rule="storm"\} 1/);
+    assert.match(text, /casguard_alerts_suppressed_total\{rule="storm"\} 15/);
+    assert.match(text, /casguard_detect_documents_total 20/);
+    assert.match(text, /casguard_detect_evaluation_seconds_total \d/);
+  });
+});
