@@ -48,9 +48,9 @@ export function needsRedaction(text: string): boolean {
 }
 
 export function redactFast(text: string): string {
-  if (!TRIGGERS.test(text)) return text;
   TRIGGERS_G.lastIndex = 0;
   let m = TRIGGERS_G.exec(text);
+  if (m === null) return text;
   let out = '';
   let copied = 0;
   while (m !== null) {

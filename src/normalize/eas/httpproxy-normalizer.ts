@@ -41,7 +41,8 @@ export function normalizeHttpProxy(
   let original = record.text;
   if (original.endsWith('\r\n')) original = original.slice(0, -2);
   else if (original.endsWith('\n')) original = original.slice(0, -1);
-  const doc = baseEasDocument(get('DateTime')!, original, record, ctx, 'httpproxy');
+  const clean = !needsRedaction(original);
+  const doc = baseEasDocument(get('DateTime')!, original, record, ctx, 'httpproxy', clean);
   setHost(doc, get('ServerHostName'), ctx);
 
   const http: Obj = {};
@@ -137,6 +138,6 @@ export function normalizeHttpProxy(
   if (errorCode !== undefined) sub(doc, 'error')['code'] = errorCode;
   sub(sub(doc, 'microsoft'), 'exchange')['httpproxy'] = hp;
   // Every string field is derived from the row: redact them all at once if the row holds a trigger word.
-  if (needsRedaction(original)) redactDocumentStrings(doc);
+  if (!clean) redactDocumentStrings(doc);
   return [doc];
 }

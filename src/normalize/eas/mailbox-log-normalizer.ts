@@ -45,7 +45,8 @@ export function normalizeMailboxLog(
   record: SourceRecord,
   ctx: FileContext,
 ): EcsDocument[] {
-  const doc = baseEasDocument(entry.requestTime, record.text, record, ctx, 'mailbox-log');
+  const clean = !needsRedaction(record.text);
+  const doc = baseEasDocument(entry.requestTime, record.text, record, ctx, 'mailbox-log', clean);
   const event = sub(doc, 'event');
   event['timezone'] = entry.timezone;
   event['start'] = entry.requestTime;
@@ -185,6 +186,6 @@ export function normalizeMailboxLog(
   if (entry.warnings.length > 0) ml['warnings'] = [...entry.warnings];
   sub(sub(doc, 'microsoft'), 'exchange')['mailbox_log'] = ml;
   // Every string field is derived from the entry: redact them all at once if the entry holds a trigger word.
-  if (needsRedaction(record.text)) redactDocumentStrings(doc);
+  if (!clean) redactDocumentStrings(doc);
   return [doc];
 }
