@@ -33,7 +33,7 @@ describe('alert document fields', () => {
     const own: Record<string, string> = { ...EAS_OWN_FIELDS, ...WINDOWS_OWN_FIELDS };
     for (const a of alerts.values()) {
       for (const [field, value] of Object.entries(flatten(a.doc))) {
-        const type = DETECT_ALERT_FIELDS[field] ?? ECS_FIELDS[field]?.type ?? own[field];
+        const type: string | undefined = DETECT_ALERT_FIELDS[field] ?? ECS_FIELDS[field]?.type ?? own[field];
         assert.ok(type !== undefined, `${field} is neither ECS, an own field nor a declared alert field`);
         const first = Array.isArray(value) ? value[0] : value;
         if (first === undefined) continue;
