@@ -14,6 +14,11 @@ import { createFileHandlerFactory } from '../normalize/formats/handler-factory.j
 import { ALL_FORMATS } from '../normalize/formats/index.js';
 import { DeadLetterFile } from '../outputs/dead-letter/dead-letter-file.js';
 import { FanoutSink } from '../outputs/fanout-sink.js';
+import {
+  replayDeadLetters,
+  type ReplayDeadLettersResult,
+} from '../outputs/dead-letter/replay-dead-letters.js';
+import type { DeliverySink } from '../outputs/delivery/delivery-sink.js';
 import { createElasticsearchOutput } from '../outputs/elasticsearch/elasticsearch-output.js';
 import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
@@ -69,6 +74,7 @@ export class Agent {
     readonly dataDir: string,
     private readonly scratchDir: string | undefined,
     private readonly detector: DetectionEngine | undefined,
+    private readonly esSink: DeliverySink | undefined,
   ) {}
 
   static async create(opts: AgentOptions): Promise<Agent> {
@@ -83,8 +89,11 @@ export class Agent {
     const outputs = config.outputs;
     const namespace = outputs.elasticsearch?.namespace ?? 'default';
     // The Elasticsearch output warns by itself at every start when TLS verification is off.
-    if (outputs.elasticsearch)
-      sinks.push(createElasticsearchOutput(outputs.elasticsearch, { dataDir, deadLetters, logger }));
+    let esSink: DeliverySink | undefined;
+    if (outputs.elasticsearch) {
+      esSink = createElasticsearchOutput(outputs.elasticsearch, { dataDir, deadLetters, logger });
+      sinks.push(esSink);
+    }
     if (outputs.file) {
       sinks.push(
         new FileOutput({ ...outputs.file, path: path.resolve(baseDir, outputs.file.path) }, { namespace }),
@@ -122,6 +131,7 @@ export class Agent {
       dataDir,
       opts.replay ? registryDir : undefined,
       detector,
+      esSink,
     );
   }
 
@@ -196,8 +206,7 @@ export class Agent {
     }
     // A backfill ends: windows that are still open are closed so their alerts carry the final counts.
     this.pushAlerts(this.detector?.flush() ?? []);
-    await this.sink.flush();
-    await this.deadLetters.flush();
+    await this.settleEverything();
     return {
       files: summaries.reduce((n, s) => n + s.files, 0),
       records: summaries.reduce((n, s) => n + s.records, 0),
@@ -205,6 +214,30 @@ export class Agent {
       deadLetters: this.deadLetters.written,
       inputs: summaries,
     };
+  }
+
+  /**
+   * Re-send the documents of dead-letter files (default: every file under <dataDir>/dead-letter) after the
+   * cause is fixed, e.g. a mapping corrected by `casguard setup`.
+   */
+  async replayDeadLetters(paths: readonly string[]): Promise<ReplayDeadLettersResult[]> {
+    const targets = paths.length > 0 ? paths : [path.join(this.dataDir, 'dead-letter')];
+    const before = this.deadLetters.written;
+    const results: ReplayDeadLettersResult[] = [];
+    for (const t of targets) results.push(await replayDeadLetters(t, this.sink));
+    await this.settleEverything();
+    this.deadLettersAgain = this.deadLetters.written - before;
+    return results;
+  }
+
+  /** Dead letters written again during replayDeadLetters(). */
+  deadLettersAgain = 0;
+
+  /** Everything pushed is delivered or dead-lettered (spooled is not enough for a one-shot command). */
+  private async settleEverything(): Promise<void> {
+    await this.sink.flush();
+    if (this.esSink) await this.esSink.idle();
+    await this.deadLetters.flush();
   }
 
   private saveDetectState(): void {

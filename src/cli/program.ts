@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { loadRules } from '../config/rules-loader.js';
 import { registerReplay } from './commands/replay-command.js';
 import { registerRulesExport } from './commands/rules-export-command.js';
+import { registerSetup } from './commands/setup-command.js';
+import { registerTestOutput } from './commands/test-output-command.js';
 import { registerRun } from './commands/run-command.js';
 import { registerTestConfig } from './commands/test-config-command.js';
 import { EXIT } from './exit-codes.js';
@@ -26,6 +28,8 @@ export function buildProgram(io: CliIo): Command {
   registerReplay(program, io);
   const test = program.command('test').description('check the configuration or the output connection');
   registerTestConfig(test, io);
+  registerTestOutput(test, io);
+  registerSetup(program, io);
   registerRulesExport(program, (dir) => loadRules(dir).rules, io);
   return program;
 }
