@@ -78,9 +78,12 @@ describe('replay into Elasticsearch', () => {
     const third = await runAgentCommand(['replay', ...samples], { cwd, env });
     assert.equal(third.code, 0, third.stderr);
     assert.equal(es.docs('logs-exchange.activesync-default').size, 242);
-    const alerts = [...es.docs('casguard-alerts-default').values()] as Record<string, any>[];
-    const rules = new Set(alerts.map((a) => a['rule']?.id));
+    const alerts = [...es.docs('casguard-alerts-default').values()] as {
+      rule?: { id?: string };
+      event?: { kind?: string };
+    }[];
+    const rules = new Set(alerts.map((a) => a.rule?.id));
     assert.ok(rules.size >= 3, `alerts of several KB 2851708 rules: ${[...rules].join(', ')}`);
-    assert.ok(alerts.every((a) => a['event']?.kind === 'alert'));
+    assert.ok(alerts.every((a) => a.event?.kind === 'alert'));
   });
 });
