@@ -167,6 +167,7 @@ interface Tail {
   /** Nothing more will be read; dropped once its records are settled. */
   finished: boolean;
   busy: boolean;
+  lastState: unknown;
   lastStateJson: string | undefined;
   committedStateJson: string | undefined;
   stateChanges: { end: number; json: string | undefined }[];
@@ -177,6 +178,18 @@ interface Tail {
 
 const fileId = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Same value, or plain objects whose own values are the same references. */
+function shallowEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && ra[k] === rb[k]);
+}
 
 /** Map with at most `limit` calls in flight; results in input order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -661,6 +674,7 @@ export class FileInput {
       ended: false,
       finished: false,
       busy: false,
+      lastState: handler.snapshot(),
       lastStateJson: JSON.stringify(handler.snapshot()),
       committedStateJson: stateJson,
       stateChanges: [],
@@ -1100,11 +1114,17 @@ export class FileInput {
         t.documents += 1;
         if (!this.deps.sink.push(doc, t.tracker.addDocument(pending))) this.blocked = true;
       }
-      // Parser state (e.g. IIS #Fields) is stored with the checkpoint it belongs to.
-      const json = JSON.stringify(t.handler.snapshot());
-      if (json !== t.lastStateJson) {
-        t.lastStateJson = json;
-        t.stateChanges.push({ end: rec.endOffset, json });
+      // Parser state (e.g. IIS #Fields) is stored with the checkpoint it belongs to. A shallow comparison
+      // first: parsers hand back the same inner objects until their state really changes, so the JSON
+      // serialisation runs only on changes, not per record.
+      const state = t.handler.snapshot();
+      if (!shallowEqual(state, t.lastState)) {
+        t.lastState = state;
+        const json = JSON.stringify(state);
+        if (json !== t.lastStateJson) {
+          t.lastStateJson = json;
+          t.stateChanges.push({ end: rec.endOffset, json });
+        }
       }
       t.tracker.seal(pending);
     }

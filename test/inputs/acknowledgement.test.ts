@@ -79,6 +79,27 @@ describe('acknowledgement', () => {
     }
   });
 
+  it('stores with each committed offset the parser state at that offset, not the latest one', async () => {
+    const s = await setup();
+    try {
+      s.sink.manual = true;
+      await writeFile(path.join(s.logs, 'a.log'), '#Fields: a\nx\n#Fields: b\ny\n');
+      await s.input.start();
+      await waitFor(() => s.sink.waiting.length === 4, 5000, 'in flight');
+      s.sink.settle(2); // '#Fields: a' and 'x'
+      await s.committedBecomes(13);
+      const reg = JSON.parse(await readFile(path.join(s.dir, 'data', 'registry', 'registry.json'), 'utf8'));
+      assert.equal(reg.files[0].parserState, '#Fields: a');
+      s.sink.settle();
+      await s.committedBecomes(26);
+      await s.input.stop();
+      const after = JSON.parse(await readFile(path.join(s.dir, 'data', 'registry', 'registry.json'), 'utf8'));
+      assert.equal(after.files[0].parserState, '#Fields: b');
+    } finally {
+      await s.cleanup();
+    }
+  });
+
   it('on stop, commits only the settled prefix and re-reads the rest after a restart', async () => {
     const s = await setup('lines', { shutdownTimeoutMs: 200 });
     try {
