@@ -334,7 +334,13 @@ export class DetectionEngine implements Detector {
     if (!rt.suppressed) {
       const st = this.freshState([]);
       this.count(rt, st, doc, id, t, out);
-      st.alert = { id: alertId(rt.rule.id, id, t), emittedCount: 0, lastEmitAt: t, dirty: true };
+      st.alert = {
+        id: alertId(rt.rule.id, id, t),
+        emittedCount: 0,
+        lastEmitAt: t,
+        dirty: true,
+        serverKnown: true,
+      };
       this.emit(rt, st, out, true);
       return;
     }
@@ -417,6 +423,7 @@ export class DetectionEngine implements Detector {
       aTimes: [],
       period: undefined,
       alert: undefined,
+      sampled: undefined, // every field present from the start: one object shape for the JIT
     };
   }
 
@@ -533,7 +540,13 @@ export class DetectionEngine implements Detector {
 
   private raise(rt: RuleRuntime, st: KeyState, key: string, t: number, out: ShippableDocument[]): void {
     const p = st.period!;
-    st.alert = { id: alertId(rt.rule.id, key, p.start), emittedCount: 0, lastEmitAt: t, dirty: true };
+    st.alert = {
+      id: alertId(rt.rule.id, key, p.start),
+      emittedCount: 0,
+      lastEmitAt: t,
+      dirty: true,
+      serverKnown: true,
+    };
     this.emit(rt, st, out, true);
   }
 
@@ -758,6 +771,7 @@ export class DetectionEngine implements Detector {
             aTimes: k.aTimes,
             period: k.period,
             alert: k.alert,
+            sampled: undefined,
           });
         }
       }
