@@ -178,12 +178,6 @@ export function addFacetValues(f: Facets, reader: FacetReader, limit: number): v
   }
 }
 
-export function addFacets(f: Facets, doc: EcsDocument, limit: number): void {
-  const r = new FacetReader();
-  r.reset(doc);
-  addFacetValues(f, r, limit);
-}
-
 /** Server build facts carried by a document itself (mailbox log, HttpProxy, event 4999 after enrichment). */
 const SERVER_PATH = ['microsoft', 'exchange', 'server'];
 const SERVER_SLOT = fieldSlot(SERVER_PATH.join('.'));

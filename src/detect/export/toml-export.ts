@@ -29,11 +29,13 @@ function inline(v: Value): string {
 const key = (k: string): string => (/^[A-Za-z0-9_-]+$/.test(k) ? k : str(k));
 
 function table(path: string, obj: { [k: string]: Value }, out: string[], header: string): void {
-  out.push(header);
   const scalars = Object.entries(obj)
     .filter(([, v]) => v !== undefined && v !== null)
     .filter(([, v]) => !isTable(v) && !(Array.isArray(v) && v.length > 0 && v.every(isTable)))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // A table holding only sub-tables needs no header of its own (`[rule.alert_suppression.duration]` suffices).
+  if (scalars.length > 0 || header.startsWith('[[')) out.push(header);
+  else out.pop(); // the blank line written before it
   for (const [k, v] of scalars) {
     if (k === 'query' && typeof v === 'string' && !v.includes("'''")) out.push(`${k} = '''\n${v}\n'''`);
     else out.push(`${key(k)} = ${inline(v)}`);
