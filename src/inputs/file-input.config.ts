@@ -25,7 +25,9 @@ export const FileInputConfig = z.strictObject({
   startAt: z
     .enum(['beginning', 'end'])
     .default('beginning')
-    .describe('Where to start in a file seen for the first time.'),
+    .describe(
+      'Where to start in files that exist when the agent first sees them (end: after their last complete line). Files created later are always read from the beginning.',
+    ),
   maxRecordBytes: z
     .number()
     .int()

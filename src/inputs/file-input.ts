@@ -179,6 +179,29 @@ interface Tail {
 const fileId = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * For `startAt: end`: the offset just after the last line end in the file (within its last 64 KiB), so
+ * tailing starts on a line boundary and never emits the tail of a half-read line. 0 if there is none.
+ */
+async function lastLineEnd(file: string, size: number, encoding: TextEncoding): Promise<number> {
+  const span = Math.min(size, 64 * 1024);
+  const from = size - span;
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(span);
+    const { bytesRead } = await fh.read(buf, 0, span, from);
+    for (let i = bytesRead - 1; i >= 0; i--) {
+      if (buf[i] !== 0x0a) continue;
+      if (encoding === 'utf8') return from + i + 1;
+      if (encoding === 'utf16le' && (from + i) % 2 === 0 && buf[i + 1] === 0) return from + i + 2;
+      if (encoding === 'utf16be' && (from + i) % 2 === 1 && buf[i - 1] === 0) return from + i + 1;
+    }
+    return 0;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Same value, or plain objects whose own values are the same references. */
 function shallowEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -214,6 +237,8 @@ export class FileInput {
   /** matchLen → matchHash → fingerprint, over this input's checkpoints. */
   private readonly index = new Map<number, Map<string, string>>();
   private readonly hints = new Set<string>();
+  /** Files present at start (`startAt: end` applies to them only; files created later are read whole). */
+  private readonly startupFiles = new Set<string>();
   private readonly reported = new Set<string>();
   private openCount = 0;
   private blocked = false;
@@ -256,6 +281,7 @@ export class FileInput {
     this.discovery.start();
     const first = await this.discovery.scan();
     for (const f of first) this.hints.add(f);
+    if (this.config.startAt === 'end') for (const f of first) this.startupFiles.add(f);
     this.nextRescanAt = Date.now() + this.config.rescanIntervalMs;
     inputStarted(this.log, { inputId: this.id, baseDirs: this.discovery.baseDirs, files: first.length });
     this.loop = this.run();
@@ -555,7 +581,10 @@ export class FileInput {
       matchLen: head.length,
       matchHash: fingerprint,
       path: file,
-      offset: this.config.startAt === 'end' && !opts.replay && !compressed ? size : 0,
+      offset:
+        this.config.startAt === 'end' && !opts.replay && !compressed && this.startupFiles.has(file)
+          ? await lastLineEnd(file, size, detectEncoding(head).encoding)
+          : 0,
       updatedAt: new Date().toISOString(),
     };
     return this.openTail(fresh, file, ino, size, head, compressed, opts);

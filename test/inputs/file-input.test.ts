@@ -7,6 +7,8 @@ import { inputMetrics } from '../../src/telemetry/input-events.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 async function setup(
   over: Record<string, unknown> = {},
   framing: Parameters<typeof testHandlers>[0] = 'lines',
@@ -195,6 +197,28 @@ describe('FileInput', () => {
           ['two €', 26],
         ],
       );
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('startAt end begins after the last complete line of a file seen for the first time', async () => {
+    const s = await setup({ startAt: 'end' });
+    try {
+      const f = path.join(s.logs, 'live.log');
+      await writeFile(f, 'old one\nold two\nhalf wri');
+      const input = s.make();
+      await input.start();
+      await sleep(300);
+      await appendFile(f, 'tten\nnew\n');
+      await writeFile(path.join(s.logs, 'created-later.log'), 'first line of a new file\n');
+      await waitFor(() => s.sink.docs.length === 3, 5000, 'new lines');
+      await input.stop();
+      assert.deepEqual(s.sink.docs.map((d) => d.text).sort(), [
+        'first line of a new file',
+        'half written',
+        'new',
+      ]);
     } finally {
       await s.cleanup();
     }
