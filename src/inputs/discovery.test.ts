@@ -45,6 +45,17 @@ describe('Discovery', () => {
         onError: (e) => assert.fail(e),
       });
       assert.equal((await all.scan()).length, 4);
+      const nocase = new Discovery({
+        patterns: ['logs/W3SVC1/*.LOG'],
+        exclude: [],
+        baseDir: root,
+        usePolling: false,
+        pollIntervalMs: 100,
+        caseInsensitive: true,
+        onHint: () => undefined,
+        onError: (e) => assert.fail(e),
+      });
+      assert.equal((await nocase.scan()).length, 2, 'Windows-style case-insensitive match');
       assert.ok(!all.matches(path.join(root, 'logs/other/u_ex130919.log')));
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -18,6 +18,8 @@ export interface DiscoveryOptions {
   readonly baseDir: string;
   readonly usePolling: boolean;
   readonly pollIntervalMs: number;
+  /** Match names case-insensitively (default: on Windows only). */
+  readonly caseInsensitive?: boolean;
   /** A path may have appeared, changed or disappeared. */
   readonly onHint: (file: string) => void;
   readonly onError: (message: string) => void;
@@ -45,12 +47,14 @@ export class Discovery {
 
   constructor(private readonly opts: DiscoveryOptions) {
     const abs = opts.patterns.map((p) => toPosix(path.resolve(opts.baseDir, p)));
-    const matchers = abs.map((p) => picomatch(p, { dot: true, windows: false }));
+    // Windows file names are case-insensitive: `*.log` must also match HttpProxy's `.LOG` files there.
+    const nocase = opts.caseInsensitive ?? process.platform === 'win32';
+    const matchers = abs.map((p) => picomatch(p, { dot: true, windows: false, nocase }));
     this.include = (p) => matchers.some((m) => m(p));
     const ex = opts.exclude.map((p) =>
       p.includes('/') || p.includes('\\')
-        ? picomatch(toPosix(path.resolve(opts.baseDir, p)), { dot: true })
-        : picomatch(p, { dot: true, basename: true }),
+        ? picomatch(toPosix(path.resolve(opts.baseDir, p)), { dot: true, nocase })
+        : picomatch(p, { dot: true, basename: true, nocase }),
     );
     this.excludeMatch = (p) => ex.some((m) => m(p));
     const byDir = new Map<string, number | undefined>();
