@@ -150,12 +150,15 @@ export function compileCondition(c: Condition): Predicate {
   // inlined: a shared helper taking a test callback makes that call site megamorphic and slow.
   if ('equals' in c) {
     const want = str(c.equals);
+    const asWritten = String(c.equals);
     const eq = (x: string | number | boolean): boolean =>
       typeof x === 'string' ? x.length === want.length && norm(x) === want : String(x) === want;
     return (doc) => {
       const v = readField(doc, slot, path);
-      // Length first: most values differ in length, and ignore_case then never lower-cases them.
-      if (typeof v === 'string') return v.length === want.length && (ic ? v.toLowerCase() : v) === want;
+      // Exact spelling first, then length: the usual value matches as written or differs in length, so
+      // ignore_case lower-cases (allocates) only for same-length values spelled differently.
+      if (typeof v === 'string')
+        return v === asWritten || (v.length === want.length && (ic ? v.toLowerCase() : v) === want);
       if (typeof v === 'number' || typeof v === 'boolean') return String(v) === want;
       return Array.isArray(v) && anyScalar(v, eq);
     };
@@ -166,10 +169,11 @@ export function compileCondition(c: Condition): Predicate {
   }
   if ('contains' in c) {
     const want = norm(c.contains);
+    const asWritten = c.contains;
     const has = (x: string | number | boolean): boolean => str(x).includes(want);
     return (doc) => {
       const v = readField(doc, slot, path);
-      if (typeof v === 'string') return (ic ? v.toLowerCase() : v).includes(want);
+      if (typeof v === 'string') return v.includes(asWritten) || (ic && v.toLowerCase().includes(want));
       return v !== undefined && anyScalar(v, has);
     };
   }
