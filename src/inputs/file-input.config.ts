@@ -60,6 +60,12 @@ export const FileInputConfig = z.strictObject({
     .optional()
     .describe('Skip files whose last write is older than this.'),
   usePolling: z.boolean().default(false).describe('Poll instead of native change events (network shares).'),
+  watch: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Use change notifications (chokidar) as hints. Off: rely on polling and rescans only; saves a watcher per file in very large trees.',
+    ),
   fingerprintBytes: z
     .number()
     .int()

@@ -278,7 +278,7 @@ export class FileInput {
   /** Start tailing: watch, rescan and poll until `stop()`. Resolves once started. */
   async start(): Promise<void> {
     if (this.loop) return;
-    this.discovery.start();
+    if (this.config.watch) this.discovery.start();
     const first = await this.discovery.scan();
     for (const f of first) this.hints.add(f);
     if (this.config.startAt === 'end') for (const f of first) this.startupFiles.add(f);

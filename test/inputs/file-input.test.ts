@@ -223,4 +223,19 @@ describe('FileInput', () => {
       await s.cleanup();
     }
   });
+
+  it('without a watcher (watch: false) new files are still found by the rescan', async () => {
+    const s = await setup({ watch: false, rescanIntervalMs: 150 });
+    try {
+      const input = s.make();
+      await input.start();
+      await sleep(100);
+      await writeFile(path.join(s.logs, 'late.log'), 'found by rescan\n');
+      await waitFor(() => s.sink.docs.length === 1, 5000, 'rescan');
+      await input.stop();
+      assert.equal(s.sink.docs[0]!.text, 'found by rescan');
+    } finally {
+      await s.cleanup();
+    }
+  });
 });
