@@ -58,12 +58,19 @@ export const STOP_DEADLINE_MS = 4000;
 const DETECT_STATE = 'detect';
 /** How often the detection state is copied into the registry (which flushes it with the checkpoints). */
 const DETECT_SAVE_INTERVAL_MS = 2000;
+/**
+ * How often (wall clock) pending alert updates are shipped while tailing, so a storm that goes quiet on an
+ * otherwise idle server still gets its final count out. The engine's own update policy (every N events or T of
+ * event time) governs busy periods; this only bounds how stale a quiet alert can be.
+ */
+const DETECT_FLUSH_INTERVAL_MS = 60_000;
 
 export class Agent {
   private readonly inputs: FileInput[] = [];
   private metricsServer: MetricsServer | undefined;
   private stopping: Promise<void> | undefined;
   private detectTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly opts: AgentOptions,
@@ -191,6 +198,9 @@ export class Agent {
     if (this.detector) {
       this.detectTimer = setInterval(() => this.saveDetectState(), DETECT_SAVE_INTERVAL_MS);
       this.detectTimer.unref();
+      const detector = this.detector;
+      this.flushTimer = setInterval(() => this.pushAlerts(detector.flush()), DETECT_FLUSH_INTERVAL_MS);
+      this.flushTimer.unref();
     }
     await Promise.all(this.inputs.map((i) => i.start()));
     this.logger.info('casguard started', { inputs: this.inputs.length, dataDir: this.dataDir });
@@ -274,6 +284,9 @@ export class Agent {
     };
     await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
     if (this.detectTimer) clearInterval(this.detectTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    // Ship the latest version of every alert that changed since it was last shipped.
+    if (this.detector && !this.opts.replay) this.pushAlerts(this.detector.flush());
     this.saveDetectState();
     await bounded('flushing outputs', this.sink.flush());
     await bounded('closing outputs', this.sink.close());
