@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load-config.js';
+import { DETECT_ALERT_FIELDS } from '../../detect/alert-fields.js';
 import { EAS_OWN_FIELDS } from '../../normalize/eas/eas-own-fields.js';
 import { WINDOWS_OWN_FIELDS } from '../../normalize/windows-event/windows-own-fields.js';
 import { createEsClient } from '../../outputs/elasticsearch/es-client.js';
@@ -17,9 +18,9 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 
-/** Every own field the formats emit (detection's alert fields are built into src/setup). */
+/** Every own field the formats and the alert documents emit. */
 export function defaultOwnFields(): OwnFieldTable {
-  return mergeOwnFieldTables(EAS_OWN_FIELDS, WINDOWS_OWN_FIELDS);
+  return mergeOwnFieldTables(mergeOwnFieldTables(EAS_OWN_FIELDS, WINDOWS_OWN_FIELDS), DETECT_ALERT_FIELDS);
 }
 
 export function registerSetup(
