@@ -23,7 +23,10 @@ export type BulkSendResult =
     };
 
 export interface BulkTransport {
-  /** `body` is the NDJSON request body; `docs` the number of items in it, for checking the answer. */
-  send(body: string, docs: number): Promise<BulkSendResult>;
+  /**
+   * `body` is the NDJSON request body as UTF-8 (sent as is, without another copy); `docs` the number of items in
+   * it, for checking the answer. The buffer may be a view of a larger one and must not be kept after the answer.
+   */
+  send(body: Buffer, docs: number): Promise<BulkSendResult>;
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
-import type { BulkSendResult, BulkTransport } from './bulk-transport.types.js';
+import type { BulkItemResult, BulkSendResult, BulkTransport } from './bulk-transport.types.js';
 import { DeliverySink } from './delivery-sink.js';
 
 interface Call {
@@ -21,8 +21,8 @@ class ScriptedTransport implements BulkTransport {
   open = 0;
   maxOpen = 0;
   constructor(private readonly answer: (call: Call, n: number) => BulkSendResult | Promise<BulkSendResult>) {}
-  async send(body: string): Promise<BulkSendResult> {
-    const lines = body.trimEnd().split('\n');
+  async send(body: Buffer): Promise<BulkSendResult> {
+    const lines = body.toString('utf8').trimEnd().split('\n');
     const actions = lines
       .filter((_, i) => i % 2 === 0)
       .map((l) => JSON.parse(l) as Record<string, { _id: string }>);
@@ -178,6 +178,61 @@ describe('delivery sink', () => {
     release();
     await d;
     assert.ok(s.state.memBytes < 3000);
+    await s.close();
+  });
+  it('writes exact UTF-8 bulk lines: batches within maxBatchBytes, retried and split batches byte for byte', async () => {
+    // Multi-byte text of varying length (2-, 3- and 4-byte UTF-8), so documents cross buffer growth points.
+    const texts = ['ü', '€', '😀', 'a'];
+    const docs: ShippableDocument[] = [];
+    for (let i = 0; i < 120; i++) {
+      const t = texts[i % 4]!.repeat(1 + ((i * 37) % 300));
+      docs.push({
+        id: `u${i}`,
+        stream: 'activesync',
+        op: 'create',
+        doc: { '@timestamp': '2013-09-19T14:02:12.000Z', message: t, n: i },
+      });
+    }
+    const bodies: Buffer[] = [];
+    const seen = new Map<string, number>();
+    let requests = 0;
+    const transport: BulkTransport = {
+      send(body: Buffer, n: number): Promise<BulkSendResult> {
+        requests += 1;
+        bodies.push(Buffer.from(body));
+        const lines = body.toString('utf8').split('\n');
+        assert.equal(lines.pop(), '');
+        assert.equal(lines.length, 2 * n);
+        // The first request is too large for the "cluster": the sink must split it.
+        if (requests === 1) return Promise.resolve({ kind: 'failed', status: 413, reason: 'HTTP 413' });
+        const items: BulkItemResult[] = [];
+        for (let i = 0; i < lines.length; i += 2) {
+          const id = (JSON.parse(lines[i]!) as { create: { _id: string } }).create._id;
+          const src = JSON.parse(lines[i + 1]!) as { n: number };
+          assert.deepEqual(src, docs[src.n]!.doc);
+          assert.equal(id, docs[src.n]!.id);
+          const k = (seen.get(id) ?? 0) + 1;
+          seen.set(id, k);
+          items.push({ status: src.n % 3 === 0 && k === 1 ? 429 : 201 });
+        }
+        return Promise.resolve({ kind: 'items', items });
+      },
+      close: () => Promise.resolve(),
+    };
+    const s = sink(transport, new MemoryDeadLetters(), { maxBatchDocs: 1000, maxBatchBytes: 3000 });
+    const settled = new Map<string, number>();
+    for (const d of docs) s.push(d, () => settled.set(d.id, (settled.get(d.id) ?? 0) + 1));
+    await s.flush();
+    assert.equal(settled.size, 120);
+    assert.ok([...settled.values()].every((v) => v === 1));
+    assert.equal(s.counts.delivered, 120);
+    assert.equal(s.state.memBytes, 0);
+    for (const b of bodies) {
+      const docsIn = b.toString('utf8').split('\n').length / 2;
+      assert.ok(b.length <= 3000 || docsIn <= 1, `body of ${b.length} bytes with ${docsIn} documents`);
+    }
+    // Every document divisible by 3 was answered 429 once and re-sent once; the others were delivered once.
+    docs.forEach((d, n) => assert.equal(seen.get(d.id), n % 3 === 0 ? 2 : 1, d.id));
     await s.close();
   });
 });

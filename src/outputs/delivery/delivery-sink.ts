@@ -1,8 +1,11 @@
 // The DocumentSink behind the Elasticsearch output: batching, bounded requests in flight, retries, disk spool
 // and dead letters, composed around a BulkTransport (STYLE.md rule 6: the transport classifies, this wraps).
 //
-// Life of a document: `push` serializes it once into its bulk lines (action + source) and appends it to the
-// open batch. A batch is sealed at `maxBatchDocs`, `maxBatchBytes` or `flushIntervalMs` after its first
+// Life of a document: `push` serializes it once into its bulk lines (action + source), written as UTF-8 straight
+// into the open batch's growable buffer (an `NdjsonBuffer`), which becomes the request body as is: no per-document
+// string is kept, no join, no second encoding by the HTTP client, and the JSON text dies young (cheap for the
+// GC). An entry keeps only (buffer, start, end) for retries, splits, the spool and dead letters.
+// The open batch A batch is sealed at `maxBatchDocs`, `maxBatchBytes` or `flushIntervalMs` after its first
 // document (a batch age, not an idle timer: dependencies.md 3.4), then sent with at most `maxInFlight`
 // requests open. Every item of the answer goes through the one table in `bulk-classify.ts`:
 // delivered → settled; retry → a retry batch after backoff (full jitter); dead-letter → the dead-letter file,
@@ -93,13 +96,58 @@ interface LoadedSegment {
   outstanding: number;
 }
 
+/**
+ * A growable byte buffer the bulk lines of one batch are written into. Entries point into it by offsets; when
+ * it grows, the holder swaps `buf` for a larger copy (same offsets), so entries never hold a stale buffer.
+ */
+class NdjsonBuffer {
+  buf: Buffer;
+  len = 0;
+
+  constructor(
+    initial: number,
+    private readonly cap: number,
+  ) {
+    this.buf = Buffer.allocUnsafeSlow(initial);
+  }
+
+  /** Append `text` as UTF-8. */
+  write(text: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; only near the end of the buffer is the exact size asked.
+    if (this.buf.length - this.len < text.length * 3) this.reserve(Buffer.byteLength(text));
+    this.len += this.buf.write(text, this.len);
+  }
+
+  newline(): void {
+    if (this.len === this.buf.length) this.reserve(1);
+    this.buf[this.len++] = 0x0a;
+  }
+
+  private reserve(bytes: number): void {
+    const need = this.len + bytes;
+    if (need <= this.buf.length) return;
+    // Doubling up to the batch limit (plus the document that crosses it): a batch is copied at most a few times.
+    const size = Math.max(need, Math.min(this.buf.length * 2, this.cap + bytes));
+    const next = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+}
+
+/**
+ * Smallest first buffer of a batch. The first buffer is sized after the previous batch (plus an eighth), so a
+ * steady flow of full batches is written without a growth copy, and a quiet period's batches shrink back.
+ */
+const MIN_BATCH_BUFFER = 64 * 1024;
+
 interface Entry {
   readonly id: string;
   readonly op: 'create' | 'index';
   readonly target: string;
-  /** `action\nsource\n` */
-  readonly lines: string;
-  readonly bytes: number;
+  /** `action\nsource\n` as UTF-8 is `nd.buf[start, end)`. */
+  readonly nd: NdjsonBuffer;
+  readonly start: number;
+  readonly end: number;
   attempts: number;
   onSettled: (() => void) | undefined;
   /** Set when the entry came from the spool (it is acknowledged already). */
@@ -110,6 +158,36 @@ interface Batch {
   entries: Entry[];
   attempts: number;
   notBefore: number;
+  /** The request body when it is exactly the entries' bytes in order (a freshly sealed batch). */
+  body?: Buffer | undefined;
+}
+
+function entryBytes(e: Entry): number {
+  return e.end - e.start;
+}
+
+function entryText(e: Entry): string {
+  return e.nd.buf.toString('utf8', e.start, e.end);
+}
+
+/** The NDJSON body of a batch: its sealed buffer, or the entries' bytes gathered (retries, splits, spool). */
+function batchBody(b: Batch): Buffer {
+  if (b.body) return b.body;
+  const parts: Buffer[] = [];
+  let total = 0;
+  let run: { nd: NdjsonBuffer; start: number; end: number } | undefined;
+  for (const e of b.entries) {
+    // Adjacent entries of the same buffer are copied as one run.
+    if (run && run.nd === e.nd && run.end === e.start) {
+      run.end = e.end;
+      continue;
+    }
+    if (run) parts.push(run.nd.buf.subarray(run.start, run.end));
+    run = { nd: e.nd, start: e.start, end: e.end };
+  }
+  if (run) parts.push(run.nd.buf.subarray(run.start, run.end));
+  for (const p of parts) total += p.length;
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
 const SPILL_FRACTION = 0.5;
@@ -124,7 +202,11 @@ export class DeliverySink implements DocumentSink {
   private readonly streamByTarget = new Map<string, DocumentStream>();
 
   private current: Entry[] = [];
+  private currentNd: NdjsonBuffer | undefined;
+  private lastBatchBytes = 0;
   private currentBytes = 0;
+  /** `{"<op>":{"_index":"<target>","_id":` per op and target. */
+  private readonly actionPrefix = new Map<string, string>();
   private sealTimer: NodeJS.Timeout | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
   private pumpTimerAt = 0;
@@ -189,16 +271,40 @@ export class DeliverySink implements DocumentSink {
   push(doc: ShippableDocument, onSettled: () => void): boolean {
     if (this.closed) throw new CasguardError('INTERNAL', 'push() after close() on the Elasticsearch output');
     const target = this.o.targetFor(doc.stream);
-    const action = `{"${doc.op}":{"_index":${JSON.stringify(target)},"_id":${JSON.stringify(doc.id)}}}`;
-    const lines = `${action}\n${JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc)}\n`;
-    const bytes = Buffer.byteLength(lines);
-    if (this.current.length > 0 && this.currentBytes + bytes > this.o.maxBatchBytes) this.seal();
-    this.current.push({ id: doc.id, op: doc.op, target, lines, bytes, attempts: 0, onSettled });
+    const key = doc.op === 'create' ? target : `index\0${target}`;
+    let prefix = this.actionPrefix.get(key);
+    if (prefix === undefined) {
+      prefix = `{"${doc.op}":{"_index":${JSON.stringify(target)},"_id":`;
+      this.actionPrefix.set(key, prefix);
+    }
+    const action = `${prefix}${JSON.stringify(doc.id)}}}\n`;
+    const source = JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
+    // The exact UTF-8 size is computed only when the batch may be full (the length is a lower bound, 3x an upper).
+    const maxBytes = this.o.maxBatchBytes;
+    if (
+      this.current.length > 0 &&
+      this.currentBytes + (action.length + source.length) * 3 + 1 > maxBytes &&
+      this.currentBytes + Buffer.byteLength(action) + Buffer.byteLength(source) + 1 > maxBytes
+    )
+      this.seal();
+    let nd = this.currentNd;
+    if (nd === undefined) {
+      const guess = Math.max(MIN_BATCH_BUFFER, this.lastBatchBytes + (this.lastBatchBytes >> 3));
+      nd = new NdjsonBuffer(Math.min(guess, maxBytes + MIN_BATCH_BUFFER), maxBytes);
+      this.currentNd = nd;
+    }
+    const start = nd.len;
+    nd.write(action);
+    nd.write(source);
+    nd.newline();
+    const end = nd.len;
+    const bytes = end - start;
+    this.current.push({ id: doc.id, op: doc.op, target, nd, start, end, attempts: 0, onSettled });
     this.currentBytes += bytes;
     this.memBytes += bytes;
     this.unsettled += 1;
     this.counts.pushed += 1;
-    this.m.bufferedBytes.set({ output: this.name }, this.memBytes);
+    // The buffered-bytes gauge is set per batch (seal, settlement), not per document.
     if (this.current.length >= this.o.maxBatchDocs || this.currentBytes >= this.o.maxBatchBytes) this.seal();
     else if (this.sealTimer === undefined) {
       this.sealTimer = setTimeout(() => {
@@ -271,9 +377,10 @@ export class DeliverySink implements DocumentSink {
       this.sealTimer = undefined;
     }
     if (this.current.length === 0) return;
-    const batch: Batch = { entries: this.current, attempts: 0, notBefore: 0 };
+    const batch: Batch = { entries: this.current, attempts: 0, notBefore: 0, body: this.takeCurrentBody() };
     this.current = [];
     this.currentBytes = 0;
+    this.m.bufferedBytes.set({ output: this.name }, this.memBytes);
     const sp = this.o.spool;
     // While the spool holds data, new batches queue behind it on disk so the order is kept.
     if (sp && (sp.hasData || this.spillNeeded()) && this.spillBatch(batch)) {
@@ -283,6 +390,15 @@ export class DeliverySink implements DocumentSink {
     this.queue.push(batch);
     if (this.spillNeeded()) this.spillAll();
     this.pump();
+  }
+
+  /** The open batch's bytes, as one view of its buffer; the next document starts a new buffer. */
+  private takeCurrentBody(): Buffer | undefined {
+    const nd = this.currentNd;
+    this.currentNd = undefined;
+    if (!nd) return undefined;
+    this.lastBatchBytes = nd.len;
+    return nd.buf.subarray(0, nd.len);
   }
 
   // ---- sending ----
@@ -365,29 +481,32 @@ export class DeliverySink implements DocumentSink {
         void this.o.deadLetters.flush().then(() => this.removeSegment(seg));
         continue;
       }
-      const entries: Entry[] = items.map((it) => ({
-        id: it.id,
-        op: it.op,
-        target: it.index,
-        lines: it.lines,
-        bytes: Buffer.byteLength(it.lines),
-        attempts: 0,
-        onSettled: undefined,
-        seg,
-      }));
+      const nd = new NdjsonBuffer(Math.max(taken.body.length, 1024), taken.body.length * 3);
+      const entries: Entry[] = items.map((it) => {
+        const start = nd.len;
+        nd.write(it.lines);
+        return {
+          id: it.id,
+          op: it.op,
+          target: it.index,
+          nd,
+          start,
+          end: nd.len,
+          attempts: 0,
+          onSettled: undefined,
+          seg,
+        };
+      });
       return { entries, attempts: 0, notBefore: 0 };
     }
   }
 
   private async send(batch: Batch): Promise<void> {
     const n = batch.entries.length;
-    // One string, handed to the client as is (no Buffer copy: the transport encodes or gzips it once).
-    const body = batch.entries.map((e) => e.lines).join('');
+    // One buffer, handed to the client as is (the transport sends or gzips it without another copy).
+    const body = batchBody(batch);
     this.m.sent.inc({ output: this.name }, n);
-    this.m.bytes.inc(
-      { output: this.name },
-      batch.entries.reduce((a, e) => a + e.bytes, 0),
-    );
+    this.m.bytes.inc({ output: this.name }, body.length);
     this.counts.requests += 1;
     const t0 = this.now();
     let result: BulkSendResult;
@@ -542,7 +661,8 @@ export class DeliverySink implements DocumentSink {
     const reason = redactText(item.reason ?? item.errorType ?? `status ${item.status}`);
     let document: ShippableDocument | undefined;
     try {
-      const src = entry.lines.slice(entry.lines.indexOf('\n') + 1, -1);
+      const lines = entryText(entry);
+      const src = lines.slice(lines.indexOf('\n') + 1, -1);
       document = {
         id: entry.id,
         op: entry.op,
@@ -557,7 +677,7 @@ export class DeliverySink implements DocumentSink {
       stage: 'output',
       reason,
       code,
-      ...(document ? { document } : { record: redactText(entry.lines.slice(0, 64 * 1024)) }),
+      ...(document ? { document } : { record: redactText(entryText(entry).slice(0, 64 * 1024)) }),
       target: entry.target,
       status: item.status,
     };
@@ -591,7 +711,7 @@ export class DeliverySink implements DocumentSink {
       return;
     }
     if (how === 'dead-lettered') this.counts.deadLettered += 1;
-    this.memBytes -= entry.bytes;
+    this.memBytes -= entryBytes(entry);
     this.unsettled -= 1;
     const cb = entry.onSettled;
     entry.onSettled = undefined;
@@ -621,7 +741,7 @@ export class DeliverySink implements DocumentSink {
       if (!sp.hasData)
         esSpoolStarted(this.o.logger, { output: this.name, bufferedBytes: this.memBytes, dir: sp.dir });
       if (this.current.length > 0) {
-        this.queue.push({ entries: this.current, attempts: 0, notBefore: 0 });
+        this.queue.push({ entries: this.current, attempts: 0, notBefore: 0, body: this.takeCurrentBody() });
         this.current = [];
         this.currentBytes = 0;
         clearTimeout(this.sealTimer);
@@ -635,10 +755,11 @@ export class DeliverySink implements DocumentSink {
         const mine = b.entries.filter((e) => !e.seg);
         const fromSpool = b.entries.filter((e) => e.seg);
         if (fromSpool.length > 0) {
-          (b.notBefore > 0 ? keepDelayed : keep).push({ ...b, entries: fromSpool });
+          // A part of a batch is a new body (gathered when sent).
+          (b.notBefore > 0 ? keepDelayed : keep).push({ ...b, entries: fromSpool, body: undefined });
         }
         if (mine.length === 0) continue;
-        const mb: Batch = { ...b, entries: mine };
+        const mb: Batch = { ...b, entries: mine, body: fromSpool.length > 0 ? undefined : b.body };
         if (full || !this.spillBatch(mb)) {
           full = true;
           (b.notBefore > 0 ? keepDelayed : keep).push(mb);
@@ -654,7 +775,7 @@ export class DeliverySink implements DocumentSink {
 
   private spillBatch(batch: Batch): boolean {
     const sp = this.o.spool!;
-    const body = batch.entries.map((e) => e.lines).join('');
+    const body = batchBody(batch);
     let appended: ReturnType<Spool['append']>;
     try {
       appended = sp.append(body, batch.entries.length);

@@ -113,7 +113,10 @@ export class Spool {
    * Write a batch durably. `ok` is false when the spool is full and `whenFull` is `pause` (or nothing could be
    * dropped to make room). `dropped` lists segments deleted to make room (drop-oldest).
    */
-  append(body: string, docs: number): { ok: boolean; dropped: { documents: number; segment: string }[] } {
+  append(
+    body: string | Buffer,
+    docs: number,
+  ): { ok: boolean; dropped: { documents: number; segment: string }[] } {
     const bytes = Buffer.byteLength(body);
     const dropped: { documents: number; segment: string }[] = [];
     if (this.totalBytes + bytes > this.opts.maxBytes) {
@@ -131,7 +134,7 @@ export class Spool {
     try {
       const fd = openSync(tmp, 'w');
       try {
-        const buf = Buffer.from(body);
+        const buf = typeof body === 'string' ? Buffer.from(body) : body;
         let off = 0;
         while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
         fsyncSync(fd);

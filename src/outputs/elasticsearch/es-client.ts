@@ -155,10 +155,10 @@ export class EsBulkTransport implements BulkTransport {
     private readonly scrub: (t: string) => string,
   ) {}
 
-  async send(body: string, docs: number): Promise<BulkSendResult> {
+  async send(body: Buffer, docs: number): Promise<BulkSendResult> {
     try {
       const res = await this.client.bulk(
-        // A string of pre-serialized NDJSON is sent as is (dependencies.md 3.5); the types only allow arrays.
+        // Pre-serialized NDJSON (a Buffer) is sent as is (dependencies.md 3.5); the types only allow arrays.
         { operations: body as never, filter_path: BULK_FILTER_PATH },
         { headers: { 'content-type': NDJSON_COMPAT, accept: JSON_COMPAT }, maxRetries: 0, meta: true },
       );
