@@ -8,29 +8,35 @@
 
 import { redactText } from '../../pipeline/redact.js';
 
-const TRIGGER_SOURCE = 'pass|pwd|token|auth|cookie|api_?key|secret|sig|basic|bearer|negotiate|ntlm|:\\/\\/';
+// The words pass|pwd|token|auth|cookie|api_?key|secret|sig|basic|bearer|negotiate|ntlm|:// grouped by first
+// letter: the same matches, and the regex engine rejects most positions after one character (measurably faster
+// on 2 KB mailbox-log entries).
+const TRIGGER_SOURCE =
+  'p(?:ass|wd)|token|a(?:uth|pi_?key)|cookie|s(?:ecret|ig)|b(?:asic|earer)|n(?:egotiate|tlm)|:\\/\\/';
 const TRIGGERS = new RegExp(TRIGGER_SOURCE, 'i');
 const TRIGGERS_G = new RegExp(TRIGGER_SOURCE, 'gi');
 
-const TERMINATOR = /[\n\r\u2028\u2029]/g;
+function isTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
 
-/** Start of the line holding `i`, searching back no further than `floor` (native scans, no char loop). */
+/**
+ * Start of the line holding `i`, searching back no further than `floor`. A char loop back to the previous
+ * terminator: native lastIndexOf per terminator kind would scan back to the start of the text for the kinds that
+ * are absent (U+2028/U+2029 almost always), once per trigger.
+ */
 function lineStart(text: string, i: number, floor: number): number {
-  if (i <= floor) return floor;
-  const p = Math.max(
-    text.lastIndexOf('\n', i - 1),
-    text.lastIndexOf('\r', i - 1),
-    text.lastIndexOf('\u2028', i - 1),
-    text.lastIndexOf('\u2029', i - 1),
-  );
-  return Math.max(p + 1, floor);
+  let p = i - 1;
+  while (p >= floor && !isTerminator(text.charCodeAt(p))) p--;
+  return p < floor ? floor : p + 1;
 }
 
 /** Index of the line terminator ending the line that holds `i` (or the text length). */
 function lineEnd(text: string, i: number): number {
-  TERMINATOR.lastIndex = i;
-  const m = TERMINATOR.exec(text);
-  return m === null ? text.length : m.index;
+  const n = text.length;
+  let p = i;
+  while (p < n && !isTerminator(text.charCodeAt(p))) p++;
+  return p;
 }
 
 const NON_SPACE = /\S/g;
@@ -48,9 +54,17 @@ export function needsRedaction(text: string): boolean {
 }
 
 export function redactFast(text: string): string {
+  return redactIfTriggered(text) ?? text;
+}
+
+/**
+ * redactText(text) when `text` holds a trigger word, null when it holds none (so a caller learns both the
+ * redacted text and whether the record's derived strings need redacting from one scan).
+ */
+export function redactIfTriggered(text: string): string | null {
   TRIGGERS_G.lastIndex = 0;
   let m = TRIGGERS_G.exec(text);
-  if (m === null) return text;
+  if (m === null) return null;
   let out = '';
   let copied = 0;
   while (m !== null) {
@@ -69,7 +83,7 @@ export function redactFast(text: string): string {
     copied = b;
     m = next;
   }
-  return copied === 0 && out.length === 0 ? text : out + text.slice(copied);
+  return out + text.slice(copied);
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -80,7 +94,8 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
  * tokens, headers, referrers, exception messages) can then never carry a secret the raw text had.
  */
 export function redactDocumentStrings(value: { [key: string]: Json | undefined }, skip?: string): void {
-  for (const key of Object.keys(value)) {
+  // for-in rather than Object.keys: no key array per object (documents are plain objects, nothing inherited).
+  for (const key in value) {
     const v = value[key];
     if (v === undefined || v === null || key === skip) continue;
     if (typeof v === 'string') {

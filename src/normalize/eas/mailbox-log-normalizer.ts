@@ -13,17 +13,30 @@ import { normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import { parseLogTokens, summarizeLogTokens } from '../../parsers/eas/log-tokens.js';
 import { childText, findElement } from '../../parsers/mailbox-log/eas-xml.js';
 import type { HttpHeader, MailboxLogEntry } from '../../parsers/mailbox-log/mailbox-log.types.js';
-import { needsRedaction, redactDocumentStrings } from './fast-redact.js';
+import { redactDocumentStrings, redactIfTriggered } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function header(headers: readonly HttpHeader[] | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const n = name.toLowerCase();
-  const h = headers.find((x) => x.name.toLowerCase() === n);
-  return h && h.value.length > 0 ? h.value : undefined;
+/**
+ * First header per lower-cased name (what `headers.find` by name would return), built once per header block: the
+ * normalizer looks up half a dozen names and lower-casing every header name per lookup showed in profiles.
+ */
+function headerIndex(headers: readonly HttpHeader[] | undefined): Map<string, string> | undefined {
+  if (!headers || headers.length === 0) return undefined;
+  const out = new Map<string, string>();
+  for (const h of headers) {
+    const n = h.name.toLowerCase();
+    if (!out.has(n)) out.set(n, h.value);
+  }
+  return out;
+}
+
+/** `name` must be lower-case. An empty value counts as absent (the first header of that name decides). */
+function header(index: Map<string, string> | undefined, name: string): string | undefined {
+  const v = index?.get(name);
+  return v !== undefined && v.length > 0 ? v : undefined;
 }
 
 function headerMap(headers: readonly HttpHeader[]): Obj {
@@ -45,8 +58,10 @@ export function normalizeMailboxLog(
   record: SourceRecord,
   ctx: FileContext,
 ): EcsDocument[] {
-  const clean = !needsRedaction(record.text);
-  const doc = baseEasDocument(entry.requestTime, record.text, record, ctx, 'mailbox-log', clean);
+  // One trigger scan answers both questions: the redacted original, and whether anything needed redacting.
+  const redacted = redactIfTriggered(record.text);
+  const clean = redacted === null;
+  const doc = baseEasDocument(entry.requestTime, redacted ?? record.text, record, ctx, 'mailbox-log', true);
   const event = sub(doc, 'event');
   event['timezone'] = entry.timezone;
   event['start'] = entry.requestTime;
@@ -69,11 +84,12 @@ export function normalizeMailboxLog(
     const url = sub(doc, 'url');
     url['path'] = req.path;
     if (req.query !== undefined && req.query.length > 0) url['query'] = req.query;
-    const host = header(req.headers, 'Host');
+    const reqHeaders = headerIndex(req.headers);
+    const host = header(reqHeaders, 'host');
     if (host !== undefined) url['domain'] = host;
-    const len = intOf(header(req.headers, 'Content-Length'));
+    const len = intOf(header(reqHeaders, 'content-length'));
     if (len !== undefined) request['body'] = { bytes: len };
-    const ct = header(req.headers, 'Content-Type');
+    const ct = header(reqHeaders, 'content-type');
     if (ct !== undefined) request['mime_type'] = ct;
 
     const q = decodeEasQuery(req.query ?? '');
@@ -83,11 +99,11 @@ export function normalizeMailboxLog(
     if (q.deviceType !== undefined) facts.deviceType = q.deviceType;
     if (q.protocolVersion !== undefined) facts.protocolVersion = q.protocolVersion;
     if (q.encoding !== 'none') facts.queryEncoding = q.encoding;
-    const ua = header(req.headers, 'User-Agent');
+    const ua = header(reqHeaders, 'user-agent');
     if (ua !== undefined) facts.userAgent = ua;
-    const pv = header(req.headers, 'MS-ASProtocolVersion');
+    const pv = header(reqHeaders, 'ms-asprotocolversion');
     if (pv !== undefined) facts.protocolVersion = pv;
-    const pk = header(req.headers, 'X-MS-PolicyKey');
+    const pk = header(reqHeaders, 'x-ms-policykey');
     if (pk !== undefined) facts.policyKey = pk;
   }
 
@@ -116,7 +132,7 @@ export function normalizeMailboxLog(
     sub(sub(doc, 'http'), 'response')['status_code'] = res.status;
     facts.httpStatus = res.status;
   }
-  const serverVersion = header(res?.headers, 'MS-Server-ActiveSync');
+  const serverVersion = header(headerIndex(res?.headers), 'ms-server-activesync');
   if (serverVersion !== undefined) as['server_version'] = serverVersion;
   const body = entry.responseBody;
   const bodyStatus = body ? intOf(childText(body, 'Status')) : undefined;

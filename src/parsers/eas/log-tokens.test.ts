@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { urlDecode } from './eas-query.js';
 import { parseAccessState, parseLogTokens, splitToken, summarizeLogTokens } from './log-tokens.js';
 
 describe('&Log= tokens', () => {
@@ -66,5 +67,66 @@ describe('&Log= token names that are Object.prototype keys', () => {
     assert.ok(Object.hasOwn(t.values, 'toString'));
     assert.equal(t.values['constructor_2'], '4');
     assert.equal(Object.getPrototypeOf(t.values), Object.prototype);
+  });
+});
+
+// The straightforward reading parseLogTokens was optimized from: split on `_`, splitToken per token.
+function referenceParse(raw: string): { values: Record<string, string>; count: number } {
+  const values: Record<string, string> = {};
+  let count = 0;
+  if (raw.length === 0) return { values, count };
+  const toks = raw.split('_');
+  for (let t = 0; t < toks.length; t++) {
+    const tok = toks[t]!;
+    if (tok.length === 0) continue;
+    const kv = splitToken(tok);
+    if (!kv) {
+      values[`_${t}`] = urlDecode(tok);
+      count++;
+      continue;
+    }
+    let name = kv[0];
+    if (Object.hasOwn(values, name)) {
+      let k = 2;
+      while (Object.hasOwn(values, `${name}_${k}`)) k++;
+      name = `${name}_${k}`;
+    }
+    values[name] = urlDecode(kv[1]);
+    count++;
+  }
+  return { values, count };
+}
+
+describe('parseLogTokens against the split-and-splitToken reading', () => {
+  it('gives the same values, in the same order, on 20,000 random token strings', () => {
+    const parts = [
+      '_',
+      '__',
+      'S',
+      'Tm',
+      'Rcv',
+      'Ver',
+      '1',
+      '12',
+      ':',
+      '%3A',
+      '%',
+      '+',
+      'x',
+      'constructor',
+      '.',
+      '-',
+    ];
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 20_000; i++) {
+      let s = '';
+      const n = Math.floor(rnd() * 16);
+      for (let k = 0; k < n; k++) s += parts[Math.floor(rnd() * parts.length)];
+      const got = parseLogTokens(s);
+      const want = referenceParse(s);
+      assert.equal(JSON.stringify(got.values), JSON.stringify(want.values), JSON.stringify(s));
+      assert.equal(got.count, want.count, JSON.stringify(s));
+    }
   });
 });
