@@ -21,6 +21,21 @@ const TAG_RE = /<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*
 const ATTR_RE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const BODY_RE = /<([A-Za-z]+)=(\d+) bytes\/>/g;
 
+/** Shared by every element without attributes (most of them); frozen, since the tree is handed out. */
+const NO_ATTRS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Whether s[from, to) is empty or only what String.prototype.trim removes. */
+function isBlank(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    // Rare: decide non-ASCII characters the way trim() does.
+    if (c > 127 && s.slice(i, i + 1).trim().length === 0) continue;
+    return false;
+  }
+  return true;
+}
+
 export function decodeEntities(s: string): string {
   if (s.indexOf('&') < 0) return s;
   return s.replace(/&(amp|lt|gt|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (m, e: string) => {
@@ -56,33 +71,34 @@ export function parseEasXml(input: string): XmlElement | undefined | string {
     const lt = s.indexOf('<', i);
     const top = stack[stack.length - 1]!;
     if (lt < 0) {
-      if (s.slice(i).trim().length > 0) top.text += decodeEntities(s.slice(i));
+      if (!isBlank(s, i, s.length)) top.text += decodeEntities(s.slice(i));
       break;
     }
-    if (lt > i) {
-      const t = s.slice(i, lt);
-      if (t.trim().length > 0) top.text += decodeEntities(t);
-    }
-    if (s.startsWith('<?', lt)) {
+    // Between tags is almost always indentation: test it in place instead of slicing and trimming.
+    if (lt > i && !isBlank(s, i, lt)) top.text += decodeEntities(s.slice(i, lt));
+    const c1 = s.charCodeAt(lt + 1);
+    if (c1 === 63 /* ? */) {
       const end = s.indexOf('?>', lt);
       if (end < 0) return 'unterminated processing instruction';
       i = end + 2;
       continue;
     }
-    if (s.startsWith('<!--', lt)) {
-      const end = s.indexOf('-->', lt);
-      if (end < 0) return 'unterminated comment';
-      i = end + 3;
-      continue;
+    if (c1 === 33 /* ! */) {
+      if (s.startsWith('<!--', lt)) {
+        const end = s.indexOf('-->', lt);
+        if (end < 0) return 'unterminated comment';
+        i = end + 3;
+        continue;
+      }
+      if (s.startsWith('<![CDATA[', lt)) {
+        const end = s.indexOf(']]>', lt);
+        if (end < 0) return 'unterminated CDATA';
+        top.text += s.slice(lt + 9, end);
+        i = end + 3;
+        continue;
+      }
+      return 'DOCTYPE or declaration in an EAS body (not written by Exchange)';
     }
-    if (s.startsWith('<![CDATA[', lt)) {
-      const end = s.indexOf(']]>', lt);
-      if (end < 0) return 'unterminated CDATA';
-      top.text += s.slice(lt + 9, end);
-      i = end + 3;
-      continue;
-    }
-    if (s.startsWith('<!', lt)) return 'DOCTYPE or declaration in an EAS body (not written by Exchange)';
     TAG_RE.lastIndex = lt;
     const m = TAG_RE.exec(s);
     if (!m) return `malformed tag at character ${lt}`;
@@ -94,12 +110,14 @@ export function parseEasXml(input: string): XmlElement | undefined | string {
       continue;
     }
     if (++count > XML_MAX_ELEMENTS) return `more than ${XML_MAX_ELEMENTS} elements`;
-    const attrs: Record<string, string> = {};
+    let attrs: Readonly<Record<string, string>> = NO_ATTRS;
     if (attrText) {
+      const own: Record<string, string> = {};
       ATTR_RE.lastIndex = 0;
       for (let a = ATTR_RE.exec(attrText); a; a = ATTR_RE.exec(attrText)) {
-        attrs[a[1]!] = decodeEntities(a[2] ?? a[3] ?? '');
+        own[a[1]!] = decodeEntities(a[2] ?? a[3] ?? '');
       }
+      attrs = own;
     }
     const el: XmlElement = { name: name!, ns: attrs['xmlns'] ?? top.ns, attrs, text: '', children: [] };
     top.children.push(el);
