@@ -32,6 +32,19 @@ export interface FramerOptions {
   readonly encoding: TextEncoding;
   /** Records longer than this are cut and reported with `error` instead of being held in memory. */
   readonly maxRecordBytes: number;
+  /**
+   * Structural problems that do not cost a record (an EVTX checksum mismatch, a skipped empty chunk): reported
+   * so the input can log them as warnings; reading goes on.
+   */
+  readonly onWarning?: (warning: FramerWarning) => void;
+}
+
+export interface FramerWarning {
+  /** Stable code, e.g. `chunk_header_crc_mismatch`. */
+  readonly code: string;
+  /** File offset of the structure concerned. */
+  readonly offset: number;
+  readonly message: string;
 }
 
 export interface Framer {

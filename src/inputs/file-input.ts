@@ -39,6 +39,7 @@ import {
   fileReadError,
   fileTruncated,
   fileUnrecognised,
+  framerWarning,
   inputMetrics,
   inputStarted,
   inputStopped,
@@ -99,6 +100,8 @@ const EXPORT_FRAMINGS: ReadonlySet<FramingKind> = new Set([
 ]);
 
 const READ_CHUNK_BYTES = 64 * 1024;
+/** Structural framing warnings (EVTX CRC mismatches and the like) logged per file reading; the rest are counted. */
+const MAX_WARNINGS_LOGGED_PER_FILE = 10;
 /** Bytes one file may read per turn before the next file gets its turn. */
 const TURN_BUDGET_BYTES = 1024 * 1024;
 /** New paths identified per loop turn, so reading starts before a large tree is fully identified. */
@@ -903,10 +906,20 @@ export class FileInput {
   }
 
   private newFramer(t: Tail): void {
+    let warned = 0;
     t.framer = createFramer(t.kind, {
       startOffset: t.pos,
       encoding: t.encoding,
       maxRecordBytes: this.config.maxRecordBytes,
+      // Bounded per framer: a badly damaged file must not flood the agent's own log.
+      onWarning: (w) => {
+        warned += 1;
+        framerWarning(
+          this.log,
+          { inputId: this.id, path: t.path, ...w },
+          warned <= MAX_WARNINGS_LOGGED_PER_FILE,
+        );
+      },
     });
     t.pos = t.framer.feedFrom;
   }

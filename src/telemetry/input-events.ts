@@ -97,6 +97,16 @@ export function fileGone(log: Logger, f: { inputId: string; path: string; unread
   }
 }
 
+/** A structural problem that cost no record (EVTX checksum mismatch, skipped chunk); `log` false = count only. */
+export function framerWarning(
+  log: Logger,
+  f: { inputId: string; path: string; code: string; offset: number; message: string },
+  logIt: boolean,
+): void {
+  bump('framer_warning');
+  if (logIt) log.warn('File structure problem; reading goes on.', { event: 'framer_warning', ...f });
+}
+
 export function fileReadError(log: Logger, f: { inputId: string; path: string; error: string }): void {
   bump('file_read_error');
   log.warn('Could not read file; retrying later.', { event: 'file_read_error', ...f });

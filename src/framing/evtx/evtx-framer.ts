@@ -28,8 +28,7 @@ export interface EvtxFramerOptions extends FramerOptions {
    * of its chunk. False reproduces libevtx and the Rust crate, which abandon the chunk.
    */
   readonly resyncAfterDamage?: boolean;
-  /** Called for file-level problems (bad CRC, non-chunk block, truncated chunk). */
-  readonly onWarning?: (warning: EvtxWarning) => void;
+  // `onWarning` (FramerOptions) receives file-level problems: bad CRC, non-chunk block, truncated chunk.
 }
 
 export interface EvtxFramer extends Framer {
