@@ -109,7 +109,9 @@ export const FileInputConfig = z.strictObject({
     .number()
     .int()
     .min(0)
-    .default(5000)
-    .describe('On stop, how long to wait for in-flight documents before committing what is settled.'),
+    .default(3000)
+    .describe(
+      'On stop, how long to wait for in-flight documents before committing what is settled (inside the agent’s 4 s stop deadline).',
+    ),
 });
 export type FileInputConfig = z.infer<typeof FileInputConfig>;
