@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CasguardConfig } from './config.schema.js';
 import { ConfigError, loadConfig, parseConfigText } from './load-config.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -101,6 +104,33 @@ describe('configuration loading', () => {
       (err: unknown) =>
         err instanceof ConfigError && err.problems[0]?.line !== undefined && err.message.includes(file),
     );
+  });
+
+  it('documents every option of the schema in the example config', () => {
+    const text = readFileSync(path.join(repo, 'config/casguard.example.yml'), 'utf8');
+    const missing: string[] = [];
+    const walk = (schema: z.ZodType, at: string): void => {
+      let s: z.ZodType = schema;
+      // Unwrap defaults, optionals, arrays and refinements down to the object that carries keys.
+      for (;;) {
+        const def = (
+          s as unknown as {
+            def: { type: string; innerType?: z.ZodType; element?: z.ZodType; in?: z.ZodType };
+          }
+        ).def;
+        if (def.innerType) s = def.innerType;
+        else if (def.type === 'array' && def.element) s = def.element;
+        else if (def.type === 'pipe' && def.in) s = def.in;
+        else break;
+      }
+      if (!(s instanceof z.ZodObject)) return;
+      for (const [key, child] of Object.entries(s.shape as Record<string, z.ZodType>)) {
+        if (!new RegExp(`^\\s*#?\\s*(- )?${key}:`, 'm').test(text)) missing.push(`${at}${key}`);
+        walk(child, `${at}${key}.`);
+      }
+    };
+    walk(CasguardConfig, '');
+    assert.deepEqual(missing, [], 'options without an entry in config/casguard.example.yml');
   });
 
   it('rejects duplicate keys and non-mapping documents', () => {
