@@ -103,6 +103,13 @@ function plusToSpace(s: string): string {
 }
 
 const EAS_PATH = '/microsoft-server-activesync';
+// How every Exchange version writes it: matched first, so most lines need no lower-cased copy of the path.
+const EAS_PATH_AS_WRITTEN = '/Microsoft-Server-ActiveSync';
+
+function hasKeys(o: Obj): boolean {
+  for (const _ in o) return true;
+  return false;
+}
 
 export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileContext): EcsDocument[] {
   const v = event.values;
@@ -142,8 +149,9 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
       url['port'] = port;
     } else url['domain'] = csHost;
   }
-  if (Object.keys(url).length > 0) doc['url'] = url;
-  if (Object.keys(http).length > 0) doc['http'] = http;
+  // `for in` instead of Object.keys(...).length: no key array per line.
+  if (hasKeys(url)) doc['url'] = url;
+  if (hasKeys(http)) doc['http'] = http;
 
   const sIp = cleanIp(val(v, c.sIp) ?? '');
   const sPort = num(val(v, c.sPort));
@@ -175,7 +183,8 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
 
   const ua = val(v, c.userAgent);
   const username = val(v, c.username);
-  const isEas = stem !== undefined && stem.toLowerCase().startsWith(EAS_PATH);
+  const isEas =
+    stem !== undefined && (stem.startsWith(EAS_PATH_AS_WRITTEN) || stem.toLowerCase().startsWith(EAS_PATH));
   if (isEas) {
     const q = decodeEasQuery(rawQuery ?? '');
     const facts: {
@@ -213,7 +222,7 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
       if (s.smtpAddress !== undefined) facts.userEmail = s.smtpAddress;
     }
     applyEasFacts(doc, facts, 'iis');
-    if (Object.keys(iis).length > 0) sub(sub(doc, 'microsoft'), 'exchange')['iis'] = iis;
+    if (hasKeys(iis)) sub(sub(doc, 'microsoft'), 'exchange')['iis'] = iis;
   } else {
     // Not an EAS request: a plain web access document with the same base fields.
     const e = sub(doc, 'event');
@@ -222,7 +231,7 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
     if (u !== undefined)
       doc['user'] = u.domain !== undefined ? { name: u.name, domain: u.domain } : { name: u.name };
     if (ua !== undefined) doc['user_agent'] = { original: plusToSpace(ua) };
-    if (Object.keys(iis).length > 0) doc['microsoft'] = { exchange: { iis } };
+    if (hasKeys(iis)) doc['microsoft'] = { exchange: { iis } };
   }
   // Every string field is derived from the line (the query, tokens, referrer): redact them all at once.
   if (!clean) redactDocumentStrings(doc);

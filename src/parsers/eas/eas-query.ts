@@ -107,11 +107,13 @@ export function decodeEasQuery(query: string): EasQuery {
     const part = parts[i]!;
     if (part.length === 0) continue;
     // The opaque base64 form is the first (and only client) parameter; its padding may end in `=`.
-    if (i === 0 && part.length >= 8) {
+    const eq = part.indexOf('=');
+    // A `=` followed by anything but `=` or an escape (`%3D`) cannot be base64 padding: skip the attempt for
+    // every plain `Name=value` first parameter.
+    if (i === 0 && part.length >= 8 && !(eq >= 0 && eq + 1 < part.length && !isPadOrEscape(part, eq + 1))) {
       base64 = decodeBase64Query(urlDecodeNoPlus(part));
       if (base64) continue;
     }
-    const eq = part.indexOf('=');
     if (eq < 0) {
       params[urlDecode(part)] = '';
       continue;
@@ -126,7 +128,7 @@ export function decodeEasQuery(query: string): EasQuery {
     let value = urlDecode(raw);
     // CAFE writes `CorrelationID=<empty>;&cafeReqId=<guid>;`: the `;` closes the value.
     if (value.endsWith(';')) value = value.slice(0, -1);
-    switch (name.toLowerCase()) {
+    switch (paramKey(name)) {
       case 'cmd':
         cmd = value;
         break;
@@ -146,32 +148,54 @@ export function decodeEasQuery(query: string): EasQuery {
         params[name] = value;
     }
   }
+  // Built by assignment (not conditional spreads): this runs for every EAS line.
   if (base64) {
-    return {
-      encoding: 'base64',
-      ...(base64.cmd !== undefined ? { cmd: base64.cmd } : {}),
-      ...(base64.user !== undefined ? { user: base64.user } : {}),
-      ...(base64.deviceId !== undefined ? { deviceId: base64.deviceId } : {}),
-      ...(base64.deviceType !== undefined ? { deviceType: base64.deviceType } : {}),
-      ...(base64.protocolVersion !== undefined ? { protocolVersion: base64.protocolVersion } : {}),
-      ...(base64.policyKey !== undefined ? { policyKey: base64.policyKey } : {}),
-      locale: base64.locale,
-      ...(log !== undefined ? { log } : {}),
-      ...(cafeRequestId !== undefined ? { cafeRequestId } : {}),
-      params: { ...base64.params, ...params },
-    };
+    const out: Mutable<EasQuery> = { encoding: 'base64', params: { ...base64.params, ...params } };
+    if (base64.cmd !== undefined) out.cmd = base64.cmd;
+    if (base64.user !== undefined) out.user = base64.user;
+    if (base64.deviceId !== undefined) out.deviceId = base64.deviceId;
+    if (base64.deviceType !== undefined) out.deviceType = base64.deviceType;
+    if (base64.protocolVersion !== undefined) out.protocolVersion = base64.protocolVersion;
+    if (base64.policyKey !== undefined) out.policyKey = base64.policyKey;
+    out.locale = base64.locale;
+    if (log !== undefined) out.log = log;
+    if (cafeRequestId !== undefined) out.cafeRequestId = cafeRequestId;
+    return out;
   }
   const any = cmd !== undefined || user !== undefined || deviceId !== undefined || deviceType !== undefined;
-  return {
-    encoding: any ? 'plain' : 'none',
-    ...(cmd !== undefined ? { cmd } : {}),
-    ...(user !== undefined ? { user } : {}),
-    ...(deviceId !== undefined ? { deviceId } : {}),
-    ...(deviceType !== undefined ? { deviceType } : {}),
-    ...(log !== undefined ? { log } : {}),
-    ...(cafeRequestId !== undefined ? { cafeRequestId } : {}),
-    params,
-  };
+  const out: Mutable<EasQuery> = { encoding: any ? 'plain' : 'none', params };
+  if (cmd !== undefined) out.cmd = cmd;
+  if (user !== undefined) out.user = user;
+  if (deviceId !== undefined) out.deviceId = deviceId;
+  if (deviceType !== undefined) out.deviceType = deviceType;
+  if (log !== undefined) out.log = log;
+  if (cafeRequestId !== undefined) out.cafeRequestId = cafeRequestId;
+  return out;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Lower-cased parameter name; the spellings clients and CAFE write need no new string. */
+function paramKey(name: string): string {
+  switch (name) {
+    case 'Cmd':
+      return 'cmd';
+    case 'User':
+      return 'user';
+    case 'DeviceId':
+      return 'deviceid';
+    case 'DeviceType':
+      return 'devicetype';
+    case 'cafeReqId':
+      return 'cafereqid';
+    default:
+      return name.toLowerCase();
+  }
+}
+
+function isPadOrEscape(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return c === 61 /* = */ || c === 37; /* % */
 }
 
 function urlDecodeNoPlus(s: string): string {
