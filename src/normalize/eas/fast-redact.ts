@@ -16,27 +16,25 @@ const TRIGGER_SOURCE =
 const TRIGGERS = new RegExp(TRIGGER_SOURCE, 'i');
 const TRIGGERS_G = new RegExp(TRIGGER_SOURCE, 'gi');
 
-function isTerminator(c: number): boolean {
-  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-}
+const TERMINATOR = /[\n\r\u2028\u2029]/g;
 
-/**
- * Start of the line holding `i`, searching back no further than `floor`. A char loop back to the previous
- * terminator: native lastIndexOf per terminator kind would scan back to the start of the text for the kinds that
- * are absent (U+2028/U+2029 almost always), once per trigger.
- */
+/** Start of the line holding `i`, searching back no further than `floor` (native scans, no char loop). */
 function lineStart(text: string, i: number, floor: number): number {
-  let p = i - 1;
-  while (p >= floor && !isTerminator(text.charCodeAt(p))) p--;
-  return p < floor ? floor : p + 1;
+  if (i <= floor) return floor;
+  const p = Math.max(
+    text.lastIndexOf('\n', i - 1),
+    text.lastIndexOf('\r', i - 1),
+    text.lastIndexOf('\u2028', i - 1),
+    text.lastIndexOf('\u2029', i - 1),
+  );
+  return Math.max(p + 1, floor);
 }
 
 /** Index of the line terminator ending the line that holds `i` (or the text length). */
 function lineEnd(text: string, i: number): number {
-  const n = text.length;
-  let p = i;
-  while (p < n && !isTerminator(text.charCodeAt(p))) p++;
-  return p;
+  TERMINATOR.lastIndex = i;
+  const m = TERMINATOR.exec(text);
+  return m === null ? text.length : m.index;
 }
 
 const NON_SPACE = /\S/g;
