@@ -54,15 +54,34 @@ export function enrichIosFromUserAgent(doc: EcsDocument): void {
   const ua = obj(doc['user_agent']);
   const original = ua ? str(ua['original']) : undefined;
   if (original === undefined || !original.startsWith('Apple-')) return;
-  const m = APPLE_UA_RE.exec(original);
-  if (!m) return;
-  const row = IOS_UA_BUILDS[m[1]!];
-  if (row === undefined || row.alt !== undefined) return;
-  const build = appleBuild(m[1]!);
+  let ios = iosCache.get(original);
+  if (ios === undefined) {
+    ios = iosOf(original);
+    if (iosCache.size >= CACHE_MAX) iosCache.clear();
+    iosCache.set(original, ios);
+  }
+  if (ios === null) return;
   const os = child(ua!, 'os');
   os['name'] = 'iOS';
-  os['version'] = row.version;
-  os['full'] = build !== undefined ? `iOS ${row.version} (${build})` : `iOS ${row.version}`;
+  os['version'] = ios.version;
+  os['full'] = ios.full;
+}
+
+// Agents and builds repeat on every line of a device or server: the table answers are remembered per string
+// (bounded; only strings are cached, every document still gets its own objects).
+const CACHE_MAX = 2048;
+const iosCache = new Map<string, { version: string; full: string } | null>();
+
+function iosOf(original: string): { version: string; full: string } | null {
+  const m = APPLE_UA_RE.exec(original);
+  if (!m) return null;
+  const row = IOS_UA_BUILDS[m[1]!];
+  if (row === undefined || row.alt !== undefined) return null;
+  const build = appleBuild(m[1]!);
+  return {
+    version: row.version,
+    full: build !== undefined ? `iOS ${row.version} (${build})` : `iOS ${row.version}`,
+  };
 }
 
 /** Marketing name for an Apple model token (`iPad2C2`), as the table gives it. */
@@ -135,15 +154,34 @@ export function enrichExchangeBuild(doc: EcsDocument): void {
   const server = obj(obj(obj(doc['microsoft'])?.['exchange'])?.['server']);
   const raw = server ? str(server['build']) : undefined;
   if (raw === undefined) return;
-  const build = parseBuild(raw);
-  if (!build) {
-    server!['kb2851708'] = { status: 'unknown' };
-    return;
+  let facts = buildCache.get(raw);
+  if (facts === undefined) {
+    facts = buildFactsOf(raw);
+    if (buildCache.size >= CACHE_MAX) buildCache.clear();
+    buildCache.set(raw, facts);
   }
+  if (facts.release !== undefined) server!['release'] = facts.release;
+  server!['kb2851708'] =
+    facts.fix !== undefined ? { status: facts.status, fix: facts.fix } : { status: facts.status };
+}
+
+interface BuildFacts {
+  readonly release?: string;
+  readonly status: 'affected' | 'fixed' | 'unknown';
+  readonly fix?: string;
+}
+const buildCache = new Map<string, BuildFacts>();
+
+function buildFactsOf(raw: string): BuildFacts {
+  const build = parseBuild(raw);
+  if (!build) return { status: 'unknown' };
   const release = releaseOf(build);
-  if (release !== undefined) server!['release'] = release;
   const kb = kb2851708Of(build);
-  server!['kb2851708'] = kb.fix !== undefined ? { status: kb.status, fix: kb.fix } : { status: kb.status };
+  return {
+    ...(release !== undefined ? { release } : {}),
+    status: kb.status,
+    ...(kb.fix !== undefined ? { fix: kb.fix } : {}),
+  };
 }
 
 const COMMON_STATUS = new Map<number, string>();

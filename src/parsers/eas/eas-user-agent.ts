@@ -12,6 +12,21 @@ export interface AppleUserAgent {
 /** `Apple-iPad2C2/1101.465` → { model: 'iPad2C2', build: '1101.465' }; anything else → undefined. */
 export function parseAppleUserAgent(ua: string): AppleUserAgent | undefined {
   if (!ua.startsWith('Apple-')) return undefined;
+  // A file holds a few hundred distinct agents at most: remember the answers (bounded; frozen, so sharing one
+  // answer between documents is safe).
+  const hit = uaCache.get(ua);
+  if (hit !== undefined) return hit ?? undefined;
+  const v = readAppleUserAgent(ua);
+  if (uaCache.size >= CACHE_MAX) uaCache.clear();
+  uaCache.set(ua, v ? Object.freeze(v) : null);
+  return v;
+}
+
+const CACHE_MAX = 2048;
+const uaCache = new Map<string, AppleUserAgent | null>();
+const buildCache = new Map<string, string | null>();
+
+function readAppleUserAgent(ua: string): AppleUserAgent | undefined {
   const slash = ua.indexOf('/', 6);
   if (slash < 0) return undefined;
   const model = ua.slice(6, slash);
@@ -42,6 +57,15 @@ export function osBuildOf(os: string): string | undefined {
 
 /** `14.02.0328.009` → `14.2.328.9`; undefined when not four dot-separated numbers (or three). */
 export function normalizeBuild(raw: string): string | undefined {
+  const hit = buildCache.get(raw);
+  if (hit !== undefined) return hit ?? undefined;
+  const v = readBuild(raw);
+  if (buildCache.size >= CACHE_MAX) buildCache.clear();
+  buildCache.set(raw, v ?? null);
+  return v;
+}
+
+function readBuild(raw: string): string | undefined {
   const parts = raw.trim().split('.');
   if (parts.length < 3 || parts.length > 4) return undefined;
   const out: number[] = [];
