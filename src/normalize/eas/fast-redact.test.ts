@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { redactText } from '../../pipeline/redact.js';
-import { redactFast } from './fast-redact.js';
+import { redactDocumentStrings, redactFast } from './fast-redact.js';
 
 const samples = [
   'no secrets here\r\nat all',
@@ -60,5 +60,30 @@ describe('redactFast on random trigger soup', () => {
       for (let k = 0; k < n; k++) s += parts[Math.floor(rnd() * parts.length)];
       assert.equal(redactFast(s), redactText(s), JSON.stringify(s));
     }
+  });
+});
+
+describe('redactDocumentStrings', () => {
+  it('redacts derived strings at any depth, in arrays and array objects, but not event.original', () => {
+    const doc = {
+      event: { original: 'GET /?password=keep', action: 'x' },
+      url: { query: 'a=1&password=hunter2' },
+      list: ['Bearer abcdefghijkl', 'clean'],
+      objs: [{ m: 'see https://u:pw@host/' }],
+      n: 1,
+    };
+    redactDocumentStrings(doc);
+    assert.deepEqual(doc, {
+      event: { original: 'GET /?password=keep', action: 'x' },
+      url: { query: 'a=1&password=[REDACTED]' },
+      list: ['Bearer [REDACTED]', 'clean'],
+      objs: [{ m: 'see https://u:[REDACTED]@host/' }],
+      n: 1,
+    });
+  });
+  it('leaves a document whose only trigger is in event.original as it was', () => {
+    const doc = { event: { original: 'Authorization: Basic abcdefghijkl' }, a: ['x', { b: 'y' }] };
+    redactDocumentStrings(doc);
+    assert.deepEqual(doc, { event: { original: 'Authorization: Basic abcdefghijkl' }, a: ['x', { b: 'y' }] });
   });
 });

@@ -92,6 +92,38 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
  * tokens, headers, referrers, exception messages) can then never carry a secret the raw text had.
  */
 export function redactDocumentStrings(value: { [key: string]: Json | undefined }, skip?: string): void {
+  // Usually no derived string holds a trigger even when the raw record did (the trigger was an Authorization
+  // header the normalizer already dropped): one scan over all strings joined by `\n` (no trigger contains a line
+  // break, so none can span two strings) replaces one regex call per string.
+  const all: string[] = [];
+  collectStrings(value, skip, all);
+  if (!TRIGGERS.test(all.join('\n'))) return;
+  redactEach(value, skip);
+}
+
+/** The strings redactEach visits, in the same walk. */
+function collectStrings(
+  value: { [key: string]: Json | undefined },
+  skip: string | undefined,
+  out: string[],
+): void {
+  for (const key in value) {
+    const v = value[key];
+    if (v === undefined || v === null || key === skip) continue;
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]!;
+        if (typeof x === 'string') out.push(x);
+        else if (x !== null && typeof x === 'object' && !Array.isArray(x)) collectStrings(x, undefined, out);
+      }
+    } else if (typeof v === 'object') {
+      collectStrings(v, key === 'event' ? 'original' : undefined, out);
+    }
+  }
+}
+
+function redactEach(value: { [key: string]: Json | undefined }, skip?: string): void {
   // for-in rather than Object.keys: no key array per object (documents are plain objects, nothing inherited).
   for (const key in value) {
     const v = value[key];
@@ -103,10 +135,10 @@ export function redactDocumentStrings(value: { [key: string]: Json | undefined }
       for (let i = 0; i < v.length; i++) {
         const x = v[i]!;
         if (typeof x === 'string') v[i] = redactFast(x);
-        else if (x !== null && typeof x === 'object' && !Array.isArray(x)) redactDocumentStrings(x);
+        else if (x !== null && typeof x === 'object' && !Array.isArray(x)) redactEach(x);
       }
     } else if (typeof v === 'object') {
-      redactDocumentStrings(v, key === 'event' ? 'original' : undefined);
+      redactEach(v, key === 'event' ? 'original' : undefined);
     }
   }
 }
