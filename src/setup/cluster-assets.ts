@@ -21,7 +21,6 @@ import { CasguardError } from '../pipeline/errors.js';
 import { ECS_FIELDS } from './ecs-fields.generated.js';
 import type { FieldDef } from './field-def.types.js';
 import { WINLOG_FIELDS } from './winlog-fields.generated.js';
-import { ALERT_FIELDS } from './alert-fields.js';
 
 /** Types an own-field table may use (the formats engineers' OWN_FIELDS tables). */
 export type OwnFieldTable = Readonly<Record<string, string>>;
@@ -215,7 +214,7 @@ function withMeta(
 export function clusterAssets(opts: SetupOptions): Asset[] {
   const priority = opts.priority ?? 150;
   const retention = opts.retentionDays ?? 90;
-  const own = ownFieldDefs(mergeOwnFieldTables(ALERT_FIELDS, opts.ownFields));
+  const own = ownFieldDefs(mergeOwnFieldTables(opts.ownFields));
   const assets: Asset[] = [];
 
   assets.push(

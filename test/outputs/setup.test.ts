@@ -7,16 +7,16 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '@elastic/elasticsearch';
 import { startEsTestServer } from '../es-server/es-test-server.js';
-import { clusterAssets, mergeOwnFieldTables } from '../../src/setup/cluster-assets.js';
+import { clusterAssets } from '../../src/setup/cluster-assets.js';
 import { runSetup } from '../../src/setup/run-setup.js';
 import { JSON_COMPAT } from '../../src/outputs/elasticsearch/es-client.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
-import { EAS_OWN_FIELDS } from '../../src/normalize/eas/eas-own-fields.js';
-import { WINDOWS_OWN_FIELDS } from '../../src/normalize/windows-event/windows-own-fields.js';
+import { defaultOwnFields } from '../../src/cli/commands/setup-command.js';
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import { openSink, readLetters } from './helpers.js';
 
-const OWN = mergeOwnFieldTables(EAS_OWN_FIELDS, WINDOWS_OWN_FIELDS);
+// What `casguard setup` installs: the formats' fields and the alert documents' fields.
+const OWN = defaultOwnFields();
 
 function client(url: string): Client {
   return new Client({
