@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Agent } from '../agent.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { loadOrReport } from './run-command.js';
+import { loadOrReport } from './config-or-report.js';
 
 interface ReplayOptions {
   config?: string;

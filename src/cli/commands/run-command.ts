@@ -1,25 +1,10 @@
 // `casguard run`: tail the configured inputs until SIGINT/SIGTERM/SIGBREAK, then stop gracefully.
 
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, type LoadedConfig } from '../../config/load-config.js';
-import { CasguardError } from '../../pipeline/errors.js';
 import { Agent, STOP_DEADLINE_MS } from '../agent.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-
-/** Loads the config or prints every problem; returns undefined when invalid. */
-export function loadOrReport(file: string | undefined, io: CliIo): LoadedConfig | undefined {
-  try {
-    return loadConfig(file === undefined ? { env: io.env } : { file, env: io.env });
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof CasguardError) {
-      io.err(`config INVALID:\n${err.message}`);
-      io.setExitCode(EXIT.CONFIG_INVALID);
-      return undefined;
-    }
-    throw err;
-  }
-}
+import { loadOrReport } from './config-or-report.js';
 
 export function registerRun(program: Command, io: CliIo): void {
   program

@@ -3,13 +3,11 @@
 // tables come from the formats (src/normalize), injected here because src/setup may not import them.
 
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../config/load-config.js';
 import { DETECT_ALERT_FIELDS } from '../../detect/alert-fields.js';
 import { EAS_OWN_FIELDS } from '../../normalize/eas/eas-own-fields.js';
 import { WINDOWS_OWN_FIELDS } from '../../normalize/windows-event/windows-own-fields.js';
 import { createEsClient } from '../../outputs/elasticsearch/es-client.js';
 import type { ElasticsearchOutputConfig } from '../../outputs/elasticsearch/elasticsearch.config.js';
-import { CasguardError } from '../../pipeline/errors.js';
 import { clusterAssets, mergeOwnFieldTables } from '../../setup/cluster-assets.js';
 import type { OwnFieldTable } from '../../setup/cluster-assets.js';
 import { runSetup } from '../../setup/run-setup.js';
@@ -17,6 +15,7 @@ import type { Logger } from '../../telemetry/logger.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { elasticsearchOrReport } from './config-or-report.js';
 
 /** Every own field the formats and the alert documents emit. */
 export function defaultOwnFields(): OwnFieldTable {
@@ -36,23 +35,8 @@ export function registerSetup(
     .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
     .option('--retention-days <days>', 'delete backing indices this many days after rollover', '90')
     .action(async (o: { config?: string; retentionDays: string }) => {
-      let cfg: ElasticsearchOutputConfig | undefined;
-      try {
-        cfg = loadConfig(o.config === undefined ? { env: io.env } : { file: o.config, env: io.env }).config
-          .outputs.elasticsearch;
-      } catch (err) {
-        if (err instanceof ConfigError || err instanceof CasguardError) {
-          io.err(`config INVALID: ${err.message}`);
-          io.setExitCode(EXIT.CONFIG_INVALID);
-          return;
-        }
-        throw err;
-      }
-      if (!cfg) {
-        io.err('no outputs.elasticsearch in the configuration: nothing to set up');
-        io.setExitCode(EXIT.CONFIG_INVALID);
-        return;
-      }
+      const cfg = elasticsearchOrReport(o.config, io, 'set up');
+      if (!cfg) return;
       const days = Number(o.retentionDays);
       if (!Number.isInteger(days) || days < 1) {
         io.err(`--retention-days must be a whole number of days >= 1, got ${o.retentionDays}`);

@@ -5,15 +5,14 @@
 import type { Command } from 'commander';
 import { errors } from '@elastic/elasticsearch';
 import type { Client } from '@elastic/elasticsearch';
-import { ConfigError, loadConfig } from '../../config/load-config.js';
 import { createEsClient, describeEsError } from '../../outputs/elasticsearch/es-client.js';
 import type { ElasticsearchOutputConfig } from '../../outputs/elasticsearch/elasticsearch.config.js';
 import { targetName } from '../../outputs/elasticsearch/targets.js';
-import { CasguardError } from '../../pipeline/errors.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { elasticsearchOrReport } from './config-or-report.js';
 
 export interface OutputCheck {
   readonly name: string;
@@ -30,23 +29,8 @@ export function registerTestOutput(test: Command, io: CliIo, opts: { logger?: Lo
     .description('connect to Elasticsearch and check its version and the privileges casguard needs')
     .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
     .action(async (o: { config?: string }) => {
-      let cfg: ElasticsearchOutputConfig | undefined;
-      try {
-        cfg = loadConfig(o.config === undefined ? { env: io.env } : { file: o.config, env: io.env }).config
-          .outputs.elasticsearch;
-      } catch (err) {
-        if (err instanceof ConfigError || err instanceof CasguardError) {
-          io.err(`config INVALID: ${err.message}`);
-          io.setExitCode(EXIT.CONFIG_INVALID);
-          return;
-        }
-        throw err;
-      }
-      if (!cfg) {
-        io.err('no outputs.elasticsearch in the configuration: nothing to test');
-        io.setExitCode(EXIT.CONFIG_INVALID);
-        return;
-      }
+      const cfg = elasticsearchOrReport(o.config, io, 'test');
+      if (!cfg) return;
       io.setExitCode(await testOutput(cfg, io, opts.logger ?? nullLogger));
     });
 }
