@@ -7,17 +7,7 @@ import { describe, it } from 'node:test';
 import type { FramingKind } from '../pipeline/record.types.js';
 import type { FramedRecord, TextEncoding } from './framer.types.js';
 import { createFramer } from './index.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../test/helpers/prng.js';
 
 const WORDS = [
   'a',

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../helpers/prng.js';
 
 export const HOUR_START = Date.parse('2013-09-19T14:00:00Z');
 const HOUR_END = HOUR_START + 3_600_000;
@@ -40,17 +41,6 @@ export interface Scenario {
   /** IIS lines on cas01 from iOS 7 devices that are not storm lines (healthy iOS 7 devices). */
   readonly healthyIos7OnCas01: number;
   readonly iisLines: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');

@@ -30,6 +30,7 @@ import {
   unflattenMapping,
 } from './mapping-check.js';
 import type { IndexMappingState } from './mapping-check.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 export interface EsFaults {
   /** Fraction of bulk items answered 429 es_rejected_execution_exception (drawn per item per attempt). */
@@ -134,17 +135,6 @@ const BUILD = {
   minimum_wire_compatibility_version: '7.17.0',
   minimum_index_compatibility_version: '7.0.0',
 };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A stable number in [0,1) from a document id (for the deterministic 400 fault). */
 export function idFraction(id: string, seed = 0): number {

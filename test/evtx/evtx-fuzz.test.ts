@@ -10,22 +10,11 @@ import { createEvtxFramer } from '../../src/framing/evtx/evtx-framer.js';
 import type { FramedRecord } from '../../src/framing/framer.types.js';
 import type { WindowsEvent } from '../../src/parsers/windows-event/windows-event.types.js';
 import { fixture } from './evtx-helpers.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const ITERATIONS = 10_000;
 /** Generous for a shared 2-core machine: a clean one-chunk file takes about a millisecond. */
 const MAX_MS_PER_FILE = 1_000;
-
-/** Mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const capi2 = fixture('E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx');
 const seeds: Buffer[] = [

@@ -16,20 +16,10 @@ import type { RecordSource, SourceRecord } from '../../../src/pipeline/record.ty
 import type { FormatDefinition } from '../../../src/pipeline/stages.types.js';
 import { checkDocument } from './ecs-check.js';
 import { GOLDEN_DIR, GOLDEN_SETS, goldenInputs } from './golden-sets.js';
+import { mulberry32 } from '../../helpers/prng.js';
 
 const ITERATIONS = Number(process.env['EAS_FUZZ_ITERATIONS'] ?? 10_500);
 const SEED = Number(process.env['EAS_FUZZ_SEED'] ?? 2851708);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   ' ',

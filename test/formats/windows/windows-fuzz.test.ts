@@ -10,19 +10,9 @@ import path from 'node:path';
 import { it } from 'node:test';
 import { windowsFormats } from '../../../src/normalize/formats/windows.formats.js';
 import { GOLDEN_CASES, GOLDEN_DIR, contextFor, frame, processRecords } from './windows-harness.js';
+import { mulberry32 } from '../../helpers/prng.js';
 
 const ITERATIONS = 12_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SNIPPETS = [
   '<',
