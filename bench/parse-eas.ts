@@ -1,6 +1,9 @@
 // Parse + normalize throughput of the EAS formats per core (records per CPU-second of this single-threaded
 // process), run by hand:
 //   node --import tsx bench/parse-eas.ts [--seconds 2] [--repeat 3] [--only <case substring>] [--write]
+//     [--iis-file <u_ex.log>]
+// `--iis-file` adds a case over the first 50,000 lines of a real or generated IIS log, e.g. the shared harness's
+// front-end lines: `node ../shared/bench/gen/gen.js iis --lines 60000 --seed 7 --out /tmp/iis.log`.
 // Records are built from the golden inputs (test/golden/eas), varied per record (time, device id) so nothing is
 // cached by accident. Reports records/s for parse+normalize and for parse+normalize+enrich. `--write` stores the
 // figures in bench/parse-eas-baseline.json. Targets (issue #4): IIS EAS >= 100,000 lines/s, no format < 20,000/s.
@@ -121,6 +124,19 @@ const cases: Case[] = [
     records: mbRecords,
   },
 ];
+
+const iisFile = args.includes('--iis-file') ? args[args.indexOf('--iis-file') + 1] : undefined;
+if (iisFile !== undefined) {
+  const all = readFileSync(iisFile, 'utf8').split(/\r?\n/);
+  const header = all.filter((l) => l.startsWith('#')).slice(0, 4);
+  const records = all.filter((l) => l.length > 0 && !l.startsWith('#')).slice(0, N);
+  cases.push({
+    name: `iis-file ${path.basename(iisFile)}`,
+    format: iisFormat as FormatDefinition,
+    header,
+    records,
+  });
+}
 
 /**
  * Records per second of CPU time consumed by this process (user + system). The machine is shared, so wall-clock
