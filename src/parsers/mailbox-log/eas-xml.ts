@@ -24,6 +24,35 @@ const BODY_RE = /<([A-Za-z]+)=(\d+) bytes\/>/g;
 /** Shared by every element without attributes (most of them); frozen, since the tree is handed out. */
 const NO_ATTRS: Readonly<Record<string, string>> = Object.freeze({});
 
+function isNameChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 58) /* digits and : */ ||
+    c === 95 ||
+    c === 46 ||
+    c === 45
+  );
+}
+
+/**
+ * End (after `>`) of a tag at `lt` of the form `<Name>`, `</Name>` or `<Name/>` with a TAG_RE name
+ * (`[A-Za-z_][\w:.-]*`), else 0. `</Name/>` is left to the regex.
+ */
+function simpleTagEnd(s: string, lt: number): number {
+  let p = lt + 1;
+  const closing = s.charCodeAt(p) === 47;
+  if (closing) p++;
+  const c0 = s.charCodeAt(p);
+  if (!((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) || c0 === 95)) return 0;
+  p++;
+  while (isNameChar(s.charCodeAt(p))) p++;
+  const c = s.charCodeAt(p);
+  if (c === 62 /* > */) return p + 1;
+  if (!closing && c === 47 && s.charCodeAt(p + 1) === 62) return p + 2;
+  return 0;
+}
+
 /** Whether s[from, to) is empty or only what String.prototype.trim removes. */
 function isBlank(s: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -99,11 +128,26 @@ export function parseEasXml(input: string): XmlElement | undefined | string {
       }
       return 'DOCTYPE or declaration in an EAS body (not written by Exchange)';
     }
-    TAG_RE.lastIndex = lt;
-    const m = TAG_RE.exec(s);
-    if (!m) return `malformed tag at character ${lt}`;
-    i = TAG_RE.lastIndex;
-    const [, close, name, attrText, selfClose] = m;
+    let close: string | undefined;
+    let name: string | undefined;
+    let attrText: string | undefined;
+    let selfClose: string | undefined;
+    // Most tags are a bare `<Name>`, `</Name>` or `<Name/>`: read those directly (TAG_RE gives the same groups)
+    // and leave attributes, whitespace and anything odd to the regex.
+    const simple = simpleTagEnd(s, lt);
+    if (simple > 0) {
+      close = s.charCodeAt(lt + 1) === 47 ? '/' : '';
+      selfClose = s.charCodeAt(simple - 2) === 47 ? '/' : '';
+      name = s.slice(lt + 1 + close.length, simple - 1 - selfClose.length);
+      attrText = '';
+      i = simple;
+    } else {
+      TAG_RE.lastIndex = lt;
+      const m = TAG_RE.exec(s);
+      if (!m) return `malformed tag at character ${lt}`;
+      i = TAG_RE.lastIndex;
+      [, close, name, attrText, selfClose] = m;
+    }
     if (close === '/') {
       if (stack.length <= 1 || top.name !== name) return `unexpected </${name}> at character ${lt}`;
       stack.pop();
