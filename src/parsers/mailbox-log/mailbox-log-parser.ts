@@ -118,8 +118,6 @@ export function parseResponseHeader(value: string): MailboxLogResponse | undefin
   };
 }
 
-const FRAME_RE = /^at ([^(]+)/;
-
 /** The `--- Exception start ---` block (AirSyncUtility.ExceptionToString), outer exception first. */
 export function parseExceptionBlock(value: string): MailboxLogException[] {
   const out: MailboxLogException[] = [];
@@ -136,11 +134,15 @@ export function parseExceptionBlock(value: string): MailboxLogException[] {
   let mode: 'none' | 'message' | 'stack' = 'none';
   const flush = (): void => {
     if (!cur) return;
-    const stack = cur.stack.map((s) => s.trim()).filter((s) => s.length > 0);
+    // Stack lines are pushed trimmed; drop the empty ones.
+    const stack = cur.stack.filter((s) => s.length > 0);
     const frames: string[] = [];
     for (const s of stack) {
-      const f = FRAME_RE.exec(s);
-      if (f) frames.push(f[1]!.trim());
+      // FRAME_RE (`^at ([^(]+)`) without the regex: the text after `at ` up to the first `(`, if any.
+      if (!s.startsWith('at ')) continue;
+      const paren = s.indexOf('(', 3);
+      const f = paren < 0 ? s.slice(3) : s.slice(3, paren);
+      if (f.length > 0) frames.push(f.trim());
     }
     const message = cur.message.join('\n').trim();
     out.push({
@@ -156,8 +158,16 @@ export function parseExceptionBlock(value: string): MailboxLogException[] {
     cur = undefined;
   };
   for (const raw of value.split('\n')) {
-    const line = raw.trimEnd();
-    const t = line.trim();
+    const t = raw.trim();
+    const c0 = t.charCodeAt(0);
+    // Most lines are stack frames (`at ...`): only lines starting with `-`, `E`, `I` or an extras name can be
+    // markers, so the others skip the prefix tests.
+    if (c0 !== 45 && c0 !== 69 && c0 !== 73 && c0 !== 72 && c0 !== 65 && c0 !== 80 && c0 !== 88) {
+      if (!cur) continue;
+      if (mode === 'message') cur.message.push(raw.trimEnd());
+      else if (mode === 'stack') cur.stack.push(t);
+      continue;
+    }
     if (t.startsWith('--- Exception start') || t.startsWith('--- Exception end')) {
       mode = 'none';
       continue;
@@ -201,8 +211,8 @@ export function parseExceptionBlock(value: string): MailboxLogException[] {
       mode = 'none';
       continue;
     }
-    if (mode === 'message') cur.message.push(line);
-    else if (mode === 'stack') cur.stack.push(line);
+    if (mode === 'message') cur.message.push(raw.trimEnd());
+    else if (mode === 'stack') cur.stack.push(t);
   }
   flush();
   return out;
