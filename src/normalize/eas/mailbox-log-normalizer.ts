@@ -14,7 +14,14 @@ import { parseLogTokens, summarizeLogTokens } from '../../parsers/eas/log-tokens
 import { childText, findElement } from '../../parsers/mailbox-log/eas-xml.js';
 import type { HttpHeader, MailboxLogEntry } from '../../parsers/mailbox-log/mailbox-log.types.js';
 import { redactDocumentStrings, redactIfTriggered } from './fast-redact.js';
-import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
+import {
+  applyEasFacts,
+  baseEasDocument,
+  setHost,
+  sub,
+  type EasException,
+  type EasFacts,
+} from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -142,20 +149,21 @@ export function normalizeMailboxLog(
   const first = entry.exceptions[0];
   if (first) {
     const outer = first.exceptions[0]!;
-    facts.exception = {
-      type: outer.type,
-      ...(outer.message !== undefined ? { message: outer.message } : {}),
-      ...(outer.stackTrace !== undefined ? { stackTrace: outer.stackTrace } : {}),
-    };
+    const exception: Mutable<EasException> = { type: outer.type };
+    if (outer.message !== undefined) exception.message = outer.message;
+    if (outer.stackTrace !== undefined) exception.stackTrace = outer.stackTrace;
+    facts.exception = exception;
     if (facts.status === undefined && outer.airSyncStatus !== undefined) facts.status = outer.airSyncStatus;
     const inner = first.exceptions.slice(1);
     const exo: Obj = { section: entry.exceptions.map((e) => e.key) };
     if (inner.length > 0) {
       exo['inner_types'] = inner.map((e) => e.type);
-      const msgs = inner.flatMap((e) => (e.message !== undefined ? [e.message] : []));
+      const msgs: string[] = [];
+      for (const e of inner) if (e.message !== undefined) msgs.push(e.message);
       if (msgs.length > 0) exo['inner_messages'] = msgs;
     }
-    const frames = first.exceptions.flatMap((e) => e.frames);
+    const frames: string[] = [];
+    for (const e of first.exceptions) for (const f of e.frames) frames.push(f);
     if (frames.length > 0) exo['frames'] = frames;
     if (outer.airSyncStatus !== undefined) exo['airsync_status'] = outer.airSyncStatus;
     if (outer.httpStatus !== undefined) exo['http_status'] = outer.httpStatus;
@@ -186,7 +194,7 @@ export function normalizeMailboxLog(
 
   applyEasFacts(doc, facts, 'mailbox-log');
   const asDoc = sub(sub(sub(doc, 'microsoft'), 'exchange'), 'activesync');
-  for (const [key, value] of Object.entries(as)) asDoc[key] = value;
+  for (const key in as) asDoc[key] = as[key]!;
 
   if (entry.entryNumber !== undefined) ml['entry'] = entry.entryNumber;
   const id = k['Identifier']?.trim();
