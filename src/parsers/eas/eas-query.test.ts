@@ -48,3 +48,12 @@ describe('EAS query decoding', () => {
     assert.equal(urlDecode('a%zz%41'), 'a%zzA');
   });
 });
+
+describe('urlDecode of long values', () => {
+  it('decodes a long value with a stray % piecewise, like a short one', () => {
+    const tail = 'x'.repeat(300);
+    assert.equal(urlDecode(`User%domain.com%3A1+2${tail}`), `User%domain.com:1 2${tail}`);
+    assert.equal(urlDecode(`%FF%41${tail}`), `%FFA${tail}`);
+    assert.equal(urlDecode(`a%5b1%5d%3d2${tail}`), `a[1]=2${tail}`);
+  });
+});

@@ -91,9 +91,17 @@ export function cleanIp(raw: string): string | undefined {
   const pct = s.indexOf('%');
   if (pct >= 0) s = s.slice(0, pct);
   if (isIPv4(s)) return s;
-  if (s.indexOf(':') >= 0 && isIPv6(s)) return s;
-  return undefined;
+  if (s.indexOf(':') < 0) return undefined;
+  // IPv6 checks are regex per group; a host logs the same few server and client addresses on every line.
+  const hit = ipv6Cache.get(s);
+  if (hit !== undefined) return hit ? s : undefined;
+  const ok = isIPv6(s);
+  if (ipv6Cache.size >= CACHE_MAX) ipv6Cache.clear();
+  ipv6Cache.set(s, ok);
+  return ok ? s : undefined;
 }
+
+const ipv6Cache = new Map<string, boolean>();
 
 function isIPv4(s: string): boolean {
   // Char scan (no split): four groups of 1-3 digits, each <= 255.
