@@ -22,6 +22,31 @@ describe('redactText', () => {
     assert.equal(redactText('sent Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig to'), `sent Bearer ${REDACTED} to`);
   });
 
+  it('replaces header values in the middle of a line up to the end of the field', () => {
+    assert.equal(
+      redactText('2020-01-01,req1,"Cookie: X-BackEndCookie=S-1-5-21=abc; cadata=xyz",next'),
+      `2020-01-01,req1,"Cookie: ${REDACTED}",next`,
+    );
+    assert.equal(
+      redactText('headers: Authorization: Basic abcdefgh, Host: x'),
+      `headers: Authorization: ${REDACTED}, Host: x`,
+    );
+  });
+
+  it('replaces credentials at the start of a query, after spaces, and URL-encoded once', () => {
+    assert.equal(redactText('access_token=eyJabc&x=1'), `access_token=${REDACTED}&x=1`);
+    assert.equal(redactText('form body password=hunter2 next'), `form body password=${REDACTED} next`);
+    assert.equal(
+      redactText('Log=Foo_url:%2Fowa%3Fuser%3Da%26password%3Dhunter2%26x%3D1_Bar'),
+      `Log=Foo_url:%2Fowa%3Fuser%3Da%26password%3D${REDACTED}%26x%3D1_Bar`,
+    );
+    assert.equal(
+      redactText('keysync=1&compassword=x'),
+      'keysync=1&compassword=x',
+      'only whole parameter names',
+    );
+  });
+
   it('leaves ordinary EAS lines untouched', () => {
     const line =
       '2013-09-19 14:22:11 10.0.0.5 POST /Microsoft-Server-ActiveSync/default.eas User=johndoe&DeviceId=ApplDMPGH8DWDFJ3&DeviceType=iPad&Cmd=Provision 443 CONTOSO\\johndoe 203.0.113.10 Apple-iPad2C2/1101.465 200 0 0 47';
