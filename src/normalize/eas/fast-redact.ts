@@ -92,21 +92,35 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
  * tokens, headers, referrers, exception messages) can then never carry a secret the raw text had.
  */
 export function redactDocumentStrings(value: { [key: string]: Json | undefined }, skip?: string): void {
-  // Usually no derived string holds a trigger even when the raw record did (the trigger was an Authorization
-  // header the normalizer already dropped): one scan over all strings joined by `\n` (no trigger contains a line
-  // break, so none can span two strings) replaces one regex call per string.
+  // One trigger scan over all strings joined by `\n` (no trigger contains a line break, so none spans two
+  // strings) instead of one regex call per string; only the strings a match falls into go through redactFast.
+  // Usually none does even when the raw record held a trigger (an Authorization header the normalizer dropped).
   const all: string[] = [];
   collectStrings(value, skip, all);
-  if (!TRIGGERS.test(all.join('\n'))) return;
-  redactEach(value, skip);
+  const joined = all.join('\n');
+  TRIGGERS_G.lastIndex = 0;
+  let m = TRIGGERS_G.exec(joined);
+  if (m === null) return;
+  const flagged = new Uint8Array(all.length);
+  let idx = 0;
+  let end = all[0]!.length;
+  while (m !== null) {
+    while (m.index >= end) {
+      idx++;
+      end += 1 + all[idx]!.length;
+    }
+    flagged[idx] = 1;
+    // The rest of this string is redactFast's business: continue with the next one.
+    TRIGGERS_G.lastIndex = end + 1;
+    m = TRIGGERS_G.exec(joined);
+  }
+  redactFlagged(value, skip, flagged, { next: 0 });
 }
 
-/** The strings redactEach visits, in the same walk. */
-function collectStrings(
-  value: { [key: string]: Json | undefined },
-  skip: string | undefined,
-  out: string[],
-): void {
+type Doc = { [key: string]: Json | undefined };
+
+/** Every string redactDocumentStrings covers, in walk order (redactFlagged walks the same order). */
+function collectStrings(value: Doc, skip: string | undefined, out: string[]): void {
   for (const key in value) {
     const v = value[key];
     if (v === undefined || v === null || key === skip) continue;
@@ -123,22 +137,30 @@ function collectStrings(
   }
 }
 
-function redactEach(value: { [key: string]: Json | undefined }, skip?: string): void {
-  // for-in rather than Object.keys: no key array per object (documents are plain objects, nothing inherited).
+function redactFlagged(
+  value: Doc,
+  skip: string | undefined,
+  flagged: Uint8Array,
+  at: { next: number },
+): void {
   for (const key in value) {
     const v = value[key];
     if (v === undefined || v === null || key === skip) continue;
     if (typeof v === 'string') {
-      const r = redactFast(v);
-      if (r !== v) value[key] = r;
+      if (flagged[at.next++] === 1) {
+        const r = redactFast(v);
+        if (r !== v) value[key] = r;
+      }
     } else if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         const x = v[i]!;
-        if (typeof x === 'string') v[i] = redactFast(x);
-        else if (x !== null && typeof x === 'object' && !Array.isArray(x)) redactEach(x);
+        if (typeof x === 'string') {
+          if (flagged[at.next++] === 1) v[i] = redactFast(x);
+        } else if (x !== null && typeof x === 'object' && !Array.isArray(x))
+          redactFlagged(x, undefined, flagged, at);
       }
     } else if (typeof v === 'object') {
-      redactEach(v, key === 'event' ? 'original' : undefined);
+      redactFlagged(v, key === 'event' ? 'original' : undefined, flagged, at);
     }
   }
 }
