@@ -57,7 +57,11 @@ describe('field tables', () => {
   it('puts own fields into the exchange component template with their declared types', () => {
     const assets = clusterAssets({
       namespace: 'default',
-      ownFields: { 'microsoft.exchange.activesync.status': 'long', 'casguard.format': 'keyword' },
+      ownFields: {
+        'microsoft.exchange.activesync.status': 'long',
+        'casguard.format': 'keyword',
+        'casguard.alert.first_seen': 'date',
+      },
     });
     const comp = assets.find((a) => a.name === 'casguard-exchange@mappings')!;
     const props = ((comp.body.template as Record<string, unknown>).mappings as Record<string, unknown>)
