@@ -4,8 +4,8 @@
 // found in the file. An unclosed quote cannot swallow the file: once a row passes maxRecordBytes it is cut
 // at the current line end, dead-lettered, and framing resynchronises on the next line.
 
-import type { FramedRecord, Framer, FramerOptions } from './framer.types.js';
-import { LineSplitter, type PhysicalLine } from './line-splitter.js';
+import type { FramedRecord } from './framer.types.js';
+import { LineFramerBase } from './line-framer-base.js';
 import { tooLargeError } from './text-units.js';
 
 interface Row {
@@ -22,29 +22,11 @@ function countQuotes(s: string): number {
   return n;
 }
 
-export class CsvRowsFramer implements Framer {
-  readonly feedFrom: number;
-  private readonly splitter: LineSplitter;
-  private readonly lines: PhysicalLine[] = [];
+export class CsvRowsFramer extends LineFramerBase {
   private line = 0;
   private row: Row | undefined;
 
-  constructor(private readonly options: FramerOptions) {
-    this.feedFrom = options.startOffset;
-    this.splitter = new LineSplitter(options.encoding, options.maxRecordBytes, options.startOffset);
-  }
-
-  push(bytes: Buffer): FramedRecord[] {
-    this.splitter.push(bytes, this.lines);
-    return this.drain(false);
-  }
-
-  end(): FramedRecord[] {
-    this.splitter.end(this.lines);
-    return this.drain(true);
-  }
-
-  private drain(final: boolean): FramedRecord[] {
+  protected drain(final: boolean): FramedRecord[] {
     const out: FramedRecord[] = [];
     for (const l of this.lines) {
       this.line += 1;

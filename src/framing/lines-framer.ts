@@ -1,32 +1,14 @@
 // 'lines' framing: one record per LF- or CRLF-terminated line. Empty lines are consumed without a record.
 // While tailing, a last line without a line end waits for more bytes; `end()` emits it.
 
-import type { FramedRecord, Framer, FramerOptions } from './framer.types.js';
-import { LineSplitter, type PhysicalLine } from './line-splitter.js';
+import type { FramedRecord } from './framer.types.js';
+import { LineFramerBase } from './line-framer-base.js';
 import { tooLargeError } from './text-units.js';
 
-export class LinesFramer implements Framer {
-  readonly feedFrom: number;
-  private readonly splitter: LineSplitter;
+export class LinesFramer extends LineFramerBase {
   private line = 0;
-  private readonly lines: PhysicalLine[] = [];
 
-  constructor(private readonly options: FramerOptions) {
-    this.feedFrom = options.startOffset;
-    this.splitter = new LineSplitter(options.encoding, options.maxRecordBytes, options.startOffset);
-  }
-
-  push(bytes: Buffer): FramedRecord[] {
-    this.splitter.push(bytes, this.lines);
-    return this.drain();
-  }
-
-  end(): FramedRecord[] {
-    this.splitter.end(this.lines);
-    return this.drain();
-  }
-
-  private drain(): FramedRecord[] {
+  protected drain(_final: boolean): FramedRecord[] {
     const out: FramedRecord[] = [];
     for (const l of this.lines) {
       this.line += 1;

@@ -6,8 +6,9 @@
 // Record text keeps the file's line ends and drops trailing blank lines; endOffset covers them, so a resume
 // offset is always the start of an entry's separator.
 
-import type { FramedRecord, Framer, FramerOptions } from './framer.types.js';
-import { LineSplitter, type PhysicalLine } from './line-splitter.js';
+import type { FramedRecord } from './framer.types.js';
+import { LineFramerBase } from './line-framer-base.js';
+import type { PhysicalLine } from './line-splitter.js';
 import { RECORD_SAMPLE_BYTES, tooLargeError } from './text-units.js';
 
 const SEPARATOR = /^-{17}\s*$/;
@@ -22,30 +23,12 @@ interface Entry {
   blank: boolean;
 }
 
-export class MailboxLogFramer implements Framer {
-  readonly feedFrom: number;
-  private readonly splitter: LineSplitter;
-  private readonly lines: PhysicalLine[] = [];
+export class MailboxLogFramer extends LineFramerBase {
   private line = 0;
   private entry: Entry | undefined;
   private held: { line: PhysicalLine; number: number } | undefined;
 
-  constructor(private readonly options: FramerOptions) {
-    this.feedFrom = options.startOffset;
-    this.splitter = new LineSplitter(options.encoding, options.maxRecordBytes, options.startOffset);
-  }
-
-  push(bytes: Buffer): FramedRecord[] {
-    this.splitter.push(bytes, this.lines);
-    return this.drain(false);
-  }
-
-  end(): FramedRecord[] {
-    this.splitter.end(this.lines);
-    return this.drain(true);
-  }
-
-  private drain(final: boolean): FramedRecord[] {
+  protected drain(final: boolean): FramedRecord[] {
     const out: FramedRecord[] = [];
     for (const l of this.lines) {
       this.line += 1;
