@@ -1,21 +1,8 @@
 // Every field the EAS formats (IIS, HttpProxy, mailbox log) and the enrichers emit that is not in ECS, with the
 // Elasticsearch type the index template must map it to. The golden-file test (test/formats/eas/ecs-fields.test.ts)
 // proves every emitted field is either ECS with ECS's type or listed here with a value of this type.
-// `flattened` is used for open-ended key → string maps (the decoded `&Log=` tokens, request headers).
 
-export type OwnFieldType =
-  | 'keyword'
-  | 'long'
-  | 'integer'
-  | 'boolean'
-  | 'date'
-  | 'ip'
-  | 'text'
-  | 'float'
-  | 'object'
-  | 'match_only_text'
-  | 'wildcard'
-  | 'flattened';
+import type { OwnFieldType } from '../../pipeline/own-fields.types.js';
 
 export const EAS_OWN_FIELDS: Readonly<Record<string, OwnFieldType>> = {
   // Agent bookkeeping. `log.offset` is Filebeat's name, not ECS; the field conventions ask for it.

@@ -1,20 +1,9 @@
 // Every field the Windows event normalizer emits that is neither ECS nor Winlogbeat `winlog.*`, with the
 // Elasticsearch type the index template must give it. The setup engineer merges this into the explicit
-// mapping (same shape as OWN_FIELDS in src/normalize/own-fields.ts); a golden test proves every emitted
+// mapping (same shape as EAS_OWN_FIELDS); a golden test proves every emitted
 // field is ECS, winlog.* or listed here.
 
-export type OwnFieldType =
-  | 'keyword'
-  | 'long'
-  | 'integer'
-  | 'boolean'
-  | 'date'
-  | 'ip'
-  | 'text'
-  | 'float'
-  | 'object'
-  | 'match_only_text'
-  | 'wildcard';
+import type { OwnFieldType } from '../../pipeline/own-fields.types.js';
 
 export const WINDOWS_OWN_FIELDS: Readonly<Record<string, OwnFieldType>> = {
   // Agent bookkeeping. `log.offset` is Filebeat's name, not ECS; the field conventions ask for it.
