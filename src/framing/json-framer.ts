@@ -8,9 +8,8 @@ import type { FramedRecord, Framer, FramerOptions } from './framer.types.js';
 import {
   RECORD_SAMPLE_BYTES,
   alignDown,
-  bomLength,
   decodeText,
-  mayBeBomPrefix,
+  stripBom,
   tooLargeError,
   unitAt,
   unitBytes,
@@ -56,13 +55,12 @@ export class JsonFramer implements Framer {
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, bytes]) : bytes;
     let base = this.pendingOffset;
     if (!this.bomChecked) {
-      if (mayBeBomPrefix(enc, data)) {
+      const stripped = stripBom(enc, data, base);
+      if (!stripped) {
         this.pending = Buffer.from(data);
         return [];
       }
-      const skip = bomLength(enc, data);
-      data = data.subarray(skip);
-      base += skip;
+      ({ data, base } = stripped);
       this.bomChecked = true;
     }
     const out: FramedRecord[] = [];

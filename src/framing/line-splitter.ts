@@ -3,14 +3,7 @@
 // `tooLong` once its end is found (or at end of file), so that a resume offset is always a line start.
 
 import type { TextEncoding } from './framer.types.js';
-import {
-  RECORD_SAMPLE_BYTES,
-  alignDown,
-  bomLength,
-  decodeText,
-  mayBeBomPrefix,
-  unitBytes,
-} from './text-units.js';
+import { RECORD_SAMPLE_BYTES, alignDown, bomLength, decodeText, stripBom, unitBytes } from './text-units.js';
 
 export interface PhysicalLine {
   readonly offset: number;
@@ -54,13 +47,12 @@ export class LineSplitter {
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     let base = this.pendingOffset;
     if (!this.bomChecked) {
-      if (mayBeBomPrefix(this.enc, data)) {
+      const stripped = stripBom(this.enc, data, base);
+      if (!stripped) {
         this.pending = Buffer.from(data);
         return;
       }
-      const skip = bomLength(this.enc, data);
-      data = data.subarray(skip);
-      base += skip;
+      ({ data, base } = stripped);
       this.bomChecked = true;
       this.scanFrom = 0;
     }

@@ -74,6 +74,20 @@ export function mayBeBomPrefix(enc: TextEncoding, head: Buffer): boolean {
   return head.length < bom.length && bom.subarray(0, head.length).equals(head);
 }
 
+/**
+ * The once-per-file BOM step of a framer: undefined while `data` may still be the start of a BOM (keep it and
+ * wait for more bytes); otherwise the bytes past any BOM and their file offset.
+ */
+export function stripBom(
+  enc: TextEncoding,
+  data: Buffer,
+  base: number,
+): { data: Buffer; base: number } | undefined {
+  if (mayBeBomPrefix(enc, data)) return undefined;
+  const skip = bomLength(enc, data);
+  return { data: data.subarray(skip), base: base + skip };
+}
+
 /** Round down to a whole number of units, so a kept tail never splits a UTF-16 code unit. */
 export function alignDown(n: number, unit: number): number {
   return n - (n % unit);

@@ -8,11 +8,10 @@ import type { FramedRecord, Framer, FramerOptions } from './framer.types.js';
 import {
   RECORD_SAMPLE_BYTES,
   alignDown,
-  bomLength,
   decodeText,
   encodeAscii,
   findPattern,
-  mayBeBomPrefix,
+  stripBom,
   tooLargeError,
   unitAt,
   unitBytes,
@@ -49,13 +48,12 @@ export class XmlEventsFramer implements Framer {
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, bytes]) : bytes;
     let base = this.pendingOffset;
     if (!this.bomChecked) {
-      if (mayBeBomPrefix(enc, data)) {
+      const stripped = stripBom(enc, data, base);
+      if (!stripped) {
         this.pending = Buffer.from(data);
         return [];
       }
-      const skip = bomLength(enc, data);
-      data = data.subarray(skip);
-      base += skip;
+      ({ data, base } = stripped);
       this.bomChecked = true;
     }
     const out: FramedRecord[] = [];
