@@ -159,6 +159,7 @@ export class Agent {
         format: cfg.format,
         timezone: cfg.timezone ?? tz,
         observerHostname: hostname().split('.')[0]!.toLowerCase(),
+        easLogTokens: cfg.easLogTokens,
         deps: {
           enrichers: defaultEnrichers,
           ...(this.detector ? { detector: this.detector as Detector } : {}),

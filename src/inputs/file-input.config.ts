@@ -22,6 +22,12 @@ export const FileInputConfig = z.strictObject({
     .describe(
       "Time zone assumed for logs whose times carry no offset (mailbox log); default: the agent host's zone.",
     ),
+  easLogTokens: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also store every token of the EAS `&Log=` string under microsoft.exchange.activesync.log_tokens (a flattened map). The tokens casguard reads are mapped to named fields either way, and the raw string stays in url.query; the map makes documents about a quarter larger.',
+    ),
   startAt: z
     .enum(['beginning', 'end'])
     .default('beginning')

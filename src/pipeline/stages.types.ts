@@ -27,6 +27,8 @@ export interface FileContext {
   readonly timezone: string;
   /** Short host name of the agent machine (observer), used when a log does not name its server. */
   readonly observerHostname: string;
+  /** Store every `&Log=` token under microsoft.exchange.activesync.log_tokens (input option `easLogTokens`). */
+  readonly easLogTokens?: boolean;
 }
 
 /** A stateful per-file parser (e.g. IIS keeps the latest `#Fields`). State is snapshotted with checkpoints. */

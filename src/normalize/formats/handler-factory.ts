@@ -12,6 +12,8 @@ export interface HandlerFactoryOptions {
   readonly format: string;
   readonly timezone: string;
   readonly observerHostname: string;
+  /** See FileContext.easLogTokens. */
+  readonly easLogTokens?: boolean;
   readonly deps: ProcessorDeps;
 }
 
@@ -55,7 +57,12 @@ export function createFileHandlerFactory(opts: HandlerFactoryOptions): FileHandl
     if (!format) return undefined;
     const proc = new FileProcessor(
       format,
-      { source, timezone: opts.timezone, observerHostname: opts.observerHostname },
+      {
+        source,
+        timezone: opts.timezone,
+        observerHostname: opts.observerHostname,
+        ...(opts.easLogTokens === true ? { easLogTokens: true } : {}),
+      },
       opts.deps,
     );
     return {

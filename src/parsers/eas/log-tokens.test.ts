@@ -1,7 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { urlDecode } from './eas-query.js';
-import { parseAccessState, parseLogTokens, splitToken, summarizeLogTokens } from './log-tokens.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../../../test/helpers/prng.js';
+import {
+  parseAccessState,
+  parseLogTokens,
+  scanLogSummary,
+  splitToken,
+  summarizeLogTokens,
+} from './log-tokens.js';
+
+const GOLDEN_IIS = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../test/golden/eas/iis');
+
+/** Every `Log=` value of the IIS golden inputs (plain queries; base64 ones carry no Log=). */
+function goldenLogStrings(): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(GOLDEN_IIS)) {
+    if (f.endsWith('.expected.json')) continue;
+    for (const m of readFileSync(path.join(GOLDEN_IIS, f), 'latin1').matchAll(/[?&\s]Log=([^&\s]*)/g))
+      out.push(m[1]!);
+  }
+  return out;
+}
 
 describe('&Log= tokens', () => {
   it('reads the 2010/2013 style without colons', () => {
@@ -127,6 +150,61 @@ describe('parseLogTokens against the split-and-splitToken reading', () => {
       const want = referenceParse(s);
       assert.equal(JSON.stringify(got.values), JSON.stringify(want.values), JSON.stringify(s));
       assert.equal(got.count, want.count, JSON.stringify(s));
+    }
+  });
+});
+
+describe('scanLogSummary (the summary without the token map)', () => {
+  const viaMap = (raw: string) => summarizeLogTokens(parseLogTokens(raw).values);
+
+  it('equals summarizeLogTokens(parseLogTokens()) on every Log= string of the IIS goldens', () => {
+    const logs = goldenLogStrings();
+    assert.ok(logs.length >= 10, `only ${logs.length} Log= strings found in ${GOLDEN_IIS}`);
+    for (const raw of logs) assert.deepEqual(scanLogSummary(raw), viaMap(raw), raw);
+  });
+
+  it('equals it on random token strings (repeats, digits in names, colons, escapes, junk)', () => {
+    const rnd = mulberry32(2851708);
+    const names = [
+      'S',
+      'Error',
+      'Ver1',
+      'Ver',
+      'V',
+      'Hb',
+      'DevOS',
+      'DevModel',
+      'DevAgent',
+      'As',
+      'Mbx',
+      'Dc',
+    ];
+    names.push('PrxFrom', 'PrxTo', 'Throttle', 'Fet', 'Pk', 'SmtpAdrs', 'HH', 'TmRcv', 'SC1', 'Sst', 'RpcL');
+    const values = [
+      '110',
+      '1',
+      '141',
+      '16.1',
+      'AllowedG',
+      'iOS+7.0+11A465',
+      'a%5Fb',
+      '%zz',
+      '',
+      '06:53:38.44',
+    ];
+    values.push(':x', 'System.ArgumentOutOfRangeException', 'mbx%40contoso.com', '999999999999999999');
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    for (let n = 0; n < 5000; n++) {
+      const tokens: string[] = [];
+      const count = Math.floor(rnd() * 12);
+      for (let k = 0; k < count; k++) {
+        const r = rnd();
+        if (r < 0.05)
+          tokens.push(pick(values)); // no name
+        else tokens.push(pick(names) + (r < 0.5 ? ':' : '') + pick(values));
+      }
+      const raw = tokens.join('_') + (rnd() < 0.5 ? '_' : '');
+      assert.deepEqual(scanLogSummary(raw), viaMap(raw), raw);
     }
   });
 });

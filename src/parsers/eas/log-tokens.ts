@@ -17,6 +17,29 @@ export interface LogTokens {
 
 const COLON = 58;
 
+/** The token names summarizeLogTokens reads. */
+const SUMMARY_NAMES: ReadonlySet<string> = new Set([
+  'S',
+  'Error',
+  'Ver1',
+  'Ver',
+  'V',
+  'Hb',
+  'DevOS',
+  'DevModel',
+  'DevAgent',
+  'As',
+  'Mbx',
+  'Dc',
+  'PrxFrom',
+  'PrxTo',
+  'Throttle',
+  'Fet',
+  'Pk',
+  'SmtpAdrs',
+  'HH',
+]);
+
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
@@ -113,6 +136,55 @@ export function parseLogTokens(raw: string): LogTokens {
     s = e + 1;
   }
   return { values, count };
+}
+
+/**
+ * summarizeLogTokens(parseLogTokens(raw).values) without building the token map: the same tokenisation, but
+ * only the values of the names the summary reads are sliced and decoded (first occurrence of each, as in the
+ * map). This is what runs per IIS line when the full token map is not stored (`easLogTokens: false`, the
+ * default); log-tokens.test.ts compares both on every golden and on random token strings.
+ */
+export function scanLogSummary(raw: string): EasLogSummary {
+  const v: Record<string, string> = {};
+  const n = raw.length;
+  let s = 0;
+  while (s < n) {
+    let e = raw.indexOf('_', s);
+    if (e < 0) e = n;
+    if (e > s) {
+      let i = s;
+      while (i < e && isLetter(raw.charCodeAt(i))) i++;
+      // Tokens that do not start with a letter get positional names in the map: never a summary name.
+      if (i > s) {
+        let nameEnd = i;
+        let valueStart = i;
+        if (i < e) {
+          const c = raw.charCodeAt(i);
+          if (c === COLON) valueStart = i + 1;
+          else if (isDigit(c)) {
+            let j = i + 1;
+            while (j < e && isDigit(raw.charCodeAt(j))) j++;
+            if (
+              j < e &&
+              raw.charCodeAt(j) === COLON &&
+              !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109)
+            ) {
+              nameEnd = j;
+              valueStart = j + 1;
+            }
+          }
+        }
+        const len = nameEnd - s;
+        // Summary names are 1-8 characters; a quick length filter spares a slice for most tokens.
+        if (len <= 8) {
+          const name = raw.slice(s, nameEnd);
+          if (SUMMARY_NAMES.has(name) && v[name] === undefined) v[name] = urlDecode(raw.slice(valueStart, e));
+        }
+      }
+    }
+    s = e + 1;
+  }
+  return summarizeLogTokens(v);
 }
 
 /** The typed view of the tokens this agent uses (eas-formats.md 2.3 table). */

@@ -23,11 +23,23 @@ export interface GoldenSet {
 }
 
 const ctx =
-  (timezone: string) =>
-  (source: RecordSource): FileContext => ({ source, timezone, observerHostname: 'agent01' });
+  (timezone: string, easLogTokens = false) =>
+  (source: RecordSource): FileContext => ({
+    source,
+    timezone,
+    observerHostname: 'agent01',
+    ...(easLogTokens ? { easLogTokens } : {}),
+  });
 
 export const GOLDEN_SETS: readonly GoldenSet[] = [
   { dir: 'iis', format: iisFormat as FormatDefinition<never>, frame: frameLines, context: ctx('UTC') },
+  // The input option easLogTokens: the full `&Log=` token map as well.
+  {
+    dir: 'iis-log-tokens',
+    format: iisFormat as FormatDefinition<never>,
+    frame: frameLines,
+    context: ctx('UTC', true),
+  },
   {
     dir: 'httpproxy',
     format: httpProxyFormat as FormatDefinition<never>,
