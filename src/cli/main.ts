@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `casguard` binary.
 
+import './heap-tuning.js';
 import { processIo } from './io.js';
 import { runCli } from './program.js';
 
