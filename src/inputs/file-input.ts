@@ -207,6 +207,8 @@ async function lastLineEnd(file: string, size: number, encoding: TextEncoding): 
 }
 
 /** Same value, or plain objects whose own values are the same references. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function shallowEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -1131,15 +1133,16 @@ export class FileInput {
         t.tracker.seal(pending);
         continue;
       }
-      const record: SourceRecord = {
+      // Assigned, not spread: no temporary object per optional field on the per-record path.
+      const record: Mutable<SourceRecord> = {
         source: t.source,
         offset: rec.offset,
         endOffset: rec.endOffset,
         text: rec.text,
-        ...(rec.line !== undefined ? { line: rec.line } : {}),
-        ...(rec.payload !== undefined ? { payload: rec.payload } : {}),
-        ...(rec.recordId !== undefined ? { recordId: rec.recordId } : {}),
       };
+      if (rec.line !== undefined) record.line = rec.line;
+      if (rec.payload !== undefined) record.payload = rec.payload;
+      if (rec.recordId !== undefined) record.recordId = rec.recordId;
       let result: ReturnType<FileHandler['process']>;
       try {
         result = t.handler.process(record);

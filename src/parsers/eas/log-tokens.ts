@@ -18,7 +18,7 @@ export interface LogTokens {
 const COLON = 58;
 
 /** The token names summarizeLogTokens reads. */
-const SUMMARY_NAMES: ReadonlySet<string> = new Set([
+const SUMMARY_NAMES: readonly string[] = [
   'S',
   'Error',
   'Ver1',
@@ -38,7 +38,23 @@ const SUMMARY_NAMES: ReadonlySet<string> = new Set([
   'Pk',
   'SmtpAdrs',
   'HH',
-]);
+];
+
+/** SUMMARY_NAMES by length: a token name is compared in place (startsWith), never sliced. */
+const SUMMARY_BY_LENGTH: readonly (readonly string[])[] = (() => {
+  const by: string[][] = [];
+  for (const name of SUMMARY_NAMES) (by[name.length] ??= []).push(name);
+  for (let i = 0; i < by.length; i++) by[i] ??= [];
+  return by;
+})();
+
+/** The summary name written at raw[s, s + len), or undefined. */
+function summaryName(raw: string, s: number, len: number): string | undefined {
+  const candidates = SUMMARY_BY_LENGTH[len];
+  if (candidates === undefined) return undefined;
+  for (let i = 0; i < candidates.length; i++) if (raw.startsWith(candidates[i]!, s)) return candidates[i];
+  return undefined;
+}
 
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -174,12 +190,8 @@ export function scanLogSummary(raw: string): EasLogSummary {
             }
           }
         }
-        const len = nameEnd - s;
-        // Summary names are 1-8 characters; a quick length filter spares a slice for most tokens.
-        if (len <= 8) {
-          const name = raw.slice(s, nameEnd);
-          if (SUMMARY_NAMES.has(name) && v[name] === undefined) v[name] = urlDecode(raw.slice(valueStart, e));
-        }
+        const name = summaryName(raw, s, nameEnd - s);
+        if (name !== undefined && v[name] === undefined) v[name] = urlDecode(raw.slice(valueStart, e));
       }
     }
     s = e + 1;

@@ -103,6 +103,8 @@ interface IisState {
 export class IisParser implements RecordParser<IisEvent> {
   private layout: IisLayout | undefined;
   private software: string | undefined;
+  /** The snapshot object, reused until the state changes (the input compares snapshots per record). */
+  private snap: IisState | undefined;
 
   parse(record: SourceRecord): ParseResult<IisEvent> {
     let line = record.text;
@@ -149,6 +151,7 @@ export class IisParser implements RecordParser<IisEvent> {
   }
 
   private directive(line: string): ParseResult<IisEvent> {
+    this.snap = undefined;
     if (line.startsWith('#Fields:')) {
       const names = line
         .slice(8)
@@ -164,13 +167,15 @@ export class IisParser implements RecordParser<IisEvent> {
   }
 
   snapshot(): IisState {
-    return {
+    this.snap ??= {
       fields: this.layout && !this.layout.assumed ? this.layout.names : null,
       software: this.software ?? null,
     };
+    return this.snap;
   }
 
   restore(state: unknown): void {
+    this.snap = undefined;
     if (!state || typeof state !== 'object') return;
     const s = state as Partial<IisState>;
     if (Array.isArray(s.fields) && s.fields.every((f) => typeof f === 'string')) {
