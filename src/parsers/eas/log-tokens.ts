@@ -87,115 +87,89 @@ export function splitToken(tok: string): [string, string] | undefined {
 }
 
 /**
- * Parse the raw (still URL-encoded) value of `Log=`. Same result as splitting on `_` and applying splitToken to
- * each token, but reads name and value straight out of `raw` (no token array, no per-token strings or pairs):
- * this runs for nearly every IIS EAS line and showed as the largest self-time in profiles.
+ * Walks the tokens of a raw (still URL-encoded) `Log=` value without building any: for each non-empty token
+ * `raw[s, e)` (the `index`-th, empty ones counted), `visit` gets where its name ends and its value starts, with the
+ * same rules as splitToken. A token that does not start with a letter has `nameEnd === s` (and `valueStart === s`).
+ * The one tokeniser behind parseLogTokens and scanLogSummary, which run for nearly every IIS EAS line.
  */
-export function parseLogTokens(raw: string): LogTokens {
-  const values: Record<string, string> = {};
-  let count = 0;
+function scanTokens(
+  raw: string,
+  visit: (s: number, nameEnd: number, valueStart: number, e: number, index: number) => void,
+): void {
   const n = raw.length;
-  if (n === 0) return { values, count };
-  let t = -1;
+  if (n === 0) return;
+  let index = -1;
   let s = 0;
   while (s <= n) {
     let e = raw.indexOf('_', s);
     if (e < 0) e = n;
-    t++;
+    index++;
     if (e > s) {
       let i = s;
       while (i < e && isLetter(raw.charCodeAt(i))) i++;
-      let name: string;
-      let value: string;
-      if (i === s) {
-        // A token that does not start with a letter: keep it under a positional name rather than drop it.
-        values[`_${t}`] = urlDecode(raw.slice(s, e));
-        count++;
-        s = e + 1;
-        continue;
-      } else if (i === e) {
-        name = raw.slice(s, e);
-        value = '';
-      } else {
+      let nameEnd = i;
+      let valueStart = i;
+      if (i > s && i < e) {
         const c = raw.charCodeAt(i);
-        let j = i;
-        if (isDigit(c)) {
-          j++;
+        if (c === COLON) valueStart = i + 1;
+        else if (isDigit(c)) {
+          let j = i + 1;
           while (j < e && isDigit(raw.charCodeAt(j))) j++;
-        }
-        if (c === COLON) {
-          name = raw.slice(s, i);
-          value = raw.slice(i + 1, e);
-        } else if (
-          j > i &&
-          j < e &&
-          raw.charCodeAt(j) === COLON &&
-          !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109)
-        ) {
-          // `Ver1:161`, `SC1:1` (see splitToken).
-          name = raw.slice(s, j);
-          value = raw.slice(j + 1, e);
-        } else {
-          name = raw.slice(s, i);
-          value = raw.slice(i, e);
+          // `Ver1:161`, `SC1:1` (see splitToken); never the 2013 `Tm...` times.
+          if (
+            j < e &&
+            raw.charCodeAt(j) === COLON &&
+            !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109)
+          ) {
+            nameEnd = j;
+            valueStart = j + 1;
+          }
         }
       }
-      // Names are letters (and digits), so `__proto__` cannot occur; `constructor` can, hence hasOwn.
-      if (Object.hasOwn(values, name)) {
-        let k = 2;
-        while (Object.hasOwn(values, `${name}_${k}`)) k++;
-        name = `${name}_${k}`;
-      }
-      values[name] = urlDecode(value);
-      count++;
+      visit(s, nameEnd, valueStart, e, index);
     }
     s = e + 1;
   }
+}
+
+/**
+ * Parse the raw (still URL-encoded) value of `Log=`. Same result as splitting on `_` and applying splitToken to
+ * each token, but reads name and value straight out of `raw` (no token array, no per-token pairs).
+ */
+export function parseLogTokens(raw: string): LogTokens {
+  const values: Record<string, string> = {};
+  let count = 0;
+  scanTokens(raw, (s, nameEnd, valueStart, e, index) => {
+    count++;
+    if (nameEnd === s) {
+      // A token that does not start with a letter: keep it under a positional name rather than drop it.
+      values[`_${index}`] = urlDecode(raw.slice(s, e));
+      return;
+    }
+    let name = raw.slice(s, nameEnd);
+    // Names are letters (and digits), so `__proto__` cannot occur; `constructor` can, hence hasOwn.
+    if (Object.hasOwn(values, name)) {
+      let k = 2;
+      while (Object.hasOwn(values, `${name}_${k}`)) k++;
+      name = `${name}_${k}`;
+    }
+    values[name] = urlDecode(raw.slice(valueStart, e));
+  });
   return { values, count };
 }
 
 /**
- * summarizeLogTokens(parseLogTokens(raw).values) without building the token map: the same tokenisation, but
- * only the values of the names the summary reads are sliced and decoded (first occurrence of each, as in the
- * map). This is what runs per IIS line when the full token map is not stored (`easLogTokens: false`, the
- * default); log-tokens.test.ts compares both on every golden and on random token strings.
+ * summarizeLogTokens(parseLogTokens(raw).values) without building the token map: only the values of the names
+ * the summary reads are sliced and decoded (first occurrence of each, as in the map). This is what runs per IIS
+ * line when the full token map is not stored (`easLogTokens: false`, the default); log-tokens.test.ts compares
+ * both on every golden and on random token strings.
  */
 export function scanLogSummary(raw: string): EasLogSummary {
   const v: Record<string, string> = {};
-  const n = raw.length;
-  let s = 0;
-  while (s < n) {
-    let e = raw.indexOf('_', s);
-    if (e < 0) e = n;
-    if (e > s) {
-      let i = s;
-      while (i < e && isLetter(raw.charCodeAt(i))) i++;
-      // Tokens that do not start with a letter get positional names in the map: never a summary name.
-      if (i > s) {
-        let nameEnd = i;
-        let valueStart = i;
-        if (i < e) {
-          const c = raw.charCodeAt(i);
-          if (c === COLON) valueStart = i + 1;
-          else if (isDigit(c)) {
-            let j = i + 1;
-            while (j < e && isDigit(raw.charCodeAt(j))) j++;
-            if (
-              j < e &&
-              raw.charCodeAt(j) === COLON &&
-              !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109)
-            ) {
-              nameEnd = j;
-              valueStart = j + 1;
-            }
-          }
-        }
-        const name = summaryName(raw, s, nameEnd - s);
-        if (name !== undefined && v[name] === undefined) v[name] = urlDecode(raw.slice(valueStart, e));
-      }
-    }
-    s = e + 1;
-  }
+  scanTokens(raw, (s, nameEnd, valueStart, e) => {
+    const name = summaryName(raw, s, nameEnd - s);
+    if (name !== undefined && v[name] === undefined) v[name] = urlDecode(raw.slice(valueStart, e));
+  });
   return summarizeLogTokens(v);
 }
 
