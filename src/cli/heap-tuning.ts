@@ -7,7 +7,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 60;
+const HEAP_GROWING_PERCENT = 60;
 
 const given = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some((a) =>
   /^--heap[-_]growing[-_]percent\b/.test(a),

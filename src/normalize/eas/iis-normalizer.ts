@@ -8,12 +8,7 @@ import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, splitUser } from '../../parsers/eas/eas-user-agent.js';
-import {
-  parseLogTokens,
-  scanLogSummary,
-  summarizeLogTokens,
-  type EasLogSummary,
-} from '../../parsers/eas/log-tokens.js';
+import { readLogTokens } from '../../parsers/eas/log-tokens.js';
 import type { IisEvent, IisLayout } from '../../parsers/iis/iis.types.js';
 import { needsRedaction, redactDocumentStrings } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
@@ -207,12 +202,8 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
     if (statusCode !== undefined) facts.httpStatus = statusCode;
     if (q.cafeRequestId !== undefined) sub(sub(doc, 'http'), 'request')['id'] = q.cafeRequestId;
     if (q.log !== undefined) {
-      let s: EasLogSummary;
-      if (ctx.easLogTokens === true) {
-        const tokens = parseLogTokens(q.log);
-        s = summarizeLogTokens(tokens.values);
-        facts.logTokens = tokens.values;
-      } else s = scanLogSummary(q.log);
+      const { summary: s, map } = readLogTokens(q.log, ctx.easLogTokens === true);
+      if (map !== undefined) facts.logTokens = map;
       if (s.status !== undefined) facts.status = s.status;
       if (s.error !== undefined) facts.errorToken = s.error;
       if (s.protocolVersion !== undefined) facts.protocolVersion = s.protocolVersion;

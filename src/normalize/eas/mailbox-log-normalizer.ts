@@ -10,12 +10,7 @@ import type { FileContext } from '../../pipeline/stages.types.js';
 import { REDACTED, isSecretHeader } from '../../pipeline/redact.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
-import {
-  parseLogTokens,
-  scanLogSummary,
-  summarizeLogTokens,
-  type EasLogSummary,
-} from '../../parsers/eas/log-tokens.js';
+import { readLogTokens } from '../../parsers/eas/log-tokens.js';
 import { childText, findElement } from '../../parsers/mailbox-log/eas-xml.js';
 import type { HttpHeader, MailboxLogEntry } from '../../parsers/mailbox-log/mailbox-log.types.js';
 import { redactDocumentStrings, redactIfTriggered } from './fast-redact.js';
@@ -175,12 +170,8 @@ export function normalizeMailboxLog(
     ml['exception'] = exo;
     const pls = outer.protocolLoggerString;
     if (pls !== undefined) {
-      let sum: EasLogSummary;
-      if (ctx.easLogTokens === true) {
-        const tokens = parseLogTokens(pls);
-        sum = summarizeLogTokens(tokens.values);
-        facts.logTokens = tokens.values;
-      } else sum = scanLogSummary(pls);
+      const { summary: sum, map } = readLogTokens(pls, ctx.easLogTokens === true);
+      if (map !== undefined) facts.logTokens = map;
       if (facts.status === undefined && sum.status !== undefined) facts.status = sum.status;
       if (sum.error !== undefined) facts.errorToken = sum.error;
     }

@@ -173,6 +173,19 @@ export function scanLogSummary(raw: string): EasLogSummary {
   return summarizeLogTokens(v);
 }
 
+/**
+ * The summary of a `Log=` value, and the full token map only when asked for (the input option `easLogTokens`):
+ * the one place the IIS and mailbox-log normalizers choose between the two readings.
+ */
+export function readLogTokens(
+  raw: string,
+  keepMap: boolean,
+): { readonly summary: EasLogSummary; readonly map?: Readonly<Record<string, string>> } {
+  if (!keepMap) return { summary: scanLogSummary(raw) };
+  const { values } = parseLogTokens(raw);
+  return { summary: summarizeLogTokens(values), map: values };
+}
+
 /** The typed view of the tokens this agent uses (eas-formats.md 2.3 table). */
 export interface EasLogSummary {
   readonly status?: number;
