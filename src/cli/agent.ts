@@ -54,6 +54,12 @@ export interface ReplaySummary {
 /** Time allowed for a graceful stop before the process exits anyway (service stop timeouts are above it). */
 export const STOP_DEADLINE_MS = 4000;
 
+let machineZone: string | undefined;
+/** The machine's IANA zone, looked up once and only when a parser needs it (see HandlerFactoryOptions.timezone). */
+function localTimeZone(): string {
+  return (machineZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone);
+}
+
 /** Registry extra holding the detection engine's state, saved with the checkpoints. */
 const DETECT_STATE = 'detect';
 /** How often the detection state is copied into the registry (which flushes it with the checkpoints). */
@@ -149,7 +155,7 @@ export class Agent {
 
   private buildInputs(): void {
     const { config, baseDir } = this.opts.loaded;
-    const tz = config.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const tz = config.timezone ?? localTimeZone;
     for (const inputConfig of config.inputs) {
       const cfg: FileInputConfig = this.opts.format
         ? { ...inputConfig, format: this.opts.format }

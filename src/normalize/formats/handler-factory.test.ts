@@ -45,3 +45,45 @@ describe('file handler factory', () => {
     });
   });
 });
+
+describe('file handler factory: the assumed time zone', () => {
+  // One mailbox-log entry (as framed): its RequestTime is local time, read in the assumed zone.
+  const entry = [
+    'RequestTime : ',
+    '09/19/2013 10:22:11',
+    '',
+    'ServerName : ',
+    'CAS01',
+    '',
+    'RequestHeader : ',
+    'POST /Microsoft-Server-ActiveSync/default.eas?User=johndoe&DeviceId=ApplDMPGH8DWDFJ3&DeviceType=iPad&Cmd=Provision HTTP/1.1',
+    'User-Agent: Apple-iPad2C2/1101.465',
+    '',
+  ].join('\r\n');
+
+  function run(format: string, text: string, fileName: string): { lookups: number; doc: EcsDocument } {
+    let lookups = 0;
+    const factory = createFileHandlerFactory({
+      formats: ALL_FORMATS,
+      format,
+      timezone: () => {
+        lookups += 1;
+        return 'Europe/Berlin';
+      },
+      observerHostname: 'agent01',
+      deps: { enrichers: [] },
+    });
+    const source = { inputId: 'i', path: fileName, fingerprint: 'fp' };
+    const handler = factory(source, text)!;
+    const doc = handler.process({ source, offset: 0, endOffset: text.length, text }).documents[0]!.doc;
+    return { lookups, doc };
+  }
+
+  it('asks for the machine zone only when a parser reads local times, and uses it then', () => {
+    // IIS times are UTC: the zone (and ICU's zone data behind the lookup) is never needed.
+    assert.equal(run('iis', LINE, 'u_ex130919.log').lookups, 0);
+    const mailbox = run('mailbox-log', entry, 'mailbox.txt');
+    assert.ok(mailbox.lookups >= 1);
+    assert.equal((mailbox.doc['event'] as Record<string, unknown>)['timezone'], 'Europe/Berlin');
+  });
+});

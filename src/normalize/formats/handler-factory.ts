@@ -4,13 +4,23 @@
 
 import { FileProcessor, type ProcessorDeps } from '../../pipeline/processor.js';
 import type { RecordSource } from '../../pipeline/record.types.js';
-import type { FileHandler, FileHandlerFactory, FormatDefinition } from '../../pipeline/stages.types.js';
+import type {
+  FileContext,
+  FileHandler,
+  FileHandlerFactory,
+  FormatDefinition,
+} from '../../pipeline/stages.types.js';
 
 export interface HandlerFactoryOptions {
   readonly formats: readonly FormatDefinition[];
   /** 'auto' or a format name. */
   readonly format: string;
-  readonly timezone: string;
+  /**
+   * Zone assumed for local times (FileContext.timezone), or a function giving it. A function is called only
+   * when a parser first reads the zone: finding the machine's zone loads ICU's time-zone data (about 7 MiB
+   * resident), which an agent that reads only UTC logs (IIS, HttpProxy) never needs.
+   */
+  readonly timezone: string | (() => string);
   readonly observerHostname: string;
   /** See FileContext.easLogTokens. */
   readonly easLogTokens?: boolean;
@@ -55,16 +65,16 @@ export function createFileHandlerFactory(opts: HandlerFactoryOptions): FileHandl
     const fileName = source.path.split(/[\\/]/).pop() ?? source.path;
     const format = named ?? detectFormat(opts.formats, head, fileName);
     if (!format) return undefined;
-    const proc = new FileProcessor(
-      format,
-      {
-        source,
-        timezone: opts.timezone,
-        observerHostname: opts.observerHostname,
-        ...(opts.easLogTokens === true ? { easLogTokens: true } : {}),
+    const zone = opts.timezone;
+    const ctx: FileContext = {
+      source,
+      get timezone(): string {
+        return typeof zone === 'string' ? zone : zone();
       },
-      opts.deps,
-    );
+      observerHostname: opts.observerHostname,
+      ...(opts.easLogTokens === true ? { easLogTokens: true } : {}),
+    };
+    const proc = new FileProcessor(format, ctx, opts.deps);
     return {
       formatName: format.name,
       framing: format.framing,
