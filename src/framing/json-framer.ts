@@ -9,7 +9,7 @@ import {
   RECORD_SAMPLE_BYTES,
   alignDown,
   decodeText,
-  stripBom,
+  PendingBytes,
   tooLargeError,
   unitAt,
   unitBytes,
@@ -29,10 +29,8 @@ type Mode = 'gap' | 'value' | 'scalar';
 export class JsonFramer implements Framer {
   readonly feedFrom: number;
   private readonly unit: number;
-  private pending: Buffer = Buffer.alloc(0);
-  private pendingOffset: number;
+  private readonly pending: PendingBytes;
   private scanFrom = 0;
-  private bomChecked: boolean;
   private mode: Mode = 'gap';
   private depth = 0;
   private inString = false;
@@ -44,25 +42,16 @@ export class JsonFramer implements Framer {
 
   constructor(private readonly options: FramerOptions) {
     this.feedFrom = options.startOffset;
-    this.pendingOffset = options.startOffset;
-    this.bomChecked = options.startOffset !== 0;
+    this.pending = new PendingBytes(options.encoding, options.startOffset);
     this.inTopArray = options.startOffset === 0 ? false : undefined;
     this.unit = unitBytes(options.encoding);
   }
 
   push(bytes: Buffer): FramedRecord[] {
     const enc = this.options.encoding;
-    let data = this.pending.length > 0 ? Buffer.concat([this.pending, bytes]) : bytes;
-    let base = this.pendingOffset;
-    if (!this.bomChecked) {
-      const stripped = stripBom(enc, data, base);
-      if (!stripped) {
-        this.pending = Buffer.from(data);
-        return [];
-      }
-      ({ data, base } = stripped);
-      this.bomChecked = true;
-    }
+    const joined = this.pending.join(bytes);
+    if (!joined) return [];
+    const { data, base } = joined;
     const out: FramedRecord[] = [];
     const unit = this.unit;
     const limit = data.length - (data.length % unit);
@@ -142,9 +131,7 @@ export class JsonFramer implements Framer {
       keepFrom = this.discardSample !== undefined ? limit : Math.min(keepFrom, this.valueStart - base);
     }
     keepFrom = Math.max(0, Math.min(keepFrom, data.length));
-    const tail = data.subarray(keepFrom);
-    this.pending = tail.length * 4 < data.length ? Buffer.from(tail) : tail;
-    this.pendingOffset = base + keepFrom;
+    this.pending.keep(data, base, keepFrom);
     this.scanFrom = limit - keepFrom;
     return out;
   }
@@ -152,18 +139,18 @@ export class JsonFramer implements Framer {
   end(): FramedRecord[] {
     if (this.mode === 'gap') return [];
     const out: FramedRecord[] = [];
-    const endOffset = this.pendingOffset + this.pending.length;
+    const kept = this.pending.bytes;
+    const endOffset = this.pending.start + kept.length;
     if (this.mode === 'scalar' && this.discardSample === undefined) {
-      this.emit(out, this.pending, this.pendingOffset, this.pending.length);
+      this.emit(out, kept, this.pending.start, kept.length);
       return out;
     }
-    const s = Math.max(0, this.valueStart - this.pendingOffset);
+    const s = Math.max(0, this.valueStart - this.pending.start);
     out.push({
       offset: this.valueStart,
       endOffset,
       text:
-        this.discardSample ??
-        decodeText(this.options.encoding, this.pending.subarray(s, s + RECORD_SAMPLE_BYTES)),
+        this.discardSample ?? decodeText(this.options.encoding, kept.subarray(s, s + RECORD_SAMPLE_BYTES)),
       error: {
         code: 'framing.truncated_record',
         reason: `JSON value at offset ${this.valueStart} is not complete at the end of the file`,

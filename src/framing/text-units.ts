@@ -88,6 +88,62 @@ export function stripBom(
   return { data: data.subarray(skip), base: base + skip };
 }
 
+/**
+ * The unconsumed bytes of a scanning framer (the JSON and event-XML framers): the tail kept from earlier
+ * chunks, the file offset of its first byte, and the once-per-file BOM step.
+ */
+export class PendingBytes {
+  private buf: Buffer = Buffer.alloc(0);
+  private offset: number;
+  private bomChecked: boolean;
+
+  constructor(
+    private readonly enc: TextEncoding,
+    startOffset: number,
+  ) {
+    this.offset = startOffset;
+    // A framer resumed mid-file starts past any BOM.
+    this.bomChecked = startOffset !== 0;
+  }
+
+  /** The kept bytes. */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
+  /** File offset of `bytes[0]`. */
+  get start(): number {
+    return this.offset;
+  }
+
+  /**
+   * The kept bytes followed by `chunk`, with a BOM at the start of the file removed, and the file offset of
+   * the first returned byte. Undefined while the data may still be the start of a BOM (it is kept).
+   */
+  join(chunk: Buffer): { data: Buffer; base: number } | undefined {
+    const data = this.buf.length > 0 ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (this.bomChecked) return { data, base: this.offset };
+    const stripped = stripBom(this.enc, data, this.offset);
+    if (!stripped) {
+      this.buf = Buffer.from(data);
+      return undefined;
+    }
+    this.bomChecked = true;
+    return stripped;
+  }
+
+  /**
+   * Keep `data[from..]` (file offset `base + from`) for the next chunk. A tail that is small next to the chunk
+   * is copied, so that the chunk itself is not held alive by it.
+   */
+  keep(data: Buffer, base: number, from: number): void {
+    const keepFrom = Math.max(0, Math.min(from, data.length));
+    const tail = data.subarray(keepFrom);
+    this.buf = tail.length * 4 < data.length ? Buffer.from(tail) : tail;
+    this.offset = base + keepFrom;
+  }
+}
+
 /** Round down to a whole number of units, so a kept tail never splits a UTF-16 code unit. */
 export function alignDown(n: number, unit: number): number {
   return n - (n % unit);

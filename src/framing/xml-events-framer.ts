@@ -11,7 +11,7 @@ import {
   decodeText,
   encodeAscii,
   findPattern,
-  stripBom,
+  PendingBytes,
   tooLargeError,
   unitAt,
   unitBytes,
@@ -25,10 +25,8 @@ export class XmlEventsFramer implements Framer {
   private readonly unit: number;
   private readonly open: Buffer;
   private readonly close: Buffer;
-  private pending: Buffer = Buffer.alloc(0);
-  private pendingOffset: number;
+  private readonly pending: PendingBytes;
   private scanFrom = 0;
-  private bomChecked: boolean;
   /** Inside an element: its start offset (pending[0] is that byte unless discarding). */
   private inEvent = false;
   private eventStart = 0;
@@ -36,8 +34,7 @@ export class XmlEventsFramer implements Framer {
 
   constructor(private readonly options: FramerOptions) {
     this.feedFrom = options.startOffset;
-    this.pendingOffset = options.startOffset;
-    this.bomChecked = options.startOffset !== 0;
+    this.pending = new PendingBytes(options.encoding, options.startOffset);
     this.unit = unitBytes(options.encoding);
     this.open = encodeAscii(options.encoding, '<Event');
     this.close = encodeAscii(options.encoding, '</Event>');
@@ -45,17 +42,9 @@ export class XmlEventsFramer implements Framer {
 
   push(bytes: Buffer): FramedRecord[] {
     const enc = this.options.encoding;
-    let data = this.pending.length > 0 ? Buffer.concat([this.pending, bytes]) : bytes;
-    let base = this.pendingOffset;
-    if (!this.bomChecked) {
-      const stripped = stripBom(enc, data, base);
-      if (!stripped) {
-        this.pending = Buffer.from(data);
-        return [];
-      }
-      ({ data, base } = stripped);
-      this.bomChecked = true;
-    }
+    const joined = this.pending.join(bytes);
+    if (!joined) return [];
+    const { data, base } = joined;
     const out: FramedRecord[] = [];
     let keepFrom = 0; // bytes before this index are no longer needed
     let from = this.scanFrom;
@@ -121,9 +110,7 @@ export class XmlEventsFramer implements Framer {
       from = end;
     }
     keepFrom = Math.max(0, Math.min(keepFrom, data.length));
-    const tail = data.subarray(keepFrom);
-    this.pending = tail.length * 4 < data.length ? Buffer.from(tail) : tail;
-    this.pendingOffset = base + keepFrom;
+    this.pending.keep(data, base, keepFrom);
     this.scanFrom = Math.max(0, from - keepFrom);
     return out;
   }
@@ -132,14 +119,12 @@ export class XmlEventsFramer implements Framer {
     // An element left open at the end of a complete file is cut off: dead-letter what we have.
     if (!this.inEvent) return [];
     this.inEvent = false;
-    const s = this.eventStart - this.pendingOffset;
-    const endOffset = this.pendingOffset + this.pending.length;
+    const kept = this.pending.bytes;
+    const s = this.eventStart - this.pending.start;
+    const endOffset = this.pending.start + kept.length;
     const text =
       this.discardSample ??
-      decodeText(
-        this.options.encoding,
-        this.pending.subarray(Math.max(0, s), Math.max(0, s) + RECORD_SAMPLE_BYTES),
-      );
+      decodeText(this.options.encoding, kept.subarray(Math.max(0, s), Math.max(0, s) + RECORD_SAMPLE_BYTES));
     this.discardSample = undefined;
     return [
       {
