@@ -59,6 +59,7 @@ export default tseslint.config(
       'test/fixtures/**',
       'test/golden/**',
       'bench/results/**',
+      '.scratch/**', // local scratch builds and experiments (.gitignore)
     ],
   },
   js.configs.recommended,
