@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { recordingLogger } from '../../telemetry/logger.types.js';
 import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
 import { clientOptions, createEsClient, JSON_COMPAT, secretScrubber } from './es-client.js';
@@ -66,5 +69,47 @@ describe('Elasticsearch client settings', () => {
       `key ${apiKey} raw supersecretkey pw p4ssw0rd! hdr Basic ${basic} url https://elastic:p4ssw0rd!@host`,
     );
     for (const s of [apiKey, 'supersecretkey', 'p4ssw0rd!', basic]) assert.ok(!out.includes(s), out);
+  });
+});
+
+describe('Elasticsearch client errors', () => {
+  it('keep the bulk body as it was and drop the request headers (credentials) from their metadata', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(503, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+        res.end(
+          '{"error":{"type":"unavailable_shards_exception","reason":"primary shard is not active"},"status":503}',
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const cfg = ElasticsearchOutputConfig.parse({
+      hosts: [`http://127.0.0.1:${port}`],
+      username: 'elastic',
+      password: 'p4ssw0rd!',
+      compression: false,
+    });
+    const { client } = createEsClient(cfg, recordingLogger());
+    const body = Buffer.from(`{"create":{"_index":"x","_id":"1"}}\n{"a":"${'b'.repeat(1 << 20)}"}\n`);
+    try {
+      await assert.rejects(
+        client.bulk({ operations: body as never }, { maxRetries: 0, meta: true }),
+        (e: { meta?: { meta?: { request?: { params?: { body?: unknown; headers?: unknown } } } } }) => {
+          const params = e.meta?.meta?.request?.params;
+          // Not deep-copied: the default redaction turned the Buffer into an object of a million entries.
+          assert.equal(params?.body, body);
+          assert.equal(params?.headers, undefined);
+          const basic = Buffer.from('elastic:p4ssw0rd!').toString('base64');
+          const shown = inspect(e, { depth: 12 });
+          assert.ok(!shown.includes(basic) && !shown.includes('p4ssw0rd!'), 'credentials in the error');
+          return true;
+        },
+      );
+    } finally {
+      await client.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
