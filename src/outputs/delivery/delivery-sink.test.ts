@@ -2,13 +2,17 @@
 // 409 semantics, settlement exactly once.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import type { BulkItemResult, BulkSendResult, BulkTransport } from './bulk-transport.types.js';
-import { DeliverySink } from './delivery-sink.js';
+import { DeliverySink, SPILL_AFTER_FAILURES } from './delivery-sink.js';
+import { Spool } from './spool.js';
 
 interface Call {
   at: number;
@@ -233,6 +237,47 @@ describe('delivery sink', () => {
     }
     // Every document divisible by 3 was answered 429 once and re-sent once; the others were delivered once.
     docs.forEach((d, n) => assert.equal(seen.get(d.id), n % 3 === 0 ? 2 : 1, d.id));
+    await s.close();
+  });
+});
+
+describe('delivery sink: when memory goes to the disk spool', () => {
+  /** 60 documents (well past half of a 4,000-byte budget) while the first `failFirst` requests answer 503. */
+  async function run(failFirst: number): Promise<{ s: DeliverySink; settled: Map<string, number> }> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cg-spill-'));
+    const spool = new Spool({ dir, maxBytes: 10_000_000, whenFull: 'pause' });
+    const t = new ScriptedTransport((c, n) =>
+      n <= failFirst
+        ? { kind: 'failed', status: 503, reason: 'HTTP 503 unavailable_shards_exception' }
+        : ok(c),
+    );
+    const s = sink(t, new MemoryDeadLetters(), { spool, maxBufferBytes: 4000, maxInFlight: 1 });
+    const settled = new Map<string, number>();
+    for (let i = 0; i < 60; i++) s.push(doc(i), () => settled.set(`d${i}`, (settled.get(`d${i}`) ?? 0) + 1));
+    // idle(), not flush(): a flush during an outage spools by design (a stop must not wait for the cluster).
+    await s.idle();
+    return { s, settled };
+  }
+
+  it('keeps a blip (one or two failed requests among good ones) in memory', async () => {
+    for (const failFirst of [1, SPILL_AFTER_FAILURES - 1]) {
+      const { s, settled } = await run(failFirst);
+      assert.equal(s.counts.spooled, 0, `${failFirst} failure(s)`);
+      assert.equal(s.counts.delivered, 60);
+      assert.equal(settled.size, 60);
+      assert.ok([...settled.values()].every((v) => v === 1));
+      await s.close();
+    }
+  });
+
+  it('spools once SPILL_AFTER_FAILURES requests in a row failed, then delivers everything from disk', async () => {
+    const { s, settled } = await run(SPILL_AFTER_FAILURES);
+    assert.ok(s.counts.spooled > 0);
+    assert.ok(s.counts.fromSpoolDelivered > 0);
+    assert.equal(s.counts.delivered, 60);
+    assert.equal(s.state.spoolBytes, 0);
+    assert.equal(settled.size, 60);
+    assert.ok([...settled.values()].every((v) => v === 1));
     await s.close();
   });
 });
