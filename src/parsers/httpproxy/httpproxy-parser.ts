@@ -8,7 +8,7 @@
 
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { ParseResult, RecordParser } from '../../pipeline/stages.types.js';
-import { parseCsvRow } from './csv-row.js';
+import { splitDelimitedRow } from '../delimited-row.js';
 import type { HttpProxyEvent, HttpProxyLayout } from './httpproxy.types.js';
 
 export const HTTPPROXY_MAX_ROW_CHARS = 1024 * 1024;
@@ -93,8 +93,9 @@ export class HttpProxyParser implements RecordParser<HttpProxyEvent> {
       this.layout = httpProxyLayout(text.split(','), 'header');
       return { kind: 'skip' };
     }
-    const values = parseCsvRow(text);
-    if (typeof values === 'string') return fail('csv', values);
+    const row = splitDelimitedRow(text, ',');
+    if ('error' in row) return fail('csv', row.error);
+    const values = row.fields;
     const layout = this.layout ?? ASSUMED[values.length];
     if (layout === undefined) {
       return fail(

@@ -9,7 +9,7 @@
 
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext, ParseResult, RecordParser } from '../../pipeline/stages.types.js';
-import { splitDelimitedRow } from './delimited-row.js';
+import { splitDelimitedRow } from '../delimited-row.js';
 import { localToUtcMs, readLocalTime } from './local-time.js';
 import { checkRecordText, failure } from './record-checks.js';
 import { levelFromName } from './windows-meta.js';

@@ -10,7 +10,7 @@
 
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext, ParseResult, RecordParser } from '../../pipeline/stages.types.js';
-import { splitDelimitedRow } from './delimited-row.js';
+import { splitDelimitedRow } from '../delimited-row.js';
 import { localToUtcMs, readLocalTime } from './local-time.js';
 import { checkRecordText, failure } from './record-checks.js';
 import { keywordsHex, parseKeywords } from './windows-meta.js';

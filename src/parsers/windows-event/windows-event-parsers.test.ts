@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitDelimitedRow } from './delimited-row.js';
+import { splitDelimitedRow } from '../delimited-row.js';
 import { localToUtcMs, readLocalTime } from './local-time.js';
 import { keywordsHex, parseKeywords, standardKeywordNames } from './windows-meta.js';
 

@@ -1,6 +1,8 @@
 // Splits one CSV (or TAB-separated) row into fields with RFC 4180 quoting: a quoted field may hold the
 // delimiter, doubled quotes and line ends. The csv-rows framer has already cut the row, so an unclosed quote
-// or text after a closing quote is a malformed row, reported rather than guessed at.
+// or text after a closing quote is a malformed row, reported rather than guessed at. Used by the HttpProxy
+// logs (Exchange's Utf8Csv writer quotes a field holding `,` `"` CR or LF and doubles inner quotes) and by the
+// Windows event exports (Event Viewer CSV/TXT, PowerShell Export-Csv). Never throws.
 
 export type RowResult = { readonly fields: string[] } | { readonly error: string };
 
