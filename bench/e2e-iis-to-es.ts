@@ -1,10 +1,7 @@
 // End to end without the file input: an IIS log file read line by line → the IIS format's FileProcessor
 // (parse, full ECS normalization, enrichment) → the Elasticsearch output → the test server in a separate
-// process. The input stage is a plain line splitter here. The whole agent runs in the shared harness with
-// bench/e2e-casguard.yml (Elasticsearch output only), after `npm run build`:
-//   AGENT_CWD=$PWD AGENT_NAME=casguard \
-//   AGENT_CMD='node dist/cli/main.js replay -c bench/e2e-casguard.yml --format iis {input}' \
-//   ../shared/bench/run-peers.sh
+// process. The input stage is a plain line splitter here. The whole agent runs in the shared harness through
+// bench/harness-agent.sh (see bench/README.md). This script:
 //   node ../shared/bench/gen/gen.js iis --lines 200000 --seed 42 --out /tmp/iis-200k.log
 //   node --import tsx bench/e2e-iis-to-es.ts /tmp/iis-200k.log [--gzip true]
 // Prints one JSON line: lines/s, documents, CPU seconds, peak RSS.
