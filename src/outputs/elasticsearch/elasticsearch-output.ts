@@ -34,7 +34,7 @@ export function createElasticsearchOutput(
   let transport = deps.transport;
   if (!transport) {
     const { client, scrub } = createEsClient(cfg, logger, name);
-    transport = new EsBulkTransport(client, scrub);
+    transport = new EsBulkTransport(client, scrub, cfg.compression ? cfg.compressionLevel : undefined);
   }
   const spool = new Spool({
     dir: spoolDir(deps.dataDir, name),

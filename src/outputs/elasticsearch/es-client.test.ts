@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { recordingLogger } from '../../telemetry/logger.types.js';
 import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
-import { clientOptions, createEsClient, JSON_COMPAT, secretScrubber } from './es-client.js';
+import { clientOptions, createEsClient, EsBulkTransport, JSON_COMPAT, secretScrubber } from './es-client.js';
 
 describe('Elasticsearch client settings', () => {
   it('speaks the 8.x dialect, never retries by itself, verifies TLS by default', () => {
@@ -18,7 +19,8 @@ describe('Elasticsearch client settings', () => {
     assert.equal(o.requestTimeout, 60000);
     assert.deepEqual(o.headers, { accept: JSON_COMPAT, 'content-type': JSON_COMPAT });
     assert.equal(o.tls?.rejectUnauthorized, true);
-    assert.equal(o.compression, true);
+    // The client compresses nothing itself; EsBulkTransport gzips bulk bodies at compressionLevel (default 1).
+    assert.equal(o.compression, false);
   });
 
   it('takes an API key, basic credentials, a cloud id, a CA file and a fingerprint', () => {
@@ -107,6 +109,47 @@ describe('Elasticsearch client errors', () => {
           return true;
         },
       );
+    } finally {
+      await client.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('EsBulkTransport', () => {
+  it('gzips bulk bodies at the configured level, or sends them as they are', async () => {
+    const seen: { encoding: string | undefined; body: Buffer }[] = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ encoding: req.headers['content-encoding'], body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+        res.end('{"errors":false,"items":[{"create":{"status":201}},{"create":{"status":201}}]}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const cfg = ElasticsearchOutputConfig.parse({ hosts: [`http://127.0.0.1:${port}`] });
+    assert.equal(cfg.compression, true);
+    assert.equal(cfg.compressionLevel, 1);
+    const { client, scrub } = createEsClient(cfg, recordingLogger());
+    const line = `{"create":{"_index":"x","_id":"1"}}\n{"a":"${'b'.repeat(4000)}"}\n`;
+    const body = Buffer.from(line + line.replace('"1"', '"2"'));
+    try {
+      for (const level of [1, 9, undefined]) {
+        const r = await new EsBulkTransport(client, scrub, level).send(body, 2);
+        assert.equal(r.kind, 'items');
+        const got = seen.at(-1)!;
+        if (level === undefined) {
+          assert.equal(got.encoding, undefined);
+          assert.deepEqual(got.body, body);
+        } else {
+          assert.equal(got.encoding, 'gzip');
+          assert.ok(got.body.length < body.length / 10, `level ${level}: ${got.body.length} bytes`);
+          assert.deepEqual(gunzipSync(got.body), body);
+        }
+      }
     } finally {
       await client.close();
       await new Promise((r) => server.close(r));
