@@ -27,6 +27,12 @@ export interface BulkTransport {
    * `body` is the NDJSON request body as UTF-8 (sent as is, without another copy); `docs` the number of items in
    * it, for checking the answer. The buffer may be a view of a larger one and must not be kept after the answer.
    */
-  send(body: Buffer, docs: number): Promise<BulkSendResult>;
+  send(body: Buffer, docs: number, encoded?: Promise<Buffer>): Promise<BulkSendResult>;
+  /**
+   * Optional: start turning a body into its wire form (e.g. gzip) ahead of `send`, so the work overlaps the wait
+   * for a free request slot. The delivery layer passes the promise back to `send` with the same body; a rejected
+   * promise makes `send` answer a request-level failure.
+   */
+  encode?(body: Buffer): Promise<Buffer>;
   close(): Promise<void>;
 }

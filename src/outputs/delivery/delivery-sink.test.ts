@@ -281,3 +281,33 @@ describe('delivery sink: when memory goes to the disk spool', () => {
     await s.close();
   });
 });
+
+describe('delivery sink: encoding ahead of sending', () => {
+  it("hands the transport's early encoding of a waiting batch back to send(), for exactly that body", async () => {
+    const encode = (b: Buffer): Promise<Buffer> => Promise.resolve(Buffer.from(b.toString('base64')));
+    let early = 0;
+    let sends = 0;
+    const transport: BulkTransport = {
+      encode,
+      async send(body, n, encoded) {
+        sends += 1;
+        if (encoded) {
+          early += 1;
+          assert.deepEqual(await encoded, await encode(body));
+        }
+        await new Promise((r) => setTimeout(r, 5));
+        return { kind: 'items', items: Array.from({ length: n }, () => ({ status: 201 })) };
+      },
+      close: () => Promise.resolve(),
+    };
+    const s = sink(transport, new MemoryDeadLetters(), { maxInFlight: 1 });
+    let settled = 0;
+    for (let i = 0; i < 40; i++) s.push(doc(i), () => (settled += 1));
+    await s.flush();
+    assert.equal(settled, 40);
+    assert.equal(sends, 4);
+    // The first batch goes out at once; the three sealed while it was in flight were encoded early.
+    assert.equal(early, 3);
+    await s.close();
+  });
+});

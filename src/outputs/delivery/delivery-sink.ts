@@ -204,6 +204,8 @@ interface Batch {
   notBefore: number;
   /** The request body when it is exactly the entries' bytes in order (a freshly sealed batch). */
   body?: Buffer | undefined;
+  /** The transport's wire form of `body`, started when the batch was sealed (see BulkTransport.encode). */
+  encoded?: Promise<Buffer> | undefined;
 }
 
 function entryBytes(e: Entry): number {
@@ -445,6 +447,14 @@ export class DeliverySink implements DocumentSink {
       this.checkWaiters();
       return;
     }
+    // Encoding (gzip) starts now, while the batch waits for a request slot, not when it is sent. If the batch is
+    // spilled to the spool meanwhile, its buffer may go back to the pool while the encoder still reads it; that
+    // encoding is never used (spilled batches are sent from their segment).
+    const transport = this.o.transport;
+    if (transport.encode && batch.body && this.inFlight >= this.o.maxInFlight) {
+      batch.encoded = transport.encode(batch.body);
+      batch.encoded.catch(() => undefined); // a failure is answered by send(); a spilled batch never awaits it
+    }
     this.queue.push(batch);
     if (this.spillNeeded()) this.spillAll();
     this.pump();
@@ -569,7 +579,7 @@ export class DeliverySink implements DocumentSink {
     const t0 = this.now();
     let result: BulkSendResult;
     try {
-      result = await this.o.transport.send(body, n);
+      result = await this.o.transport.send(body, n, batch.body === body ? batch.encoded : undefined);
     } catch (e) {
       result = { kind: 'failed', reason: redactText(describeError(e)) };
     }

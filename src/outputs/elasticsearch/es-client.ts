@@ -164,16 +164,21 @@ export class EsBulkTransport implements BulkTransport {
   /**
    * @param gzipLevel gzip bulk bodies at this level (1-9), or send them as they are when undefined.
    */
+  /** Present only when bodies are gzipped: the delivery layer starts it when a batch is sealed. */
+  readonly encode: ((body: Buffer) => Promise<Buffer>) | undefined;
+
   constructor(
     private readonly client: Client,
     private readonly scrub: (t: string) => string,
     private readonly gzipLevel?: number,
-  ) {}
+  ) {
+    this.encode = gzipLevel === undefined ? undefined : (body) => gzipAsync(body, { level: gzipLevel });
+  }
 
-  async send(body: Buffer, docs: number): Promise<BulkSendResult> {
+  async send(body: Buffer, docs: number, encoded?: Promise<Buffer>): Promise<BulkSendResult> {
     try {
       const level = this.gzipLevel;
-      const payload = level === undefined ? body : await gzipAsync(body, { level });
+      const payload = level === undefined ? body : await (encoded ?? gzipAsync(body, { level }));
       const headers: Record<string, string> = { 'content-type': NDJSON_COMPAT, accept: JSON_COMPAT };
       if (level !== undefined) headers['content-encoding'] = 'gzip';
       const res = await this.client.bulk(
