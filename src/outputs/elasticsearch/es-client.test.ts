@@ -156,3 +156,45 @@ describe('EsBulkTransport', () => {
     }
   });
 });
+
+describe('EsBulkTransport request failures', () => {
+  it('reports status, error type, reason and Retry-After of a refused bulk request (through the real client)', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'x-elastic-product': 'Elasticsearch',
+          'retry-after': '7',
+        });
+        res.end(
+          '{"error":{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"},"status":429}',
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const cfg = ElasticsearchOutputConfig.parse({
+      hosts: [`http://127.0.0.1:${port}`],
+      username: 'elastic',
+      password: 'p4ssw0rd!',
+    });
+    const { client, scrub } = createEsClient(cfg, recordingLogger());
+    try {
+      const r = await new EsBulkTransport(client, scrub, 1).send(
+        Buffer.from('{"create":{"_index":"x","_id":"1"}}\n{"a":1}\n'),
+        1,
+      );
+      assert.deepEqual(r, {
+        kind: 'failed',
+        status: 429,
+        errorType: 'es_rejected_execution_exception',
+        reason: 'HTTP 429 es_rejected_execution_exception: rejected execution of coordinating operation',
+        retryAfterMs: 7000,
+      });
+    } finally {
+      await client.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -118,28 +118,34 @@ export function createEsClient(
   return { client, scrub };
 }
 
+/** A secret-free one-line description of an HTTP error answer: status, error type and reason, Retry-After. */
+function describeHttpFailure(
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[] | undefined>,
+  scrub: (t: string) => string,
+): { status: number; errorType?: string; reason: string; retryAfterMs?: number } {
+  const err = (body as { error?: { type?: string; reason?: string } | string } | undefined)?.error;
+  const type = typeof err === 'object' ? err?.type : undefined;
+  const reason = typeof err === 'object' ? (err?.reason ?? type) : typeof err === 'string' ? err : undefined;
+  const ra = headers['retry-after'];
+  const retryAfterMs = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
+  return {
+    status,
+    ...(type !== undefined ? { errorType: type } : {}),
+    reason: scrub(`HTTP ${status}${type ? ` ${type}` : ''}${reason && reason !== type ? `: ${reason}` : ''}`),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+}
+
 /** A secret-free one-line description of a client error, with its HTTP status when there was an answer. */
 export function describeEsError(
   e: unknown,
   scrub: (t: string) => string,
 ): { status?: number; errorType?: string; reason: string; retryAfterMs?: number } {
   if (e instanceof errors.ResponseError) {
-    const body = e.body as { error?: { type?: string; reason?: string } | string } | undefined;
-    const err = body?.error;
-    const type = typeof err === 'object' ? err?.type : undefined;
-    const reason =
-      typeof err === 'object' ? (err?.reason ?? type) : typeof err === 'string' ? err : undefined;
     const headers = (e.meta?.headers ?? {}) as Record<string, string | string[] | undefined>;
-    const ra = headers['retry-after'];
-    const retryAfterMs = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
-    return {
-      status: e.statusCode,
-      ...(type !== undefined ? { errorType: type } : {}),
-      reason: scrub(
-        `HTTP ${e.statusCode}${type ? ` ${type}` : ''}${reason && reason !== type ? `: ${reason}` : ''}`,
-      ),
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    };
+    return describeHttpFailure(e.statusCode ?? 0, e.body, headers, scrub);
   }
   if (e instanceof errors.TimeoutError) return { reason: scrub(`request timed out: ${e.message}`) };
   if (e instanceof errors.ConnectionError) return { reason: scrub(`connection failed: ${e.message}`) };
@@ -157,16 +163,21 @@ interface RawBulkItem {
   failure_store?: string;
 }
 
-/** The bulk transport used on the service path: one `client.bulk()` per batch, never the bulk helper. */
 const gzipAsync = promisify(gzip);
 
+/**
+ * Every HTTP error status. A bulk request refused as a whole (429, 503, 413, ...) comes back as an answer with its
+ * headers (Retry-After) instead of a thrown error: the client's error redaction ('remove', see clientOptions)
+ * deletes an error's response headers.
+ */
+const ERROR_STATUSES: readonly number[] = Array.from({ length: 200 }, (_, i) => 400 + i);
+
+/** The bulk transport used on the service path: one `client.bulk()` per batch, never the bulk helper. */
 export class EsBulkTransport implements BulkTransport {
-  /**
-   * @param gzipLevel gzip bulk bodies at this level (1-9), or send them as they are when undefined.
-   */
   /** Present only when bodies are gzipped: the delivery layer starts it when a batch is sealed. */
   readonly encode: ((body: Buffer) => Promise<Buffer>) | undefined;
 
+  /** @param gzipLevel gzip bulk bodies at this level (1-9); undefined sends them as they are. */
   constructor(
     private readonly client: Client,
     private readonly scrub: (t: string) => string,
@@ -184,8 +195,12 @@ export class EsBulkTransport implements BulkTransport {
       const res = await this.client.bulk(
         // Pre-serialized NDJSON (a Buffer) is sent as is (dependencies.md 3.5); the types only allow arrays.
         { operations: payload as never, filter_path: BULK_FILTER_PATH },
-        { headers, maxRetries: 0, meta: true },
+        { headers, maxRetries: 0, meta: true, ignore: [...ERROR_STATUSES] },
       );
+      if (res.statusCode !== null && res.statusCode >= 400) {
+        const h = res.headers as Record<string, string | string[] | undefined>;
+        return { kind: 'failed', ...describeHttpFailure(res.statusCode, res.body, h, this.scrub) };
+      }
       const raw = res.body as { errors?: boolean; items?: Record<string, RawBulkItem>[] };
       const items: BulkItemResult[] = (raw.items ?? []).map((entry) => {
         const v = Object.values(entry)[0] ?? {};
