@@ -74,25 +74,49 @@ describe('Elasticsearch client settings', () => {
   });
 });
 
+/** A loopback server answering every request with one fixed response; it records what it received. */
+async function fixedServer(
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{
+  url: string;
+  seen: { encoding: string | undefined; body: Buffer }[];
+  close: () => Promise<void>;
+}> {
+  const seen: { encoding: string | undefined; body: Buffer }[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({ encoding: req.headers['content-encoding'], body: Buffer.concat(chunks) });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-elastic-product': 'Elasticsearch',
+        ...headers,
+      });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const BASIC = { username: 'elastic', password: 'p4ssw0rd!' };
+
 describe('Elasticsearch client errors', () => {
   it('keep the bulk body as it was and drop the request headers (credentials) from their metadata', async () => {
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(503, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
-        res.end(
-          '{"error":{"type":"unavailable_shards_exception","reason":"primary shard is not active"},"status":503}',
-        );
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-    const cfg = ElasticsearchOutputConfig.parse({
-      hosts: [`http://127.0.0.1:${port}`],
-      username: 'elastic',
-      password: 'p4ssw0rd!',
-      compression: false,
-    });
+    const srv = await fixedServer(
+      503,
+      {},
+      '{"error":{"type":"unavailable_shards_exception","reason":"primary shard is not active"},"status":503}',
+    );
+    const cfg = ElasticsearchOutputConfig.parse({ hosts: [srv.url], ...BASIC, compression: false });
     const { client } = createEsClient(cfg, recordingLogger());
     const body = Buffer.from(`{"create":{"_index":"x","_id":"1"}}\n{"a":"${'b'.repeat(1 << 20)}"}\n`);
     try {
@@ -111,26 +135,19 @@ describe('Elasticsearch client errors', () => {
       );
     } finally {
       await client.close();
-      await new Promise((r) => server.close(r));
+      await srv.close();
     }
   });
 });
 
 describe('EsBulkTransport', () => {
   it('gzips bulk bodies at the configured level, or sends them as they are', async () => {
-    const seen: { encoding: string | undefined; body: Buffer }[] = [];
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        seen.push({ encoding: req.headers['content-encoding'], body: Buffer.concat(chunks) });
-        res.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
-        res.end('{"errors":false,"items":[{"create":{"status":201}},{"create":{"status":201}}]}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-    const cfg = ElasticsearchOutputConfig.parse({ hosts: [`http://127.0.0.1:${port}`] });
+    const srv = await fixedServer(
+      200,
+      {},
+      '{"errors":false,"items":[{"create":{"status":201}},{"create":{"status":201}}]}',
+    );
+    const cfg = ElasticsearchOutputConfig.parse({ hosts: [srv.url] });
     assert.equal(cfg.compression, true);
     assert.equal(cfg.compressionLevel, 1);
     const { client, scrub } = createEsClient(cfg, recordingLogger());
@@ -140,7 +157,7 @@ describe('EsBulkTransport', () => {
       for (const level of [1, 9, undefined]) {
         const r = await new EsBulkTransport(client, scrub, level).send(body, 2);
         assert.equal(r.kind, 'items');
-        const got = seen.at(-1)!;
+        const got = srv.seen.at(-1)!;
         if (level === undefined) {
           assert.equal(got.encoding, undefined);
           assert.deepEqual(got.body, body);
@@ -152,33 +169,17 @@ describe('EsBulkTransport', () => {
       }
     } finally {
       await client.close();
-      await new Promise((r) => server.close(r));
+      await srv.close();
     }
   });
-});
 
-describe('EsBulkTransport request failures', () => {
   it('reports status, error type, reason and Retry-After of a refused bulk request (through the real client)', async () => {
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(429, {
-          'content-type': 'application/json',
-          'x-elastic-product': 'Elasticsearch',
-          'retry-after': '7',
-        });
-        res.end(
-          '{"error":{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"},"status":429}',
-        );
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-    const cfg = ElasticsearchOutputConfig.parse({
-      hosts: [`http://127.0.0.1:${port}`],
-      username: 'elastic',
-      password: 'p4ssw0rd!',
-    });
+    const srv = await fixedServer(
+      429,
+      { 'retry-after': '7' },
+      '{"error":{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"},"status":429}',
+    );
+    const cfg = ElasticsearchOutputConfig.parse({ hosts: [srv.url], ...BASIC });
     const { client, scrub } = createEsClient(cfg, recordingLogger());
     try {
       const r = await new EsBulkTransport(client, scrub, 1).send(
@@ -194,7 +195,7 @@ describe('EsBulkTransport request failures', () => {
       });
     } finally {
       await client.close();
-      await new Promise((r) => server.close(r));
+      await srv.close();
     }
   });
 });
