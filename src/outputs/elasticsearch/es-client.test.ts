@@ -173,6 +173,25 @@ describe('EsBulkTransport', () => {
     }
   });
 
+  it('answers a failed early encoding as a request-level failure, without sending anything', async () => {
+    const srv = await fixedServer(200, {}, '{"errors":false,"items":[]}');
+    const cfg = ElasticsearchOutputConfig.parse({ hosts: [srv.url] });
+    const { client, scrub } = createEsClient(cfg, recordingLogger());
+    try {
+      const r = await new EsBulkTransport(client, scrub, 1).send(
+        Buffer.from('{"create":{"_index":"x","_id":"1"}}\n{"a":1}\n'),
+        1,
+        Promise.reject(new Error('zlib: out of memory')),
+      );
+      assert.equal(r.kind, 'failed');
+      assert.match(r.kind === 'failed' ? r.reason : '', /zlib: out of memory/);
+      assert.equal(srv.seen.length, 0);
+    } finally {
+      await client.close();
+      await srv.close();
+    }
+  });
+
   it('reports status, error type, reason and Retry-After of a refused bulk request (through the real client)', async () => {
     const srv = await fixedServer(
       429,
