@@ -120,11 +120,11 @@ export function createEsClient(
 
 /** A secret-free one-line description of an HTTP error answer: status, error type and reason, Retry-After. */
 function describeHttpFailure(
-  status: number,
+  status: number | undefined,
   body: unknown,
   headers: Record<string, string | string[] | undefined>,
   scrub: (t: string) => string,
-): { status: number; errorType?: string; reason: string; retryAfterMs?: number } {
+): { status?: number; errorType?: string; reason: string; retryAfterMs?: number } {
   const err = (body as { error?: { type?: string; reason?: string } | string } | undefined)?.error;
   const type = typeof err === 'object' ? err?.type : undefined;
   const reason = typeof err === 'object' ? (err?.reason ?? type) : typeof err === 'string' ? err : undefined;
@@ -145,7 +145,7 @@ export function describeEsError(
 ): { status?: number; errorType?: string; reason: string; retryAfterMs?: number } {
   if (e instanceof errors.ResponseError) {
     const headers = (e.meta?.headers ?? {}) as Record<string, string | string[] | undefined>;
-    return describeHttpFailure(e.statusCode ?? 0, e.body, headers, scrub);
+    return describeHttpFailure(e.statusCode, e.body, headers, scrub);
   }
   if (e instanceof errors.TimeoutError) return { reason: scrub(`request timed out: ${e.message}`) };
   if (e instanceof errors.ConnectionError) return { reason: scrub(`connection failed: ${e.message}`) };
@@ -170,7 +170,7 @@ const gzipAsync = promisify(gzip);
  * headers (Retry-After) instead of a thrown error: the client's error redaction ('remove', see clientOptions)
  * deletes an error's response headers.
  */
-const ERROR_STATUSES: readonly number[] = Array.from({ length: 200 }, (_, i) => 400 + i);
+const ERROR_STATUSES: number[] = Array.from({ length: 200 }, (_, i) => 400 + i); // never mutated
 
 /** The bulk transport used on the service path: one `client.bulk()` per batch, never the bulk helper. */
 export class EsBulkTransport implements BulkTransport {
@@ -195,7 +195,7 @@ export class EsBulkTransport implements BulkTransport {
       const res = await this.client.bulk(
         // Pre-serialized NDJSON (a Buffer) is sent as is (dependencies.md 3.5); the types only allow arrays.
         { operations: payload as never, filter_path: BULK_FILTER_PATH },
-        { headers, maxRetries: 0, meta: true, ignore: [...ERROR_STATUSES] },
+        { headers, maxRetries: 0, meta: true, ignore: ERROR_STATUSES },
       );
       if (res.statusCode !== null && res.statusCode >= 400) {
         const h = res.headers as Record<string, string | string[] | undefined>;
