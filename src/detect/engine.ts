@@ -302,6 +302,22 @@ export class DetectionEngine implements Detector {
     return out.length === 0 ? NOTHING : out.splice(0);
   }
 
+  /**
+   * A document that DetectionFilter rejected (no rule's condition holds, no server facts) at event time `t`
+   * (epoch ms): only event time moves, exactly as evaluate() would have moved it. Such a document is not
+   * remembered for the restart check, which only ever matters for documents that count.
+   */
+  advance(t: number): ShippableDocument[] {
+    if (++this.evalDocs >= METRICS_BATCH) this.flushMetrics();
+    if (!(t > this.watermark)) return NOTHING; // also NaN: evaluate() ignores unparsable times
+    this.watermark = t;
+    if (t < this.nextSweepAt) return NOTHING;
+    const out = this.scratch;
+    this.sweep(out);
+    this.nextSweepAt = (Math.floor(t / SWEEP_MS) + 1) * SWEEP_MS;
+    return out.length === 0 ? NOTHING : out.splice(0);
+  }
+
   /** Emit the latest version of every open alert that changed since its last version (end of a replay). */
   flush(): ShippableDocument[] {
     const out: ShippableDocument[] = [];

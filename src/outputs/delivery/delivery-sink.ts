@@ -31,6 +31,7 @@
 
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { DocumentStream, EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
+import { encodedOf } from '../../pipeline/encoded-document.js';
 import { CasguardError, describeError } from '../../pipeline/errors.js';
 import { redactText } from '../../pipeline/redact.js';
 import type { DeadLetterSink, DocumentSink } from '../../pipeline/stages.types.js';
@@ -158,6 +159,13 @@ class NdjsonBuffer {
     // UTF-8 needs at most 3 bytes per UTF-16 unit; only near the end of the buffer is the exact size asked.
     if (this.buf.length - this.len < text.length * 3) this.reserve(Buffer.byteLength(text));
     this.len += this.buf.write(text, this.len);
+  }
+
+  /** Append bytes that are UTF-8 already. */
+  writeBytes(bytes: Uint8Array): void {
+    if (this.buf.length - this.len < bytes.length) this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
   }
 
   newline(): void {
@@ -334,13 +342,19 @@ export class DeliverySink implements DocumentSink {
       this.actionPrefix.set(key, prefix);
     }
     const action = `${prefix}${JSON.stringify(doc.id)}}}\n`;
-    const source = JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
+    // A document serialised upstream (the processing worker) is copied as it is: it was prepared there.
+    const encoded = encodedOf(doc);
+    const source = encoded ?? JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
     // The exact UTF-8 size is computed only when the batch may be full (the length is a lower bound, 3x an upper).
     const maxBytes = this.o.maxBatchBytes;
     if (
       this.current.length > 0 &&
       this.currentBytes + (action.length + source.length) * 3 + 1 > maxBytes &&
-      this.currentBytes + Buffer.byteLength(action) + Buffer.byteLength(source) + 1 > maxBytes
+      this.currentBytes +
+        Buffer.byteLength(action) +
+        (typeof source === 'string' ? Buffer.byteLength(source) : source.length) +
+        1 >
+        maxBytes
     )
       this.seal();
     let nd = this.currentNd;
@@ -354,7 +368,8 @@ export class DeliverySink implements DocumentSink {
     }
     const start = nd.len;
     nd.write(action);
-    nd.write(source);
+    if (typeof source === 'string') nd.write(source);
+    else nd.writeBytes(source);
     nd.newline();
     const end = nd.len;
     const bytes = end - start;

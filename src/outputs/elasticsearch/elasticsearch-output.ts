@@ -2,7 +2,8 @@
 // with its disk spool under `<dataDir>/spool/elasticsearch` and the injected dead-letter sink.
 
 import path from 'node:path';
-import type { EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
+import type { ShippableDocument } from '../../pipeline/document.types.js';
+import { withNamespace } from '../../pipeline/namespace.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { DeliverySink } from '../delivery/delivery-sink.js';
@@ -45,7 +46,7 @@ export function createElasticsearchOutput(
   return new DeliverySink({
     transport,
     // Documents say namespace 'default' (field conventions); the data stream they go to decides.
-    ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d, ns) }),
+    ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),
     targetFor: (s) => targetName(s, cfg.namespace),
     deadLetters: deps.deadLetters,
     spool,
@@ -58,12 +59,4 @@ export function createElasticsearchOutput(
     maxBufferBytes: cfg.maxBufferBytes,
     retry: cfg.retry,
   });
-}
-
-/** The document with `data_stream.namespace` set to the configured namespace (events only). */
-export function withNamespace(d: ShippableDocument, namespace: string): EcsDocument {
-  const ds = d.doc.data_stream;
-  if (d.stream === 'alerts' || ds === null || typeof ds !== 'object' || Array.isArray(ds)) return d.doc;
-  if (ds.namespace === namespace) return d.doc;
-  return { ...d.doc, data_stream: { ...ds, namespace } };
 }

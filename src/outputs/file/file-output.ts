@@ -6,6 +6,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { DocumentStream, ShippableDocument } from '../../pipeline/document.types.js';
+import { EncodedDocument } from '../../pipeline/encoded-document.js';
+import { withNamespace } from '../../pipeline/namespace.js';
 import type { DocumentSink } from '../../pipeline/stages.types.js';
 import type { FileOutputConfig } from './file-output.config.js';
 
@@ -53,12 +55,11 @@ export class FileOutput implements DocumentSink {
 
   push(doc: ShippableDocument, onSettled: () => void): boolean {
     if (this.closed) throw new Error('file output is closed');
-    const line =
-      JSON.stringify({
-        _id: doc.id,
-        _index: indexNameFor(doc.stream, this.opts.namespace),
-        _source: doc.doc,
-      }) + '\n';
+    const ns = this.opts.namespace ?? 'default';
+    // The same bytes as JSON.stringify({_id, _index, _source}); a document serialised upstream is used as is.
+    const source =
+      doc instanceof EncodedDocument ? doc.json : JSON.stringify(withNamespace(doc.doc, doc.stream, ns));
+    const line = `{"_id":${JSON.stringify(doc.id)},"_index":${JSON.stringify(indexNameFor(doc.stream, ns))},"_source":${source}}\n`;
     this.pending.push({ stream: doc.stream, line, settle: onSettled });
     this.pendingBytes += line.length;
     if (doc.stream === 'alerts') this.opts.onAlert?.(doc);
