@@ -90,6 +90,7 @@ describe('FileProcessor', () => {
             },
           ];
         },
+        advance: () => [],
         flush: () => [],
         snapshot: () => undefined,
         restore: () => undefined,
