@@ -141,6 +141,8 @@ interface KeyState {
 
 const A_TIMES_LIMIT = 64;
 const SAMPLED_LIMIT = 4096;
+/** Fields the engine reads from documents besides the rules' own and the facets (see DetectionFilter.project). */
+export const ENGINE_FIELDS: readonly string[] = ['@timestamp', 'device.id', 'casguard.format', 'host.name'];
 const DEVICE_SLOT = fieldSlot('device.id');
 const FORMAT_SLOT = fieldSlot('casguard.format');
 const BUCKETS_LIMIT = 512;

@@ -1191,8 +1191,7 @@ export class FileInput {
     inputMetrics.records().inc({ input: this.id, file: t.path }, records.length);
     if (errors > 0) inputMetrics.errors().inc({ input: this.id, file: t.path }, errors);
     if (list.length === 0) return;
-    const done = t
-      .handler.processBatch!(list)
+    const done = t.handler.processBatch!(list)
       .then(
         (outcomes) => this.applyOutcomes(t, list, pending, outcomes),
         // processBatch never rejects by contract; if it did, the records still end somewhere.
@@ -1205,7 +1204,8 @@ export class FileInput {
           ),
       )
       .finally(() => {
-        t.batches.splice(t.batches.indexOf(done), 1);
+        const at = t.batches.indexOf(done);
+        if (at >= 0) void t.batches.splice(at, 1);
       });
     t.batches.push(done);
   }

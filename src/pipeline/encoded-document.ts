@@ -11,24 +11,26 @@ export class EncodedDocument implements ShippableDocument {
   readonly op = 'create' as const;
   private parsed: EcsDocument | undefined;
 
+  /** The document's JSON as UTF-8 is `bytes[start, end)` (many documents share one buffer; no view each). */
   constructor(
     readonly id: string,
     readonly stream: DocumentStream,
-    /** The document's JSON as UTF-8, no trailing newline. */
-    readonly encoded: Uint8Array,
+    readonly bytes: Uint8Array,
+    readonly start: number,
+    readonly end: number,
   ) {}
 
   get doc(): EcsDocument {
-    return (this.parsed ??= JSON.parse(decoder.decode(this.encoded)) as EcsDocument);
+    return (this.parsed ??= JSON.parse(this.json) as EcsDocument);
   }
 
-  /** The JSON text (decoded on each call). */
+  /**
+   * The JSON text (decoded on each call). Outputs read a document while it is pushed; the processing worker
+   * reuses the buffer afterwards, and a late read fails loudly instead of reading someone else's bytes.
+   */
   get json(): string {
-    return decoder.decode(this.encoded);
+    if (this.bytes.byteLength < this.end)
+      throw new Error(`document ${this.id} was read after its batch buffer was handed back`);
+    return decoder.decode(this.bytes.subarray(this.start, this.end));
   }
-}
-
-/** The pre-serialised form of a document, when it has one. */
-export function encodedOf(d: ShippableDocument): Uint8Array | undefined {
-  return d instanceof EncodedDocument ? d.encoded : undefined;
 }

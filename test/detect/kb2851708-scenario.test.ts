@@ -162,7 +162,7 @@ describe('KB 2851708 scenario, other reading orders', () => {
     for (const [id, a] of alerts) assert.deepEqual(backfill.get(id)!.doc, a.doc, doc(a)['rule'].id);
   });
 
-  it('with the detection prefilter (the processing worker) the same alert versions, in the same order', () => {
+  it('with the detection prefilter and projections (the processing worker) the same alert versions, in order', () => {
     const filtered = runPipeline(scn.files, builtinRules(), { order: 'live', prefilter: true });
     assert.deepEqual(filtered.alerts, live.alerts);
     assert.deepEqual(

@@ -129,13 +129,13 @@ class SwappableDetector implements Detector {
     private readonly filter?: DetectionFilter,
   ) {}
   evaluate(doc: Parameters<Detector['evaluate']>[0], id: string) {
-    // What the processing worker does: only documents the filter needs cross whole; the rest are a time.
+    // What the processing worker does: documents the filter needs cross as their projection; the rest as a time.
     if (this.filter && !this.filter.needs(doc)) {
       this.advanced++;
       return this.engine.advance(Date.parse(doc['@timestamp']));
     }
     this.whole++;
-    return this.engine.evaluate(doc, id);
+    return this.engine.evaluate(this.filter ? this.filter.project(doc) : doc, id);
   }
   advance(t: number) {
     return this.engine.advance(t);

@@ -31,7 +31,7 @@
 
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { DocumentStream, EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
-import { encodedOf } from '../../pipeline/encoded-document.js';
+import { EncodedDocument } from '../../pipeline/encoded-document.js';
 import { CasguardError, describeError } from '../../pipeline/errors.js';
 import { redactText } from '../../pipeline/redact.js';
 import type { DeadLetterSink, DocumentSink } from '../../pipeline/stages.types.js';
@@ -161,11 +161,12 @@ class NdjsonBuffer {
     this.len += this.buf.write(text, this.len);
   }
 
-  /** Append bytes that are UTF-8 already. */
-  writeBytes(bytes: Uint8Array): void {
-    if (this.buf.length - this.len < bytes.length) this.reserve(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
+  /** Append `bytes[start, end)`, which is UTF-8 already. */
+  writeBytes(bytes: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.buf.length - this.len < n) this.reserve(n);
+    this.buf.set(bytes.subarray(start, end), this.len);
+    this.len += n;
   }
 
   newline(): void {
@@ -343,16 +344,17 @@ export class DeliverySink implements DocumentSink {
     }
     const action = `${prefix}${JSON.stringify(doc.id)}}}\n`;
     // A document serialised upstream (the processing worker) is copied as it is: it was prepared there.
-    const encoded = encodedOf(doc);
-    const source = encoded ?? JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
+    const encoded = doc instanceof EncodedDocument ? doc : undefined;
+    const source = encoded ? '' : JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
+    const sourceBytes = encoded ? encoded.end - encoded.start : source.length;
     // The exact UTF-8 size is computed only when the batch may be full (the length is a lower bound, 3x an upper).
     const maxBytes = this.o.maxBatchBytes;
     if (
       this.current.length > 0 &&
-      this.currentBytes + (action.length + source.length) * 3 + 1 > maxBytes &&
+      this.currentBytes + (action.length + sourceBytes) * 3 + 1 > maxBytes &&
       this.currentBytes +
         Buffer.byteLength(action) +
-        (typeof source === 'string' ? Buffer.byteLength(source) : source.length) +
+        (encoded ? sourceBytes : Buffer.byteLength(source)) +
         1 >
         maxBytes
     )
@@ -368,8 +370,8 @@ export class DeliverySink implements DocumentSink {
     }
     const start = nd.len;
     nd.write(action);
-    if (typeof source === 'string') nd.write(source);
-    else nd.writeBytes(source);
+    if (encoded) nd.writeBytes(encoded.bytes, encoded.start, encoded.end);
+    else nd.write(source);
     nd.newline();
     const end = nd.len;
     const bytes = end - start;
