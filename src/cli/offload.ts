@@ -79,7 +79,8 @@ export class ProcessingOffload {
       // Run from the TypeScript sources (the test runner's loader): a worker's entry file is resolved before
       // any loader runs in it, so the entry registers tsx itself and then imports the source.
       const entry = new URL('./processing-worker.ts', self).href;
-      const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
+      const tsx = import.meta.resolve('tsx/esm/api'); // from here, whatever the working folder
+      const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
       this.worker = new Worker(boot, { eval: true, workerData: init, resourceLimits });
     } else {
       this.worker = new Worker(new URL('./processing-worker.js', self), { workerData: init, resourceLimits });

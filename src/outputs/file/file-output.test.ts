@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
+import { EncodedDocument } from '../../pipeline/encoded-document.js';
+import { withNamespace } from '../../pipeline/namespace.js';
 import { FileOutput } from './file-output.js';
 
 const doc = (id: string, stream: ShippableDocument['stream']): ShippableDocument => ({
@@ -40,6 +42,28 @@ describe('FileOutput', () => {
       'casguard-alerts-default',
     );
     assert.deepEqual(alerts, ['c']);
+  });
+
+  it("names the configured namespace in _index and in the document's data_stream, serialised upstream or not", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cg-fileout-'));
+    const out = new FileOutput(
+      { path: dir, maxFileBytes: 1 << 20 },
+      { namespace: 'prod', flushIntervalMs: 5 },
+    );
+    const source = {
+      '@timestamp': '2013-09-19T14:22:11.000Z',
+      data_stream: { type: 'logs', dataset: 'exchange.activesync', namespace: 'default' },
+    };
+    out.push({ id: 'a', stream: 'activesync', op: 'create', doc: source }, () => undefined);
+    const json = Buffer.from(JSON.stringify(withNamespace(source, 'activesync', 'prod')));
+    out.push(new EncodedDocument('a', 'activesync', json, 0, json.length), () => undefined);
+    await out.close();
+    const [plain, encoded] = readFileSync(path.join(dir, 'activesync.ndjson'), 'utf8').trim().split('\n');
+    assert.equal(encoded, plain);
+    const hit = JSON.parse(plain!) as { _index: string; _source: { data_stream: { namespace: string } } };
+    assert.equal(hit._index, 'logs-exchange.activesync-prod');
+    assert.equal(hit._source.data_stream.namespace, 'prod');
+    assert.equal(source.data_stream.namespace, 'default', 'the document itself is not changed');
   });
 
   it('writes out as soon as its high-water mark is reached, so memory stays bounded', async () => {
