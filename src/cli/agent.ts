@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
 import { loadRules } from '../config/rules-loader.js';
 import { DetectionEngine } from '../detect/engine.js';
-import type { Rule } from '../detect/rule.schema.js';
 import { defaultEnrichers } from '../enrich/index.js';
 import { FileInput, Registry, type InputSummary } from '../inputs/index.js';
 import { createFileHandlerFactory } from '../normalize/formats/handler-factory.js';
@@ -28,7 +27,6 @@ import type { Detector, DocumentSink } from '../pipeline/stages.types.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
-import { ProcessingOffload } from './offload.js';
 
 export interface AgentOptions {
   readonly loaded: LoadedConfig;
@@ -90,11 +88,7 @@ export class Agent {
     private readonly scratchDir: string | undefined,
     private readonly detector: DetectionEngine | undefined,
     private readonly esSink: DeliverySink | undefined,
-    private readonly rules: readonly Rule[] | undefined,
   ) {}
-
-  /** The processing worker, when one runs (config `processing.worker`). */
-  offload: ProcessingOffload | undefined;
 
   static async create(opts: AgentOptions): Promise<Agent> {
     const { config, baseDir } = opts.loaded;
@@ -122,9 +116,8 @@ export class Agent {
     if (sinks.length === 0) throw new Error('no output configured');
     const sink = sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks);
     let detector: DetectionEngine | undefined;
-    let rules: ReturnType<typeof loadRules> | undefined;
     if (config.detect.enabled) {
-      rules = loadRules(config.rules === undefined ? undefined : path.resolve(baseDir, config.rules));
+      const rules = loadRules(config.rules === undefined ? undefined : path.resolve(baseDir, config.rules));
       detector = new DetectionEngine(rules.rules, {
         maxKeysPerRule: config.detect.maxKeysPerRule,
         namespace: outputs.elasticsearch?.namespace ?? 'default',
@@ -152,7 +145,6 @@ export class Agent {
       opts.replay ? registryDir : undefined,
       detector,
       esSink,
-      rules?.rules,
     );
   }
 
@@ -164,38 +156,21 @@ export class Agent {
   private buildInputs(): void {
     const { config, baseDir } = this.opts.loaded;
     const tz = config.timezone ?? localTimeZone;
-    const observerHostname = hostname().split('.')[0]!.toLowerCase();
-    if (config.processing.worker) {
-      this.offload = new ProcessingOffload({
-        namespace: config.outputs.elasticsearch?.namespace ?? 'default',
-        observerHostname,
-        ...(this.detector && this.rules ? { detector: this.detector, rules: this.rules } : {}),
-        logger: this.logger.child({ component: 'processing' }),
-      });
-      this.logger.info('records are parsed and mapped in a worker thread', {
-        threadId: this.offload.threadId,
-      });
-    }
     for (const inputConfig of config.inputs) {
       const cfg: FileInputConfig = this.opts.format
         ? { ...inputConfig, format: this.opts.format }
         : inputConfig;
-      let handlerFactory = createFileHandlerFactory({
+      const handlerFactory = createFileHandlerFactory({
         formats: ALL_FORMATS,
         format: cfg.format,
         timezone: cfg.timezone ?? tz,
-        observerHostname,
+        observerHostname: hostname().split('.')[0]!.toLowerCase(),
         easLogTokens: cfg.easLogTokens,
         deps: {
           enrichers: defaultEnrichers,
           ...(this.detector ? { detector: this.detector as Detector } : {}),
         },
       });
-      if (this.offload)
-        handlerFactory = this.offload.wrap(handlerFactory, {
-          timezone: cfg.timezone ?? config.timezone ?? null,
-          easLogTokens: cfg.easLogTokens === true,
-        });
       this.inputs.push(
         new FileInput(cfg, {
           baseDir,
@@ -315,7 +290,6 @@ export class Agent {
         );
     };
     await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
-    if (this.offload) await bounded('stopping the processing worker', this.offload.close());
     if (this.detectTimer) clearInterval(this.detectTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Ship the latest version of every alert that changed since it was last shipped.

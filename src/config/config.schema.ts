@@ -16,15 +16,6 @@ export const DetectConfig = z.strictObject({
     .describe('Bound on per-key state per rule; oldest evicted.'),
 });
 
-export const ProcessingConfig = z.strictObject({
-  worker: z
-    .boolean()
-    .default(false)
-    .describe(
-      'Parse, map and serialise records in a worker thread beside the main one: faster backfills where cores are free, about 45 MB more memory.',
-    ),
-});
-
 export const MetricsConfig = z.strictObject({
   enabled: z.boolean().default(true),
   listen: z
@@ -53,7 +44,6 @@ export const CasguardConfig = z.strictObject({
     .optional()
     .describe('Folder of rule YAML files; default: the built-in KB 2851708 set.'),
   detect: DetectConfig.default({ enabled: true, maxKeysPerRule: 100000 }),
-  processing: ProcessingConfig.default({ worker: false }),
   logging: LoggingConfig.default({
     level: 'info',
     console: 'pretty',

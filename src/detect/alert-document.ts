@@ -119,12 +119,6 @@ function lowerHost(s: string): string {
   return l;
 }
 
-/** Every field path a facet is read from (DetectionFilter projects documents onto them). */
-export const FACET_PATHS: readonly (readonly string[])[] = FACET_SOURCES.flatMap(([, paths]) => paths);
-
-/** Where server facts are read from (serverFactsOf); the whole object is used. */
-export const SERVER_FACTS_PATH: readonly string[] = ['microsoft', 'exchange', 'server'];
-
 /** One facet's value in a document (FACET_SOURCES index), or undefined. */
 const FACET_SLOTS = FACET_SOURCES.map(([, paths]) => paths.map((p) => fieldSlot(p.join('.'))));
 
@@ -185,7 +179,7 @@ export function addFacetValues(f: Facets, reader: FacetReader, limit: number): v
 }
 
 /** Server build facts carried by a document itself (mailbox log, HttpProxy, event 4999 after enrichment). */
-const SERVER_PATH = SERVER_FACTS_PATH;
+const SERVER_PATH = ['microsoft', 'exchange', 'server'];
 const SERVER_SLOT = fieldSlot(SERVER_PATH.join('.'));
 
 export function serverFactsOf(doc: EcsDocument): ServerFacts | undefined {

@@ -141,8 +141,6 @@ interface KeyState {
 
 const A_TIMES_LIMIT = 64;
 const SAMPLED_LIMIT = 4096;
-/** Fields the engine reads from documents besides the rules' own and the facets (see DetectionFilter.project). */
-export const ENGINE_FIELDS: readonly string[] = ['@timestamp', 'device.id', 'casguard.format', 'host.name'];
 const DEVICE_SLOT = fieldSlot('device.id');
 const FORMAT_SLOT = fieldSlot('casguard.format');
 const BUCKETS_LIMIT = 512;
@@ -301,22 +299,6 @@ export class DetectionEngine implements Detector {
     }
     if (timed) this.evalMs += (performance.now() - started) * 16;
     if (++this.evalDocs >= METRICS_BATCH) this.flushMetrics();
-    return out.length === 0 ? NOTHING : out.splice(0);
-  }
-
-  /**
-   * A document that DetectionFilter rejected (no rule's condition holds, no server facts) at event time `t`
-   * (epoch ms): only event time moves, exactly as evaluate() would have moved it. Such a document is not
-   * remembered for the restart check, which only ever matters for documents that count.
-   */
-  advance(t: number): ShippableDocument[] {
-    if (++this.evalDocs >= METRICS_BATCH) this.flushMetrics();
-    if (!(t > this.watermark)) return NOTHING; // also NaN: evaluate() ignores unparsable times
-    this.watermark = t;
-    if (t < this.nextSweepAt) return NOTHING;
-    const out = this.scratch;
-    this.sweep(out);
-    this.nextSweepAt = (Math.floor(t / SWEEP_MS) + 1) * SWEEP_MS;
     return out.length === 0 ? NOTHING : out.splice(0);
   }
 

@@ -20,10 +20,9 @@ import path from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { FramedRecord, Framer, TextEncoding } from '../framing/framer.types.js';
 import { createFramer } from '../framing/index.js';
-import { AckTracker, type PendingRecord } from '../pipeline/ack-tracker.js';
+import { AckTracker } from '../pipeline/ack-tracker.js';
 import type { DeadLetter } from '../pipeline/dead-letter.types.js';
 import { describeError } from '../pipeline/errors.js';
-import { StateWatch } from '../pipeline/parser-state.js';
 import type { FramingKind, RecordSource, SourceRecord } from '../pipeline/record.types.js';
 import { redactText } from '../pipeline/redact.js';
 import type {
@@ -31,7 +30,6 @@ import type {
   DocumentSink,
   FileHandler,
   FileHandlerFactory,
-  RecordOutcome,
 } from '../pipeline/stages.types.js';
 import {
   fileDuplicate,
@@ -105,11 +103,6 @@ const EXPORT_FRAMINGS: ReadonlySet<FramingKind> = new Set([
 export const READ_CHUNK_BYTES = 256 * 1024;
 /** Structural framing warnings (EVTX CRC mismatches and the like) logged per file reading; the rest are counted. */
 const MAX_WARNINGS_LOGGED_PER_FILE = 10;
-/**
- * Chunks of one file in an off-thread handler at once: one being processed while the next is framed and the
- * previous one's documents are pushed. More only adds memory.
- */
-const MAX_BATCHES_IN_FLIGHT = 2;
 /** Bytes one file may read per turn before the next file gets its turn. */
 const TURN_BUDGET_BYTES = 1024 * 1024;
 /** New paths identified per loop turn, so reading starts before a large tree is fully identified. */
@@ -178,12 +171,10 @@ interface Tail {
   /** Nothing more will be read; dropped once its records are settled. */
   finished: boolean;
   busy: boolean;
-  /** The parser state after the last record processed (sync handlers). */
-  state: StateWatch;
+  lastState: unknown;
+  lastStateJson: string | undefined;
   committedStateJson: string | undefined;
   stateChanges: { end: number; json: string | undefined }[];
-  /** Chunks handed to an off-thread handler (processBatch) whose outcomes are not applied yet, oldest first. */
-  batches: Promise<void>[];
   records: number;
   documents: number;
   deadLetters: number;
@@ -215,7 +206,19 @@ async function lastLineEnd(file: string, size: number, encoding: TextEncoding): 
   }
 }
 
+/** Same value, or plain objects whose own values are the same references. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function shallowEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && ra[k] === rb[k]);
+}
 
 /** Map with at most `limit` calls in flight; results in input order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -351,7 +354,7 @@ export class FileInput {
     };
     for (const t of mine) {
       await this.closeHandle(t);
-      this.dropTail(t);
+      this.tails.delete(t.key);
     }
     return summary;
   }
@@ -419,7 +422,7 @@ export class FileInput {
     const due: Tail[] = [];
     for (const t of [...this.tails.values()]) {
       if (t.finished) {
-        if (t.tracker.pending === 0 && t.cp.offset === t.committed) this.dropTail(t);
+        if (t.tracker.pending === 0 && t.cp.offset === t.committed) this.tails.delete(t.key);
         continue;
       }
       if (now >= t.nextCheckAt) due.push(t);
@@ -574,7 +577,7 @@ export class FileInput {
       }
       // A finished reader is replaced only once its last records are settled and committed.
       if (t?.finished && (t.tracker.pending > 0 || t.cp.offset !== t.committed)) return undefined; // next rescan
-      if (t) this.dropTail(t);
+      if (t) this.tails.delete(t.key);
       return this.openTail(cp, file, ino, size, head, compressed, opts);
     }
     const fingerprint = prefixHash(head, head.length);
@@ -706,10 +709,10 @@ export class FileInput {
       ended: false,
       finished: false,
       busy: false,
-      state: new StateWatch(handler.snapshot()),
+      lastState: handler.snapshot(),
+      lastStateJson: JSON.stringify(handler.snapshot()),
       committedStateJson: stateJson,
       stateChanges: [],
-      batches: [],
       records: 0,
       documents: 0,
       deadLetters: 0,
@@ -850,7 +853,6 @@ export class FileInput {
       if (bytesRead === READ_CHUNK_BYTES && total < TURN_BUDGET_BYTES)
         ahead = t.fh.read(Buffer.allocUnsafe(READ_CHUNK_BYTES), 0, READ_CHUNK_BYTES, t.pos);
       this.handleRecords(t, t.framer!.push(buffer.subarray(0, bytesRead)));
-      while (t.batches.length >= MAX_BATCHES_IN_FLIGHT) await t.batches[0];
     }
     if (ahead) await ahead.catch(() => undefined);
     if (t.pos > t.size) t.size = t.pos;
@@ -1111,17 +1113,23 @@ export class FileInput {
 
   private handleRecords(t: Tail, records: FramedRecord[]): void {
     if (records.length === 0) return;
-    if (t.handler.processBatch) {
-      this.submitRecords(t, records);
-      return;
-    }
     let errors = 0;
     for (const rec of records) {
       t.records += 1;
       const pending = t.tracker.begin(rec.endOffset);
       if (rec.error) {
         errors += 1;
-        this.framingDeadLetter(t, rec, rec.error);
+        this.writeDeadLetter(t, {
+          time: new Date().toISOString(),
+          stage: 'framing',
+          code: rec.error.code,
+          reason: `${t.path}:${rec.line !== undefined ? `${rec.line}:` : ''}offset ${rec.offset}: ${rec.error.reason}`,
+          inputId: this.id,
+          path: t.path,
+          offset: rec.offset,
+          ...(rec.line !== undefined ? { line: rec.line } : {}),
+          record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
+        });
         t.tracker.seal(pending);
         continue;
       }
@@ -1139,7 +1147,19 @@ export class FileInput {
       try {
         result = t.handler.process(record);
       } catch (err) {
-        result = { documents: [], deadLetter: this.internalDeadLetter(t, record, err) };
+        result = {
+          documents: [],
+          deadLetter: {
+            time: new Date().toISOString(),
+            stage: 'parse',
+            code: `${t.handler.formatName}.internal_error`,
+            reason: `${t.path}:offset ${rec.offset}: ${describeError(err)}`,
+            inputId: this.id,
+            path: t.path,
+            offset: rec.offset,
+            record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
+          },
+        };
       }
       if (result.deadLetter) {
         errors += 1;
@@ -1149,126 +1169,22 @@ export class FileInput {
         t.documents += 1;
         if (!this.deps.sink.push(doc, t.tracker.addDocument(pending))) this.blocked = true;
       }
-      // Parser state (e.g. IIS #Fields) is stored with the checkpoint it belongs to.
-      const changed = t.state.changed(t.handler.snapshot());
-      if (changed) t.stateChanges.push({ end: rec.endOffset, json: changed.json });
+      // Parser state (e.g. IIS #Fields) is stored with the checkpoint it belongs to. A shallow comparison
+      // first: parsers hand back the same inner objects until their state really changes, so the JSON
+      // serialisation runs only on changes, not per record.
+      const state = t.handler.snapshot();
+      if (!shallowEqual(state, t.lastState)) {
+        t.lastState = state;
+        const json = JSON.stringify(state);
+        if (json !== t.lastStateJson) {
+          t.lastStateJson = json;
+          t.stateChanges.push({ end: rec.endOffset, json });
+        }
+      }
       t.tracker.seal(pending);
     }
     inputMetrics.records().inc({ input: this.id, file: t.path }, records.length);
     if (errors > 0) inputMetrics.errors().inc({ input: this.id, file: t.path }, errors);
-  }
-
-  /**
-   * The off-thread form of handleRecords: every record is registered with the ack tracker now, in read order
-   * (so nothing is committed past it), and its outcome is applied when the handler answers. Handlers answer
-   * in submission order, so documents reach the sink in read order per file.
-   */
-  private submitRecords(t: Tail, records: FramedRecord[]): void {
-    const list: SourceRecord[] = [];
-    const pending: PendingRecord[] = [];
-    let errors = 0;
-    for (const rec of records) {
-      t.records += 1;
-      const p = t.tracker.begin(rec.endOffset);
-      if (rec.error) {
-        errors += 1;
-        this.framingDeadLetter(t, rec, rec.error);
-        t.tracker.seal(p);
-        continue;
-      }
-      const record: Mutable<SourceRecord> = {
-        source: t.source,
-        offset: rec.offset,
-        endOffset: rec.endOffset,
-        text: rec.text,
-      };
-      if (rec.line !== undefined) record.line = rec.line;
-      if (rec.payload !== undefined) record.payload = rec.payload;
-      if (rec.recordId !== undefined) record.recordId = rec.recordId;
-      list.push(record);
-      pending.push(p);
-    }
-    inputMetrics.records().inc({ input: this.id, file: t.path }, records.length);
-    if (errors > 0) inputMetrics.errors().inc({ input: this.id, file: t.path }, errors);
-    if (list.length === 0) return;
-    const done = t.handler.processBatch!(list)
-      .then(
-        (outcomes) => this.applyOutcomes(t, list, pending, outcomes),
-        // processBatch never rejects by contract; if it did, the records still end somewhere.
-        (err: unknown) =>
-          this.applyOutcomes(
-            t,
-            list,
-            pending,
-            list.map((r) => ({ documents: [], deadLetter: this.internalDeadLetter(t, r, err) })),
-          ),
-      )
-      .finally(() => {
-        const at = t.batches.indexOf(done);
-        if (at >= 0) void t.batches.splice(at, 1);
-      });
-    t.batches.push(done);
-  }
-
-  private applyOutcomes(
-    t: Tail,
-    list: readonly SourceRecord[],
-    pending: readonly PendingRecord[],
-    outcomes: readonly RecordOutcome[],
-  ): void {
-    let errors = 0;
-    for (let i = 0; i < list.length; i++) {
-      const rec = list[i]!;
-      const out = outcomes[i] ?? {
-        documents: [],
-        deadLetter: this.internalDeadLetter(t, rec, new Error('the handler returned no outcome')),
-      };
-      const p = pending[i]!;
-      if (out.deadLetter) {
-        errors += 1;
-        this.writeDeadLetter(t, out.deadLetter);
-      }
-      for (const doc of out.documents) {
-        t.documents += 1;
-        if (!this.deps.sink.push(doc, t.tracker.addDocument(p))) this.blocked = true;
-      }
-      if (out.state) t.stateChanges.push({ end: rec.endOffset, json: out.state.json });
-      t.tracker.seal(p);
-    }
-    if (errors > 0) inputMetrics.errors().inc({ input: this.id, file: t.path }, errors);
-  }
-
-  private internalDeadLetter(t: Tail, rec: SourceRecord, err: unknown): DeadLetter {
-    return {
-      time: new Date().toISOString(),
-      stage: 'parse',
-      code: `${t.handler.formatName}.internal_error`,
-      reason: `${t.path}:offset ${rec.offset}: ${describeError(err)}`,
-      inputId: this.id,
-      path: t.path,
-      offset: rec.offset,
-      record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
-    };
-  }
-
-  private framingDeadLetter(t: Tail, rec: FramedRecord, error: { code: string; reason: string }): void {
-    this.writeDeadLetter(t, {
-      time: new Date().toISOString(),
-      stage: 'framing',
-      code: error.code,
-      reason: `${t.path}:${rec.line !== undefined ? `${rec.line}:` : ''}offset ${rec.offset}: ${error.reason}`,
-      inputId: this.id,
-      path: t.path,
-      offset: rec.offset,
-      ...(rec.line !== undefined ? { line: rec.line } : {}),
-      record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
-    });
-  }
-
-  /** Forget a reader (and let its handler free what it keeps elsewhere). */
-  private dropTail(t: Tail): void {
-    if (this.tails.get(t.key) === t) this.tails.delete(t.key);
-    t.handler.release?.();
   }
 
   private writeDeadLetter(t: Tail, letter: DeadLetter): void {

@@ -1,6 +1,5 @@
 // Normalizers write `data_stream.namespace: default` (field conventions); the configured namespace decides
-// the data stream a document goes to, and the document must name the same one. Shared by the outputs and the
-// processing worker, which serialises documents ahead of the outputs.
+// the data stream a document goes to, and the document must name the same one. Shared by the outputs.
 
 import type { DocumentStream, EcsDocument } from './document.types.js';
 

@@ -90,7 +90,6 @@ describe('FileProcessor', () => {
             },
           ];
         },
-        advance: () => [],
         flush: () => [],
         snapshot: () => undefined,
         restore: () => undefined,

@@ -61,11 +61,6 @@ export type Enricher = (doc: EcsDocument) => void;
 /** Streaming detection: sees every document in order, returns alert documents to ship (new or updated). */
 export interface Detector {
   evaluate(doc: EcsDocument, id: string): ShippableDocument[];
-  /**
-   * Event time moved to `time` (epoch ms) with a document known to match no rule and to carry no server facts
-   * (DetectionFilter said so): the same as evaluate() for such a document, without reading it.
-   */
-  advance(time: number): ShippableDocument[];
   /** Windows that closed because time moved on (event time), e.g. at end of a replay. */
   flush(): ShippableDocument[];
   snapshot(): unknown;
@@ -94,22 +89,6 @@ export interface FileHandler {
   /** Parser state to store with the checkpoint (e.g. IIS `#Fields`). */
   snapshot(): unknown;
   restore(state: unknown): void;
-  /**
-   * The batch form, for handlers that process off the main thread: one outcome per record, in order. When a
-   * handler has it, the input submits each framed chunk through it instead of calling process() and
-   * snapshot() per record. Never rejects: a record that cannot be processed is an outcome with a dead letter.
-   */
-  processBatch?(records: SourceRecord[]): Promise<RecordOutcome[]>;
-  /** The input is done with this file: per-file state kept elsewhere (a worker) can go. */
-  release?(): void;
-}
-
-/** What one record became (FileHandler.processBatch). */
-export interface RecordOutcome {
-  readonly documents: ShippableDocument[];
-  readonly deadLetter?: DeadLetter;
-  /** Present when the parser state changed with this record: its JSON (undefined for no state). */
-  readonly state?: { readonly json: string | undefined };
 }
 
 /**

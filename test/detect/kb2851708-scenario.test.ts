@@ -162,17 +162,6 @@ describe('KB 2851708 scenario, other reading orders', () => {
     for (const [id, a] of alerts) assert.deepEqual(backfill.get(id)!.doc, a.doc, doc(a)['rule'].id);
   });
 
-  it('with the detection prefilter and projections (the processing worker) the same alert versions, in order', () => {
-    const filtered = runPipeline(scn.files, builtinRules(), { order: 'live', prefilter: true });
-    assert.deepEqual(filtered.alerts, live.alerts);
-    assert.deepEqual(
-      filtered.shipped.map((d) => d.id),
-      live.shipped.map((d) => d.id),
-    );
-    // Both paths are exercised: this hour is half storm, and the benign half crosses as a time only.
-    assert.ok(filtered.advanced > 5000 && filtered.whole > 5000, `${filtered.advanced} / ${filtered.whole}`);
-  });
-
   it('a restart from the snapshot in the middle of the storm gives the same alert versions', () => {
     const cut = Math.floor(live.shipped.filter((s) => s.stream !== 'alerts').length / 2);
     const restarted = runPipeline(scn.files, builtinRules(), { order: 'live', restartAt: cut });

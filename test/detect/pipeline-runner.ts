@@ -7,7 +7,6 @@
 // on with a fresh engine restored from it.
 import { defaultEnrichers } from '../../src/enrich/index.js';
 import { DetectionEngine, type DetectionEngineOptions } from '../../src/detect/engine.js';
-import { DetectionFilter } from '../../src/detect/prefilter.js';
 import type { Rule } from '../../src/detect/rule.schema.js';
 import { createFramer } from '../../src/framing/index.js';
 import { createFileHandlerFactory } from '../../src/normalize/formats/handler-factory.js';
@@ -36,9 +35,6 @@ export interface RunResult {
   readonly deadLetters: number;
   readonly formats: string[];
   readonly engines: DetectionEngine[];
-  /** Documents evaluated whole and documents only advanced (prefilter runs count both). */
-  readonly whole: number;
-  readonly advanced: number;
 }
 
 const TIME_PATTERNS: RegExp[] = [
@@ -121,24 +117,9 @@ function detectKind(f: GeneratedFile) {
 
 /** A detector whose engine can be swapped (restart) while the file handlers keep their parser state. */
 class SwappableDetector implements Detector {
-  /** Documents evaluated whole, and documents the filter turned into advance(time) (prefilter runs). */
-  whole = 0;
-  advanced = 0;
-  constructor(
-    public engine: DetectionEngine,
-    private readonly filter?: DetectionFilter,
-  ) {}
+  constructor(public engine: DetectionEngine) {}
   evaluate(doc: Parameters<Detector['evaluate']>[0], id: string) {
-    // What the processing worker does: documents the filter needs cross as their projection; the rest as a time.
-    if (this.filter && !this.filter.needs(doc)) {
-      this.advanced++;
-      return this.engine.advance(Date.parse(doc['@timestamp']));
-    }
-    this.whole++;
-    return this.engine.evaluate(this.filter ? this.filter.project(doc) : doc, id);
-  }
-  advance(t: number) {
-    return this.engine.advance(t);
+    return this.engine.evaluate(doc, id);
   }
   flush() {
     return this.engine.flush();
@@ -154,13 +135,7 @@ class SwappableDetector implements Detector {
 export function runPipeline(
   files: readonly GeneratedFile[],
   rules: readonly Rule[],
-  opts: {
-    order: 'live' | 'backfill';
-    restartAt?: number;
-    engine?: DetectionEngineOptions;
-    /** Route documents through DetectionFilter the way the processing worker does. */
-    prefilter?: boolean;
-  },
+  opts: { order: 'live' | 'backfill'; restartAt?: number; engine?: DetectionEngineOptions },
 ): RunResult {
   const { records, handlers, formats } = frame(files);
   const ordered =
@@ -168,10 +143,7 @@ export function runPipeline(
       ? records
       : [...records].sort((a, b) => a.t - b.t || a.file - b.file || a.seq - b.seq);
   const engines = [new DetectionEngine(rules, opts.engine)];
-  const detector = new SwappableDetector(
-    engines[0]!,
-    opts.prefilter ? new DetectionFilter(rules) : undefined,
-  );
+  const detector = new SwappableDetector(engines[0]!);
   const hs = handlers(detector);
   const shipped: ShippableDocument[] = [];
   let deadLetters = 0;
@@ -188,15 +160,7 @@ export function runPipeline(
     if (res.deadLetter) deadLetters++;
   });
   shipped.push(...detector.flush());
-  return {
-    shipped,
-    alerts: shipped.filter((d) => d.stream === 'alerts'),
-    deadLetters,
-    formats,
-    engines,
-    whole: detector.whole,
-    advanced: detector.advanced,
-  };
+  return { shipped, alerts: shipped.filter((d) => d.stream === 'alerts'), deadLetters, formats, engines };
 }
 
 /** The last version of each alert id (what Elasticsearch holds after `index` ops replace earlier versions). */

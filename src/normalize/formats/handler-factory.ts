@@ -54,22 +54,6 @@ export function findFormat(formats: readonly FormatDefinition[], name: string): 
   return formats.find((f) => f.name === name);
 }
 
-/** The per-file context (the zone is looked up on first read, see HandlerFactoryOptions.timezone). */
-export function fileContext(
-  source: RecordSource,
-  opts: Pick<HandlerFactoryOptions, 'timezone' | 'observerHostname' | 'easLogTokens'>,
-): FileContext {
-  const zone = opts.timezone;
-  return {
-    source,
-    get timezone(): string {
-      return typeof zone === 'string' ? zone : zone();
-    },
-    observerHostname: opts.observerHostname,
-    ...(opts.easLogTokens === true ? { easLogTokens: true } : {}),
-  };
-}
-
 export function createFileHandlerFactory(opts: HandlerFactoryOptions): FileHandlerFactory {
   const named = opts.format === 'auto' ? undefined : findFormat(opts.formats, opts.format);
   if (opts.format !== 'auto' && !named) {
@@ -81,7 +65,16 @@ export function createFileHandlerFactory(opts: HandlerFactoryOptions): FileHandl
     const fileName = source.path.split(/[\\/]/).pop() ?? source.path;
     const format = named ?? detectFormat(opts.formats, head, fileName);
     if (!format) return undefined;
-    const proc = new FileProcessor(format, fileContext(source, opts), opts.deps);
+    const zone = opts.timezone;
+    const ctx: FileContext = {
+      source,
+      get timezone(): string {
+        return typeof zone === 'string' ? zone : zone();
+      },
+      observerHostname: opts.observerHostname,
+      ...(opts.easLogTokens === true ? { easLogTokens: true } : {}),
+    };
+    const proc = new FileProcessor(format, ctx, opts.deps);
     return {
       formatName: format.name,
       framing: format.framing,

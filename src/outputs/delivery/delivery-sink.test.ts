@@ -8,8 +8,6 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
-import { EncodedDocument } from '../../pipeline/encoded-document.js';
-import { withNamespace } from '../../pipeline/namespace.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import type { BulkItemResult, BulkSendResult, BulkTransport } from './bulk-transport.types.js';
@@ -285,43 +283,6 @@ describe('delivery sink: when memory goes to the disk spool', () => {
 });
 
 describe('delivery sink: encoding ahead of sending', () => {
-  it('copies a document serialised upstream (EncodedDocument) as is: the same bulk body as the object', async () => {
-    const bodies: string[] = [];
-    const capture: BulkTransport = {
-      send: (body: Buffer, docs: number) => {
-        bodies.push(body.toString('utf8'));
-        return Promise.resolve({
-          kind: 'items',
-          items: Array.from({ length: docs }, () => ({ status: 201 })),
-        });
-      },
-      close: () => Promise.resolve(),
-    };
-    const plain: ShippableDocument = {
-      id: 'p1',
-      stream: 'activesync',
-      op: 'create',
-      doc: {
-        '@timestamp': '2013-09-19T14:02:12.000Z',
-        message: 'Provision – 110 ü',
-        data_stream: { type: 'logs', dataset: 'exchange.activesync', namespace: 'default' },
-      },
-    };
-    const prepare = (d: ShippableDocument) => withNamespace(d.doc, d.stream, 'prod');
-    const a = sink(capture, undefined, { prepare });
-    a.push(plain, () => undefined);
-    await a.flush();
-    // What the processing worker sends: the prepared JSON, in a shared buffer among other documents' bytes.
-    const json = Buffer.from(JSON.stringify(prepare(plain)));
-    const shared = Buffer.concat([Buffer.from('{"other":1}'), json, Buffer.from('{"next":2}')]);
-    const b = sink(capture, undefined, { prepare });
-    b.push(new EncodedDocument('p1', 'activesync', shared, 11, 11 + json.length), () => undefined);
-    await b.flush();
-    assert.equal(bodies.length, 2);
-    assert.equal(bodies[1], bodies[0]);
-    assert.match(bodies[0]!, /"namespace":"prod"/);
-  });
-
   it("hands the transport's early encoding of a waiting batch back to send(), for exactly that body", async () => {
     const encode = (b: Buffer): Promise<Buffer> => Promise.resolve(Buffer.from(b.toString('base64')));
     let early = 0;

@@ -31,7 +31,6 @@
 
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { DocumentStream, EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
-import { EncodedDocument } from '../../pipeline/encoded-document.js';
 import { CasguardError, describeError } from '../../pipeline/errors.js';
 import { redactText } from '../../pipeline/redact.js';
 import type { DeadLetterSink, DocumentSink } from '../../pipeline/stages.types.js';
@@ -159,14 +158,6 @@ class NdjsonBuffer {
     // UTF-8 needs at most 3 bytes per UTF-16 unit; only near the end of the buffer is the exact size asked.
     if (this.buf.length - this.len < text.length * 3) this.reserve(Buffer.byteLength(text));
     this.len += this.buf.write(text, this.len);
-  }
-
-  /** Append `bytes[start, end)`, which is UTF-8 already. */
-  writeBytes(bytes: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    if (this.buf.length - this.len < n) this.reserve(n);
-    this.buf.set(bytes.subarray(start, end), this.len);
-    this.len += n;
   }
 
   newline(): void {
@@ -343,20 +334,13 @@ export class DeliverySink implements DocumentSink {
       this.actionPrefix.set(key, prefix);
     }
     const action = `${prefix}${JSON.stringify(doc.id)}}}\n`;
-    // A document serialised upstream (the processing worker) is copied as it is: it was prepared there.
-    const encoded = doc instanceof EncodedDocument ? doc : undefined;
-    const source = encoded ? '' : JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
-    const sourceBytes = encoded ? encoded.end - encoded.start : source.length;
+    const source = JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
     // The exact UTF-8 size is computed only when the batch may be full (the length is a lower bound, 3x an upper).
     const maxBytes = this.o.maxBatchBytes;
     if (
       this.current.length > 0 &&
-      this.currentBytes + (action.length + sourceBytes) * 3 + 1 > maxBytes &&
-      this.currentBytes +
-        Buffer.byteLength(action) +
-        (encoded ? sourceBytes : Buffer.byteLength(source)) +
-        1 >
-        maxBytes
+      this.currentBytes + (action.length + source.length) * 3 + 1 > maxBytes &&
+      this.currentBytes + Buffer.byteLength(action) + Buffer.byteLength(source) + 1 > maxBytes
     )
       this.seal();
     let nd = this.currentNd;
@@ -370,8 +354,7 @@ export class DeliverySink implements DocumentSink {
     }
     const start = nd.len;
     nd.write(action);
-    if (encoded) nd.writeBytes(encoded.bytes, encoded.start, encoded.end);
-    else nd.write(source);
+    nd.write(source);
     nd.newline();
     const end = nd.len;
     const bytes = end - start;

@@ -6,7 +6,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { DocumentStream, ShippableDocument } from '../../pipeline/document.types.js';
-import { EncodedDocument } from '../../pipeline/encoded-document.js';
 import { withNamespace } from '../../pipeline/namespace.js';
 import type { DocumentSink } from '../../pipeline/stages.types.js';
 import type { FileOutputConfig } from './file-output.config.js';
@@ -56,10 +55,13 @@ export class FileOutput implements DocumentSink {
   push(doc: ShippableDocument, onSettled: () => void): boolean {
     if (this.closed) throw new Error('file output is closed');
     const ns = this.opts.namespace ?? 'default';
-    // The same bytes as JSON.stringify({_id, _index, _source}); a document serialised upstream is used as is.
-    const source =
-      doc instanceof EncodedDocument ? doc.json : JSON.stringify(withNamespace(doc.doc, doc.stream, ns));
-    const line = `{"_id":${JSON.stringify(doc.id)},"_index":${JSON.stringify(indexNameFor(doc.stream, ns))},"_source":${source}}\n`;
+    // _source names the data stream _index names (as the Elasticsearch output sends it).
+    const line =
+      JSON.stringify({
+        _id: doc.id,
+        _index: indexNameFor(doc.stream, ns),
+        _source: withNamespace(doc.doc, doc.stream, ns),
+      }) + '\n';
     this.pending.push({ stream: doc.stream, line, settle: onSettled });
     this.pendingBytes += line.length;
     if (doc.stream === 'alerts') this.opts.onAlert?.(doc);
