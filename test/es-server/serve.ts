@@ -48,7 +48,9 @@ const es = await startEsTestServer({
   faults: JSON.parse(values.faults) as EsFaults,
   storeSources: !values['no-store'] && !values.fast,
   checkMappings: !values.fast,
-  ...(values['max-content-length'] !== undefined ? { maxContentLength: Number(values['max-content-length']) } : {}),
+  ...(values['max-content-length'] !== undefined
+    ? { maxContentLength: Number(values['max-content-length']) }
+    : {}),
   ...(auth ? { auth } : {}),
   ...(values.logsdb ? { logsdb: true } : values['no-logsdb'] ? { logsdb: false } : {}),
   ...(values['no-auto-create'] ? { autoCreateIndex: false } : {}),
