@@ -14,7 +14,7 @@ import type { IndexOptions, Source } from './indices.js';
 import type { FlatSettings } from './index-settings.js';
 import { cloneMappingState, emptyMappingState, mergeMappings } from './mapping-state.js';
 import type { IndexMappingState } from './mapping-state.js';
-import { globMatch } from './privileges.js';
+import { globMatch } from './glob.js';
 import { TemplateStore } from './templates.js';
 import type { ResolvedTemplate } from './templates.js';
 

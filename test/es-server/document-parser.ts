@@ -12,6 +12,7 @@
 
 import { DEFAULT_DATE_FORMAT, DEFAULT_DATE_NANOS_FORMAT, nanosRangeError, parseDate } from './date-format.js';
 import { cause } from './errors.js';
+import { globMatch } from './glob.js';
 import type { EsCause } from './errors.js';
 import { IGNORE_MALFORMED_TYPES, UNCHECKED_TYPES } from './mapping-params.js';
 import { isIpLiteral, fieldMappingError } from './mapping-validate.js';
@@ -85,20 +86,6 @@ function preview(v: Json): string {
       .map(([k, x]) => `${k}=${preview(x)}`)
       .join(', ')}}`;
   return String(v as number | boolean);
-}
-
-/** Simple wildcard matching (Regex#simpleMatch): `*` matches any sequence. */
-function simpleMatch(pattern: string, value: string): boolean {
-  if (!pattern.includes('*')) return pattern === value;
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('*')
-        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*') +
-      '$',
-  );
-  return re.test(value);
 }
 
 type ValueCheck =
@@ -342,7 +329,7 @@ const DEFAULT_MAPPING_TYPE: Record<string, string> = {
 
 function templateMatches(t: DynamicTemplate, path: string, name: string, matchType: string): boolean {
   const m = (p: string, v: string): boolean =>
-    t.matchPattern === 'regex' ? new RegExp(`^(?:${p})$`).test(v) : simpleMatch(p, v);
+    t.matchPattern === 'regex' ? new RegExp(`^(?:${p})$`).test(v) : globMatch(p, v);
   if (t.pathMatch && !t.pathMatch.some((p) => m(p, path))) return false;
   if (t.match && !t.match.some((p) => m(p, name))) return false;
   if (t.pathUnmatch?.some((p) => m(p, path))) return false;
@@ -438,10 +425,11 @@ export function parseDocument(
     );
   if (!isPlainObject(doc)) return fail('failed to parse, document is empty');
 
-  const fieldCountBase = totalFields(state.fields);
+  let fieldCountBase: number | undefined;
   /** Add a dynamic mapper; false when the field limit refuses it (the value then goes to _ignored or fails). */
   const addDynamic = (path: string, fm: FieldMapping): { error: DocError } | boolean => {
     const count = 1 + (fm.fields ? Object.keys(fm.fields).length : 0);
+    fieldCountBase ??= totalFields(state.fields);
     if (fieldCountBase + totalFields(added) + count > opts.totalFieldsLimit) {
       if (opts.ignoreDynamicBeyondLimit) {
         ignored.add(path);

@@ -6,6 +6,8 @@
 // privilege is a subset of, most first, then by name): it is the order of "this action is granted by the index
 // privileges [create_doc,create,index,write,all]" in a 403.
 
+import { globCovers, globMatch } from './glob.js';
+
 export interface NamedPrivilege {
   include: readonly string[];
   exclude?: readonly string[];
@@ -225,48 +227,6 @@ export const CLUSTER_PRIVILEGES: Readonly<Record<string, NamedPrivilege>> = {
     include: ['cluster:internal/remote_cluster/handshake', 'cluster:internal/remote_cluster/nodes'],
   },
 };
-
-function globToRegExp(p: string): RegExp {
-  return new RegExp(
-    '^' +
-      p
-        .split('*')
-        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*') +
-      '$',
-  );
-}
-
-const reCache = new Map<string, RegExp>();
-export function globMatch(pattern: string, value: string): boolean {
-  if (!pattern.includes('*')) return pattern === value;
-  let re = reCache.get(pattern);
-  if (!re) {
-    re = globToRegExp(pattern);
-    reCache.set(pattern, re);
-  }
-  return re.test(value);
-}
-
-/**
- * Whether every string glob `inner` matches is matched by glob `outer` (automaton subset, for `*`-globs):
- * a `*` of `outer` may absorb any run of `inner`, a literal of `outer` only the same literal.
- */
-export function globCovers(outer: string, inner: string): boolean {
-  const memo = new Map<string, boolean>();
-  const f = (i: number, j: number): boolean => {
-    const key = `${i}:${j}`;
-    const m = memo.get(key);
-    if (m !== undefined) return m;
-    let r: boolean;
-    if (i === outer.length) r = j === inner.length;
-    else if (outer[i] === '*') r = f(i + 1, j) || (j < inner.length && f(i, j + 1));
-    else r = j < inner.length && inner[j] !== '*' && outer[i] === inner[j] && f(i + 1, j + 1);
-    memo.set(key, r);
-    return r;
-  };
-  return f(0, 0);
-}
 
 export function privilegeGrants(p: NamedPrivilege, action: string): boolean {
   return p.include.some((x) => globMatch(x, action)) && !(p.exclude ?? []).some((x) => globMatch(x, action));

@@ -19,7 +19,7 @@ import type { ConcreteIndex } from './indices.js';
 import { notFound } from './indices.js';
 import { mappingError } from './mapping-validate.js';
 import { mergeMappings, unflattenMapping } from './mapping-state.js';
-import { globMatch } from './privileges.js';
+import { globMatch } from './glob.js';
 import { count, search } from './search.js';
 import type { Principal, Security } from './security.js';
 import { nestSettings } from './templates.js';

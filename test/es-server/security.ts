@@ -18,12 +18,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { EsError, illegalArgument } from './errors.js';
+import { globCovers, globMatch } from './glob.js';
 import {
   CLUSTER_PRIVILEGES,
   INDEX_PRIVILEGES,
   covers,
-  globCovers,
-  globMatch,
   isClusterAction,
   privilegeGrants,
   privilegesGranting,
@@ -145,9 +144,6 @@ export class Security {
       for (const ip of d.indices ?? [])
         for (const p of ip.privileges)
           if (!resolvePrivilege('index', p)) throw illegalArgument(unknownPrivilegeMessage('index', p));
-    }
-    if (owner.apiKey && Object.keys(body.role_descriptors ?? {}).length > 0) {
-      // ApiKeyService: an API key may create another one only with an empty role descriptor.
     }
     const id = randomBytes(15).toString('base64url').slice(0, 20);
     const key = randomBytes(16).toString('base64url').slice(0, 22);

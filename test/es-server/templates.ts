@@ -18,7 +18,7 @@ import type { FlatSettings } from './index-settings.js';
 import { mappingError } from './mapping-validate.js';
 import { emptyMappingState, mergeMappings } from './mapping-state.js';
 import type { IndexMappingState } from './mapping-state.js';
-import { globMatch } from './privileges.js';
+import { globMatch } from './glob.js';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
