@@ -54,6 +54,13 @@ export function mergeInto(target: Source, partial: Source): boolean {
   return changed;
 }
 
+/** The parse result of an index whose documents are not checked (bench mode): nothing to add. */
+const UNCHECKED: ParseResult = Object.freeze({
+  added: new Map(),
+  constants: new Map(),
+  ignored: [] as string[],
+});
+
 export class ConcreteIndex {
   readonly uuid = randomBytes(16).toString('base64url').slice(0, 22);
   readonly creationDate = Date.now();
@@ -155,7 +162,7 @@ export class ConcreteIndex {
 
   /** Check a document against the mapping; the caller applies the result once the write is accepted. */
   parse(doc: Source, id: string | undefined, raw?: string): { error: DocError } | ParseResult {
-    if (!this.opts.checkMappings) return { added: new Map(), constants: new Map(), ignored: [] };
+    if (!this.opts.checkMappings) return UNCHECKED;
     return parseDocument(this.mapping, doc, id, this.parseOptions(raw));
   }
 

@@ -309,12 +309,23 @@ export class Security {
     );
   }
 
+  /** Whether every layer of the principal's privileges holds `all` on everything (the superuser role). */
+  private isSuperuser(p: Principal): boolean {
+    return this.layers(p).every((l) =>
+      l.some(
+        (d) =>
+          (d.cluster ?? []).includes('all') &&
+          (d.indices ?? []).some((ip) => names(ip).includes('*') && ip.privileges.includes('all')),
+      ),
+    );
+  }
+
   clusterAllowed(p: Principal, action: string): boolean {
-    return this.layers(p).every((l) => this.clusterLayer(l, action));
+    return this.isSuperuser(p) || this.layers(p).every((l) => this.clusterLayer(l, action));
   }
 
   indexAllowed(p: Principal, action: string, index: string, dataStream?: string): boolean {
-    return this.layers(p).every((l) => this.indexLayer(l, action, index, dataStream));
+    return this.isSuperuser(p) || this.layers(p).every((l) => this.indexLayer(l, action, index, dataStream));
   }
 
   /** Whether any index privilege grants `action` anywhere (RBACEngine for composite requests such as _bulk). */
