@@ -133,7 +133,18 @@ export class RestApi {
         name: 'es-test-server',
         cluster_name: 'casguard-test',
         cluster_uuid: 'casguard-test-uuid',
-        version: { number: this.c.version, ...BUILD },
+        version: {
+          number: this.c.version,
+          ...BUILD,
+          // The Lucene line and the compatibility floor of the major (9.x: Lucene 10, reads 8.x indices).
+          ...(this.c.major >= 9
+            ? {
+                lucene_version: '10.2.2',
+                minimum_wire_compatibility_version: '8.18.0',
+                minimum_index_compatibility_version: '8.0.0',
+              }
+            : {}),
+        },
         tagline: 'You Know, for Search',
       });
     }
