@@ -199,7 +199,7 @@ describe('validation of setup bodies', () => {
     const a = await put(es, '/_index_template/t1', { index_patterns: ['t1-*'], priorty: 5 });
     assertError(a, 400, 'x_content_parse_exception', /\[index_template\] unknown field \[priorty\]/);
     const b = await put(es, '/_index_template/t1', { priority: 5 });
-    assertError(b, 400, 'action_request_validation_exception', /index patterns are missing/);
+    assertError(b, 400, 'x_content_parse_exception', /Required \[index_patterns\]/);
     const c = await put(es, '/_index_template/t1', { index_patterns: ['t1-*'], template: { setings: {} } });
     assertError(c, 400, 'x_content_parse_exception', /\[template\] unknown field \[setings\]/);
   });
@@ -250,13 +250,14 @@ describe('validation of setup bodies', () => {
   });
 
   it('refuses an unknown index setting in a template, in an index creation and in PUT _settings', async () => {
+    // TransportPutComponentTemplateAction validates the settings first: an IllegalArgumentException.
     const t = await put(es, '/_component_template/s1', {
       template: { settings: { 'index.lifecycle.nam': 'x' } },
     });
     assertError(
       t,
       400,
-      'invalid_index_template_exception',
+      'illegal_argument_exception',
       /unknown setting \[index.lifecycle.nam\] did you mean (any of )?\[index.lifecycle.name/,
     );
     const t2 = await put(es, '/_component_template/s1', {
@@ -265,8 +266,19 @@ describe('validation of setup bodies', () => {
     assertError(
       t2,
       400,
-      'invalid_index_template_exception',
+      'illegal_argument_exception',
       /unknown setting \[index.flux_capacitor\] please check that any required plugins are installed/,
+    );
+    // An index template's own settings are checked by MetadataIndexTemplateService#validate.
+    const it2 = await put(es, '/_index_template/s1', {
+      index_patterns: ['s1-*'],
+      template: { settings: { 'index.flux_capacitor': 1 } },
+    });
+    assertError(
+      it2,
+      400,
+      'invalid_index_template_exception',
+      /index_template \[s1\] invalid, cause \[Validation Failed: 1: unknown setting \[index.flux_capacitor\]/,
     );
     const i = await put(es, '/plain-s1', { settings: { 'index.flux_capacitor': 1 } });
     assertError(i, 400, 'illegal_argument_exception', /unknown setting \[index.flux_capacitor\]/);

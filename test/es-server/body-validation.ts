@@ -138,8 +138,17 @@ export function parseComponentTemplate(body: Record<string, unknown>, raw: strin
   return { body, settings };
 }
 
-export function componentTemplateSettingsError(name: string, settings: FlatSettings): EsError | undefined {
-  const errors = [...nameErrors(name, []), ...settingsErrors(settings)];
+/**
+ * PUT _component_template: TransportPutComponentTemplateAction validates the settings before anything else
+ * (IndexScopedSettings#validate: an IllegalArgumentException), then MetadataIndexTemplateService#validate checks
+ * the name (InvalidIndexTemplateException).
+ */
+export function componentTemplateSettingsError(settings: FlatSettings): EsError | undefined {
+  return indexSettingsError(settings);
+}
+
+export function componentTemplateNameError(name: string): EsError | undefined {
+  const errors = nameErrors(name, []);
   return errors.length > 0 ? invalidTemplate(name, errors) : undefined;
 }
 
@@ -170,11 +179,12 @@ export function parseIndexTemplate(body: Record<string, unknown>, raw: string): 
   const u = unknownField(loc, 'index_template', body, INDEX_TEMPLATE_FIELDS);
   if (u) throw new EsError(400, u.type, u.reason);
   const pats = body.index_patterns;
-  if (pats === undefined || (Array.isArray(pats) && pats.length === 0))
+  // ComposableIndexTemplate.PARSER: index_patterns is a required constructor argument.
+  if (pats === undefined)
     throw new EsError(
       400,
-      'action_request_validation_exception',
-      'Validation Failed: 1: index patterns are missing;',
+      'x_content_parse_exception',
+      `[1:${raw.trimEnd().length}] Required [index_patterns]`,
     );
   const patterns = (Array.isArray(pats) ? pats : [pats]).map((p) => String(p as string));
   if (body.priority !== undefined && (typeof body.priority !== 'number' || !Number.isInteger(body.priority)))
@@ -226,9 +236,14 @@ export function indexTemplateSettingsError(
   patterns: string[],
   settings: FlatSettings,
 ): EsError | undefined {
-  const errors = [...nameErrors(name, patterns), ...settingsErrors(settings)];
+  // TransportPutComposableIndexTemplateAction.Request#validateIndexTemplate
   if (patterns.some((p) => p === '*') && settings['index.hidden'] !== undefined)
-    errors.push('global templates may not specify the setting index.hidden');
+    return new EsError(
+      400,
+      'action_request_validation_exception',
+      'Validation Failed: 1: global composable templates may not specify the setting index.hidden;',
+    );
+  const errors = [...nameErrors(name, patterns), ...settingsErrors(settings)];
   return errors.length > 0 ? invalidTemplate(name, errors) : undefined;
 }
 

@@ -6,6 +6,7 @@
 
 import {
   compositeTemplateError,
+  componentTemplateNameError,
   componentTemplateSettingsError,
   indexTemplateSettingsError,
   parseComponentTemplate,
@@ -66,10 +67,12 @@ export class TemplateStore {
       throw illegalArgument(`component template [${name}] already exists`);
     const parsed = parseComponentTemplate(body, raw);
     const template = body.template as Record<string, unknown>;
+    const se = componentTemplateSettingsError(parsed.settings);
+    if (se) throw se;
     const me = mappingError(template.mappings);
     if (me) throw me;
-    const se = componentTemplateSettingsError(name, parsed.settings);
-    if (se) throw se;
+    const ne = componentTemplateNameError(name);
+    if (ne) throw ne;
     // Every composable template using this component must stay valid (#addComponentTemplate).
     const previous = this.componentTemplates.get(name);
     this.componentTemplates.set(name, {
