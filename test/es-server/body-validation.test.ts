@@ -293,8 +293,8 @@ describe('validation of setup bodies', () => {
     assertError(
       p,
       400,
-      'illegal_argument_exception',
-      /private index setting \[index.creation_date\] can not be set explicitly/,
+      'validation_exception',
+      /Validation Failed: 1: private index setting \[index.creation_date\] can not be set explicitly;/,
     );
     const k = await put(es, '/plain-s1', { setting: {} });
     assertError(k, 400, 'parse_exception', /unknown key \[setting\] for create index/);

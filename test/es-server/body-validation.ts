@@ -418,15 +418,27 @@ export function parseCreateIndexBody(body: Record<string, unknown>): FlatSetting
   return normalizeSettings(body.settings ?? {});
 }
 
-/** Settings of an index creation or update: IllegalArgumentException with the others suppressed. */
+/**
+ * Settings of an index creation or update: IndexScopedSettings#validate throws an IllegalArgumentException for the
+ * first unknown key or bad value (the others suppressed); private settings are then refused by
+ * MetadataCreateIndexService#validateIndexSettings as a ValidationException.
+ */
 export function indexSettingsError(flat: FlatSettings): EsError | undefined {
   const errors = settingsErrors(flat);
   if (errors.length === 0) return undefined;
-  const suppressed = errors.slice(1).map((r) => ({ type: 'illegal_argument_exception', reason: r }));
+  const priv = errors.filter((e) => e.startsWith('private index setting'));
+  const other = errors.filter((e) => !e.startsWith('private index setting'));
+  if (other.length === 0)
+    return new EsError(
+      400,
+      'validation_exception',
+      `Validation Failed: ${priv.map((e, i) => `${i + 1}: ${e};`).join('')}`,
+    );
+  const suppressed = other.slice(1).map((r) => ({ type: 'illegal_argument_exception', reason: r }));
   return new EsError(
     400,
     'illegal_argument_exception',
-    errors[0]!,
+    other[0]!,
     suppressed.length > 0 ? { suppressed } : {},
   );
 }

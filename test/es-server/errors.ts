@@ -18,6 +18,7 @@ const NOT_ES_EXCEPTIONS = new Set([
   'json_parse_exception',
   'arithmetic_exception',
   'unsupported_operation_exception',
+  'validation_exception',
 ]);
 
 export interface EsCause {
