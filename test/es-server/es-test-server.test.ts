@@ -107,7 +107,7 @@ describe('es test server', () => {
     assert.ok(es.stats.gzipRequests >= 2);
   });
 
-  it('creates a data stream from the built-in logs template, accepts only create, needs @timestamp', async () => {
+  it('creates a data stream from the built-in logs template, accepts only create, and its default pipeline sets a missing @timestamp', async () => {
     const c = client8(es.url);
     const r = await bulk(
       c,
@@ -118,12 +118,27 @@ describe('es test server', () => {
       ]),
     );
     assert.equal(r.items[0].create.status, 201);
-    assert.match(r.items[0].create._index, /^\.ds-logs-x\.y-default-/);
+    assert.match(r.items[0].create._index, /^\.ds-logs-x\.y-default-\d{4}\.\d{2}\.\d{2}-000001$/);
     assert.equal(r.items[1].index.status, 400);
     assert.match(r.items[1].index.error.reason, /op_type of create/);
-    assert.equal(r.items[2].create.status, 400);
-    assert.match(r.items[2].create.error.reason, /@timestamp\] is missing/);
+    // logs@default-pipeline: "If '@timestamp' is missing, set it with the ingest timestamp".
+    assert.equal(r.items[2].create.status, 201);
     assert.equal(es.indices.get('logs-x.y-default')?.dataStream, true);
+    assert.equal(es.indices.get('logs-x.y-default')?.template, 'logs');
+  });
+
+  it('refuses a document without @timestamp in a data stream whose template has no pipeline', async () => {
+    const c = client8(es.url);
+    await c.indices.putIndexTemplate({
+      name: 'nopipe',
+      index_patterns: ['nopipe-*'],
+      priority: 10,
+      data_stream: {},
+    });
+    const r = await bulk(c, ndjson([{ index: 'nopipe-a', id: 'c', doc: { message: 'no time' } }]));
+    assert.equal(r.items[0].create.status, 400);
+    assert.equal(r.items[0].create.error.type, 'document_parsing_exception');
+    assert.match(r.items[0].create.error.reason, /data stream timestamp field \[@timestamp\] is missing/);
   });
 
   it('rejects documents whose field types contradict the installed template', async () => {
