@@ -2,6 +2,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { loadRules } from '../config/rules-loader.js';
+import { CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
 import { registerReplay } from './commands/replay-command.js';
 import { registerRulesExport } from './commands/rules-export-command.js';
 import { registerSetup } from './commands/setup-command.js';
@@ -11,7 +12,8 @@ import { registerTestConfig } from './commands/test-config-command.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
-export const VERSION = '0.1.0';
+/** `casguard --version`: the version every document carries as `agent.version`. */
+export const VERSION = CASGUARD_VERSION;
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('casguard')
