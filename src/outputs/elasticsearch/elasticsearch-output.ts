@@ -1,9 +1,9 @@
 // Assembles the Elasticsearch output: client (8.x dialect, see es-client.ts) → bulk transport → delivery sink
-// with its disk spool under `<dataDir>/spool/elasticsearch` and the injected dead-letter sink.
+// with its disk spool under `<dataDir>/spool/elasticsearch` and the injected dead-letter sink. Documents get
+// their namespace and `event.ingested` on the way in (prepare-document.ts).
 
 import path from 'node:path';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
-import { withNamespace } from '../../pipeline/namespace.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { DeliverySink } from '../delivery/delivery-sink.js';
@@ -11,6 +11,7 @@ import type { BulkTransport } from '../delivery/bulk-transport.types.js';
 import { Spool } from '../delivery/spool.js';
 import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
+import { isoClock, prepareForElasticsearch } from './prepare-document.js';
 import { targetName } from './targets.js';
 
 export interface ElasticsearchOutputDeps {
@@ -20,6 +21,8 @@ export interface ElasticsearchOutputDeps {
   /** Tests and benches may inject a transport; the agent builds the real one. */
   readonly transport?: BulkTransport;
   readonly name?: string;
+  /** Clock for `event.ingested` (ms since the epoch); tests inject one. */
+  readonly now?: () => number;
 }
 
 export function spoolDir(dataDir: string, name = 'elasticsearch'): string {
@@ -43,10 +46,12 @@ export function createElasticsearchOutput(
     whenFull: cfg.spool.whenFull,
   });
   const ns = cfg.namespace;
+  const ingestedAt = isoClock(deps.now);
   return new DeliverySink({
     transport,
-    // Documents say namespace 'default' (field conventions); the data stream they go to decides.
-    ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),
+    // Documents say namespace 'default' (field conventions); the data stream they go to decides. And
+    // `event.ingested` is the time of hand-over (see prepare-document.ts).
+    prepare: (d: ShippableDocument) => prepareForElasticsearch(d.doc, d.stream, ns, ingestedAt()),
     targetFor: (s) => targetName(s, cfg.namespace),
     deadLetters: deps.deadLetters,
     spool,
