@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadRules } from '../config/rules-loader.js';
 import { CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
+import { registerExport } from './commands/export-command.js';
 import { registerReplay } from './commands/replay-command.js';
 import { registerRulesExport } from './commands/rules-export-command.js';
 import { registerSetup } from './commands/setup-command.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
   registerTestConfig(test, io);
   registerTestOutput(test, io);
   registerSetup(program, io);
+  registerExport(program, io);
   registerRulesExport(program, (dir) => loadRules(dir).rules, io);
   return program;
 }
