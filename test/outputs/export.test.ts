@@ -200,6 +200,12 @@ describe('casguard export', () => {
         await same(index, settingsAndMappings);
         await same(`${index}/_mapping`, (v) => Object.values(v as Record<string, unknown>)[0]);
       }
+      // and a later `casguard setup` recognises the hand-installed bodies: nothing to change
+      const lines: string[] = [];
+      const capture: CliIo = { ...quiet, out: (l) => lines.push(l) };
+      const onHand = ElasticsearchOutputConfig.parse({ hosts: [byHand.url] });
+      assert.equal(await setupCluster(onHand, capture, nullLogger, defaultOwnFields()), 0);
+      assert.equal(lines.at(-1), 'setup OK: everything was already in place', lines.join('\n'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await bySetup.stop();

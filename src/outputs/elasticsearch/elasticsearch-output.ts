@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
+import { withNamespace } from '../../pipeline/namespace.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { DeliverySink } from '../delivery/delivery-sink.js';
@@ -11,7 +12,7 @@ import type { BulkTransport } from '../delivery/bulk-transport.types.js';
 import { Spool } from '../delivery/spool.js';
 import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
-import { isoClock, prepareForElasticsearch } from './prepare-document.js';
+import { isoClock, withIngested } from './prepare-document.js';
 import { targetName } from './targets.js';
 
 export interface ElasticsearchOutputDeps {
@@ -23,6 +24,20 @@ export interface ElasticsearchOutputDeps {
   readonly name?: string;
   /** Clock for `event.ingested` (ms since the epoch); tests inject one. */
   readonly now?: () => number;
+}
+
+/** The delivery sink with `event.ingested` = the time of hand-over (see prepare-document.ts). */
+class ElasticsearchSink extends DeliverySink {
+  constructor(
+    private readonly ingestedAt: () => string,
+    opts: ConstructorParameters<typeof DeliverySink>[0],
+  ) {
+    super(opts);
+  }
+
+  override push(doc: ShippableDocument, onSettled: () => void): boolean {
+    return withIngested(doc.doc, this.ingestedAt(), () => super.push(doc, onSettled));
+  }
 }
 
 export function spoolDir(dataDir: string, name = 'elasticsearch'): string {
@@ -46,12 +61,10 @@ export function createElasticsearchOutput(
     whenFull: cfg.spool.whenFull,
   });
   const ns = cfg.namespace;
-  const ingestedAt = isoClock(deps.now);
-  return new DeliverySink({
+  return new ElasticsearchSink(isoClock(deps.now), {
     transport,
-    // Documents say namespace 'default' (field conventions); the data stream they go to decides. And
-    // `event.ingested` is the time of hand-over (see prepare-document.ts).
-    prepare: (d: ShippableDocument) => prepareForElasticsearch(d.doc, d.stream, ns, ingestedAt()),
+    // Documents say namespace 'default' (field conventions); the data stream they go to decides.
+    ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),
     targetFor: (s) => targetName(s, cfg.namespace),
     deadLetters: deps.deadLetters,
     spool,

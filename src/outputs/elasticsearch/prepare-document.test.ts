@@ -1,5 +1,5 @@
-// `event.ingested` and the namespace are set on the copy the Elasticsearch output serializes, at hand-over time,
-// and never on the document other outputs share.
+// `event.ingested` is in what the Elasticsearch output serializes, at hand-over time, and the document other
+// outputs share is left as it was.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import type { BulkTransport } from '../delivery/bulk-transport.types.js';
 import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
 import { createElasticsearchOutput } from './elasticsearch-output.js';
-import { isoClock, prepareForElasticsearch } from './prepare-document.js';
+import { isoClock, withIngested } from './prepare-document.js';
 
 function doc(): EcsDocument {
   return {
@@ -22,23 +22,31 @@ function doc(): EcsDocument {
   };
 }
 
-describe('prepareForElasticsearch', () => {
-  it('adds event.ingested and the namespace to a copy, leaving the shared document alone', () => {
+describe('withIngested', () => {
+  it('sets event.ingested while fn runs and leaves the shared document as it was', () => {
     const d = doc();
     const before = JSON.stringify(d);
-    const out = prepareForElasticsearch(d, 'activesync', 'prod', '2026-01-02T03:04:05.678Z');
-    assert.deepEqual(out.event, {
+    const seen = withIngested(d, '2026-01-02T03:04:05.678Z', () => JSON.parse(JSON.stringify(d)));
+    assert.deepEqual(seen.event, {
       kind: 'event',
       dataset: 'exchange.activesync',
       ingested: '2026-01-02T03:04:05.678Z',
     });
-    assert.equal((out.data_stream as { namespace: string }).namespace, 'prod');
     assert.equal(JSON.stringify(d), before);
   });
 
-  it('creates event when a document has none', () => {
-    const out = prepareForElasticsearch({ '@timestamp': 'x' }, 'alerts', 'default', 'T');
-    assert.deepEqual(out.event, { ingested: 'T' });
+  it('restores an earlier value and a missing event, also when fn throws', () => {
+    const d: EcsDocument = { '@timestamp': 'x', event: { ingested: 'earlier' } };
+    withIngested(d, 'now', () => assert.equal((d.event as Record<string, unknown>).ingested, 'now'));
+    assert.deepEqual(d.event, { ingested: 'earlier' });
+    const bare: EcsDocument = { '@timestamp': 'x' };
+    assert.throws(() =>
+      withIngested(bare, 'now', () => {
+        assert.deepEqual(bare.event, { ingested: 'now' });
+        throw new Error('boom');
+      }),
+    );
+    assert.deepEqual(bare, { '@timestamp': 'x' });
   });
 
   it('formats the clock once per millisecond', () => {
@@ -73,7 +81,11 @@ describe('the Elasticsearch output', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-ingested-'));
     let now = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
     const sink = createElasticsearchOutput(
-      ElasticsearchOutputConfig.parse({ hosts: ['http://127.0.0.1:9'], flushIntervalMs: 10 }),
+      ElasticsearchOutputConfig.parse({
+        hosts: ['http://127.0.0.1:9'],
+        flushIntervalMs: 10,
+        namespace: 'prod',
+      }),
       { dataDir, deadLetters, logger: nullLogger, transport, now: () => now },
     );
     try {
@@ -87,12 +99,17 @@ describe('the Elasticsearch output', () => {
         .trim()
         .split('\n')
         .filter((_, i) => i % 2 === 1)
-        .map((l) => JSON.parse(l) as { event: { ingested: string } });
+        .map((l) => JSON.parse(l) as { event: { ingested: string }; data_stream: { namespace: string } });
       assert.deepEqual(
         sources.map((s) => s.event.ingested),
         ['2026-01-02T03:04:05.678Z', '2026-01-02T03:05:05.678Z'],
       );
+      assert.deepEqual(
+        sources.map((s) => s.data_stream.namespace),
+        ['prod', 'prod'],
+      );
       assert.equal((shared.doc.event as Record<string, unknown>).ingested, undefined);
+      assert.ok(!('ingested' in (shared.doc.event as object)), 'the shared document is left as it was');
     } finally {
       await sink.close();
       rmSync(dataDir, { recursive: true, force: true });
