@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
 import { loadRules } from '../config/rules-loader.js';
 import { DetectionEngine } from '../detect/engine.js';
+import { agentMetadataEnricher, withAlertStamp } from '../enrich/agent-metadata.js';
 import { defaultEnrichers } from '../enrich/index.js';
+import { loadAgentIdentity } from '../inputs/agent-identity.js';
 import { FileInput, Registry, type InputSummary } from '../inputs/index.js';
 import { createFileHandlerFactory } from '../normalize/formats/handler-factory.js';
 import { ALL_FORMATS } from '../normalize/formats/index.js';
@@ -23,7 +25,9 @@ import { createElasticsearchOutput } from '../outputs/elasticsearch/elasticsearc
 import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
 import type { ShippableDocument } from '../pipeline/document.types.js';
-import type { Detector, DocumentSink } from '../pipeline/stages.types.js';
+import { CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
+import type { Detector, DocumentSink, Enricher } from '../pipeline/stages.types.js';
+import { ECS_VERSION } from '../setup/ecs-fields.generated.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
@@ -77,6 +81,8 @@ export class Agent {
   private stopping: Promise<void> | undefined;
   private detectTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The detection engine with the agent metadata stamped on every alert it returns. */
+  private readonly detector: Detector | undefined;
 
   private constructor(
     private readonly opts: AgentOptions,
@@ -86,15 +92,27 @@ export class Agent {
     private readonly deadLetters: DeadLetterFile,
     readonly dataDir: string,
     private readonly scratchDir: string | undefined,
-    private readonly detector: DetectionEngine | undefined,
+    engine: DetectionEngine | undefined,
     private readonly esSink: DeliverySink | undefined,
-  ) {}
+    /** Sets `ecs.version` and `agent.*`; the last enricher, and applied to every alert. */
+    private readonly stamp: Enricher,
+  ) {
+    this.detector = engine ? withAlertStamp(engine, stamp) : undefined;
+  }
 
   static async create(opts: AgentOptions): Promise<Agent> {
     const { config, baseDir } = opts.loaded;
     const dataDir = path.resolve(baseDir, config.dataDir);
     const logger = createAgentLogger(config.logging, dataDir);
     for (const note of opts.loaded.notes) logger.info(note);
+    // Same data folder, same agent.id: also for `replay`, whose registry is a throw-away one.
+    const identity = await loadAgentIdentity(dataDir, logger.child({ component: 'identity' }));
+    const stamp = agentMetadataEnricher({
+      ecsVersion: ECS_VERSION,
+      id: identity.id,
+      name: config.agent.name ?? hostname(),
+      version: CASGUARD_VERSION,
+    });
     const registryDir = opts.replay ? path.join(dataDir, 'replay', `${process.pid}-${Date.now()}`) : dataDir;
     const registry = await Registry.open(registryDir, logger.child({ component: 'registry' }));
     const deadLetters = new DeadLetterFile({ dir: path.join(dataDir, 'dead-letter') });
@@ -145,6 +163,7 @@ export class Agent {
       opts.replay ? registryDir : undefined,
       detector,
       esSink,
+      stamp,
     );
   }
 
@@ -167,8 +186,8 @@ export class Agent {
         observerHostname: hostname().split('.')[0]!.toLowerCase(),
         easLogTokens: cfg.easLogTokens,
         deps: {
-          enrichers: defaultEnrichers,
-          ...(this.detector ? { detector: this.detector as Detector } : {}),
+          enrichers: [...defaultEnrichers, this.stamp],
+          ...(this.detector ? { detector: this.detector } : {}),
         },
       });
       this.inputs.push(

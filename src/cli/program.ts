@@ -2,6 +2,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { loadRules } from '../config/rules-loader.js';
+import { CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
+import { registerExport } from './commands/export-command.js';
 import { registerReplay } from './commands/replay-command.js';
 import { registerRulesExport } from './commands/rules-export-command.js';
 import { registerSetup } from './commands/setup-command.js';
@@ -11,7 +13,8 @@ import { registerTestConfig } from './commands/test-config-command.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
-export const VERSION = '0.1.0';
+/** `casguard --version`: the version every document carries as `agent.version`. */
+export const VERSION = CASGUARD_VERSION;
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('casguard')
@@ -30,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
   registerTestConfig(test, io);
   registerTestOutput(test, io);
   registerSetup(program, io);
+  registerExport(program, io);
   registerRulesExport(program, (dir) => loadRules(dir).rules, io);
   return program;
 }

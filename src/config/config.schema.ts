@@ -24,7 +24,18 @@ export const MetricsConfig = z.strictObject({
     .describe('host:port of the /metrics and /health endpoint (loopback).'),
 });
 
+export const AgentConfig = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1024)
+    .optional()
+    .describe("`agent.name` in every document; default: this machine's host name."),
+});
+
 export const CasguardConfig = z.strictObject({
+  agent: AgentConfig.default({}),
   dataDir: z
     .string()
     .min(1)

@@ -1,20 +1,45 @@
-// What `casguard setup` installs, as plain request bodies (pure: no I/O, so it is unit-tested and printable).
+// What `casguard setup` installs, as plain request bodies (pure: no I/O, so it is unit-tested, exported by
+// `casguard export` and printable).
 //
 // - ILM policy `casguard-logs`: roll over at 50 GB per primary shard or 30 days, delete after the retention.
 // - Component templates with EXPLICIT mappings: `casguard-ecs@mappings` (the ECS field sets casguard uses, with
 //   ECS's own types, from the generated table), `casguard-winlog@mappings` (Winlogbeat's `winlog.*`),
 //   `casguard-exchange@mappings` (our own `microsoft.exchange.*` / `casguard.*` fields, from the OWN_FIELDS
-//   tables the CLI injects: src/setup must not import src/normalize), `casguard@settings` (ILM, field limit).
-//   `index.mapping.ignore_malformed` stays false on purpose: a document whose type is wrong is dead-lettered
-//   with the reason instead of being stored with the field silently missing.
+//   tables the CLI injects: src/setup must not import src/normalize), `casguard@settings` (ILM, index mode,
+//   malformed values, field limit).
 // - Index templates `logs-exchange.activesync` and `logs-exchange.application` for the data streams, at
 //   priority 150, above Elasticsearch's built-in `logs` template (100) and below Fleet integrations (200).
 //   They do not compose the built-in `logs@*` templates, so the mapping is the same on every cluster version.
+//   `allow_auto_create: true`: a stream written to before `setup` created it is auto-created from OUR template
+//   even on a cluster with `action.auto_create_index: false` (Elasticsearch's own `logs` template does the same;
+//   without it the bulk item answers 404 and documents would be dead-lettered instead of stored).
 // - Index template `casguard-alerts` (a regular index: alerts are replaced by id, which data streams forbid;
 //   see src/outputs/elasticsearch/targets.ts) and the alerts index itself.
 // - The two data streams, so they exist (with our mapping) before the first document.
 // Every template and policy carries `_meta.casguard_hash`, a hash of its body: setup compares hashes, so a
 // second run changes nothing, and a changed body is reported as updated.
+//
+// Index mode: STANDARD, set explicitly, and malformed values are REJECTED (decided for issue 13).
+// On 9.x every data stream named `logs-*-*` gets `index.mode: logsdb` unless its template sets `index.mode`
+// itself (Elasticsearch's LogsdbIndexModeSettingsProvider, `cluster.logsdb.enabled`, on by default for clusters
+// created on 9.x). logsdb would roughly halve the storage, but:
+// - logsdb defaults `index.mapping.ignore_malformed` to true: a wrong-typed value is dropped from the index and
+//   only listed in `_ignored`, with no 400, so nothing reaches the dead-letter file and nothing can be replayed.
+//   casguard promises the opposite (we set `ignore_malformed: false` explicitly whatever the mode).
+// - logsdb stores no `_source`; it rebuilds it (synthetic `_source`): keyword arrays come back sorted and
+//   de-duplicated (`event.category`, `related.*`), arrays of objects flattened, numbers and dates reformatted, so
+//   what the SOC reads is no longer what casguard sent (the golden files), and Kibana alert documents copy the
+//   rebuilt source. `event.original` (keyword, not indexed, no doc values) survives only through the "ignored
+//   source" side store. Synthetic `_source` needs an Enterprise licence; on Basic, logsdb keeps stored `_source`
+//   and saves much less.
+// - logsdb sorts the index by `host.name` then `@timestamp`; many casguard documents carry no `host.name`
+//   (the agent's machine is `observer.hostname`), which would leave them in one unsorted group.
+// - logsdb is GA only from 8.17 (a preview before); casguard supports 8.0 onwards and wants one behaviour on all.
+// So the data-stream templates set `index.mode: standard`: every version, every licence, documents stored as
+// sent. The setting is known from Elasticsearch 8.5 (the TSDB release made `index.mode` a regular index setting,
+// elastic/elasticsearch#90116; before, it was behind a feature flag and a template carrying it is refused as an
+// unknown setting), so it is left out for 8.0-8.4, where nothing applies logsdb anyway. Changing the mode later
+// is a template change that takes effect at the next rollover.
 
 import { createHash } from 'node:crypto';
 import { CasguardError } from '../pipeline/errors.js';
@@ -33,6 +58,11 @@ export interface SetupOptions {
   readonly retentionDays?: number;
   /** Index template priority; must differ from any other template matching our patterns. Default 150. */
   readonly priority?: number;
+  /**
+   * Version of the target cluster (`8.15.3`, `9.1.0`): bodies leave out what that version does not know. Default:
+   * a version that knows everything casguard sends (8.5 or later).
+   */
+  readonly esVersion?: string;
 }
 
 export type AssetKind = 'ilm_policy' | 'component_template' | 'index_template' | 'data_stream' | 'index';
@@ -48,6 +78,28 @@ export interface Asset {
 
 export const ILM_POLICY = 'casguard-logs';
 export const MANAGED_BY = 'casguard';
+
+/** First Elasticsearch version that knows the `index.mode` index setting without a feature flag. */
+export const INDEX_MODE_SINCE: readonly [number, number] = [8, 5];
+
+/** `major.minor[.patch][-qualifier]` → [major, minor]; throws a SETUP_FAILED error for anything else. */
+export function parseEsVersion(version: string): [number, number] {
+  const m = /^(\d+)\.(\d+)(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?$/.exec(version.trim());
+  if (!m) {
+    throw new CasguardError(
+      'SETUP_FAILED',
+      `Elasticsearch version ${JSON.stringify(version)} is not of the form MAJOR.MINOR[.PATCH], e.g. 8.15.0`,
+    );
+  }
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Whether a cluster of this version knows the `index.mode` setting (undefined = assume a current cluster). */
+export function knowsIndexMode(esVersion: string | undefined): boolean {
+  if (esVersion === undefined) return true;
+  const [major, minor] = parseEsVersion(esVersion);
+  return major > INDEX_MODE_SINCE[0] || (major === INDEX_MODE_SINCE[0] && minor >= INDEX_MODE_SINCE[1]);
+}
 
 const OWN_TYPES = new Set([
   'keyword',
@@ -185,7 +237,8 @@ export function alertsIndexName(namespace: string): string {
 }
 
 // Strings nobody declared (e.g. winlog.event_data.<any>, positional paramN) become keywords, as ecs@mappings
-// does, instead of text + keyword multi-fields.
+// does, instead of text + keyword multi-fields. With `date_detection: false` (below) a date-looking string in
+// such an open object is a keyword like any other, so a later plain string in the same field still indexes.
 const DYNAMIC_TEMPLATES = [
   {
     strings_as_keyword: {
@@ -239,10 +292,23 @@ export function clusterAssets(opts: SetupOptions): Asset[] {
     withMeta('component_template', name, { template }, 'top');
   assets.push(
     component('casguard@settings', {
-      settings: { 'index.lifecycle.name': ILM_POLICY, 'index.mapping.total_fields.limit': 5000 },
+      settings: {
+        'index.lifecycle.name': ILM_POLICY,
+        // Standard mode on purpose (see the top of this file); only where the cluster knows the setting.
+        ...(knowsIndexMode(opts.esVersion) ? { 'index.mode': 'standard' } : {}),
+        // A wrong-typed value is refused (400) and dead-lettered with the reason, never dropped into `_ignored`.
+        'index.mapping.ignore_malformed': false,
+        'index.mapping.total_fields.limit': 5000,
+      },
     }),
     component('casguard-ecs@mappings', {
-      mappings: { dynamic_templates: DYNAMIC_TEMPLATES, properties: buildProperties(ECS_FIELDS) },
+      mappings: {
+        // Every field casguard emits is mapped explicitly; the first date-looking value of an undeclared string
+        // (winlog.event_data.*) must not fix that field as `date` for the life of the backing index.
+        date_detection: false,
+        dynamic_templates: DYNAMIC_TEMPLATES,
+        properties: buildProperties(ECS_FIELDS),
+      },
     }),
     component('casguard-winlog@mappings', { mappings: { properties: buildProperties(WINLOG_FIELDS) } }),
     component('casguard-exchange@mappings', { mappings: { properties: buildProperties(own) } }),
@@ -256,6 +322,7 @@ export function clusterAssets(opts: SetupOptions): Asset[] {
         {
           index_patterns: [`logs-exchange.${dataset}-*`],
           data_stream: {},
+          allow_auto_create: true,
           priority,
           composed_of: ['casguard@settings', ...mappingsOf],
           template: {
@@ -282,10 +349,12 @@ export function clusterAssets(opts: SetupOptions): Asset[] {
       'casguard-alerts',
       {
         index_patterns: ['casguard-alerts-*'],
+        allow_auto_create: true,
         priority,
         composed_of: mappingsOf,
         template: {
-          settings: { 'index.mapping.total_fields.limit': 5000 },
+          // Not a `logs-*-*` data stream: no index mode is forced on it, so none is set.
+          settings: { 'index.mapping.ignore_malformed': false, 'index.mapping.total_fields.limit': 5000 },
           // Alerts are not data-stream documents: data_stream.* stays plain keyword here.
           mappings: {
             properties: {

@@ -3,6 +3,9 @@
 
 import type { FieldDef } from './field-def.types.js';
 
+/** The ECS version these tables come from; every document says so in `ecs.version`. */
+export const ECS_VERSION = '9.4.0';
+
 export const ECS_FIELDS: Readonly<Record<string, FieldDef>> = {
   '@timestamp': { type: 'date' },
   'agent.build.original': { type: 'keyword', ignore_above: 1024 },
@@ -197,6 +200,22 @@ export const ECS_FIELDS: Readonly<Record<string, FieldDef>> = {
   'log.syslog.structured_data': { type: 'flattened' },
   'log.syslog.version': { type: 'keyword', ignore_above: 1024 },
   message: { type: 'match_only_text' },
+  'network.application': { type: 'keyword', ignore_above: 1024 },
+  'network.bytes': { type: 'long' },
+  'network.community_id': { type: 'keyword', ignore_above: 1024 },
+  'network.direction': { type: 'keyword', ignore_above: 1024 },
+  'network.forwarded_ip': { type: 'ip' },
+  'network.iana_number': { type: 'keyword', ignore_above: 1024 },
+  'network.inner': { type: 'object' },
+  'network.inner.vlan.id': { type: 'keyword', ignore_above: 1024 },
+  'network.inner.vlan.name': { type: 'keyword', ignore_above: 1024 },
+  'network.name': { type: 'keyword', ignore_above: 1024 },
+  'network.packets': { type: 'long' },
+  'network.protocol': { type: 'keyword', ignore_above: 1024 },
+  'network.transport': { type: 'keyword', ignore_above: 1024 },
+  'network.type': { type: 'keyword', ignore_above: 1024 },
+  'network.vlan.id': { type: 'keyword', ignore_above: 1024 },
+  'network.vlan.name': { type: 'keyword', ignore_above: 1024 },
   'observer.egress': { type: 'object' },
   'observer.geo.city_name': { type: 'keyword', ignore_above: 1024 },
   'observer.geo.continent_code': { type: 'keyword', ignore_above: 1024 },

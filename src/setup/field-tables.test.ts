@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ECS_FIELDS } from './ecs-fields.generated.js';
+import { ECS_FIELDS, ECS_VERSION } from './ecs-fields.generated.js';
 import { WINLOG_FIELDS } from './winlog-fields.generated.js';
-import { deriveEcsFields, deriveWinlogFields } from './generate-field-tables.js';
+import { deriveEcsFields, deriveWinlogFields, ecsVersionFromSources } from './generate-field-tables.js';
 import { buildProperties, clusterAssets } from './cluster-assets.js';
 
 const ECS_FLAT = '../shared/schemas/ecs/ecs_flat.yml';
 const WINLOG = '../shared/schemas/winlog/winlogbeat-fields.common.json';
+const ECS_SOURCES = '../shared/schemas/ecs/SOURCES.md';
 
 function typeAt(props: Record<string, unknown>, dotted: string): string | undefined {
   const parts = dotted.split('.');
@@ -30,6 +31,20 @@ describe('field tables', () => {
       return;
     }
     assert.deepEqual(ECS_FIELDS, deriveEcsFields(readFileSync(ECS_FLAT, 'utf8')));
+  });
+
+  it('ECS_VERSION (ecs.version of every document) is the version ecs_flat.yml was copied from', (t) => {
+    assert.match(ECS_VERSION, /^\d+\.\d+\.\d+$/);
+    if (!existsSync(ECS_SOURCES)) {
+      t.skip('../shared absent');
+      return;
+    }
+    assert.equal(ECS_VERSION, ecsVersionFromSources(readFileSync(ECS_SOURCES, 'utf8')));
+  });
+
+  it('reads the ECS version from the SOURCES.md wording and refuses a file without one', () => {
+    assert.equal(ecsVersionFromSources('copied from tag v9.4.0.\n**ECS version: 9.4.0** (the ...'), '9.4.0');
+    assert.throws(() => ecsVersionFromSources('no version here'), /ECS version/);
   });
 
   it('the generated winlog table equals the Winlogbeat field definitions', (t) => {

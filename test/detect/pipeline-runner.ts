@@ -1,10 +1,11 @@
 // Runs generated log files through the real pipeline: the framers (src/framing), format detection and
-// FileProcessor (record → parse → normalize → enrich → detect) with the default enrichers and one shared
-// DetectionEngine, the way the agent wires them. Two reading orders:
+// FileProcessor (record → parse → normalize → enrich → detect) with the default enrichers plus the agent stamp
+// (on alerts too) and one shared DetectionEngine, the way the agent wires them. Two reading orders:
 //   live     — records of all files interleaved by time, as tailing several growing files sees them;
 //   backfill — one file after the other, as `casguard replay` reads them.
 // A `restartAt` record index snapshots the engine there (JSON round trip, as the registry stores it) and goes
 // on with a fresh engine restored from it.
+import { withAlertStamp } from '../../src/enrich/agent-metadata.js';
 import { defaultEnrichers } from '../../src/enrich/index.js';
 import { DetectionEngine, type DetectionEngineOptions } from '../../src/detect/engine.js';
 import type { Rule } from '../../src/detect/rule.schema.js';
@@ -15,6 +16,7 @@ import { mailboxLogFormat } from '../../src/normalize/formats/mailbox-log.format
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import type { SourceRecord } from '../../src/pipeline/record.types.js';
 import type { Detector, FileHandler } from '../../src/pipeline/stages.types.js';
+import { testAgentStamp } from '../helpers/agent-metadata.js';
 import type { GeneratedFile } from './scenario.js';
 
 const FORMATS = ALL_FORMATS.some((f) => f.name === mailboxLogFormat.name)
@@ -90,7 +92,7 @@ function frame(files: readonly GeneratedFile[]): {
         format: 'auto',
         timezone: 'UTC',
         observerHostname: f.observerHostname,
-        deps: { enrichers: defaultEnrichers, detector },
+        deps: { enrichers: [...defaultEnrichers, testAgentStamp], detector },
       });
       const h = factory(
         { inputId: 'scenario', path: `C:\\logs\\${f.name}`, fingerprint: `fp-${f.name}` },
@@ -144,7 +146,9 @@ export function runPipeline(
       : [...records].sort((a, b) => a.t - b.t || a.file - b.file || a.seq - b.seq);
   const engines = [new DetectionEngine(rules, opts.engine)];
   const detector = new SwappableDetector(engines[0]!);
-  const hs = handlers(detector);
+  // As the agent wires it: alerts get the agent metadata too.
+  const stamped = withAlertStamp(detector, testAgentStamp);
+  const hs = handlers(stamped);
   const shipped: ShippableDocument[] = [];
   let deadLetters = 0;
   ordered.forEach((r, i) => {
@@ -159,7 +163,7 @@ export function runPipeline(
     shipped.push(...res.documents);
     if (res.deadLetter) deadLetters++;
   });
-  shipped.push(...detector.flush());
+  shipped.push(...stamped.flush());
   return { shipped, alerts: shipped.filter((d) => d.stream === 'alerts'), deadLetters, formats, engines };
 }
 

@@ -1,6 +1,7 @@
 // `casguard replay` (the real CLI, in a child process: inputs, registry, framers, formats, enrichers, detector,
 // file output) over the scenario's files gives the same final alerts as the live-order pipeline run. Evidence
-// ids differ only because document ids include the input id and the file fingerprint.
+// ids differ only because document ids include the input id and the file fingerprint, and `agent.id` /
+// `agent.name` are the install's own (the id is the one kept in `<dataDir>/meta.json`).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ function comparable(doc: Loose): Loose {
   const copy = structuredClone(doc);
   assert.equal(copy['casguard'].alert.evidence_ids.length, 10);
   delete copy['casguard'].alert.evidence_ids;
+  delete copy['agent'].id;
+  delete copy['agent'].name;
   return copy;
 }
 
@@ -62,6 +65,8 @@ describe('casguard replay of the KB 2851708 scenario', () => {
         const hit = JSON.parse(l) as { _id: string; _source: Loose };
         replayed.set(hit._id, hit._source);
       }
+      const meta = JSON.parse(readFileSync(path.join(dir, 'data', 'meta.json'), 'utf8')) as { uuid: string };
+      for (const a of replayed.values()) assert.equal(a['agent'].id, meta.uuid, 'agent.id of this install');
       const live = finalAlerts(runPipeline(files, builtinRules(), { order: 'live' }).alerts);
       assert.deepEqual([...replayed.keys()].sort(), [...live.keys()].sort());
       for (const [id, a] of live)

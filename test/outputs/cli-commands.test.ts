@@ -41,6 +41,30 @@ describe('setup and test output commands', () => {
     }
   });
 
+  it('setup sends index.mode standard to clusters that know it and leaves it out for 8.0-8.4', async () => {
+    for (const [version, mode] of [
+      ['8.0.1', undefined],
+      ['8.4.3', undefined],
+      ['8.15.0', 'standard'],
+      ['9.1.0', 'standard'],
+    ] as const) {
+      const es = await startEsTestServer({ version });
+      try {
+        const cfg = ElasticsearchOutputConfig.parse({ hosts: [es.url] });
+        assert.equal(await setupCluster(cfg, captureIo(), nullLogger, defaultOwnFields()), 0, version);
+        const res = await fetch(`${es.url}/_component_template/casguard@settings`);
+        const body = (await res.json()) as {
+          component_templates: { component_template: { template: { settings: Record<string, unknown> } } }[];
+        };
+        const settings = body.component_templates[0]!.component_template.template.settings;
+        assert.equal(settings['index.mode'], mode, version);
+        assert.equal(settings['index.mapping.ignore_malformed'], false, version);
+      } finally {
+        await es.stop();
+      }
+    }
+  });
+
   it('test output reports every check ok after setup', async () => {
     const es = await startEsTestServer({ version: '9.1.0' });
     try {

@@ -104,6 +104,31 @@ describe('casguard setup', () => {
     );
   });
 
+  it('indexes a date-looking winlog.event_data value and a later plain string in the same field', async () => {
+    const app = goldenDocuments().find((d) => d.stream === 'application')!;
+    const es = await startEsTestServer({ version: '8.15.0' });
+    const { sink, deadLetterDir } = openSink(es.url);
+    try {
+      await runSetup(client(es.url), clusterAssets({ namespace: 'default', ownFields: OWN }), nullLogger);
+      const winlog = app.doc['winlog'] as Record<string, unknown>;
+      const withValue = (id: string, value: string): ShippableDocument => ({
+        ...app,
+        id,
+        doc: { ...app.doc, winlog: { ...winlog, event_data: { LastSeen: value } } },
+      });
+      sink.push(withValue('date-first', '2013-09-19T14:00:05.000Z'), () => undefined);
+      await sink.flush();
+      sink.push(withValue('string-after', 'not a date'), () => undefined);
+      await sink.flush();
+      await sink.idle();
+      assert.deepEqual(await readLetters(deadLetterDir), []);
+      assert.equal(es.totalDocs(), 2);
+    } finally {
+      await sink.close();
+      await es.stop();
+    }
+  });
+
   it('accepts every golden document of the formats with the installed mappings', async () => {
     const docs = goldenDocuments();
     if (docs.length === 0) {

@@ -3,6 +3,8 @@
 // tables come from the formats (src/normalize), injected here because src/setup may not import them.
 
 import type { Command } from 'commander';
+import { errors } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import { DETECT_ALERT_FIELDS } from '../../detect/alert-fields.js';
 import { EAS_OWN_FIELDS } from '../../normalize/eas/eas-own-fields.js';
 import { WINDOWS_OWN_FIELDS } from '../../normalize/windows-event/windows-own-fields.js';
@@ -56,15 +58,24 @@ export async function setupCluster(
   ownFields: OwnFieldTable,
   retentionDays = 90,
 ): Promise<number> {
-  let assets;
   try {
-    assets = clusterAssets({ namespace: cfg.namespace, ownFields, retentionDays });
+    // Fail on a bad own-field table before touching the cluster.
+    clusterAssets({ namespace: cfg.namespace, ownFields, retentionDays });
   } catch (e) {
     io.err(`setup FAILED: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT.FAILURE;
   }
   const { client, scrub } = createEsClient(cfg, logger, 'elasticsearch');
   try {
+    // The bodies depend on the version (index.mode is unknown before 8.5). `GET /` needs the `monitor` cluster
+    // privilege; without it, assume a current cluster and say so.
+    const esVersion = await clusterVersion(client, io);
+    const assets = clusterAssets({
+      namespace: cfg.namespace,
+      ownFields,
+      retentionDays,
+      ...(esVersion !== undefined ? { esVersion } : {}),
+    });
     const results = await runSetup(client, assets, logger, scrub);
     for (const r of results) io.out(`${r.action.padEnd(9)} ${r.kind.replace('_', ' ')} ${r.name}`);
     const changed = results.filter((r) => r.action !== 'unchanged').length;
@@ -79,5 +90,20 @@ export async function setupCluster(
     return EXIT.FAILURE;
   } finally {
     await client.close();
+  }
+}
+
+async function clusterVersion(client: Client, io: CliIo): Promise<string | undefined> {
+  try {
+    const info = await client.info();
+    return info.version.number;
+  } catch (e) {
+    // Only a refused `GET /` (403: no `monitor`) is worked around; anything else fails setup as it is.
+    if (!(e instanceof errors.ResponseError) || e.statusCode !== 403) throw e;
+    io.err(
+      'note: the key may not read the cluster version (GET / needs the monitor privilege); assuming ' +
+        'Elasticsearch 8.5 or later (for 8.0-8.4, install the bodies of `casguard export --es-version 8.4` by hand)',
+    );
+    return undefined;
   }
 }

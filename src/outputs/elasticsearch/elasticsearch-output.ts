@@ -1,5 +1,6 @@
 // Assembles the Elasticsearch output: client (8.x dialect, see es-client.ts) → bulk transport → delivery sink
-// with its disk spool under `<dataDir>/spool/elasticsearch` and the injected dead-letter sink.
+// with its disk spool under `<dataDir>/spool/elasticsearch` and the injected dead-letter sink. Documents get
+// their namespace and `event.ingested` on the way in (prepare-document.ts).
 
 import path from 'node:path';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
@@ -11,6 +12,7 @@ import type { BulkTransport } from '../delivery/bulk-transport.types.js';
 import { Spool } from '../delivery/spool.js';
 import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
+import { isoClock, withIngested } from './prepare-document.js';
 import { targetName } from './targets.js';
 
 export interface ElasticsearchOutputDeps {
@@ -20,6 +22,22 @@ export interface ElasticsearchOutputDeps {
   /** Tests and benches may inject a transport; the agent builds the real one. */
   readonly transport?: BulkTransport;
   readonly name?: string;
+  /** Clock for `event.ingested` (ms since the epoch); tests inject one. */
+  readonly now?: () => number;
+}
+
+/** The delivery sink with `event.ingested` = the time of hand-over (see prepare-document.ts). */
+class ElasticsearchSink extends DeliverySink {
+  constructor(
+    private readonly ingestedAt: () => string,
+    opts: ConstructorParameters<typeof DeliverySink>[0],
+  ) {
+    super(opts);
+  }
+
+  override push(doc: ShippableDocument, onSettled: () => void): boolean {
+    return withIngested(doc.doc, this.ingestedAt(), () => super.push(doc, onSettled));
+  }
 }
 
 export function spoolDir(dataDir: string, name = 'elasticsearch'): string {
@@ -43,7 +61,7 @@ export function createElasticsearchOutput(
     whenFull: cfg.spool.whenFull,
   });
   const ns = cfg.namespace;
-  return new DeliverySink({
+  return new ElasticsearchSink(isoClock(deps.now), {
     transport,
     // Documents say namespace 'default' (field conventions); the data stream they go to decides.
     ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),

@@ -11,6 +11,7 @@ import { mailboxLogFormat } from '../../../src/normalize/formats/mailbox-log.for
 import { FileProcessor } from '../../../src/pipeline/processor.js';
 import type { RecordSource, SourceRecord } from '../../../src/pipeline/record.types.js';
 import type { FileContext, FormatDefinition } from '../../../src/pipeline/stages.types.js';
+import { testAgentStamp } from '../../helpers/agent-metadata.js';
 import { frameCsvRows, frameLines, frameMailboxLog } from './eas-test-framing.js';
 
 export const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../golden/eas');
@@ -76,7 +77,7 @@ export function runGolden(set: GoldenSet, file: string): GoldenResult {
   };
   const records: SourceRecord[] = set.frame(readFileSync(full), source);
   const proc = new FileProcessor(set.format as FormatDefinition, set.context(source), {
-    enrichers: defaultEnrichers,
+    enrichers: [...defaultEnrichers, testAgentStamp],
     now: () => new Date('2026-01-01T00:00:00.000Z'),
   });
   const documents: unknown[] = [];

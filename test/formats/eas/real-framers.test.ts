@@ -11,6 +11,7 @@ import { createFramer } from '../../../src/framing/index.js';
 import { FileProcessor } from '../../../src/pipeline/processor.js';
 import type { RecordSource } from '../../../src/pipeline/record.types.js';
 import type { FormatDefinition } from '../../../src/pipeline/stages.types.js';
+import { testAgentStamp } from '../../helpers/agent-metadata.js';
 import { GOLDEN_DIR, GOLDEN_SETS, goldenInputs } from './golden-sets.js';
 
 describe('EAS golden files under the src/framing framers', () => {
@@ -32,7 +33,7 @@ describe('EAS golden files under the src/framing framers', () => {
         for (let i = 0; i < buf.length; i += 97) framed.push(...framer.push(buf.subarray(i, i + 97)));
         framed.push(...framer.end());
         const proc = new FileProcessor(set.format as FormatDefinition, set.context(source), {
-          enrichers: defaultEnrichers,
+          enrichers: [...defaultEnrichers, testAgentStamp],
           now: () => new Date('2026-01-01T00:00:00.000Z'),
         });
         const documents: unknown[] = [];

@@ -10,6 +10,7 @@ import type { DeadLetter } from '../../../src/pipeline/dead-letter.types.js';
 import type { ShippableDocument } from '../../../src/pipeline/document.types.js';
 import type { SourceRecord } from '../../../src/pipeline/record.types.js';
 import type { FileContext, FormatDefinition } from '../../../src/pipeline/stages.types.js';
+import { testAgentStamp } from '../../helpers/agent-metadata.js';
 
 export const GOLDEN_DIR = path.join(import.meta.dirname, '../../golden/windows');
 export const MAX_RECORD_BYTES = 1024 * 1024;
@@ -58,13 +59,16 @@ export function contextFor(file: string, timezone: string): FileContext {
   };
 }
 
-/** Runs records through a FileProcessor with no enrichment or detection and a fixed clock. */
+/** Runs records through a FileProcessor with only the agent stamp (no EAS enrichment, no detection) and a fixed clock. */
 export function processRecords(
   format: FormatDefinition,
   ctx: FileContext,
   records: readonly (FramedRecord | SourceRecord)[],
 ): RunResult {
-  const proc = new FileProcessor(format, ctx, { enrichers: [], now: () => new Date('2026-01-01T00:00:00Z') });
+  const proc = new FileProcessor(format, ctx, {
+    enrichers: [testAgentStamp],
+    now: () => new Date('2026-01-01T00:00:00Z'),
+  });
   const documents: ShippableDocument[] = [];
   const deadLetters: DeadLetter[] = [];
   for (const r of records) {

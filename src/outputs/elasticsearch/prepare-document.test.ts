@@ -1,0 +1,118 @@
+// `event.ingested` is in what the Elasticsearch output serializes, at hand-over time, and the document other
+// outputs share is left as it was.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
+import type { DeadLetterSink } from '../../pipeline/stages.types.js';
+import { nullLogger } from '../../telemetry/logger.types.js';
+import type { BulkTransport } from '../delivery/bulk-transport.types.js';
+import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
+import { createElasticsearchOutput } from './elasticsearch-output.js';
+import { isoClock, withIngested } from './prepare-document.js';
+
+function doc(): EcsDocument {
+  return {
+    '@timestamp': '2013-09-19T14:00:05.000Z',
+    event: { kind: 'event', dataset: 'exchange.activesync' },
+    data_stream: { type: 'logs', dataset: 'exchange.activesync', namespace: 'default' },
+  };
+}
+
+describe('withIngested', () => {
+  it('sets event.ingested while fn runs and leaves the shared document as it was', () => {
+    const d = doc();
+    const before = JSON.stringify(d);
+    const seen = withIngested(d, '2026-01-02T03:04:05.678Z', () => JSON.parse(JSON.stringify(d)));
+    assert.deepEqual(seen.event, {
+      kind: 'event',
+      dataset: 'exchange.activesync',
+      ingested: '2026-01-02T03:04:05.678Z',
+    });
+    assert.equal(JSON.stringify(d), before);
+  });
+
+  it('restores an earlier value and a missing event, also when fn throws', () => {
+    const d: EcsDocument = { '@timestamp': 'x', event: { ingested: 'earlier' } };
+    withIngested(d, 'now', () => assert.equal((d.event as Record<string, unknown>).ingested, 'now'));
+    assert.deepEqual(d.event, { ingested: 'earlier' });
+    const bare: EcsDocument = { '@timestamp': 'x' };
+    assert.throws(() =>
+      withIngested(bare, 'now', () => {
+        assert.deepEqual(bare.event, { ingested: 'now' });
+        throw new Error('boom');
+      }),
+    );
+    assert.deepEqual(bare, { '@timestamp': 'x' });
+  });
+
+  it('formats the clock once per millisecond', () => {
+    let t = 1_000;
+    const clock = isoClock(() => t);
+    const a = clock();
+    assert.equal(a, '1970-01-01T00:00:01.000Z');
+    assert.equal(clock(), a);
+    t = 1_001;
+    assert.equal(clock(), '1970-01-01T00:00:01.001Z');
+  });
+});
+
+describe('the Elasticsearch output', () => {
+  it('sends event.ingested = the time of hand-over, from the injected clock', async () => {
+    const bodies: string[] = [];
+    const transport: BulkTransport = {
+      send: (body, docs) => {
+        bodies.push(body.toString('utf8'));
+        return Promise.resolve({
+          kind: 'items',
+          items: Array.from({ length: docs }, () => ({ status: 201 })),
+        });
+      },
+      close: () => Promise.resolve(),
+    };
+    const deadLetters: DeadLetterSink = {
+      write: () => assert.fail('nothing is dead-lettered'),
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-ingested-'));
+    let now = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+    const sink = createElasticsearchOutput(
+      ElasticsearchOutputConfig.parse({
+        hosts: ['http://127.0.0.1:9'],
+        flushIntervalMs: 10,
+        namespace: 'prod',
+      }),
+      { dataDir, deadLetters, logger: nullLogger, transport, now: () => now },
+    );
+    try {
+      const shared: ShippableDocument = { id: 'a', stream: 'activesync', op: 'create', doc: doc() };
+      sink.push(shared, () => undefined);
+      now += 60_000;
+      sink.push({ id: 'b', stream: 'activesync', op: 'create', doc: doc() }, () => undefined);
+      await sink.flush();
+      const sources = bodies
+        .join('')
+        .trim()
+        .split('\n')
+        .filter((_, i) => i % 2 === 1)
+        .map((l) => JSON.parse(l) as { event: { ingested: string }; data_stream: { namespace: string } });
+      assert.deepEqual(
+        sources.map((s) => s.event.ingested),
+        ['2026-01-02T03:04:05.678Z', '2026-01-02T03:05:05.678Z'],
+      );
+      assert.deepEqual(
+        sources.map((s) => s.data_stream.namespace),
+        ['prod', 'prod'],
+      );
+      assert.equal((shared.doc.event as Record<string, unknown>).ingested, undefined);
+      assert.ok(!('ingested' in (shared.doc.event as object)), 'the shared document is left as it was');
+    } finally {
+      await sink.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
