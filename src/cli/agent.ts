@@ -23,6 +23,7 @@ import { createElasticsearchOutput } from '../outputs/elasticsearch/elasticsearc
 import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
 import type { ShippableDocument } from '../pipeline/document.types.js';
+import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/redact.js';
 import type { Detector, DocumentSink } from '../pipeline/stages.types.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
@@ -93,7 +94,12 @@ export class Agent {
   static async create(opts: AgentOptions): Promise<Agent> {
     const { config, baseDir } = opts.loaded;
     const dataDir = path.resolve(baseDir, config.dataDir);
-    const logger = createAgentLogger(config.logging, dataDir);
+    // The agent's own log goes through the same redactor as documents (the CLI installed the site's additions).
+    const redactor = activeRedactor();
+    const logger = createAgentLogger(config.logging, dataDir, {
+      redact: (text) => redactor.text(text),
+      isSecretKey: (key) => isCredentialName(key, 'field'),
+    });
     for (const note of opts.loaded.notes) logger.info(note);
     const registryDir = opts.replay ? path.join(dataDir, 'replay', `${process.pid}-${Date.now()}`) : dataDir;
     const registry = await Registry.open(registryDir, logger.child({ component: 'registry' }));
@@ -262,7 +268,9 @@ export class Agent {
   }
 
   private pushAlerts(alerts: readonly ShippableDocument[]): void {
-    for (const a of alerts) this.sink.push(a, () => undefined);
+    // Alerts are built from redacted documents; redacting them again costs little (they are few) and keeps
+    // the promise independent of how a rule copies fields.
+    for (const a of alerts) this.sink.push(redactShippable(a), () => undefined);
   }
 
   /** Graceful stop: stop reading, settle what is in flight, commit checkpoints, close outputs and logs. */
