@@ -108,6 +108,11 @@ describe('carriers and encodings', () => {
       `{"password":"${X}","user":"a"} {\\"client_secret\\":\\"${X}\\"}`,
     ],
     [
+      'JSON escaped as XML text (event data holding a request body)',
+      '<Data Name="Body">{&quot;client_secret&quot;:&quot;j3&quot;,&quot;a&quot;:&quot;b&quot;}</Data>',
+      `<Data Name="Body">{&quot;client_secret&quot;:&quot;${X}&quot;,&quot;a&quot;:&quot;b&quot;}</Data>`,
+    ],
+    [
       'command lines',
       'net use x -Password f1 --password=f2 /p:f3 /u:bob -pwd "f 4" -x -Password f5',
       `net use x -Password ${X} --password=${X} /p:${X} /u:bob -pwd "${X}" -x -Password ${X}`,
@@ -228,6 +233,8 @@ describe('ranged redaction equals every rule over the whole text', () => {
       'sig=',
       '"password":',
       '\\"',
+      '&quot;',
+      '&quot;token&quot;:',
       '<Password>',
       '</Password>',
       '<Data Name="Pwd">',

@@ -157,6 +157,9 @@ const HEADER_INLINE_VALUE_RE = /[^\r\n\u2028\u2029",]+/y;
 // `"name": "value"` and the same escaped inside another JSON string (`\"name\":\"value\"`).
 const JSON_RE = /"([^"\\\r\n]{1,64})"([ \t]*:[ \t]*)"((?:[^"\\\r\n]|\\.)*)"/g;
 const JSON_ESCAPED_RE = /\\"([^"\\\r\n]{1,64})\\"([ \t]*:[ \t]*)\\"([^"\r\n]*?)\\"/g;
+// ... and XML-escaped (JSON in the text of an XML event: `{&quot;name&quot;:&quot;value&quot;}`).
+const JSON_XML_ESCAPED_RE =
+  /&quot;([^"&\\\r\n]{1,64})&quot;([ \t]*:[ \t]*)&quot;((?:(?!&quot;)[^\r\n])*?)&quot;/g;
 // `<ns:Name attr>text` and `&lt;Name&gt;text`: the text up to the next tag, on the tag's line or the next one.
 const XML_TEXT = '(\\s*)((?:[^<&\\r\\n\\u2028\\u2029]|&(?!lt;))*)';
 const XML_ELEMENT_RE = new RegExp(
@@ -315,6 +318,9 @@ export function compileRedactor(additions?: Partial<RedactionConfig>): Redactor 
     );
     out = out.replace(JSON_ESCAPED_RE, (m, name: string, sep: string, value: string) =>
       value.length > 0 && cls.json.has(name) ? `\\"${name}\\"${sep}\\"${REDACTED}\\"` : m,
+    );
+    out = out.replace(JSON_XML_ESCAPED_RE, (m, name: string, sep: string, value: string) =>
+      value.length > 0 && cls.json.has(name) ? `&quot;${name}&quot;${sep}&quot;${REDACTED}&quot;` : m,
     );
     out = out.replace(
       XML_NAMED_RE,
