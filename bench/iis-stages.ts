@@ -46,9 +46,10 @@ function run(upTo: Stage): { us: number; lines: number; outBytes: number } {
       if (res.kind !== 'event' || level < 2) continue;
       const docs: EcsDocument[] = iisFormat.normalize(res.event, rec, ctx);
       const redactor = activeRedactor();
-      const redact = redactor.triggered(rec.text);
       for (const doc of docs) {
-        if (redact) redactor.document(doc);
+        // As FileProcessor does for a format with redactionScope 'original' (IIS).
+        const original = (doc['event'] as { original?: string } | undefined)?.original ?? rec.text;
+        if (redactor.triggered(original)) redactor.document(doc);
         if (level >= 3) for (const e of defaultEnrichers) e(doc);
         const id = level >= 4 ? documentId('bench', 'fp', r.offset, 0) : 'x';
         if (level >= 5) for (const a of engine.evaluate(doc, id)) outBytes += a.id.length;

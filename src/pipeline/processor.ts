@@ -5,8 +5,9 @@
 // Redaction happens here, once, for every format: every string of every document (event.original,
 // winlog.event_data.*, header maps, decoded query values...) and every value under a credential key. Every
 // field is derived from the record, so a record without a trigger literal yields documents without secrets
-// and costs one scan; binary records (EVTX, no text to scan) are always walked. Detection sees redacted
-// documents, so alerts built from them carry no secret either.
+// and costs one scan; binary records (EVTX, no text to scan) are always walked; a format whose normalizer
+// masks credential columns itself (IIS) is judged by its masked event.original (redactionScope). Detection
+// sees redacted documents, so alerts built from them carry no secret either.
 
 import { createHash } from 'node:crypto';
 import type { DeadLetter } from './dead-letter.types.js';
@@ -29,6 +30,12 @@ export interface ProcessorDeps {
   readonly enrichers: readonly Enricher[];
   readonly detector?: Detector;
   readonly now?: () => Date;
+}
+
+function originalOf(doc: EcsDocument): string | undefined {
+  const e = doc['event'];
+  const o = e !== null && typeof e === 'object' && !Array.isArray(e) ? e['original'] : undefined;
+  return typeof o === 'string' ? o : undefined;
 }
 
 export function streamOf(doc: EcsDocument): DocumentStream {
@@ -83,11 +90,14 @@ export class FileProcessor<E = unknown> {
     const out: ShippableDocument[] = [];
     const position = record.recordId ?? record.offset;
     const redactor = activeRedactor();
-    const redact = record.payload !== undefined || redactor.triggered(record.text);
+    const byOriginal = this.format.redactionScope === 'original';
+    const redactRecord = record.payload !== undefined || (!byOriginal && redactor.triggered(record.text));
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i]!;
       for (const enrich of this.deps.enrichers) enrich(doc);
-      if (redact) redactor.document(doc);
+      if (redactRecord || (byOriginal && redactor.triggered(originalOf(doc) ?? record.text))) {
+        redactor.document(doc);
+      }
       const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
       out.push({ id, stream: streamOf(doc), op: 'create', doc });
       if (this.deps.detector) {

@@ -136,11 +136,19 @@ function hasKeys(o: Obj): boolean {
 }
 
 export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileContext): EcsDocument[] {
-  const v = event.values;
+  let v = event.values;
   const c = columnsOf(event.layout);
   const text = record.text;
   let original = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-  if (c.secret.columns.length > 0) original = maskColumns(v, c.secret.columns) ?? original;
+  if (c.secret.columns.length > 0) {
+    // Every field below is read from `v`: with the credential columns masked in it too, every string of the
+    // document is derived from event.original (iisFormat.redactionScope).
+    const masked = maskColumns(v, c.secret.columns);
+    if (masked !== undefined) {
+      v = masked;
+      original = masked.join(' ');
+    }
+  }
   const doc = baseEasDocument(`${v[c.date]}T${v[c.time]}.000Z`, original, record, ctx, 'iis');
   setHost(doc, val(v, c.computerName), ctx);
 
@@ -258,8 +266,8 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
   return [doc];
 }
 
-/** The line with the given columns' values replaced (`-`, IIS's empty value, stays), or undefined if none was. */
-function maskColumns(values: readonly string[], columns: readonly number[]): string | undefined {
+/** The values with the given columns replaced (`-`, IIS's empty value, stays), or undefined if none was. */
+function maskColumns(values: readonly string[], columns: readonly number[]): string[] | undefined {
   let masked: string[] | undefined;
   for (const i of columns) {
     const x = values[i];
@@ -267,5 +275,5 @@ function maskColumns(values: readonly string[], columns: readonly number[]): str
     masked ??= [...values];
     masked[i] = REDACTED;
   }
-  return masked?.join(' ');
+  return masked;
 }

@@ -89,10 +89,16 @@ class NameClass {
 
 // ---- triggers ----------------------------------------------------------------------------------------------
 
-/** Literals of the value shapes: authorization schemes, JWTs, ConvertTo-SecureString. */
-const SHAPE_TRIGGERS = ['basic', 'bearer', 'negotiate', 'ntlm', 'digest', 'apikey', 'eyj', 'securestring'];
-/** URL user info (`://user:pass@`, checked up to the `@` so an ordinary referrer does not trigger) and encoded URLs. */
-const URL_TRIGGERS = ['://[^\\s/?#@]*@', '%(?:25)?3a%(?:25)?2f%(?:25)?2f'];
+/** Literals of the value shapes: authorization schemes, ConvertTo-SecureString. */
+const SHAPE_TRIGGERS = ['basic', 'bearer', 'negotiate', 'ntlm', 'digest', 'apikey', 'securestring'];
+/**
+ * Triggers that are not case-insensitive literals, for the positions scan: a JWT (`eyJ`), URL user info
+ * (`://user:pass@`, checked up to the `@` so an ordinary referrer does not trigger) and encoded URLs. The gate
+ * checks the same with string searches (see `fastTriggered`).
+ */
+const SHAPE_TRIGGER_SOURCES = ['eyJ', '://[^\\s/?#@]*@', '%(?:25)?3[aA]%(?:25)?2[fF]%(?:25)?2[fF]'];
+const URL_USERINFO_TRIGGER = /:\/\/[^\s/?#@]*@/;
+const ENCODED_URL_TRIGGER = /%(?:25)?3[aA]%(?:25)?2[fF]%(?:25)?2[fF]/;
 
 /** The shortest set of literals: a literal that contains another is implied by it. */
 function minimalLiterals(literals: readonly string[]): string[] {
@@ -122,7 +128,7 @@ function triggerSource(literals: readonly string[]): string {
         : `${escapeRe(first)}(?:${r.sort((a, b) => b.length - a.length).join('|')})`,
     );
   }
-  return [...parts, ...URL_TRIGGERS].join('|');
+  return parts.join('|');
 }
 
 // ---- value rules -------------------------------------------------------------------------------------------
@@ -262,10 +268,29 @@ export function compileRedactor(additions?: Partial<RedactionConfig>): Redactor 
   const extras: ExtraPattern[] = (additions?.patterns ?? []).map((p) => ({
     re: new RegExp(p.pattern, p.ignoreCase ? 'dgi' : 'dg'),
   }));
-  const literals = [...entries.map((e) => e.trigger ?? e.name), ...SHAPE_TRIGGERS];
-  const source = triggerSource(literals);
-  const TRIGGER = new RegExp(source, 'i');
-  const TRIGGER_G = new RegExp(source, 'gi');
+  const literals = minimalLiterals([...entries.map((e) => e.trigger ?? e.name), ...SHAPE_TRIGGERS]);
+  // The gate: one case-insensitive regex over the literals that start with a letter (the engine rejects most
+  // positions after one character), string searches for the rest. Literals starting with punctuation (`/p:`)
+  // would make the regex try nearly every position of a URL-heavy IIS line; as plain searches they cost
+  // next to nothing (`indexOf` for each case when the literal has one letter, else a small regex).
+  const letterLits = literals.filter((l) => /^[a-z]/.test(l));
+  const otherLits = literals.filter((l) => !/^[a-z]/.test(l));
+  const LETTER_GATE = new RegExp(triggerSource(letterLits), 'i');
+  const otherChecks: ((s: string) => boolean)[] = otherLits.map((l) => {
+    const letters = l.replace(/[^a-z]/g, '');
+    if (letters.length <= 1) {
+      const upper = l.toUpperCase();
+      return (s: string) => s.includes(l) || s.includes(upper);
+    }
+    const re = new RegExp(escapeRe(l), 'i');
+    return (s: string) => re.test(s);
+  });
+  /** Positions of every trigger (for the line ranges): the literals, case-insensitive, and the shapes. */
+  const TRIGGER_G = new RegExp(
+    // (`eyJ` is found in any case here; positions only need to be a superset.)
+    [triggerSource(literals), ...SHAPE_TRIGGER_SOURCES].join('|'),
+    'gi',
+  );
 
   const headerExact = new NameClass(
     entries.filter((e) => e.match === 'exact'),
@@ -433,8 +458,17 @@ export function compileRedactor(additions?: Partial<RedactionConfig>): Redactor 
     return out === s ? s : out;
   }
 
+  /** Whether a built-in rule could change `s`: a trigger literal, `eyJ`, URL user info or an encoded URL. */
+  function fastTriggered(s: string): boolean {
+    if (LETTER_GATE.test(s)) return true;
+    if (s.includes('eyJ')) return true;
+    for (const check of otherChecks) if (check(s)) return true;
+    if (s.includes('://') && URL_USERINFO_TRIGGER.test(s)) return true;
+    return s.includes('%') && ENCODED_URL_TRIGGER.test(s);
+  }
+
   function triggered(s: string): boolean {
-    if (TRIGGER.test(s)) return true;
+    if (fastTriggered(s)) return true;
     for (const { re } of extras) {
       re.lastIndex = 0;
       if (re.test(s)) return true;
@@ -443,55 +477,55 @@ export function compileRedactor(additions?: Partial<RedactionConfig>): Redactor 
   }
 
   function document(doc: { [key: string]: Json | undefined }): void {
-    const holders: ({ [key: string]: Json | undefined } | Json[])[] = [];
-    const keys: (string | number)[] = [];
+    // First walk: values under credential keys are replaced, every other string is collected in walk order.
     const strings: string[] = [];
-    collect(doc, holders, keys, strings, cls.field);
+    collect(doc, strings, cls.field);
     if (strings.length === 0) return;
-    // One trigger scan over all strings joined by `\n` (no trigger literal holds a line break, so none spans
-    // two strings) instead of one scan per string; only strings a match falls into go through `text`.
+    // One gate over all strings joined by `\n` (no trigger holds a line break, so none spans two strings)
+    // instead of one per string; usually nothing triggers (the raw record's trigger was in a part no field
+    // kept, or in a column the normalizer masked) and the document is done.
     const joined = strings.join('\n');
-    const flagged = new Uint8Array(strings.length);
-    TRIGGER_G.lastIndex = 0;
-    let m = TRIGGER_G.exec(joined);
-    let idx = 0;
-    let end = strings[0]!.length;
-    while (m !== null) {
-      while (m.index >= end) {
-        idx++;
-        end += 1 + strings[idx]!.length;
+    let flagged: Uint8Array | undefined;
+    if (fastTriggered(joined)) {
+      flagged = new Uint8Array(strings.length);
+      TRIGGER_G.lastIndex = 0;
+      let m = TRIGGER_G.exec(joined);
+      let idx = 0;
+      let end = strings[0]!.length;
+      while (m !== null) {
+        while (m.index >= end) {
+          idx++;
+          end += 1 + strings[idx]!.length;
+        }
+        flagged[idx] = 1;
+        TRIGGER_G.lastIndex = end + 1;
+        m = TRIGGER_G.exec(joined);
       }
-      flagged[idx] = 1;
-      TRIGGER_G.lastIndex = end + 1;
-      m = TRIGGER_G.exec(joined);
     }
-    for (let i = 0; i < strings.length; i++) {
-      const s = strings[i]!;
-      let r = flagged[i] === 1 ? ranged(s) : s;
+    if (flagged === undefined && extras.length === 0) return;
+    // Second walk, in the same order: the flagged strings (and, with extra patterns, every string).
+    const redactOne = (i: number, v: string): string => {
+      let r = flagged !== undefined && flagged[i] === 1 ? ranged(v) : v;
       if (extras.length > 0) r = applyExtras(r);
-      if (r !== s) (holders[i] as Record<string | number, Json>)[keys[i]!] = r;
-    }
+      return r;
+    };
+    apply(doc, { next: 0 }, cls.field, redactOne);
   }
 
   return { triggered, text, textFull, isCredentialName: isName, document };
 }
 
-/** Strings in walk order with where they live; values under a credential key are replaced on the way. */
+/** Strings in walk order; values under a credential key are replaced on the way (and not collected). */
 function collect(
   value: { [key: string]: Json | undefined } | Json[],
-  holders: ({ [key: string]: Json | undefined } | Json[])[],
-  keys: (string | number)[],
   strings: string[],
   field: NameClass,
 ): void {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i]!;
-      if (typeof v === 'string') {
-        holders.push(value);
-        keys.push(i);
-        strings.push(v);
-      } else if (v !== null && typeof v === 'object') collect(v, holders, keys, strings, field);
+      if (typeof v === 'string') strings.push(v);
+      else if (v !== null && typeof v === 'object') collect(v, strings, field);
     }
     return;
   }
@@ -501,15 +535,38 @@ function collect(
     if (typeof v === 'string') {
       if (field.has(key)) {
         if (v !== '' && v !== '-') value[key] = REDACTED;
-      } else {
-        holders.push(value);
-        keys.push(key);
-        strings.push(v);
-      }
+      } else strings.push(v);
     } else if (typeof v === 'object') {
       if (field.has(key)) wipe(v);
-      else collect(v, holders, keys, strings, field);
+      else collect(v, strings, field);
     }
+  }
+}
+
+/** The strings `collect` collected, visited in the same order (credential keys skipped the same way). */
+function apply(
+  value: { [key: string]: Json | undefined } | Json[],
+  at: { next: number },
+  field: NameClass,
+  redactOne: (i: number, v: string) => string,
+): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i]!;
+      if (typeof v === 'string') {
+        const r = redactOne(at.next++, v);
+        if (r !== v) value[i] = r;
+      } else if (v !== null && typeof v === 'object') apply(v, at, field, redactOne);
+    }
+    return;
+  }
+  for (const key in value) {
+    const v = value[key];
+    if (v === undefined || v === null || field.has(key)) continue;
+    if (typeof v === 'string') {
+      const r = redactOne(at.next++, v);
+      if (r !== v) value[key] = r;
+    } else if (typeof v === 'object') apply(v, at, field, redactOne);
   }
 }
 
