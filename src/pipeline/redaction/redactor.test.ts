@@ -402,3 +402,14 @@ describe('site additions (redaction: in the config)', () => {
     assert.match(messages, /matches the empty string/);
   });
 });
+
+describe('the README documents the table', () => {
+  it('lists every credential name and every deliberate exception', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { NOT_CREDENTIALS } = await import('./credential-names.js');
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Redaction'), readme.indexOf('## CLI'));
+    for (const e of CREDENTIAL_NAMES) assert.ok(section.includes(`| \`${e.name}\` | ${e.match}`), e.name);
+    for (const n of NOT_CREDENTIALS) assert.ok(section.includes(`\`${n.name}\``), n.name);
+  });
+});
