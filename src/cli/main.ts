@@ -12,7 +12,8 @@ runCli(process.argv.slice(2), processIo).then(
   },
   (err: unknown) => {
     process.stderr.write(
-      redactText(`casguard: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`) + '\n',
+      redactText(`casguard: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`) +
+        '\n',
     );
     process.exitCode = 3;
   },
