@@ -1,4 +1,5 @@
-// Per-line CPU cost of each stage of the IIS path, cumulatively: framing, parse, normalize, enrich, document id,
+// Per-line CPU cost of each stage of the IIS path, cumulatively: framing, parse, normalize (with redaction: the
+// trigger scan of the line and, where it finds something, the document walk FileProcessor does), enrich, document id,
 // detection, serialisation (JSON.stringify of the document, as the outputs do). Input: an IIS file (e.g. the
 // shared harness's generated input, `node ../shared/bench/gen/gen.js iis --out /tmp/iis.log --lines 200000`).
 // Usage: node --import tsx bench/iis-stages.ts <iis.log> [--rounds 5] [--only normalize]
@@ -13,6 +14,7 @@ import { iisFormat } from '../src/normalize/formats/iis.format.js';
 import { documentId } from '../src/pipeline/document-id.js';
 import type { EcsDocument } from '../src/pipeline/document.types.js';
 import type { RecordSource } from '../src/pipeline/record.types.js';
+import { activeRedactor } from '../src/pipeline/redact.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: bench/iis-stages.ts <iis.log> [--rounds N]');
@@ -43,7 +45,11 @@ function run(upTo: Stage): { us: number; lines: number; outBytes: number } {
       const res = parser.parse(rec);
       if (res.kind !== 'event' || level < 2) continue;
       const docs: EcsDocument[] = iisFormat.normalize(res.event, rec, ctx);
+      const redactor = activeRedactor();
       for (const doc of docs) {
+        // As FileProcessor does for a format with redactionScope 'original' (IIS).
+        const original = (doc['event'] as { original?: string } | undefined)?.original ?? rec.text;
+        if (redactor.triggered(original)) redactor.document(doc);
         if (level >= 3) for (const e of defaultEnrichers) e(doc);
         const id = level >= 4 ? documentId('bench', 'fp', r.offset, 0) : 'x';
         if (level >= 5) for (const a of engine.evaluate(doc, id)) outBytes += a.id.length;

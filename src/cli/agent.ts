@@ -26,6 +26,7 @@ import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
 import type { ShippableDocument } from '../pipeline/document.types.js';
 import { CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
+import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/redact.js';
 import type { Detector, DocumentSink, Enricher } from '../pipeline/stages.types.js';
 import { ECS_VERSION } from '../setup/ecs-fields.generated.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
@@ -103,7 +104,12 @@ export class Agent {
   static async create(opts: AgentOptions): Promise<Agent> {
     const { config, baseDir } = opts.loaded;
     const dataDir = path.resolve(baseDir, config.dataDir);
-    const logger = createAgentLogger(config.logging, dataDir);
+    // The agent's own log goes through the same redactor as documents (the CLI installed the site's additions).
+    const redactor = activeRedactor();
+    const logger = createAgentLogger(config.logging, dataDir, {
+      redact: (text) => redactor.text(text),
+      isSecretKey: (key) => isCredentialName(key, 'field'),
+    });
     for (const note of opts.loaded.notes) logger.info(note);
     // Same data folder, same agent.id: also for `replay`, whose registry is a throw-away one.
     const identity = await loadAgentIdentity(dataDir, logger.child({ component: 'identity' }));
@@ -281,7 +287,9 @@ export class Agent {
   }
 
   private pushAlerts(alerts: readonly ShippableDocument[]): void {
-    for (const a of alerts) this.sink.push(a, () => undefined);
+    // Alerts are built from redacted documents; redacting them again costs little (they are few) and keeps
+    // the promise independent of how a rule copies fields.
+    for (const a of alerts) this.sink.push(redactShippable(a), () => undefined);
   }
 
   /** Graceful stop: stop reading, settle what is in flight, commit checkpoints, close outputs and logs. */

@@ -2,6 +2,7 @@
 // Entry point of the `casguard` binary.
 
 import './heap-tuning.js';
+import { redactText } from '../pipeline/redact.js';
 import { processIo } from './io.js';
 import { runCli } from './program.js';
 
@@ -11,7 +12,8 @@ runCli(process.argv.slice(2), processIo).then(
   },
   (err: unknown) => {
     process.stderr.write(
-      `casguard: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      redactText(`casguard: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`) +
+        '\n',
     );
     process.exitCode = 3;
   },

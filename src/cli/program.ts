@@ -11,12 +11,14 @@ import { registerTestOutput } from './commands/test-output-command.js';
 import { registerRun } from './commands/run-command.js';
 import { registerTestConfig } from './commands/test-config-command.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { redactingIo, type CliIo } from './io.js';
 
 /** `casguard --version`: the version every document carries as `agent.version`. */
 export const VERSION = CASGUARD_VERSION;
 
-export function buildProgram(io: CliIo): Command {
+export function buildProgram(raw: CliIo): Command {
+  // Everything printed is redacted, except what `rules export` writes: rule files, which are data.
+  const io = redactingIo(raw);
   const program = new Command('casguard')
     .description(
       'Exchange CAS/Mailbox log agent: tails ActiveSync and Windows event logs, maps them to ECS, ' +
@@ -33,8 +35,9 @@ export function buildProgram(io: CliIo): Command {
   registerTestConfig(test, io);
   registerTestOutput(test, io);
   registerSetup(program, io);
-  registerExport(program, io);
-  registerRulesExport(program, (dir) => loadRules(dir).rules, io);
+  // `export` prints setup bodies and `rules export` rule files: data, printed as they are.
+  registerExport(program, raw);
+  registerRulesExport(program, (dir) => loadRules(dir).rules, raw);
   return program;
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { FileInputConfig } from '../inputs/file-input.config.js';
 import { ElasticsearchOutputConfig } from '../outputs/elasticsearch/elasticsearch.config.js';
 import { FileOutputConfig } from '../outputs/file/file-output.config.js';
+import { RedactionConfig } from '../pipeline/redaction/redaction.config.js';
 import { LoggingConfig } from '../telemetry/logging.config.js';
 
 export const DetectConfig = z.strictObject({
@@ -63,6 +64,9 @@ export const CasguardConfig = z.strictObject({
     maxFiles: 14,
   }),
   metrics: MetricsConfig.default({ enabled: true, listen: '127.0.0.1:9464' }),
+  redaction: RedactionConfig.default({ names: [], patterns: [] }).describe(
+    'Additions to the built-in table of credential names (README "Redaction").',
+  ),
   timezone: z
     .string()
     .optional()

@@ -318,6 +318,11 @@ const KNOWN_KEYS = [
   'console',
   'enabled',
   'listen',
+  'redaction',
+  'names',
+  'patterns',
+  'pattern',
+  'ignoreCase',
 ];
 
 function suggest(key: string, _path: readonly PropertyKey[], _raw: unknown): string {

@@ -1,6 +1,13 @@
-// The pure middle of the pipeline for one file: record → parse → normalize → enrich → detect. Returns the
-// documents to ship (events and alerts) or a dead letter; it never throws for bad input. A parser bug that
+// The pure middle of the pipeline for one file: record → parse → normalize → enrich → redact → detect. Returns
+// the documents to ship (events and alerts) or a dead letter; it never throws for bad input. A parser bug that
 // throws is caught here and turned into a dead letter too, so one record can never stop a file.
+//
+// Redaction happens here, once, for every format: every string of every document (event.original,
+// winlog.event_data.*, header maps, decoded query values...) and every value under a credential key. Every
+// field is derived from the record, so a record without a trigger literal yields documents without secrets
+// and costs one scan; binary records (EVTX, no text to scan) are always walked; a format whose normalizer
+// masks credential columns itself (IIS) is judged by its masked event.original (redactionScope). Detection
+// sees redacted documents, so alerts built from them carry no secret either.
 
 import { createHash } from 'node:crypto';
 import type { DeadLetter } from './dead-letter.types.js';
@@ -8,7 +15,7 @@ import { documentId } from './document-id.js';
 import type { DocumentStream, EcsDocument, ShippableDocument } from './document.types.js';
 import { describeError } from './errors.js';
 import type { SourceRecord } from './record.types.js';
-import { redactText } from './redact.js';
+import { activeRedactor, redactText } from './redact.js';
 import type { Detector, Enricher, FileContext, FormatDefinition, RecordParser } from './stages.types.js';
 
 /** Longest raw record text kept in a dead letter. */
@@ -23,6 +30,12 @@ export interface ProcessorDeps {
   readonly enrichers: readonly Enricher[];
   readonly detector?: Detector;
   readonly now?: () => Date;
+}
+
+function originalOf(doc: EcsDocument): string | undefined {
+  const e = doc['event'];
+  const o = e !== null && typeof e === 'object' && !Array.isArray(e) ? e['original'] : undefined;
+  return typeof o === 'string' ? o : undefined;
 }
 
 export function streamOf(doc: EcsDocument): DocumentStream {
@@ -76,13 +89,22 @@ export class FileProcessor<E = unknown> {
     }
     const out: ShippableDocument[] = [];
     const position = record.recordId ?? record.offset;
+    const redactor = activeRedactor();
+    const byOriginal = this.format.redactionScope === 'original';
+    const redactRecord = record.payload !== undefined || (!byOriginal && redactor.triggered(record.text));
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i]!;
       for (const enrich of this.deps.enrichers) enrich(doc);
+      if (redactRecord || (byOriginal && redactor.triggered(originalOf(doc) ?? record.text))) {
+        redactor.document(doc);
+      }
       const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
       out.push({ id, stream: streamOf(doc), op: 'create', doc });
       if (this.deps.detector) {
-        for (const alert of this.deps.detector.evaluate(doc, id)) out.push(alert);
+        for (const alert of this.deps.detector.evaluate(doc, id)) {
+          redactor.document(alert.doc);
+          out.push(alert);
+        }
       }
     }
     return { documents: out };
@@ -97,7 +119,7 @@ export class FileProcessor<E = unknown> {
       time: (this.deps.now?.() ?? new Date()).toISOString(),
       stage: 'parse',
       code,
-      reason: `${record.source.path}:${record.line !== undefined ? `${record.line}:` : ''}offset ${record.offset}: ${reason}`,
+      reason: `${record.source.path}:${record.line !== undefined ? `${record.line}:` : ''}offset ${record.offset}: ${redactText(reason)}`,
       inputId: record.source.inputId,
       path: record.source.path,
       offset: record.offset,

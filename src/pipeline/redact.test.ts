@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REDACTED, redactText } from './redact.js';
+import { activeRedactor, installRedaction, maskUrl, REDACTED, redactText } from './redact.js';
 
 describe('redactText', () => {
   it('replaces Authorization and Cookie header values and keeps the header names', () => {
@@ -41,15 +41,44 @@ describe('redactText', () => {
       `Log=Foo_url:%2Fowa%3Fuser%3Da%26password%3D${REDACTED}%26x%3D1_Bar`,
     );
     assert.equal(
-      redactText('keysync=1&compassword=x'),
-      'keysync=1&compassword=x',
-      'only whole parameter names',
+      redactText('keysync=1&passwordless=x&PasswordExpiry=9'),
+      'keysync=1&passwordless=x&PasswordExpiry=9',
+      'only whole parameter names (or names ending in password)',
     );
+    assert.equal(redactText('NewPassword=x'), `NewPassword=${REDACTED}`);
   });
 
   it('leaves ordinary EAS lines untouched', () => {
     const line =
       '2013-09-19 14:22:11 10.0.0.5 POST /Microsoft-Server-ActiveSync/default.eas User=johndoe&DeviceId=ApplDMPGH8DWDFJ3&DeviceType=iPad&Cmd=Provision 443 CONTOSO\\johndoe 203.0.113.10 Apple-iPad2C2/1101.465 200 0 0 47';
     assert.equal(redactText(line), line);
+  });
+});
+
+describe('maskUrl', () => {
+  it('masks the password of a URL and keeps the user, host and path', () => {
+    assert.equal(
+      maskUrl('https://elastic:s3cr%40t@es.example:9200/x?y=1'),
+      `https://elastic:${REDACTED}@es.example:9200/x?y=1`,
+    );
+    assert.equal(maskUrl('http://user:p@ss@h:9200'), `http://user:${REDACTED}@h:9200`);
+    assert.equal(maskUrl('https://es.example:9200'), 'https://es.example:9200');
+    assert.equal(maskUrl('https://elastic@es.example'), 'https://elastic@es.example');
+    assert.equal(maskUrl('https://h/?api_key=abc'), `https://h/?api_key=${REDACTED}`);
+  });
+});
+
+describe('installRedaction', () => {
+  it('installs a site redactor and an empty block restores the built-in one', () => {
+    const builtIn = activeRedactor();
+    try {
+      installRedaction({ names: ['corp_pin'], patterns: [] });
+      assert.equal(redactText('corp_pin=1234'), `corp_pin=${REDACTED}`);
+      installRedaction({ names: [], patterns: [] });
+      assert.equal(activeRedactor(), builtIn);
+      assert.equal(redactText('corp_pin=1234'), 'corp_pin=1234');
+    } finally {
+      installRedaction(undefined);
+    }
   });
 });

@@ -1,57 +1,73 @@
-// Secrets never reach logs or documents. EAS request headers carry `Authorization` (Basic credentials) and
-// `Cookie` values; query strings can carry passwords or tokens. Everything written or shipped, including
-// `event.original` and dead letters, goes through these functions first.
+// Secrets never reach documents, alerts, dead letters, logs or printed lines. This module is the door every
+// caller uses: the redactor compiled from the credential table (redaction/credential-names.ts) plus the site's
+// `redaction:` additions. The CLI installs the site's redactor once, right after loading the configuration
+// and before any pipeline, output or log line exists; until then (tests, tools) the built-in table applies.
+// The redactor is a table like the enrichers' lookup tables: stages stay pure functions of their input plus it.
 
-export const REDACTED = '[REDACTED]';
+import { compileRedactor, REDACTED, type Redactor } from './redaction/redactor.js';
+import type { RedactionConfig } from './redaction/redaction.config.js';
+import type { Carrier } from './redaction/credential-names.js';
+import type { EcsDocument, ShippableDocument } from './document.types.js';
 
-// Header lines as they appear in mailbox logs, raw HTTP dumps and event text: `Authorization: Basic abc`.
-const HEADER_RE =
-  /^([ \t]*(?:authorization|proxy-authorization|cookie|set-cookie|x-ms-auth[a-z-]*)[ \t]*:[ \t]*)(.*?)([ \t]*)$/gim;
-// The same header names in the middle of a line (a CSV field, a flattened message): the value runs to the end
-// of the field (comma, quote or line end).
-const INLINE_HEADER_RE =
-  /(\b(?:authorization|proxy-authorization|cookie|set-cookie)[ \t]*:[ \t]*)([^\r\n\u2028\u2029",]+)/gi;
-const SECRET_PARAM =
-  'password|passwd|pwd|pass|access_token|accesstoken|token|auth|authorization|apikey|api_key|secret|sig|signature';
-// Query-string or form credentials: `password=...`, `access_token=...` (until & ; space or end), at the start
-// of the text or after a delimiter.
-const QUERY_RE = new RegExp(`((?:^|[?&;\\s,"'])(?:${SECRET_PARAM})=)([^&;\\s"]*)`, 'gi');
-// The same, URL-encoded once (`password%3Dx%26next`): the value runs to an encoded `&` or a delimiter.
-const QUERY_ENCODED_RE = new RegExp(
-  `((?:^|[?&;\\s,"']|%26|%3F)(?:${SECRET_PARAM})%3D)((?:[^&;\\s"%]|%(?!26)[0-9A-Fa-f]{2})*)`,
-  'gi',
-);
-// Credentials embedded in URLs: scheme://user:pass@host
-const URL_CRED_RE = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)([^\s/@]+)(@)/gi;
-// Bare authorization schemes inside free text: `Basic dXNlcjpwYXNz`, `Bearer eyJ...`.
-const SCHEME_RE = /\b(Basic|Bearer|Negotiate|NTLM|ApiKey)\s+([A-Za-z0-9+/=._~-]{8,})/g;
+export { REDACTED };
+export type { Redactor };
 
-/** Redact secrets in free text (a raw record, a header block, an error message). */
-export function redactText(text: string): string {
-  if (text.length === 0) return text;
-  let out = text;
-  // Fast paths: most IIS lines contain none of the trigger words, so skip the regexes entirely.
-  const lower = out.toLowerCase();
-  if (lower.includes('authorization') || lower.includes('cookie') || lower.includes('x-ms-auth')) {
-    out = out.replace(HEADER_RE, (_m, pre: string, value: string, post: string) =>
-      value.length > 0 ? `${pre}${REDACTED}${post}` : `${pre}${post}`,
-    );
-    out = out.replace(INLINE_HEADER_RE, (_m, pre: string) => `${pre}${REDACTED}`);
-  }
-  if (out.includes('=')) out = out.replace(QUERY_RE, (_m, pre: string) => `${pre}${REDACTED}`);
-  if (lower.includes('%3d')) out = out.replace(QUERY_ENCODED_RE, (_m, pre: string) => `${pre}${REDACTED}`);
-  // Checking for '://' first keeps this regex off long rows that merely contain an e-mail address.
-  if (out.includes('@') && out.includes('://'))
-    out = out.replace(URL_CRED_RE, (_m, pre: string, _p: string, at: string) => `${pre}${REDACTED}${at}`);
-  if (/Basic|Bearer|Negotiate|NTLM|ApiKey/.test(out))
-    out = out.replace(SCHEME_RE, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-  return out;
+const builtIn = compileRedactor();
+let active: Redactor = builtIn;
+
+/** Installs the site's additions (config `redaction:`); an empty or absent block restores the built-in table. */
+export function installRedaction(cfg: Partial<RedactionConfig> | undefined): void {
+  const empty = (cfg?.names?.length ?? 0) === 0 && (cfg?.patterns?.length ?? 0) === 0;
+  active = empty ? builtIn : compileRedactor(cfg);
 }
 
-const SECRET_HEADER_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+/** The redactor in force. */
+export function activeRedactor(): Redactor {
+  return active;
+}
 
-/** Whether a header name's value must be redacted. */
+/** Redact secrets in free text (a raw record, a header block, an error message, a log line). */
+export function redactText(text: string): string {
+  return active.text(text);
+}
+
+/** Whether the text holds anything the redactor could act on (a substring of clean text is clean too). */
+export function needsRedaction(text: string): boolean {
+  return active.triggered(text);
+}
+
+/** Redact every string of a document in place (values under credential keys as a whole). */
+export function redactDocument(doc: EcsDocument): void {
+  active.document(doc);
+}
+
+/** The same for a document about to be shipped (an alert built outside the processor). */
+export function redactShippable(doc: ShippableDocument): ShippableDocument {
+  active.document(doc.doc);
+  return doc;
+}
+
+/** Whether a name is a credential in the given carrier (`header`: its whole value goes). */
+export function isCredentialName(name: string, carrier: Carrier): boolean {
+  return active.isCredentialName(name, carrier);
+}
+
+/** Whether a header's value must be redacted. */
 export function isSecretHeader(name: string): boolean {
-  const n = name.toLowerCase();
-  return SECRET_HEADER_NAMES.has(n) || n.startsWith('x-ms-auth');
+  return active.isCredentialName(name, 'header');
+}
+
+/**
+ * A URL fit to print: the password of its user info replaced (`https://elastic:[REDACTED]@es:9200/`), and any
+ * credential in its query too. Used wherever the agent prints a host it was configured with.
+ */
+export function maskUrl(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(url);
+  let out = url;
+  if (m !== null) {
+    const info = m[2]!;
+    const colon = info.indexOf(':');
+    if (colon >= 0) out = `${m[1]}${info.slice(0, colon)}:${REDACTED}@${url.slice(m[0].length)}`;
+  }
+  return redactText(out);
 }

@@ -53,6 +53,12 @@ export interface FormatDefinition<E = unknown> {
   createParser(ctx: FileContext): RecordParser<E>;
   /** Map a typed source event to zero or more ECS documents (pure). */
   normalize(event: E, record: SourceRecord, ctx: FileContext): EcsDocument[];
+  /**
+   * What FileProcessor scans to decide whether a document needs redacting: the record (default), or the
+   * document's own `event.original` when the normalizer guarantees that every string of the document is a
+   * substring or a decoding of it (IIS, which masks credential columns before reading any field).
+   */
+  readonly redactionScope?: 'record' | 'original';
 }
 
 /** Adds knowledge from lookup tables to a finished ECS document, in place (pure apart from the mutation). */

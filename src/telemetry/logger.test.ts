@@ -37,4 +37,27 @@ describe('agent logger', () => {
     assert.match(text, /\[REDACTED\]/);
     assert.match(text, /"user":"elastic"/, 'non-secret fields stay readable');
   });
+
+  it('uses the redaction it is given for messages, values and keys', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-'));
+    const logger = createAgentLogger(
+      { level: 'info', console: 'off', file: true, maxFileBytes: 1 << 20, maxFiles: 2 },
+      dataDir,
+      {
+        redact: (t) => t.replace(/cadata=[^;\s]+/g, 'cadata=[REDACTED]'),
+        isSecretKey: (k) => k === 'X-OWA-CANARY',
+      },
+    );
+    logger.warn('dead letter for cadata=c4d4ta1', {
+      record: 'Cookie list: cadata=c4d4ta2; PBack=0',
+      headers: { 'X-OWA-CANARY': 'c4n4ry3', Host: 'cas01' },
+    });
+    await logger.close();
+    const dir = path.join(dataDir, 'logs');
+    const file = readdirSync(dir).find((f) => f.startsWith('casguard-') && f.endsWith('.log'))!;
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    for (const secret of ['c4d4ta1', 'c4d4ta2', 'c4n4ry3']) assert.ok(!text.includes(secret), secret);
+    assert.match(text, /PBack=0/);
+    assert.match(text, /"Host":"cas01"/);
+  });
 });

@@ -1,7 +1,8 @@
 // The agent's own logs (winston): JSON lines to a daily/size-rotated file under <dataDir>/logs and a readable
 // console format. Secrets are scrubbed at logger level, before any transport sees a line
-// (../shared/reference/dependencies.md §2.7): by key name, and in string values (Basic/Bearer/ApiKey values,
-// user:pass@ in URLs).
+// (../shared/reference/dependencies.md §2.7): by key name, and in string values. The agent passes casguard's
+// redactor (src/pipeline/redaction, the same table as for documents; telemetry may not import the pipeline);
+// without one a minimal built-in scrub applies (Basic/Bearer/ApiKey values, user:pass@ in URLs).
 
 import path from 'node:path';
 import { createLogger as createWinston, format, transports, type Logger as WinstonLogger } from 'winston';
@@ -16,33 +17,50 @@ const SECRET_VALUE_RES: readonly [RegExp, string][] = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi, '$1[REDACTED]@'],
 ];
 
-function scrubValue(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') {
-    let out = value;
-    for (const [re, rep] of SECRET_VALUE_RES) out = out.replace(re, rep);
-    return out;
-  }
+/** How log lines are redacted: a text function and a key test (both default to the built-in scrub). */
+export interface LogRedaction {
+  readonly redact?: (text: string) => string;
+  readonly isSecretKey?: (key: string) => boolean;
+}
+
+function builtInRedact(text: string): string {
+  let out = text;
+  for (const [re, rep] of SECRET_VALUE_RES) out = out.replace(re, rep);
+  return out;
+}
+
+function builtInSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+function scrubValue(value: unknown, depth: number, r: Required<LogRedaction>): unknown {
+  if (typeof value === 'string') return r.redact(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return value;
-  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1, r));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY.test(k) ? '[REDACTED]' : scrubValue(v, depth + 1);
+    out[k] = SECRET_KEY.test(k) || r.isSecretKey(k) ? '[REDACTED]' : scrubValue(v, depth + 1, r);
   }
   return out;
 }
 
+function resolved(r: LogRedaction | undefined): Required<LogRedaction> {
+  return { redact: r?.redact ?? builtInRedact, isSecretKey: r?.isSecretKey ?? builtInSecretKey };
+}
+
 /** Copies the info object (never mutates shared nested objects) with secrets replaced. */
-export const redactFormat = format((info) => {
+export const redactFormat = format((info, opts?: unknown) => {
+  const r = resolved(opts as LogRedaction | undefined);
   for (const key of Object.keys(info)) {
     const v = info[key];
-    info[key] = SECRET_KEY.test(key) ? '[REDACTED]' : scrubValue(v, 0);
+    info[key] = SECRET_KEY.test(key) || r.isSecretKey(key) ? '[REDACTED]' : scrubValue(v, 0, r);
   }
   return info;
 });
 
-export function scrubForLog(value: unknown): unknown {
-  return scrubValue(value, 0);
+export function scrubForLog(value: unknown, redaction?: LogRedaction): unknown {
+  return scrubValue(value, 0, resolved(redaction));
 }
 
 export interface AgentLogger extends Logger {
@@ -72,7 +90,11 @@ const pretty = format.printf((info) => {
   return `${String(timestamp)} ${String(level)}${comp} ${String(message)}${extras ? ` ${extras}` : ''}`;
 });
 
-export function createAgentLogger(cfg: LoggingConfig, dataDir: string | undefined): AgentLogger {
+export function createAgentLogger(
+  cfg: LoggingConfig,
+  dataDir: string | undefined,
+  redaction?: LogRedaction,
+): AgentLogger {
   const ts: TransportStream[] = [];
   let fileTransport: DailyRotateFile | undefined;
   if (cfg.file && dataDir !== undefined) {
@@ -104,7 +126,11 @@ export function createAgentLogger(cfg: LoggingConfig, dataDir: string | undefine
   }
   const w = createWinston({
     level: cfg.level,
-    format: format.combine(format.errors({ stack: true, cause: true }), format.timestamp(), redactFormat()),
+    format: format.combine(
+      format.errors({ stack: true, cause: true }),
+      format.timestamp(),
+      redactFormat(redaction ?? {}),
+    ),
     transports: ts,
     exitOnError: false,
   });

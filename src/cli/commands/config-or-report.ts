@@ -3,13 +3,19 @@
 import { ConfigError, loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import type { ElasticsearchOutputConfig } from '../../outputs/elasticsearch/elasticsearch.config.js';
 import { CasguardError } from '../../pipeline/errors.js';
+import { installRedaction } from '../../pipeline/redact.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 
-/** The loaded configuration, or undefined after printing every problem. */
+/**
+ * The loaded configuration, or undefined after printing every problem. Installs the site's redaction
+ * additions before anything else runs, so no log line, document or printed line escapes them.
+ */
 export function loadOrReport(file: string | undefined, io: CliIo): LoadedConfig | undefined {
   try {
-    return loadConfig(file === undefined ? { env: io.env } : { file, env: io.env });
+    const loaded = loadConfig(file === undefined ? { env: io.env } : { file, env: io.env });
+    installRedaction(loaded.config.redaction);
+    return loaded;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof CasguardError) {
       io.err(`config INVALID:\n${err.message}`);

@@ -8,6 +8,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { createEsClient, describeEsError } from '../../outputs/elasticsearch/es-client.js';
 import type { ElasticsearchOutputConfig } from '../../outputs/elasticsearch/elasticsearch.config.js';
 import { targetName } from '../../outputs/elasticsearch/targets.js';
+import { maskUrl, redactText } from '../../pipeline/redact.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
@@ -41,7 +42,7 @@ export async function testOutput(cfg: ElasticsearchOutputConfig, io: CliIo, logg
   try {
     built = createEsClient(cfg, logger, 'elasticsearch');
   } catch (e) {
-    io.err(`FAILED  client: ${e instanceof Error ? e.message : String(e)}`);
+    io.err(`FAILED  client: ${redactText(e instanceof Error ? e.message : String(e))}`);
     return EXIT.CONFIG_INVALID;
   }
   const { client, scrub } = built;
@@ -66,7 +67,8 @@ export async function outputChecks(
   scrub: (t: string) => string,
 ): Promise<OutputCheck[]> {
   const checks: OutputCheck[] = [];
-  const where = cfg.cloudId !== undefined ? 'Elastic Cloud' : (cfg.hosts ?? []).join(', ');
+  // Hosts may carry user info (`https://elastic:password@es:9200`): never print the password.
+  const where = cfg.cloudId !== undefined ? 'Elastic Cloud' : (cfg.hosts ?? []).map(maskUrl).join(', ');
   let version: string;
   try {
     const info = await client.info();

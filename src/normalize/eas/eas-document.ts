@@ -7,7 +7,6 @@
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
-import { redactFast } from './fast-redact.js';
 import { osBuildOf, parseAppleUserAgent, splitUser } from '../../parsers/eas/eas-user-agent.js';
 
 export type EasLogSource = 'iis' | 'httpproxy' | 'mailbox-log';
@@ -53,15 +52,13 @@ export interface EasFacts {
   readonly serverBuild?: string;
 }
 
-/** The fields every EAS document starts with. `original` is redacted here. */
+/** The fields every EAS document starts with (FileProcessor redacts every string afterwards). */
 export function baseEasDocument(
   timestamp: string,
   original: string,
   record: SourceRecord,
   ctx: FileContext,
   format: EasLogSource,
-  /** The caller already knows `original` holds nothing to redact. */
-  clean = false,
 ): EcsDocument {
   return {
     '@timestamp': timestamp,
@@ -71,7 +68,7 @@ export function baseEasDocument(
       dataset: 'exchange.activesync',
       category: ['web'],
       type: ['access'],
-      original: clean ? original : redactFast(original),
+      original,
     },
     data_stream: { type: 'logs', dataset: 'exchange.activesync', namespace: 'default' },
     log: { file: { path: ctx.source.path }, offset: record.offset },

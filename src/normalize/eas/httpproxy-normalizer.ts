@@ -10,7 +10,6 @@ import type { FileContext } from '../../pipeline/stages.types.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import type { HttpProxyEvent } from '../../parsers/httpproxy/httpproxy.types.js';
-import { needsRedaction, redactDocumentStrings } from './fast-redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -41,8 +40,7 @@ export function normalizeHttpProxy(
   let original = record.text;
   if (original.endsWith('\r\n')) original = original.slice(0, -2);
   else if (original.endsWith('\n')) original = original.slice(0, -1);
-  const clean = !needsRedaction(original);
-  const doc = baseEasDocument(get('DateTime')!, original, record, ctx, 'httpproxy', clean);
+  const doc = baseEasDocument(get('DateTime')!, original, record, ctx, 'httpproxy');
   setHost(doc, get('ServerHostName'), ctx);
 
   const http: Obj = {};
@@ -137,7 +135,5 @@ export function normalizeHttpProxy(
   const errorCode = get('ErrorCode');
   if (errorCode !== undefined) sub(doc, 'error')['code'] = errorCode;
   sub(sub(doc, 'microsoft'), 'exchange')['httpproxy'] = hp;
-  // Every string field is derived from the row: redact them all at once if the row holds a trigger word.
-  if (!clean) redactDocumentStrings(doc);
   return [doc];
 }

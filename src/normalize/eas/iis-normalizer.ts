@@ -1,7 +1,9 @@
 // IIS W3C line → ECS. Columns are looked up by name through a per-layout index table computed once per
 // `#Fields` (WeakMap), so a line costs a few array reads. Only `/Microsoft-Server-ActiveSync` requests carry EAS
 // fields; other requests in the same file (OWA, EWS, autodiscover) still become plain web access documents.
-// IIS times are UTC. Cookies are never copied into fields (the raw line in event.original is redacted).
+// IIS times are UTC. Cookies are never copied into fields. Columns named by a credential header (cs(Cookie),
+// cs(Authorization), cs(X-OWA-CANARY)...) are replaced as a whole in event.original here, because their bare
+// values carry no name for FileProcessor's redaction to recognise; FileProcessor redacts the rest.
 
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
@@ -10,7 +12,7 @@ import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, splitUser } from '../../parsers/eas/eas-user-agent.js';
 import { readLogTokens } from '../../parsers/eas/log-tokens.js';
 import type { IisEvent, IisLayout } from '../../parsers/iis/iis.types.js';
-import { needsRedaction, redactDocumentStrings } from './fast-redact.js';
+import { activeRedactor, REDACTED, type Redactor } from '../../pipeline/redact.js';
 import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
@@ -38,13 +40,34 @@ interface Columns {
   csBytes: number;
   timeTaken: number;
   forwarded: number;
+  /** Columns whose values are credentials as a whole, for the redactor that decided it. */
+  secret: { readonly redactor: Redactor; readonly columns: readonly number[] };
+}
+
+/** `cs(Authorization)` → `Authorization`; a custom column name as it is. */
+function headerNameOf(column: string): string {
+  const m = /^[a-z]{1,2}\((.+)\)$/i.exec(column);
+  return m === null ? column : m[1]!;
+}
+
+function secretColumns(layout: IisLayout, redactor: Redactor): Columns['secret'] {
+  const columns: number[] = [];
+  for (let i = 0; i < layout.names.length; i++) {
+    const n = headerNameOf(layout.names[i]!);
+    if (redactor.isCredentialName(n, 'header') || redactor.isCredentialName(n, 'field')) columns.push(i);
+  }
+  return { redactor, columns };
 }
 
 const columnCache = new WeakMap<IisLayout, Columns>();
 
 function columnsOf(layout: IisLayout): Columns {
   let c = columnCache.get(layout);
-  if (c) return c;
+  if (c) {
+    const redactor = activeRedactor();
+    if (c.secret.redactor !== redactor) c.secret = secretColumns(layout, redactor);
+    return c;
+  }
   const ix = (name: string): number => layout.index[name] ?? -1;
   let forwarded = -1;
   for (let i = 0; i < layout.names.length; i++) {
@@ -77,6 +100,7 @@ function columnsOf(layout: IisLayout): Columns {
     csBytes: ix('cs-bytes'),
     timeTaken: ix('time-taken'),
     forwarded,
+    secret: secretColumns(layout, activeRedactor()),
   };
   columnCache.set(layout, c);
   return c;
@@ -112,13 +136,20 @@ function hasKeys(o: Obj): boolean {
 }
 
 export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileContext): EcsDocument[] {
-  const v = event.values;
+  let v = event.values;
   const c = columnsOf(event.layout);
   const text = record.text;
-  const original = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-  // One scan decides for the whole line: the query is a substring of it.
-  const clean = !needsRedaction(original);
-  const doc = baseEasDocument(`${v[c.date]}T${v[c.time]}.000Z`, original, record, ctx, 'iis', clean);
+  let original = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+  if (c.secret.columns.length > 0) {
+    // Every field below is read from `v`: with the credential columns masked in it too, every string of the
+    // document is derived from event.original (iisFormat.redactionScope).
+    const masked = maskColumns(v, c.secret.columns);
+    if (masked !== undefined) {
+      v = masked;
+      original = masked.join(' ');
+    }
+  }
+  const doc = baseEasDocument(`${v[c.date]}T${v[c.time]}.000Z`, original, record, ctx, 'iis');
   setHost(doc, val(v, c.computerName), ctx);
 
   const method = val(v, c.method);
@@ -232,7 +263,17 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
     if (ua !== undefined) doc['user_agent'] = { original: plusToSpace(ua) };
     if (hasKeys(iis)) doc['microsoft'] = { exchange: { iis } };
   }
-  // Every string field is derived from the line (the query, tokens, referrer): redact them all at once.
-  if (!clean) redactDocumentStrings(doc);
   return [doc];
+}
+
+/** The values with the given columns replaced (`-`, IIS's empty value, stays), or undefined if none was. */
+function maskColumns(values: readonly string[], columns: readonly number[]): string[] | undefined {
+  let masked: string[] | undefined;
+  for (const i of columns) {
+    const x = values[i];
+    if (x === undefined || x === '-' || x === '') continue;
+    masked ??= [...values];
+    masked[i] = REDACTED;
+  }
+  return masked;
 }

@@ -2,18 +2,17 @@
 // body (Provision's DeviceInformation gives model, OS and user agent), the response status, and exceptions with
 // stack frames (the KB 2851708 signature: Command_WorkerThread_Exception, System.ArgumentOutOfRangeException,
 // a frame in MessageDigestForNonCryptographicPurposes.HashCore). Times were server-local; event.timezone says which
-// zone was assumed. Authorization and Cookie values never leave this module unredacted.
+// zone was assumed. Header values are kept as written; FileProcessor redacts every string and every value under
+// a credential key (Authorization, Cookie, ...), so they never leave the pipeline unredacted.
 
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
-import { REDACTED, isSecretHeader } from '../../pipeline/redact.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import { readLogTokens } from '../../parsers/eas/log-tokens.js';
 import { childText, findElement } from '../../parsers/mailbox-log/eas-xml.js';
 import type { HttpHeader, MailboxLogEntry } from '../../parsers/mailbox-log/mailbox-log.types.js';
-import { redactDocumentStrings, redactIfTriggered } from './fast-redact.js';
 import {
   applyEasFacts,
   baseEasDocument,
@@ -50,7 +49,7 @@ function headerMap(headers: readonly HttpHeader[]): Obj {
   const out: Obj = {};
   for (const h of headers) {
     if (h.name.length === 0 || out[h.name] !== undefined) continue;
-    out[h.name] = isSecretHeader(h.name) ? REDACTED : h.value;
+    out[h.name] = h.value;
   }
   return out;
 }
@@ -65,10 +64,7 @@ export function normalizeMailboxLog(
   record: SourceRecord,
   ctx: FileContext,
 ): EcsDocument[] {
-  // One trigger scan answers both questions: the redacted original, and whether anything needed redacting.
-  const redacted = redactIfTriggered(record.text);
-  const clean = redacted === null;
-  const doc = baseEasDocument(entry.requestTime, redacted ?? record.text, record, ctx, 'mailbox-log', true);
+  const doc = baseEasDocument(entry.requestTime, record.text, record, ctx, 'mailbox-log');
   const event = sub(doc, 'event');
   event['timezone'] = entry.timezone;
   event['start'] = entry.requestTime;
@@ -208,7 +204,5 @@ export function normalizeMailboxLog(
   if (res && res.headers.length > 0) ml['response_headers'] = headerMap(res.headers);
   if (entry.warnings.length > 0) ml['warnings'] = [...entry.warnings];
   sub(sub(doc, 'microsoft'), 'exchange')['mailbox_log'] = ml;
-  // Every string field is derived from the entry: redact them all at once if the entry holds a trigger word.
-  if (!clean) redactDocumentStrings(doc);
   return [doc];
 }

@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import { parseEventXml } from '../../parsers/windows-event/event-xml-parser.js';
 import type { WindowsEvent } from '../../parsers/windows-event/windows-event.types.js';
 import { normalizeWindowsEvent } from './windows-event-normalize.js';
+import { wevtutilXmlFormat } from '../formats/windows.formats.js';
+import { FileProcessor } from '../../pipeline/processor.js';
+import type { FormatDefinition } from '../../pipeline/stages.types.js';
 
 const KB_4999 =
   "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='MSExchange Common'/><EventID Qualifiers='16388'>4999</EventID><Level>2</Level><Task>1</Task><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime='2013-09-19T14:22:11.000000000Z'/><EventRecordID>184467</EventRecordID><Channel>Application</Channel><Computer>CAS01.contoso.com</Computer><Security/></System><EventData><Data>5620</Data><Data>E12</Data><Data>c-RTL-AMD64</Data><Data>14.02.0328.009</Data><Data>AirSync</Data><Data>M.Exchange.Compliance</Data><Data>M.E.S.C.MessageDigestForNonCryptographicPurposes.HashCore</Data><Data>System.ArgumentOutOfRangeException</Data><Data>6c1d</Data><Data>14.02.0328.000</Data><Data>False</Data><Data>False</Data><Data>w3wp</Data><Data></Data></EventData></Event>";
@@ -140,15 +143,19 @@ test('an event that is not 4999 from MSExchange Common gets no watson fields', (
   assert.deepEqual(at(doc, 'winlog.event_data'), { param1: '1' });
 });
 
-test('secrets in the raw record are redacted in event.original', () => {
+test('secrets reach neither event.original nor the event data (through FileProcessor, which redacts)', () => {
   const xml = KB_4999.replace(
     '<Data></Data>',
     '<Data>GET /x?password=hunter2 Authorization: Basic dXNlcjpwYXNzd29yZA==</Data>',
-  );
-  const [doc] = normalizeWindowsEvent(parse(xml), { source, offset: 0, endOffset: 1, text: xml }, ctx);
-  const original = at(doc, 'event.original') as string;
-  assert.ok(!original.includes('hunter2'));
-  assert.ok(!original.includes('dXNlcjpwYXNzd29yZA=='));
+  ).replace('<EventData>', "<EventData><Data Name='Password'>s3cr3t</Data>");
+  const proc = new FileProcessor(wevtutilXmlFormat as FormatDefinition, ctx, { enrichers: [] });
+  const [shipped] = proc.process({ source, offset: 0, endOffset: 1, text: xml }).documents;
+  const json = JSON.stringify(shipped!.doc);
+  for (const secret of ['hunter2', 'dXNlcjpwYXNzd29yZA==', 's3cr3t'])
+    assert.ok(!json.includes(secret), secret);
+  assert.equal(at(shipped!.doc, 'winlog.event_data.Password'), '[REDACTED]');
+  const data = Object.values(at(shipped!.doc, 'winlog.event_data') as Record<string, string>);
+  assert.ok(data.includes('GET /x?password=[REDACTED] Authorization: [REDACTED]'), data.join(' | '));
 });
 
 test('data and UserData names such as __proto__ and constructor are kept as plain fields', () => {

@@ -8,7 +8,6 @@
 
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
-import { redactText } from '../../pipeline/redact.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
 import {
   LEVEL_NAMES,
@@ -97,7 +96,7 @@ export function normalizeWindowsEvent(
     provider: ev.provider.name,
   };
   const original = record.text !== '' ? record.text : ev.xml;
-  if (original !== undefined && original !== '') eventObj['original'] = redactText(original);
+  if (original !== undefined && original !== '') eventObj['original'] = original;
   if (ev.timezoneAssumed !== undefined) eventObj['timezone'] = ev.timezoneAssumed;
 
   const winlog: Obj = {

@@ -72,6 +72,15 @@ describe('Elasticsearch client settings', () => {
     );
     for (const s of [apiKey, 'supersecretkey', 'p4ssw0rd!', basic]) assert.ok(!out.includes(s), out);
   });
+
+  it("scrubs a host's user-info password as written, decoded and as Basic credentials", () => {
+    const scrub = secretScrubber({ hosts: ['https://elastic:s3cr%40t9@es.example:9200'] });
+    const basic = Buffer.from('elastic:s3cr@t9').toString('base64');
+    const out = scrub(
+      `pw s3cr%40t9 decoded s3cr@t9 hdr ${basic} at https://elastic:s3cr%40t9@es.example:9200/`,
+    );
+    for (const s of ['s3cr%40t9', 's3cr@t9', basic]) assert.ok(!out.includes(s), out);
+  });
 });
 
 /** A loopback server answering every request with one fixed response; it records what it received. */

@@ -35,9 +35,31 @@ export const BULK_FILTER_PATH =
 
 /** A function that removes this configuration's secrets (and generic credentials) from any text. */
 export function secretScrubber(
-  cfg: Pick<ElasticsearchOutputConfig, 'apiKey' | 'password' | 'username'>,
+  cfg: Pick<ElasticsearchOutputConfig, 'apiKey' | 'password' | 'username'> &
+    Partial<Pick<ElasticsearchOutputConfig, 'hosts'>>,
 ): (text: string) => string {
   const secrets: string[] = [];
+  // A host URL's user info (`https://elastic:p%40ss@es:9200`): the password as written and decoded, and the
+  // Basic credentials the client builds from it.
+  for (const h of cfg.hosts ?? []) {
+    let url: URL;
+    try {
+      url = new URL(h);
+    } catch {
+      continue;
+    }
+    if (url.password === '') continue;
+    const decode = (x: string): string => {
+      try {
+        return decodeURIComponent(x);
+      } catch {
+        return x;
+      }
+    };
+    const user = decode(url.username);
+    const pass = decode(url.password);
+    secrets.push(url.password, pass, Buffer.from(`${user}:${pass}`).toString('base64'));
+  }
   if (cfg.apiKey) {
     secrets.push(cfg.apiKey);
     // An encoded id:key reveals its parts; a raw id:key is what some users paste.

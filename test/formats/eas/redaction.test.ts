@@ -20,6 +20,15 @@ const SECRETS = [
   'anNtaXRoOlN1bW1lcjIwMTMh',
   'R3437444435',
   'eyJhbGciOiJIUzI1NiJ9',
+  'cad4ta',
+  'c4nary',
+  'sam1resp',
+  'authc0de',
+  'cl1entsecret',
+  'refr3sh',
+  'dbl3nc',
+  'col0npw',
+  'xmlpassw0rd',
 ];
 
 function shipped(format: FormatDefinition, texts: string[]): string {
@@ -75,6 +84,58 @@ describe('EAS redaction', () => {
       '',
       'AdditionalData : ',
       'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0',
+      '',
+    ].join('\r\n');
+    assertClean(shipped(mailboxLogFormat as FormatDefinition, [entry]));
+  });
+
+  it('IIS: credential header columns are masked whole in event.original, named cookies anywhere', () => {
+    const json = shipped(iisFormat as FormatDefinition, [
+      '#Fields: date time cs-method cs-uri-stem cs-uri-query cs(User-Agent) cs(Cookie) cs(Authorization) cs(X-OWA-CANARY) sc-status',
+      '2013-09-19 14:22:11 POST /owa/service.svc a=1 Mozilla/5.0 cadata=cad4ta;+X-BEResource=keep Basic+anNtaXRoOlN1bW1lcjIwMTMh c4nary 200',
+      '2013-09-19 14:22:12 GET /owa/ - Mozilla/5.0 - - - 200',
+    ]);
+    assertClean(json);
+    const docs = JSON.parse(json) as { doc: { event: { original: string } } }[];
+    assert.equal(
+      docs[0]!.doc.event.original,
+      '2013-09-19 14:22:11 POST /owa/service.svc a=1 Mozilla/5.0 [REDACTED] [REDACTED] [REDACTED] 200',
+    );
+    assert.equal(
+      docs[1]!.doc.event.original,
+      '2013-09-19 14:22:12 GET /owa/ - Mozilla/5.0 - - - 200',
+      'clean line as is',
+    );
+  });
+
+  it('IIS: OAuth, SAML and doubly encoded parameters, a colon, and a Bearer user agent', () => {
+    assertClean(
+      shipped(iisFormat as FormatDefinition, [
+        '#Fields: date time cs-method cs-uri-stem cs-uri-query cs(User-Agent) sc-status',
+        '2013-09-19 14:22:11 POST /adfs/ls/ SAMLResponse=sam1resp&code=authc0de&client_secret=cl1entsecret&refresh_token=refr3sh&url=%2Fx%3Fpassword%253Ddbl3nc&Password:col0npw Outlook/1.0+Bearer+eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl 200',
+        '2013-09-19 14:22:12 POST /Microsoft-Server-ActiveSync/default.eas User=a&Cmd=Sync&Log=V141_Password:col0npw_S1_ Apple-iPad2C2/1101.465 200',
+      ]),
+    );
+  });
+
+  it('mailbox log: a <Password> element in the request body (ItemOperations)', () => {
+    const entry = [
+      'RequestTime : ',
+      '09/19/2013 10:22:11',
+      '',
+      'RequestHeader : ',
+      'POST /Microsoft-Server-ActiveSync/default.eas?Cmd=ItemOperations&User=a HTTP/1.1',
+      'Host: cas',
+      '',
+      'RequestBody : ',
+      '<?xml version="1.0" encoding="utf-8" ?>',
+      '<ItemOperations xmlns="ItemOperations:">',
+      '\t<Fetch>',
+      '\t\t<Store>DocumentLibrary</Store>',
+      '\t\t<A:UserName xmlns:A="ItemOperations:">a</A:UserName>',
+      '\t\t<A:Password xmlns:A="ItemOperations:">xmlpassw0rd</A:Password>',
+      '\t</Fetch>',
+      '</ItemOperations>',
       '',
     ].join('\r\n');
     assertClean(shipped(mailboxLogFormat as FormatDefinition, [entry]));
