@@ -56,6 +56,12 @@ export interface EsFaults {
   delayMs?: number;
   /** Hold every request unanswered until the stall is lifted (or the server stops). */
   stall?: boolean;
+  /**
+   * Fraction of bulk items answered without a usable status and not applied: alternately an item with
+   * `error.type: unavailable_shards_exception` and no `status`, and one with `status: 0`. Not what a healthy
+   * Elasticsearch answers; what a hostile or broken endpoint did in issue 19's adversarial run.
+   */
+  itemUnknownOutcomeRate?: number;
 }
 
 export interface EsTestServerOptions {
@@ -415,6 +421,9 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
     return undefined;
   };
 
+  /** An item answered without a `status` field (itemUnknownOutcomeRate). */
+  const NO_STATUS = -1;
+  let unknownOutcomes = 0;
   interface ItemResult {
     status: number;
     body: Record<string, unknown>;
@@ -468,8 +477,8 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
       const r = bulkItem(op, index, id, sourceLine);
       stats.bulkItems += 1;
       stats.itemsByStatus[r.status] = (stats.itemsByStatus[r.status] ?? 0) + 1;
-      if (r.status >= 300) errors = true;
-      items.push({ [op]: { ...r.body, status: r.status } });
+      if (r.status >= 300 || r.status <= 0) errors = true;
+      items.push({ [op]: r.status === NO_STATUS ? r.body : { ...r.body, status: r.status } });
     }
     return { errors, took: Date.now() - started, items };
   };
@@ -502,6 +511,16 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
         parsingType,
         `[1:2] failed to parse field [injected] in document with id '${id}' (injected fault)`,
       );
+    }
+    if (f.itemUnknownOutcomeRate && rnd() < f.itemUnknownOutcomeRate) {
+      unknownOutcomes += 1;
+      const body = { _index: index, _id: id };
+      return unknownOutcomes % 2 === 1
+        ? {
+            status: NO_STATUS,
+            body: { ...body, error: { type: 'unavailable_shards_exception', reason: 'injected fault' } },
+          }
+        : { status: 0, body };
     }
     if (f.item429Rate && rnd() < f.item429Rate) {
       return err(
