@@ -53,6 +53,17 @@ export interface ReplaySummary {
 
 /** Time allowed for a graceful stop before the process exits anyway (service stop timeouts are above it). */
 export const STOP_DEADLINE_MS = 4000;
+/**
+ * Part of the stop deadline kept for after the outputs' flush: aborting the Elasticsearch requests still in
+ * flight (their documents go to the spool), closing the outputs, the dead letters, the checkpoints and the log.
+ */
+const STOP_RESERVE_MS = 1200;
+/**
+ * How long into a stop Elasticsearch may still answer. Then its requests are aborted and what it has not
+ * acknowledged goes to the spool, so the inputs' wait for acknowledgements ends well before the deadline (a
+ * slow cluster made 23 of 61 stops hang until the hard deadline and exit 3).
+ */
+const ES_STOP_GRACE_MS = STOP_DEADLINE_MS - 2000;
 
 let machineZone: string | undefined;
 /** The machine's IANA zone, looked up once and only when a parser needs it (see HandlerFactoryOptions.timezone). */
@@ -274,10 +285,11 @@ export class Agent {
   private async doStop(): Promise<void> {
     const deadline = Date.now() + STOP_DEADLINE_MS;
     const left = (): number => Math.max(100, deadline - Date.now());
-    const bounded = async (what: string, p: Promise<unknown>): Promise<void> => {
+    /** Waits for `p` at most until the deadline, less `reserveMs` kept for the steps after it. */
+    const bounded = async (what: string, p: Promise<unknown>, reserveMs = 0): Promise<void> => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), left());
+        timer = setTimeout(() => resolve('timeout'), Math.max(100, left() - reserveMs));
       });
       const r = await Promise.race([p.then(() => 'ok' as const), timeout]).catch((err: unknown) => {
         this.logger.error(`${what} failed during shutdown`, { error: String(err) });
@@ -289,13 +301,21 @@ export class Agent {
           `${what} did not finish before the stop deadline; undelivered records will be re-read at start`,
         );
     };
+    const esSink = this.esSink;
+    const esAbort = esSink
+      ? setTimeout(() => void esSink.abort().catch(() => undefined), ES_STOP_GRACE_MS)
+      : undefined;
     await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
     if (this.detectTimer) clearInterval(this.detectTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Ship the latest version of every alert that changed since it was last shipped.
     if (this.detector && !this.opts.replay) this.pushAlerts(this.detector.flush());
     this.saveDetectState();
-    await bounded('flushing outputs', this.sink.flush());
+    await bounded('flushing outputs', this.sink.flush(), STOP_RESERVE_MS);
+    // Whatever Elasticsearch has not answered by now goes to the spool (acknowledged there), and no request,
+    // socket or retry timer is left to keep the process alive after the stop.
+    clearTimeout(esAbort);
+    if (esSink) await bounded('stopping Elasticsearch requests', esSink.abort());
     await bounded('closing outputs', this.sink.close());
     await bounded('closing dead letters', this.deadLetters.close());
     await bounded('saving checkpoints', this.registry.close());

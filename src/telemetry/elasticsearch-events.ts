@@ -115,9 +115,39 @@ export function esDocumentsDeadLettered(
   log.error('Elasticsearch rejected documents; they were written to the dead-letter file', f);
 }
 
+export function esDocumentsTooLarge(
+  log: Logger,
+  f: { output: string; count: number; target: string; reason: string; file?: string },
+): void {
+  events().inc({ output: f.output, event: 'too_large' });
+  log.error(
+    'Elasticsearch refused documents as too large even when sent alone; they were written to the dead-letter file (one line per interval; check http.max_content_length and any proxy body limit)',
+    f,
+  );
+}
+
+export function esRequestSizeLimited(
+  log: Logger,
+  f: { output: string; refusedBytes: number; maxRequestBytes: number },
+): void {
+  events().inc({ output: f.output, event: 'request_size_limited' });
+  log.warn(
+    'Elasticsearch refused a bulk request as too large; batches are split and new ones kept below this size',
+    f,
+  );
+}
+
 export function esSpoolStarted(log: Logger, f: { output: string; bufferedBytes: number; dir: string }): void {
   events().inc({ output: f.output, event: 'spool_started' });
   log.warn('Elasticsearch outage outlasted the memory buffer; spooling batches to disk', f);
+}
+
+export function esStopSpooled(log: Logger, f: { output: string; documents: number; dir: string }): void {
+  events().inc({ output: f.output, event: 'stop_spooled' });
+  log.info(
+    'Stopping: documents Elasticsearch had not acknowledged yet were written to the spool; they are sent first at the next start',
+    f,
+  );
 }
 
 export function esSpoolDrained(log: Logger, f: { output: string; dir: string }): void {

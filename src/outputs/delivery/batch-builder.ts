@@ -11,6 +11,7 @@ import { BufferPool, MIN_BATCH_BUFFER, NdjsonBuffer } from './ndjson-buffer.js';
 
 export interface BatchBuilderOptions {
   readonly maxBatchDocs: number;
+  /** Initial byte limit; `setMaxBytes` changes it (a cluster that refused a request as too large). */
   readonly maxBatchBytes: number;
   readonly flushIntervalMs: number;
   /** Buffers kept for reuse. */
@@ -29,9 +30,21 @@ export class BatchBuilder {
   /** `{"<op>":{"_index":"<target>","_id":` per op and target. */
   private readonly actionPrefix = new Map<string, string>();
   private ageTimer: NodeJS.Timeout | undefined;
+  private maxBytes: number;
 
   constructor(private readonly o: BatchBuilderOptions) {
     this.pool = new BufferPool(o.poolSize);
+    this.maxBytes = o.maxBatchBytes;
+  }
+
+  /** The byte limit of new batches. */
+  get maxBatchBytes(): number {
+    return this.maxBytes;
+  }
+
+  /** The byte limit of batches sealed from now on. */
+  setMaxBytes(bytes: number): void {
+    this.maxBytes = bytes;
   }
 
   get length(): number {
@@ -58,7 +71,7 @@ export class BatchBuilder {
 
   /** False when the open batch holds documents and these lines would take it past `maxBatchBytes`. */
   fits(action: string, source: string): boolean {
-    const maxBytes = this.o.maxBatchBytes;
+    const maxBytes = this.maxBytes;
     // The exact UTF-8 size is computed only when the batch may be full (the length is a lower bound, 3x an upper).
     return !(
       this.entries.length > 0 &&
@@ -75,7 +88,7 @@ export class BatchBuilder {
   ): Entry {
     let nd = this.nd;
     if (nd === undefined) {
-      const maxBytes = this.o.maxBatchBytes;
+      const maxBytes = this.maxBytes;
       const guess = Math.max(MIN_BATCH_BUFFER, this.lastBatchBytes + (this.lastBatchBytes >> 3));
       // Full batches all ask for the same size (the limit plus one step of slack, in 64 KiB steps), so pooled
       // buffers fit them; rounding to whole MiB instead cost up to 1 MiB of RSS per buffer.
@@ -97,7 +110,7 @@ export class BatchBuilder {
 
   /** The open batch reached `maxBatchDocs` or `maxBatchBytes`. */
   get full(): boolean {
-    return this.entries.length >= this.o.maxBatchDocs || this.bytes >= this.o.maxBatchBytes;
+    return this.entries.length >= this.o.maxBatchDocs || this.bytes >= this.maxBytes;
   }
 
   /** Start the age timer unless it runs already. */

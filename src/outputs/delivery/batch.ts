@@ -32,6 +32,10 @@ export interface Batch {
   body?: Buffer | undefined;
   /** The transport's wire form of `body`, started when the batch was sealed (see BulkTransport.encode). */
   encoded?: Promise<Buffer> | undefined;
+  /** Failures in a row of this batch whose connection was lost mid-request (see DeliverySink.onRequestFailed). */
+  lost?: number;
+  /** The sink's answered-request count at the first of those failures. */
+  answersAtLoss?: number;
 }
 
 export function entryBytes(e: Entry): number {
@@ -40,6 +44,14 @@ export function entryBytes(e: Entry): number {
 
 export function entryText(e: Entry): string {
   return e.nd.buf.toString('utf8', e.start, e.end);
+}
+
+/** Size of a batch's request body. */
+export function batchBytes(b: Batch): number {
+  if (b.body) return b.body.length;
+  let n = 0;
+  for (const e of b.entries) n += e.end - e.start;
+  return n;
 }
 
 /** The NDJSON body of a batch: its sealed buffer, or the entries' bytes gathered (retries, splits, spool). */

@@ -11,6 +11,13 @@
 // item-outcomes.ts: delivered → settled; retry → a retry batch after backoff (full jitter); dead-letter → the
 // dead-letter file, fsync'd, then settled. A request-level failure (no answer, 429/5xx, 413) retries or splits
 // the whole batch, and while requests fail ("outage") only one request probes the cluster.
+// Too large (413): the batch is split in two and new batches are kept below half the refused size; a document
+// refused alone is dead-lettered once, the next request waits a backoff that grows while that repeats (a limit
+// below every document must not become thousands of requests a second), and the refusals are reported in one
+// line per `reportIntervalMs`. A connection lost while a body larger than any the cluster answered was being
+// sent is treated as a possible 413 whose answer was lost: the batch is split after its second such loss.
+// Stop: `abort()` (the agent's stop deadline) aborts requests in flight and moves everything unsettled to the
+// spool, and `close()` clears every timer, so nothing keeps the process alive after a stop.
 //
 // Invariants:
 // - `onSettled` fires exactly once per pushed document: when it is delivered, dead-lettered (durably), or
@@ -33,22 +40,27 @@ import type { DeadLetterSink, DocumentSink } from '../../pipeline/stages.types.j
 import type { Logger } from '../../telemetry/logger.types.js';
 import {
   esDocumentsDeadLettered,
+  esDocumentsTooLarge,
   esMetrics,
   esOutputInternalError,
+  esRequestSizeLimited,
   esSpoolRecovered,
   esSpoolStarted,
+  esStopSpooled,
 } from '../../telemetry/elasticsearch-events.js';
 import type { EsMetrics } from '../../telemetry/elasticsearch-events.js';
+import { IntervalSummary } from '../../telemetry/interval-summary.js';
 import { classifyRequest } from '../elasticsearch/bulk-classify.js';
 import { backoffDelay } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Batch, Entry } from './batch.js';
-import { batchBody, entryBytes } from './batch.js';
+import { batchBody, batchBytes, entryBytes } from './batch.js';
 import { BatchBuilder } from './batch-builder.js';
 import type { BulkItemResult, BulkSendResult, BulkTransport } from './bulk-transport.types.js';
 import { letterFor, sortItems } from './item-outcomes.js';
 import type { LetterContext } from './item-outcomes.js';
 import { OutageGate } from './outage-gate.js';
+import { RequestSizeLimit } from './request-size-limit.js';
 import type { Spool } from './spool.js';
 import { SpoolBridge } from './spool-bridge.js';
 import { Waiters } from './waiters.js';
@@ -70,6 +82,8 @@ export interface DeliverySinkOptions {
   readonly maxInFlight: number;
   readonly maxBufferBytes: number;
   readonly retry: BackoffOptions;
+  /** Repeated refusals (documents too large even alone) are logged once per this interval. Default 60 s. */
+  readonly reportIntervalMs?: number;
   /** Only for tests: randomness and clock. */
   readonly random?: () => number;
   readonly now?: () => number;
@@ -100,6 +114,8 @@ const RESUME_FRACTION = 0.75;
  * of up to 15 s). An unreachable cluster fails every probe, so it reaches this within a few backoff steps.
  */
 export const SPILL_AFTER_FAILURES = 3;
+/** A single document whose connection was lost this often (while others were answered) is dead-lettered. */
+const LOST_ALONE_LIMIT = 3;
 
 export class DeliverySink implements DocumentSink {
   private readonly o: DeliverySinkOptions;
@@ -124,6 +140,15 @@ export class DeliverySink implements DocumentSink {
   private unsettled = 0;
   private spilling = false;
   private closed = false;
+  /** Stopping now: nothing more is sent; what is unsettled goes to the spool. */
+  private aborting = false;
+  /** Documents refused as too large alone, in a row (the backoff before the next request grows with it). */
+  private tooLargeStreak = 0;
+  /** Requests answered (any HTTP answer but 413), and the largest body that got such an answer. */
+  private answers = 0;
+  private largestAnswered = 0;
+  private readonly tooLargeReport: IntervalSummary<{ target: string; reason: string }>;
+  private readonly sizeLimit: RequestSizeLimit;
 
   readonly counts: DeliveryCounts = {
     pushed: 0,
@@ -164,6 +189,12 @@ export class DeliverySink implements DocumentSink {
       retry: opts.retry,
       random: this.random,
       now: this.now,
+    });
+    this.sizeLimit = new RequestSizeLimit(opts.maxBatchBytes);
+    this.tooLargeReport = new IntervalSummary({
+      intervalMs: opts.reportIntervalMs ?? 60_000,
+      now: this.now,
+      emit: (count, f) => esDocumentsTooLarge(opts.logger, { output: this.name, count, ...f }),
     });
     const sp = opts.spool;
     if (sp) {
@@ -228,16 +259,47 @@ export class DeliverySink implements DocumentSink {
     });
   }
 
+  /**
+   * Stop waiting for the cluster (the agent's stop deadline): abort the requests in flight and move every
+   * unsettled document to the spool, where it is acknowledged. Without a spool, or when the spool cannot take
+   * them, documents stay unsettled and their records are read again at the next start. Clears every timer.
+   */
+  async abort(): Promise<void> {
+    if (this.closed) return;
+    this.aborting = true;
+    this.clearTimers();
+    this.o.transport.abort?.();
+    // An aborted request answers at once; a transport without abort() is waited for (the caller bounds it).
+    if (this.inFlight > 0) await this.waiters.closed();
+    const before = this.counts.spooled;
+    this.seal();
+    this.spillAll();
+    this.clearTimers();
+    this.checkWaiters();
+    const sp = this.o.spool;
+    if (sp && this.counts.spooled > before)
+      esStopSpooled(this.o.logger, {
+        output: this.name,
+        documents: this.counts.spooled - before,
+        dir: sp.dir,
+      });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
+    if (!this.aborting) await this.flush();
     this.closed = true;
     if (this.inFlight > 0) await this.waiters.closed();
+    this.clearTimers();
+    this.tooLargeReport.close();
+    await this.o.deadLetters.flush();
+    await this.o.transport.close();
+  }
+
+  private clearTimers(): void {
     this.open.clearAge();
     clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
-    await this.o.deadLetters.flush();
-    await this.o.transport.close();
   }
 
   /** Documents pushed and not yet settled, bytes held in memory, and what the spool holds. */
@@ -286,7 +348,7 @@ export class DeliverySink implements DocumentSink {
   // ---- sending ----
 
   private pump(): void {
-    if (this.closed) return;
+    if (this.closed || this.aborting) return;
     const limit = this.gate.limit(this.o.maxInFlight);
     while (this.inFlight < limit) {
       const now = this.now();
@@ -296,6 +358,11 @@ export class DeliverySink implements DocumentSink {
       }
       const batch = this.nextBatch(now);
       if (!batch) return;
+      // Batches sealed before the cluster refused a size are split before they are sent, not after a refusal.
+      if (batch.entries.length > 1 && batchBytes(batch) > this.sizeLimit.maxBytes) {
+        this.split(batch, batch.attempts);
+        continue;
+      }
       this.inFlight += 1;
       void this.send(batch);
     }
@@ -361,9 +428,16 @@ export class DeliverySink implements DocumentSink {
       result.kind === 'items' ? 'ok' : result.status === undefined ? 'transport' : String(result.status);
     this.m.latency.observe({ output: this.name, outcome }, (this.now() - t0) / 1000);
     this.m.requests.inc({ output: this.name, outcome });
+    if (result.kind === 'items' || (result.status !== undefined && result.status !== 413)) {
+      this.answers += 1;
+      this.largestAnswered = Math.max(this.largestAnswered, body.length);
+      if (this.sizeLimit.answered(body.length)) this.open.setMaxBytes(this.sizeLimit.maxBytes);
+    }
     try {
       if (result.kind === 'items') await this.onItems(batch, result.items);
-      else this.onRequestFailed(batch, result);
+      else if (this.aborting)
+        this.queue.unshift(batch); // stopping: spilled by abort(), not an outage
+      else this.onRequestFailed(batch, result, body.length);
     } catch (e) {
       // Only the dead-letter file or the spool can fail here (disk full, permissions). The affected documents
       // stay unsettled, so their records are never acknowledged and are read again after a restart.
@@ -376,23 +450,37 @@ export class DeliverySink implements DocumentSink {
     }
   }
 
-  private onRequestFailed(batch: Batch, r: Extract<BulkSendResult, { kind: 'failed' }>): void {
+  private onRequestFailed(
+    batch: Batch,
+    r: Extract<BulkSendResult, { kind: 'failed' }>,
+    bodyBytes: number,
+  ): void {
     const n = batch.entries.length;
     this.counts.failedRequests += 1;
     const verdict = classifyRequest(r.status);
     if (verdict === 'split') {
       if (n === 1) {
-        this.deadLetterNow(batch.entries[0]!, {
-          status: 413,
-          errorType: 'request_too_large',
-          reason: `a single document is larger than the cluster accepts: ${r.reason}`,
-        });
+        this.tooLargeAlone(batch.entries[0]!, r.reason);
         return;
       }
-      const half = Math.ceil(n / 2);
-      this.queue.unshift(
-        { entries: batch.entries.slice(0, half), attempts: batch.attempts + 1, notBefore: 0 },
-        { entries: batch.entries.slice(half), attempts: batch.attempts + 1, notBefore: 0 },
+      this.limitRequestBytes(bodyBytes, true);
+      this.split(batch);
+      return;
+    }
+    // A lost connection on a body larger than any the cluster answered may be a 413 whose answer was lost
+    // (Elasticsearch closes the connection of a body over http.max_content_length, possibly before reading it).
+    // Retried as usual but behind the other batches (so they, not it, probe the cluster); split after the
+    // second loss in a row (the first while the size limit is already a guess from such losses); a single
+    // document lost LOST_ALONE_LIMIT times while other requests were answered is too large. Smaller bodies, or
+    // a cluster that answers nothing at all, are an ordinary outage.
+    const suspect = r.connectionLost === true && bodyBytes > this.largestAnswered;
+    batch.lost = suspect ? (batch.lost ?? 0) + 1 : 0;
+    if (suspect) batch.answersAtLoss ??= this.answers;
+    else batch.answersAtLoss = undefined;
+    if (suspect && n === 1 && batch.lost! >= LOST_ALONE_LIMIT && this.answers > batch.answersAtLoss!) {
+      this.tooLargeAlone(
+        batch.entries[0]!,
+        `the connection was closed each of the ${batch.lost} times this document was sent alone: ${r.reason}`,
       );
       return;
     }
@@ -403,12 +491,61 @@ export class DeliverySink implements DocumentSink {
       { output: this.name, reason: r.status === undefined ? 'transport' : String(r.status) },
       n,
     );
-    this.queue.unshift(batch);
+    if (suspect && n > 1 && (batch.lost! >= 2 || this.sizeLimit.isGuess)) {
+      this.limitRequestBytes(bodyBytes, false);
+      this.split(batch);
+    } else if (suspect) this.queue.push(batch);
+    else this.queue.unshift(batch);
     if (this.spillNeeded()) this.spillAll();
+  }
+
+  /** Send the two halves of a batch next. */
+  private split(batch: Batch, attempts = batch.attempts + 1): void {
+    const half = Math.ceil(batch.entries.length / 2);
+    // attempts > 0 puts the halves before the spool and new batches (see nextBatch).
+    const a = Math.max(1, attempts);
+    this.queue.unshift(
+      { entries: batch.entries.slice(0, half), attempts: a, notBefore: 0 },
+      { entries: batch.entries.slice(half), attempts: a, notBefore: 0 },
+    );
+  }
+
+  /** A body of `refusedBytes` was too large (`confirmed`: a 413): keep new batches below half of it. */
+  private limitRequestBytes(refusedBytes: number, confirmed: boolean): void {
+    if (!this.sizeLimit.refused(refusedBytes, confirmed)) return;
+    this.open.setMaxBytes(this.sizeLimit.maxBytes);
+    esRequestSizeLimited(this.o.logger, {
+      output: this.name,
+      refusedBytes,
+      maxRequestBytes: this.sizeLimit.maxBytes,
+    });
+  }
+
+  /** A document too large even alone: dead-lettered once, and the next request waits (a growing backoff). */
+  private tooLargeAlone(entry: Entry, reason: string): void {
+    this.tooLargeStreak += 1;
+    this.gate.pause(backoffDelay(this.tooLargeStreak, this.o.retry, this.random));
+    const letter = letterFor(
+      entry,
+      {
+        status: 413,
+        errorType: 'request_too_large',
+        reason: `a single document is larger than the cluster accepts: ${reason}`,
+      },
+      this.letters,
+    );
+    this.o.deadLetters.write(letter);
+    this.m.deadLettered.inc({ output: this.name, code: letter.code });
+    this.tooLargeReport.add(1, { target: entry.target, reason: letter.reason });
+    void this.o.deadLetters.flush().then(() => {
+      this.settle(entry, 'dead-lettered');
+      this.checkWaiters();
+    });
   }
 
   private async onItems(batch: Batch, items: readonly BulkItemResult[]): Promise<void> {
     this.gate.answered();
+    this.tooLargeStreak = 0;
     const out = sortItems(batch.entries, items, this.letters);
     for (const reason of out.retryReasons) this.m.retried.inc({ output: this.name, reason });
     for (const { letter } of out.dead) this.o.deadLetters.write(letter);
@@ -439,23 +576,6 @@ export class DeliverySink implements DocumentSink {
     }
   }
 
-  private deadLetterNow(entry: Entry, item: { status: number; errorType?: string; reason?: string }): void {
-    const letter = letterFor(entry, item, this.letters);
-    this.o.deadLetters.write(letter);
-    this.m.deadLettered.inc({ output: this.name, code: letter.code });
-    esDocumentsDeadLettered(this.o.logger, {
-      output: this.name,
-      count: 1,
-      code: letter.code,
-      target: entry.target,
-      reason: letter.reason,
-    });
-    void this.o.deadLetters.flush().then(() => {
-      this.settle(entry, 'dead-lettered');
-      this.checkWaiters();
-    });
-  }
-
   // ---- settlement, spool ----
 
   private settle(entry: Entry, how: 'delivered' | 'dead-lettered' | 'spooled'): void {
@@ -479,7 +599,9 @@ export class DeliverySink implements DocumentSink {
   }
 
   private spillNeeded(): boolean {
-    if (!this.o.spool || !this.gate.outage) return false;
+    if (!this.o.spool) return false;
+    if (this.aborting) return true;
+    if (!this.gate.outage) return false;
     // Stopping (or a flush) during an outage spools at once, so a stop never waits for the cluster.
     if (this.waiters.flushing || this.closed) return true;
     return (
@@ -494,7 +616,7 @@ export class DeliverySink implements DocumentSink {
     if (!sp || this.spilling) return;
     this.spilling = true;
     try {
-      if (!sp.hasData)
+      if (!sp.hasData && !this.aborting)
         esSpoolStarted(this.o.logger, { output: this.name, bufferedBytes: this.memBytes, dir: sp.dir });
       const taken = this.open.take();
       if (taken) this.queue.push({ entries: taken.entries, attempts: 0, notBefore: 0, body: taken.body });

@@ -5,7 +5,7 @@
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { DocumentStream, EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
 import { redactText } from '../../pipeline/redact.js';
-import { classifyItem } from '../elasticsearch/bulk-classify.js';
+import { classifyItem, isKnownItemStatus } from '../elasticsearch/bulk-classify.js';
 import type { Entry } from './batch.js';
 import { entryText } from './batch.js';
 import type { BulkItemResult } from './bulk-transport.types.js';
@@ -56,7 +56,8 @@ export function sortItems(
     } else if (verdict === 'retry') {
       entry.attempts += 1;
       out.retry.push(entry);
-      out.retryReasons.push(String(item.status));
+      // An item without a (known) status has an unknown outcome: counted apart from refusals.
+      out.retryReasons.push(isKnownItemStatus(item.status) ? String(item.status) : 'unknown');
     } else {
       const letter = letterFor(entry, item, ctx);
       out.dead.push({ entry, letter });

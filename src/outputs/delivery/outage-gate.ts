@@ -62,6 +62,11 @@ export class OutageGate {
     return delay;
   }
 
+  /** Hold every request for `ms` without declaring an outage (e.g. after a document refused as too large). */
+  pause(ms: number): void {
+    this.gateUntil = Math.max(this.gateUntil, this.o.now() + ms);
+  }
+
   /** A request got a bulk answer: the outage (if any) is over. */
   answered(): void {
     if (this.outage) {

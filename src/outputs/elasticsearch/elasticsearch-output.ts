@@ -35,7 +35,12 @@ export function createElasticsearchOutput(
   let transport = deps.transport;
   if (!transport) {
     const { client, scrub } = createEsClient(cfg, logger, name);
-    transport = new EsBulkTransport(client, scrub, cfg.compression ? cfg.compressionLevel : undefined);
+    transport = new EsBulkTransport(
+      client,
+      scrub,
+      cfg.compression ? cfg.compressionLevel : undefined,
+      cfg.requestTimeoutMs,
+    );
   }
   const spool = new Spool({
     dir: spoolDir(deps.dataDir, name),
