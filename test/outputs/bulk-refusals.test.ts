@@ -20,8 +20,9 @@ import { openSink, pushAll, range, readLetters } from './helpers.js';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('bulk refusals', () => {
-  it('413 on every request: dead-letters each document once, backs off, and logs one line per interval', async () => {
+  it('413 on every request: dead-letters each document once, backs off, and logs one line per interval', async (t) => {
     const srv = await startLoopbackBulkServer({ maxContentLength: 10, oversize: '413-close' });
+    t.after(() => srv.stop());
     const lines: RecordedLine[] = [];
     const h = openSink(
       srv.url,
@@ -62,12 +63,12 @@ describe('bulk refusals', () => {
       dead.size,
       'the summary lines count every refusal',
     );
-    await srv.stop();
   });
 
   for (const oversize of ['413-close', 'close-only'] as const) {
-    it(`above http.max_content_length (${oversize === '413-close' ? '413 and Connection: close, body unread' : 'seen only as a closed connection'}): splits, keeps later batches below the limit, loses nothing`, async () => {
+    it(`above http.max_content_length (${oversize === '413-close' ? '413 and Connection: close, body unread' : 'seen only as a closed connection'}): splits, keeps later batches below the limit, loses nothing`, async (t) => {
       const srv = await startLoopbackBulkServer({ maxContentLength: 20_000, oversize });
+      t.after(() => srv.stop());
       const lines: RecordedLine[] = [];
       const h = openSink(
         srv.url,
@@ -98,12 +99,12 @@ describe('bulk refusals', () => {
         'accepted bodies are below the limit',
       );
       assert.ok(lines.some((l) => /batches are split and new ones kept below this size/.test(l.message)));
-      await srv.stop();
     });
   }
 
-  it('a single document refused alone only by a closed connection is dead-lettered after three tries, once the cluster answered others', async () => {
+  it('a single document refused alone only by a closed connection is dead-lettered after three tries, once the cluster answered others', async (t) => {
     const srv = await startLoopbackBulkServer({ maxContentLength: 5_000, oversize: 'close-only' });
+    t.after(() => srv.stop());
     const h = openSink(srv.url, {
       maxBatchDocs: 1,
       compression: false,
@@ -124,11 +125,11 @@ describe('bulk refusals', () => {
     assert.equal(srv.requests.filter((r) => r.status === 'closed').length, 3);
     assert.equal(settled.get('big'), 1);
     for (let i = 0; i < 20; i++) assert.ok(srv.stored.has(`d${i}`));
-    await srv.stop();
   });
 
-  it('retries bulk items without a status or with status 0 (unknown outcome) instead of dead-lettering them', async () => {
+  it('retries bulk items without a status or with status 0 (unknown outcome) instead of dead-lettering them', async (t) => {
     const es = await startEsTestServer({ seed: 7, faults: { itemUnknownOutcomeRate: 0.3 } });
+    t.after(() => es.stop());
     const h = openSink(es.url, { maxBatchDocs: 100, retry: { initialDelayMs: 5, maxDelayMs: 50 } });
     const settled = new Map<string, number>();
     await pushAll(h.sink, range(0, 2000), settled);
@@ -144,13 +145,13 @@ describe('bulk refusals', () => {
       'the fault happened',
     );
     assert.equal(settled.size, 2000);
-    await es.stop();
   });
 
-  it('cuts an answer trickled byte by byte at requestTimeoutMs, drops the connection and re-sends the batch', async () => {
+  it('cuts an answer trickled byte by byte at requestTimeoutMs, drops the connection and re-sends the batch', async (t) => {
     // One byte every 100 ms: never idle for the client's 500 ms headers/body timeouts, so only a deadline for
     // the whole exchange ends it (as 1 byte/s against the default 60 s did in issue 19).
     const srv = await startLoopbackBulkServer({ trickleMs: 100 });
+    t.after(() => srv.stop());
     const h = openSink(srv.url, {
       requestTimeoutMs: 500,
       compression: false,
@@ -168,6 +169,5 @@ describe('bulk refusals', () => {
     await h.sink.close();
     assert.equal(settled.size, 50);
     for (let i = 0; i < 50; i++) assert.ok(srv.stored.has(`d${i}`));
-    await srv.stop();
   });
 });

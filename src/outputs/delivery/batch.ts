@@ -4,10 +4,11 @@
 import type { NdjsonBuffer } from './ndjson-buffer.js';
 import type { SpoolSegment } from './spool.js';
 
-/** A spool segment being re-sent: it is deleted when `outstanding` reaches zero. */
+/** A spool segment being re-sent: it is deleted once `complete` (read to its end) and `outstanding` is zero. */
 export interface LoadedSegment {
   readonly segment: SpoolSegment;
   outstanding: number;
+  complete: boolean;
 }
 
 export interface Entry {

@@ -204,7 +204,12 @@ export class DeliverySink implements DocumentSink {
         logger: opts.logger,
         metrics: this.m,
         deadLetters: opts.deadLetters,
+        sliceBytes: opts.maxBatchBytes,
         now: this.now,
+        wake: () => {
+          this.checkWaiters();
+          this.pump();
+        },
       });
     }
     if (sp?.hasData) {
@@ -292,6 +297,7 @@ export class DeliverySink implements DocumentSink {
     if (this.inFlight > 0) await this.waiters.closed();
     this.clearTimers();
     this.tooLargeReport.close();
+    this.spoolBridge?.close();
     await this.o.deadLetters.flush();
     await this.o.transport.close();
   }
@@ -395,8 +401,7 @@ export class DeliverySink implements DocumentSink {
     if (soonest !== Infinity) this.armPump(soonest - now);
     // Failed batches first (they are the oldest), then the spool (older than anything queued after it).
     if (this.queue.length > 0 && this.queue[0]!.attempts > 0) return this.queue.shift();
-    const sp = this.o.spool;
-    if (this.spoolBridge && sp && sp.hasUnloaded() && sp.loadedCount < this.o.maxInFlight * 2) {
+    if (this.spoolBridge?.canLoad(this.o.maxInFlight * 2)) {
       const b = this.spoolBridge.load();
       if (b) return b;
     }
@@ -434,7 +439,7 @@ export class DeliverySink implements DocumentSink {
       if (this.sizeLimit.answered(body.length)) this.open.setMaxBytes(this.sizeLimit.maxBytes);
     }
     try {
-      if (result.kind === 'items') await this.onItems(batch, result.items);
+      if (result.kind === 'items') this.onItems(batch, result.items);
       else if (this.aborting)
         this.queue.unshift(batch); // stopping: spilled by abort(), not an outage
       else this.onRequestFailed(batch, result, body.length);
@@ -537,13 +542,24 @@ export class DeliverySink implements DocumentSink {
     this.o.deadLetters.write(letter);
     this.m.deadLettered.inc({ output: this.name, code: letter.code });
     this.tooLargeReport.add(1, { target: entry.target, reason: letter.reason });
-    void this.o.deadLetters.flush().then(() => {
-      this.settle(entry, 'dead-lettered');
-      this.checkWaiters();
-    });
+    this.afterDeadLetters(() => this.settle(entry, 'dead-lettered'));
   }
 
-  private async onItems(batch: Batch, items: readonly BulkItemResult[]): Promise<void> {
+  /** Runs `then` once the dead letters written so far are durable (during a disk outage: once it is over). */
+  private afterDeadLetters(then: () => void): void {
+    this.o.deadLetters
+      .flush()
+      .then(() => {
+        then();
+        this.checkWaiters();
+      })
+      .catch((e: unknown) => {
+        // Documents stay unsettled: their records are not acknowledged and are read again after a restart.
+        esOutputInternalError(this.o.logger, { output: this.name, reason: redactText(describeError(e)) });
+      });
+  }
+
+  private onItems(batch: Batch, items: readonly BulkItemResult[]): void {
     this.gate.answered();
     this.tooLargeStreak = 0;
     const out = sortItems(batch.entries, items, this.letters);
@@ -566,13 +582,15 @@ export class DeliverySink implements DocumentSink {
       });
     }
     if (out.dead.length > 0) {
-      // A document is acknowledged as dead-lettered only once its letter is on disk.
-      await this.o.deadLetters.flush();
+      // A document is acknowledged as dead-lettered only once its letter is on disk. Not awaited here: during
+      // a disk outage the dead-letter file's flush waits for space, and that must not hold a request slot.
       for (const [code, agg] of out.deadByCode) {
         this.m.deadLettered.inc({ output: this.name, code }, agg.count);
         esDocumentsDeadLettered(this.o.logger, { output: this.name, code, ...agg });
       }
-      for (const { entry } of out.dead) this.settle(entry, 'dead-lettered');
+      this.afterDeadLetters(() => {
+        for (const { entry } of out.dead) this.settle(entry, 'dead-lettered');
+      });
     }
   }
 
@@ -583,7 +601,7 @@ export class DeliverySink implements DocumentSink {
       if (how === 'delivered') this.counts.fromSpoolDelivered += 1;
       else if (how === 'dead-lettered') this.counts.fromSpoolDeadLettered += 1;
       entry.seg.outstanding -= 1;
-      if (entry.seg.outstanding === 0) this.spoolBridge!.remove(entry.seg);
+      this.spoolBridge!.settled(entry.seg);
       return;
     }
     if (how === 'dead-lettered') this.counts.deadLettered += 1;
