@@ -10,10 +10,10 @@ import path from 'node:path';
 export interface Tmpfs {
   readonly dir: string;
   /** Fill the filesystem (a file `filler`, up to ENOSPC) and return how many bytes it took. */
-  fill(): number;
+  readonly fill: () => number;
   /** Remove the filler: the space returns. */
-  free(): void;
-  unmount(): void;
+  readonly free: () => void;
+  readonly unmount: () => void;
 }
 
 /** A mounted tmpfs, or the reason it cannot be mounted here. */

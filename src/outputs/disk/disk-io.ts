@@ -19,19 +19,19 @@ import {
 } from 'node:fs';
 
 export interface DiskIo {
-  openSync(path: string, flags: 'a' | 'r' | 'w' | 'a+'): number;
+  readonly openSync: (path: string, flags: 'a' | 'r' | 'w' | 'a+') => number;
   /** Writes up to `length` bytes at the file's position (the end, for 'a'); returns how many were written. */
-  writeSync(fd: number, buf: Buffer, offset: number, length: number): number;
-  readSync(fd: number, buf: Buffer, offset: number, length: number, position: number): number;
-  fsyncSync(fd: number): void;
-  ftruncateSync(fd: number, length: number): void;
-  fstatSync(fd: number): { size: number };
-  closeSync(fd: number): void;
-  statSync(path: string): { size: number; isFile(): boolean; isDirectory(): boolean };
-  renameSync(from: string, to: string): void;
-  unlinkSync(path: string): void;
-  mkdirSync(path: string, opts: { recursive: true }): void;
-  readdirSync(path: string): string[];
+  readonly writeSync: (fd: number, buf: Buffer, offset: number, length: number) => number;
+  readonly readSync: (fd: number, buf: Buffer, offset: number, length: number, position: number) => number;
+  readonly fsyncSync: (fd: number) => void;
+  readonly ftruncateSync: (fd: number, length: number) => void;
+  readonly fstatSync: (fd: number) => { size: number };
+  readonly closeSync: (fd: number) => void;
+  readonly statSync: (path: string) => { size: number; isFile(): boolean; isDirectory(): boolean };
+  readonly renameSync: (from: string, to: string) => void;
+  readonly unlinkSync: (path: string) => void;
+  readonly mkdirSync: (path: string, opts: { recursive: true }) => void;
+  readonly readdirSync: (path: string) => string[];
 }
 
 export const nodeDiskIo: DiskIo = {
