@@ -25,6 +25,7 @@ import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
 import type { ShippableDocument } from '../pipeline/document.types.js';
 import type { Detector, DocumentSink } from '../pipeline/stages.types.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
+import { healthConditions } from '../telemetry/health.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
 
@@ -108,7 +109,10 @@ export class Agent {
     for (const note of opts.loaded.notes) logger.info(note);
     const registryDir = opts.replay ? path.join(dataDir, 'replay', `${process.pid}-${Date.now()}`) : dataDir;
     const registry = await Registry.open(registryDir, logger.child({ component: 'registry' }));
-    const deadLetters = new DeadLetterFile({ dir: path.join(dataDir, 'dead-letter') });
+    const deadLetters = new DeadLetterFile({
+      dir: path.join(dataDir, 'dead-letter'),
+      logger: logger.child({ component: 'dead-letter' }),
+    });
     const sinks: DocumentSink[] = [];
     const outputs = config.outputs;
     const namespace = outputs.elasticsearch?.namespace ?? 'default';
@@ -120,7 +124,10 @@ export class Agent {
     }
     if (outputs.file) {
       sinks.push(
-        new FileOutput({ ...outputs.file, path: path.resolve(baseDir, outputs.file.path) }, { namespace }),
+        new FileOutput(
+          { ...outputs.file, path: path.resolve(baseDir, outputs.file.path) },
+          { namespace, logger: logger.child({ component: 'output', output: 'file' }) },
+        ),
       );
     }
     if (outputs.stdout.alerts) sinks.push(new StdoutAlerts(opts.print));
@@ -200,10 +207,17 @@ export class Agent {
     const { config } = this.opts.loaded;
     if (this.opts.metrics && config.metrics.enabled) {
       try {
-        this.metricsServer = await startMetricsServer(config.metrics.listen, () => ({
-          ok: this.stopping === undefined,
-          details: {},
-        }));
+        // Degraded while a condition lasts (e.g. a disk outage of one of the agent's files, disk:<path>).
+        this.metricsServer = await startMetricsServer(config.metrics.listen, () => {
+          const conditions = healthConditions();
+          return {
+            ok: this.stopping === undefined && Object.keys(conditions).length === 0,
+            details: {
+              ...(this.stopping !== undefined ? { stopping: true } : {}),
+              ...(Object.keys(conditions).length > 0 ? { conditions } : {}),
+            },
+          };
+        });
         this.logger.info('metrics endpoint listening', { address: this.metricsServer.address });
       } catch (err) {
         this.logger.warn('metrics endpoint could not start; continuing without it', {
