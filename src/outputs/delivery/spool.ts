@@ -247,11 +247,13 @@ export class Spool {
     const maxSeg = this.opts.maxSegmentBytes ?? MAX_SEGMENT_BYTES;
     const parts = bytes > maxSeg ? cutBetweenItems(buf, maxSeg) : [{ buf, docs }];
     const written: SpoolSegment[] = [];
+    const seqBefore = this.nextSeq;
     try {
       for (const p of parts) written.push(this.writeSegment(p.buf, p.docs));
     } catch (e) {
       // All or nothing: a batch is acknowledged as spooled only when every part is on disk.
       for (const s of written) this.unlinkQuietly(s.file);
+      this.nextSeq = seqBefore;
       throw e;
     }
     fsyncDir(this.io, this.opts.dir);
