@@ -12,7 +12,9 @@ import { DeadLetterFile } from '../../src/outputs/dead-letter/dead-letter-file.j
 import { Spool } from '../../src/outputs/delivery/spool.js';
 import { recordingLogger } from '../../src/telemetry/logger.types.js';
 import type { RecordedLine } from '../../src/telemetry/logger.types.js';
-import { resetHealthConditions } from '../../src/telemetry/health.js';
+import { healthConditions, resetHealthConditions } from '../../src/telemetry/health.js';
+import { startEsTestServer } from '../es-server/es-test-server.js';
+import { openSink, pushAll, range } from './helpers.js';
 import { FaultyDisk } from '../helpers/faulty-disk.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -76,5 +78,45 @@ describe('dead letters and the spool on a full disk', () => {
     disk.free = Infinity;
     assert.equal(sp.append(body, 1).ok, true);
     assert.deepEqual(readdirSync(dir), ['seg-000000000001-1.ndjson']);
+  });
+
+  it('the Elasticsearch output keeps batches in memory while the spool disk is full and spools again once it has room', async (t) => {
+    t.after(() => resetHealthConditions());
+    const es = await startEsTestServer();
+    t.after(() => es.stop());
+    await es.down();
+    const disk = new FaultyDisk(0);
+    const lines: RecordedLine[] = [];
+    const h = openSink(
+      es.url,
+      {
+        maxBufferBytes: 20_000,
+        maxBatchDocs: 20,
+        requestTimeoutMs: 300,
+        retry: { initialDelayMs: 5, maxDelayMs: 30 },
+      },
+      { logger: recordingLogger(lines), spoolIo: disk },
+    );
+    const settled = new Map<string, number>();
+    const pushing = pushAll(h.sink, range(0, 300), settled);
+    await sleep(500);
+    assert.equal(lines.filter((l) => l.meta['event'] === 'disk_outage_started').length, 1);
+    assert.ok(healthConditions()['disk:spool']);
+    const before = settled.size;
+    assert.ok(before < 300, 'nothing is acknowledged as spooled');
+    disk.free = Infinity; // space returns while the cluster is still down
+    await sleep(1500);
+    assert.ok(
+      lines.some((l) => l.meta['event'] === 'disk_outage_ended'),
+      'the probe saw the space return',
+    );
+    assert.equal(healthConditions()['disk:spool'], undefined);
+    assert.ok(settled.size > before, 'batches are spooled (and acknowledged) again');
+    await es.up();
+    await pushing;
+    await h.sink.idle();
+    await h.sink.close();
+    assert.equal(es.totalDocs(), 300);
+    assert.ok([...settled.values()].every((n) => n === 1));
   });
 });

@@ -306,6 +306,7 @@ export class DeliverySink implements DocumentSink {
     this.open.clearAge();
     clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
+    this.spoolBridge?.stopRetries();
   }
 
   /** Documents pushed and not yet settled, bytes held in memory, and what the spool holds. */

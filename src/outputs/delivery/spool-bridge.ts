@@ -51,7 +51,23 @@ export class SpoolBridge {
   private readonly outage: DiskOutage;
 
   constructor(private readonly o: SpoolBridgeOptions) {
-    this.outage = new DiskOutage({ path: 'spool', logger: o.logger });
+    // While writes fail, the disk is probed with backoff, so the outage ends (and /health recovers) when space
+    // returns even if nothing needs spooling by then; the sink is woken to spill what waits.
+    this.outage = new DiskOutage({
+      path: 'spool',
+      logger: o.logger,
+      retry: () => {
+        try {
+          o.spool.probe();
+        } catch (e) {
+          this.outage.failed(o.spool.dir, e);
+          return;
+        }
+        this.outage.succeeded(o.spool.dir);
+        o.wake();
+      },
+      maxDelayMs: 30_000,
+    });
     this.reportSetAside();
   }
 
@@ -151,7 +167,13 @@ export class SpoolBridge {
     if (seg.complete && seg.outstanding === 0) this.removeAfterDeadLetters(seg);
   }
 
+  /** No more disk probes (stopping). */
+  stopRetries(): void {
+    this.outage.close();
+  }
+
   close(): void {
+    this.outage.close();
     this.reading?.reader.close();
     this.reading = undefined;
   }

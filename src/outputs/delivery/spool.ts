@@ -286,6 +286,25 @@ export class Spool {
     return { seq, file, docs, bytes: buf.length };
   }
 
+  /** Write, fsync and delete a small file: throws while the disk cannot take a segment. */
+  probe(): void {
+    const file = path.join(this.opts.dir, 'probe.tmp');
+    const io = this.io;
+    try {
+      const fd = io.openSync(file, 'w');
+      try {
+        const buf = Buffer.alloc(4096, 0x0a);
+        let off = 0;
+        while (off < buf.length) off += io.writeSync(fd, buf, off, buf.length - off);
+        io.fsyncSync(fd);
+      } finally {
+        io.closeSync(fd);
+      }
+    } finally {
+      this.unlinkQuietly(file);
+    }
+  }
+
   /**
    * The oldest segment not being sent, opened for reading and marked as being sent. A segment that cannot be
    * opened is set aside (see `takeSetAside`) and the next one is tried.

@@ -8,6 +8,7 @@ import type { DeadLetterSink } from '../../pipeline/stages.types.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { DeliverySink } from '../delivery/delivery-sink.js';
 import type { BulkTransport } from '../delivery/bulk-transport.types.js';
+import type { DiskIo } from '../disk/disk-io.js';
 import { Spool } from '../delivery/spool.js';
 import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
@@ -19,6 +20,8 @@ export interface ElasticsearchOutputDeps {
   readonly logger: Logger;
   /** Tests and benches may inject a transport; the agent builds the real one. */
   readonly transport?: BulkTransport;
+  /** Tests may inject a failing disk under the spool. */
+  readonly spoolIo?: DiskIo;
   readonly name?: string;
 }
 
@@ -46,6 +49,7 @@ export function createElasticsearchOutput(
     dir: spoolDir(deps.dataDir, name),
     maxBytes: cfg.spool.maxBytes,
     whenFull: cfg.spool.whenFull,
+    ...(deps.spoolIo ? { io: deps.spoolIo } : {}),
   });
   const ns = cfg.namespace;
   return new DeliverySink({
