@@ -298,8 +298,10 @@ export class DeliverySink implements DocumentSink {
     this.clearTimers();
     this.tooLargeReport.close();
     this.spoolBridge?.close();
-    await this.o.deadLetters.flush();
+    // The connections first: a dead-letter flush can wait out a disk outage, and an open socket must not keep
+    // the process alive meanwhile.
     await this.o.transport.close();
+    await this.o.deadLetters.flush();
   }
 
   private clearTimers(): void {
