@@ -30,6 +30,7 @@ import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/r
 import type { Detector, DocumentSink, Enricher } from '../pipeline/stages.types.js';
 import { ECS_VERSION } from '../setup/ecs-fields.generated.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
+import { healthConditions } from '../telemetry/health.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
 
@@ -58,6 +59,17 @@ export interface ReplaySummary {
 
 /** Time allowed for a graceful stop before the process exits anyway (service stop timeouts are above it). */
 export const STOP_DEADLINE_MS = 4000;
+/**
+ * Part of the stop deadline kept for after the outputs' flush: aborting the Elasticsearch requests still in
+ * flight (their documents go to the spool), closing the outputs, the dead letters, the checkpoints and the log.
+ */
+const STOP_RESERVE_MS = 1200;
+/**
+ * How long into a stop Elasticsearch may still answer. Then its requests are aborted and what it has not
+ * acknowledged goes to the spool, so the inputs' wait for acknowledgements ends well before the deadline (a
+ * slow cluster made 23 of 61 stops hang until the hard deadline and exit 3).
+ */
+const ES_STOP_GRACE_MS = STOP_DEADLINE_MS - 2000;
 
 let machineZone: string | undefined;
 /** The machine's IANA zone, looked up once and only when a parser needs it (see HandlerFactoryOptions.timezone). */
@@ -107,8 +119,10 @@ export class Agent {
     // The agent's own log goes through the same redactor as documents (the CLI installed the site's additions).
     const redactor = activeRedactor();
     const logger = createAgentLogger(config.logging, dataDir, {
-      redact: (text) => redactor.text(text),
-      isSecretKey: (key) => isCredentialName(key, 'field'),
+      redaction: {
+        redact: (text) => redactor.text(text),
+        isSecretKey: (key) => isCredentialName(key, 'field'),
+      },
     });
     for (const note of opts.loaded.notes) logger.info(note);
     // Same data folder, same agent.id: also for `replay`, whose registry is a throw-away one.
@@ -121,7 +135,10 @@ export class Agent {
     });
     const registryDir = opts.replay ? path.join(dataDir, 'replay', `${process.pid}-${Date.now()}`) : dataDir;
     const registry = await Registry.open(registryDir, logger.child({ component: 'registry' }));
-    const deadLetters = new DeadLetterFile({ dir: path.join(dataDir, 'dead-letter') });
+    const deadLetters = new DeadLetterFile({
+      dir: path.join(dataDir, 'dead-letter'),
+      logger: logger.child({ component: 'dead-letter' }),
+    });
     const sinks: DocumentSink[] = [];
     const outputs = config.outputs;
     const namespace = outputs.elasticsearch?.namespace ?? 'default';
@@ -133,7 +150,10 @@ export class Agent {
     }
     if (outputs.file) {
       sinks.push(
-        new FileOutput({ ...outputs.file, path: path.resolve(baseDir, outputs.file.path) }, { namespace }),
+        new FileOutput(
+          { ...outputs.file, path: path.resolve(baseDir, outputs.file.path) },
+          { namespace, logger: logger.child({ component: 'output', output: 'file' }) },
+        ),
       );
     }
     if (outputs.stdout.alerts) sinks.push(new StdoutAlerts(opts.print));
@@ -214,10 +234,17 @@ export class Agent {
     const { config } = this.opts.loaded;
     if (this.opts.metrics && config.metrics.enabled) {
       try {
-        this.metricsServer = await startMetricsServer(config.metrics.listen, () => ({
-          ok: this.stopping === undefined,
-          details: {},
-        }));
+        // Degraded while a condition lasts (e.g. a disk outage of one of the agent's files, disk:<path>).
+        this.metricsServer = await startMetricsServer(config.metrics.listen, () => {
+          const conditions = healthConditions();
+          return {
+            ok: this.stopping === undefined && Object.keys(conditions).length === 0,
+            details: {
+              ...(this.stopping !== undefined ? { stopping: true } : {}),
+              ...(Object.keys(conditions).length > 0 ? { conditions } : {}),
+            },
+          };
+        });
         this.logger.info('metrics endpoint listening', { address: this.metricsServer.address });
       } catch (err) {
         this.logger.warn('metrics endpoint could not start; continuing without it', {
@@ -301,10 +328,11 @@ export class Agent {
   private async doStop(): Promise<void> {
     const deadline = Date.now() + STOP_DEADLINE_MS;
     const left = (): number => Math.max(100, deadline - Date.now());
-    const bounded = async (what: string, p: Promise<unknown>): Promise<void> => {
+    /** Waits for `p` at most until the deadline, less `reserveMs` kept for the steps after it. */
+    const bounded = async (what: string, p: Promise<unknown>, reserveMs = 0): Promise<void> => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), left());
+        timer = setTimeout(() => resolve('timeout'), Math.max(100, left() - reserveMs));
       });
       const r = await Promise.race([p.then(() => 'ok' as const), timeout]).catch((err: unknown) => {
         this.logger.error(`${what} failed during shutdown`, { error: String(err) });
@@ -316,13 +344,21 @@ export class Agent {
           `${what} did not finish before the stop deadline; undelivered records will be re-read at start`,
         );
     };
+    const esSink = this.esSink;
+    const esAbort = esSink
+      ? setTimeout(() => void esSink.abort().catch(() => undefined), ES_STOP_GRACE_MS)
+      : undefined;
     await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
     if (this.detectTimer) clearInterval(this.detectTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Ship the latest version of every alert that changed since it was last shipped.
     if (this.detector && !this.opts.replay) this.pushAlerts(this.detector.flush());
     this.saveDetectState();
-    await bounded('flushing outputs', this.sink.flush());
+    await bounded('flushing outputs', this.sink.flush(), STOP_RESERVE_MS);
+    // Whatever Elasticsearch has not answered by now goes to the spool (acknowledged there), and no request,
+    // socket or retry timer is left to keep the process alive after the stop.
+    clearTimeout(esAbort);
+    if (esSink) await bounded('stopping Elasticsearch requests', esSink.abort());
     await bounded('closing outputs', this.sink.close());
     await bounded('closing dead letters', this.deadLetters.close());
     await bounded('saving checkpoints', this.registry.close());

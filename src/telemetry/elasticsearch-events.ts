@@ -115,9 +115,39 @@ export function esDocumentsDeadLettered(
   log.error('Elasticsearch rejected documents; they were written to the dead-letter file', f);
 }
 
+export function esDocumentsTooLarge(
+  log: Logger,
+  f: { output: string; count: number; target: string; reason: string; file?: string },
+): void {
+  events().inc({ output: f.output, event: 'too_large' });
+  log.error(
+    'Elasticsearch refused documents as too large even when sent alone; they were written to the dead-letter file (one line per interval; check http.max_content_length and any proxy body limit)',
+    f,
+  );
+}
+
+export function esRequestSizeLimited(
+  log: Logger,
+  f: { output: string; refusedBytes: number; maxRequestBytes: number },
+): void {
+  events().inc({ output: f.output, event: 'request_size_limited' });
+  log.warn(
+    'Elasticsearch refused a bulk request as too large; batches are split and new ones kept below this size',
+    f,
+  );
+}
+
 export function esSpoolStarted(log: Logger, f: { output: string; bufferedBytes: number; dir: string }): void {
   events().inc({ output: f.output, event: 'spool_started' });
   log.warn('Elasticsearch outage outlasted the memory buffer; spooling batches to disk', f);
+}
+
+export function esStopSpooled(log: Logger, f: { output: string; documents: number; dir: string }): void {
+  events().inc({ output: f.output, event: 'stop_spooled' });
+  log.info(
+    'Stopping: documents Elasticsearch had not acknowledged yet were written to the spool; they are sent first at the next start',
+    f,
+  );
 }
 
 export function esSpoolDrained(log: Logger, f: { output: string; dir: string }): void {
@@ -149,9 +179,45 @@ export function esSpoolDroppedOldest(
   log.error('The disk spool is full; dropped its oldest batch (spool.whenFull: drop-oldest)', f);
 }
 
-export function esSpoolCorrupt(log: Logger, f: { output: string; segment: string; reason: string }): void {
-  events().inc({ output: f.output, event: 'spool_corrupt' });
-  log.error('A spool segment could not be read; its readable documents were dead-lettered', f);
+export function esSpoolDamaged(
+  log: Logger,
+  f: {
+    output: string;
+    segment: string;
+    documents: number;
+    recovered: number;
+    lostDocuments: number;
+    damagedBytes: number;
+  },
+): void {
+  events().inc({ output: f.output, event: 'spool_damaged' });
+  counter(
+    'casguard_es_spool_documents_lost_total',
+    'Spooled documents that could not be recovered from a damaged or unreadable segment.',
+    ['output'],
+  ).inc({ output: f.output }, f.lostDocuments);
+  log.error(
+    'A spool segment was damaged; its readable documents are sent, the damaged bytes were written to the dead-letter file',
+    f,
+  );
+}
+
+export function esSpoolSegmentSetAside(
+  log: Logger,
+  f: { output: string; segment: string; documents: number; code: string; reason: string; movedTo?: string },
+): void {
+  events().inc({ output: f.output, event: 'spool_segment_set_aside' });
+  counter(
+    'casguard_es_spool_documents_lost_total',
+    'Spooled documents that could not be recovered from a damaged or unreadable segment.',
+    ['output'],
+  ).inc({ output: f.output }, f.documents);
+  log.error(
+    f.movedTo
+      ? 'A spool segment cannot be read; it was set aside with its documents (move it back once it is readable to send them)'
+      : 'A spool segment cannot be read nor moved; it is skipped until the next start',
+    f,
+  );
 }
 
 export function esTlsVerificationDisabled(log: Logger, f: { output: string }): void {

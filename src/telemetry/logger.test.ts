@@ -44,8 +44,10 @@ describe('agent logger', () => {
       { level: 'info', console: 'off', file: true, maxFileBytes: 1 << 20, maxFiles: 2 },
       dataDir,
       {
-        redact: (t) => t.replace(/cadata=[^;\s]+/g, 'cadata=[REDACTED]'),
-        isSecretKey: (k) => k === 'X-OWA-CANARY',
+        redaction: {
+          redact: (t) => t.replace(/cadata=[^;\s]+/g, 'cadata=[REDACTED]'),
+          isSecretKey: (k) => k === 'X-OWA-CANARY',
+        },
       },
     );
     logger.warn('dead letter for cadata=c4d4ta1', {

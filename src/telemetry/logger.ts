@@ -1,15 +1,42 @@
-// The agent's own logs (winston): JSON lines to a daily/size-rotated file under <dataDir>/logs and a readable
-// console format. Secrets are scrubbed at logger level, before any transport sees a line
-// (../shared/reference/dependencies.md §2.7): by key name, and in string values. The agent passes casguard's
-// redactor (src/pipeline/redaction, the same table as for documents; telemetry may not import the pipeline);
-// without one a minimal built-in scrub applies (Basic/Bearer/ApiKey values, user:pass@ in URLs).
+// The agent's own logs (winston): JSON lines to a daily/size-rotated file under <dataDir>/logs (log-file.ts) and
+// a readable console format, coloured only on a terminal. Secrets are scrubbed at logger level, before any
+// transport sees a line (../shared/reference/dependencies.md §2.7): by key name, and in string values. The agent
+// passes casguard's redactor (src/pipeline/redaction, the same table as for documents; telemetry may not import the
+// pipeline); without one a minimal built-in scrub applies (Basic/Bearer/ApiKey values, user:pass@ in URLs).
+// A log file that cannot be written never stops the agent: its lines go to stderr meanwhile (when the console
+// does not show them already), and the outage is one named event (disk-events.ts, path `log`).
 
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { createLogger as createWinston, format, transports, type Logger as WinstonLogger } from 'winston';
-import DailyRotateFile from 'winston-daily-rotate-file';
 import type TransportStream from 'winston-transport';
+import { diskOutageEnded, diskOutageStarted } from './disk-events.js';
+import { RotatingLogFile } from './log-file.js';
+import type { LogFileIo } from './log-file.js';
 import type { LoggingConfig } from './logging.config.js';
 import type { LogMeta, Logger } from './logger.types.js';
+
+const nodeLogFileIo: LogFileIo = {
+  openSync: (p, flags) => openSync(p, flags),
+  writeSync: (fd, buf, off, len) => writeSync(fd, buf, off, len),
+  ftruncateSync: (fd, len) => ftruncateSync(fd, len),
+  fstatSync: (fd) => fstatSync(fd),
+  closeSync: (fd) => closeSync(fd),
+  readdirSync: (p) => readdirSync(p),
+  unlinkSync: (p) => unlinkSync(p),
+  mkdirSync: (p, o) => {
+    mkdirSync(p, o);
+  },
+};
 
 const SECRET_KEY = /^(password|passwd|secret|token|api_?key|apikey|authorization|cookie|credentials?|auth)$/i;
 const SECRET_VALUE_RES: readonly [RegExp, string][] = [
@@ -90,28 +117,57 @@ const pretty = format.printf((info) => {
   return `${String(timestamp)} ${String(level)}${comp} ${String(message)}${extras ? ` ${extras}` : ''}`;
 });
 
+export interface AgentLoggerOptions {
+  /** casguard's redactor for log lines (default: the built-in scrub). */
+  readonly redaction?: LogRedaction;
+  /** Tests inject a failing disk for the log file. */
+  readonly io?: LogFileIo;
+  /** Where log lines go while the file fails and the console is off (default: stderr). */
+  readonly stderr?: (line: Buffer) => void;
+  readonly retryMs?: number;
+}
+
 export function createAgentLogger(
   cfg: LoggingConfig,
   dataDir: string | undefined,
-  redaction?: LogRedaction,
+  opts: AgentLoggerOptions = {},
 ): AgentLogger {
   const ts: TransportStream[] = [];
-  let fileTransport: DailyRotateFile | undefined;
+  let file: RotatingLogFile | undefined;
+  // Set below; the log file reports its outages through the logger it belongs to.
+  const ref: { self?: Logger } = {};
   if (cfg.file && dataDir !== undefined) {
-    const dir = path.join(dataDir, 'logs');
-    fileTransport = new DailyRotateFile({
-      dirname: dir,
-      filename: 'casguard-%DATE%.log',
-      datePattern: 'YYYY-MM-DD',
-      utc: true,
-      maxSize: cfg.maxFileBytes,
+    const stderr = opts.stderr ?? ((line: Buffer) => void process.stderr.write(line));
+    file = new RotatingLogFile({
+      dir: path.join(dataDir, 'logs'),
+      maxFileBytes: cfg.maxFileBytes,
       maxFiles: cfg.maxFiles,
-      auditFile: path.join(dir, 'casguard-audit.json'),
-      format: format.json(),
+      io: opts.io ?? nodeLogFileIo,
+      // With a console transport the lines are on stderr already.
+      ...(cfg.console === 'off' ? { fallback: stderr } : {}),
+      ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+      onOutage: (o) => {
+        const self = ref.self;
+        if (!self) return;
+        if (o.failed) {
+          const code = (o.error as { code?: unknown } | undefined)?.code;
+          diskOutageStarted(self, {
+            path: 'log',
+            file: o.file,
+            code: typeof code === 'string' ? code : 'EUNKNOWN',
+            reason: o.error instanceof Error ? o.error.message : String(o.error),
+          });
+        } else {
+          diskOutageEnded(self, {
+            path: 'log',
+            file: o.file,
+            durationMs: o.durationMs,
+            failedWrites: o.linesElsewhere,
+          });
+        }
+      },
     });
-    // Since 5.0.0 filesystem failures are 'error' events; without a listener they crash the process.
-    fileTransport.on('error', () => undefined);
-    ts.push(fileTransport);
+    ts.push(new transports.Stream({ stream: file, format: format.json(), eol: '\n' }));
   }
   if (cfg.console !== 'off') {
     ts.push(
@@ -120,7 +176,9 @@ export function createAgentLogger(
         format:
           cfg.console === 'json'
             ? format.json()
-            : format.combine(format.colorize({ level: process.stderr.isTTY }), pretty),
+            : process.stderr.isTTY
+              ? format.combine(format.colorize({ level: true }), pretty)
+              : pretty,
       }),
     );
   }
@@ -129,30 +187,24 @@ export function createAgentLogger(
     format: format.combine(
       format.errors({ stack: true, cause: true }),
       format.timestamp(),
-      redactFormat(redaction ?? {}),
+      redactFormat(opts.redaction ?? {}),
     ),
     transports: ts,
     exitOnError: false,
   });
   const base = wrap(w);
+  ref.self = base;
   return {
     ...base,
     close: (timeoutMs = 3000) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         timer.unref();
-        const done = (): void => {
-          clearTimeout(timer);
-          resolve();
-        };
-        // The transport's own 'finish' fires once lines are handed to its file stream, not once they are on
-        // disk (dependencies.md §2.4), so after the logger finishes, end that stream and wait for it.
+        // Lines are written to the file synchronously as winston hands them over: at 'finish' they are there.
         w.once('finish', () => {
-          const stream = (
-            fileTransport as unknown as { logStream?: { end(cb: () => void): void } } | undefined
-          )?.logStream;
-          if (stream) stream.end(done);
-          else done();
+          clearTimeout(timer);
+          if (file && !file.writableEnded) file.end(() => resolve());
+          else resolve();
         });
         w.end();
       }),

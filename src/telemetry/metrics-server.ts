@@ -1,5 +1,6 @@
 // GET /metrics (Prometheus text) and GET /health on a loopback address. Health is 200 while the agent runs
-// and its outputs are not known to be failing, 503 otherwise, with a small JSON body saying why.
+// and its outputs are not known to be failing, 503 otherwise, with a small JSON body saying why: e.g.
+// {"status":"degraded","conditions":{"disk:file-output":{"file":"...","code":"ENOSPC","since":"..."}}}.
 
 import { createServer, type Server } from 'node:http';
 import { metricsRegistry } from './metrics.js';

@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { EsError } from './errors.js';
-import type { EsFaultInjector } from './faults.js';
+import { NO_STATUS, type EsFaultInjector } from './faults.js';
 import { autoCreate, executeItem } from './write-path.js';
 import type { Op, WriteContext, WriteItem } from './write-path.js';
 
@@ -207,7 +207,10 @@ export function runBulk(
     else if (injected)
       r = {
         status: injected.status,
-        body: { _index: item.index, _id: id, error: { type: injected.type, reason: injected.reason } },
+        body:
+          injected.status === 0
+            ? { _index: item.index, _id: id }
+            : { _index: item.index, _id: id, error: { type: injected.type, reason: injected.reason } },
       };
     else if (item.body === undefined && item.op !== 'delete')
       r = {
@@ -224,9 +227,9 @@ export function runBulk(
     else r = executeItem(ctx, { ...item, id }, () => id);
     stats.bulkItems += 1;
     stats.itemsByStatus[r.status] = (stats.itemsByStatus[r.status] ?? 0) + 1;
-    if (r.body.error !== undefined) errors = true;
+    if (r.body.error !== undefined || r.status <= 0) errors = true;
     // The answer's key is the effective op type (`index` with op_type=create answers `create`).
-    out.push({ [item.op]: { ...r.body, status: r.status } });
+    out.push({ [item.op]: r.status === NO_STATUS ? r.body : { ...r.body, status: r.status } });
   }
   return { errors, took: Date.now() - started, items: out };
 }

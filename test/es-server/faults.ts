@@ -29,7 +29,16 @@ export interface EsFaults {
   delayMs?: number;
   /** Hold every request unanswered until the stall is lifted (or the server stops). */
   stall?: boolean;
+  /**
+   * Fraction of bulk items answered without a usable status and not applied: alternately an item with
+   * `error.type: unavailable_shards_exception` and no `status`, and one with `status: 0`. Not what a healthy
+   * Elasticsearch answers; what a hostile or broken endpoint did in issue 19's adversarial run.
+   */
+  itemUnknownOutcomeRate?: number;
 }
+
+/** `status` of an injected item answered without a `status` field (itemUnknownOutcomeRate). */
+export const NO_STATUS = -1;
 
 /** A stable number in [0,1) from a document id (for the deterministic 400 fault). */
 export function idFraction(id: string, seed = 0): number {
@@ -50,6 +59,7 @@ export type RequestFault =
 export class EsFaultInjector {
   private readonly rnd: () => number;
   private bulkCounter = 0;
+  private unknownOutcomes = 0;
   faults: EsFaults;
 
   constructor(
@@ -106,6 +116,12 @@ export class EsFaultInjector {
         type: this.parsingType,
         reason: `[1:2] failed to parse field [injected] in document with id '${id}' (injected fault)`,
       };
+    if (f.itemUnknownOutcomeRate && this.rnd() < f.itemUnknownOutcomeRate) {
+      this.unknownOutcomes += 1;
+      return this.unknownOutcomes % 2 === 1
+        ? { status: NO_STATUS, type: 'unavailable_shards_exception', reason: 'injected fault' }
+        : { status: 0, type: '', reason: '' };
+    }
     if (f.item429Rate && this.rnd() < f.item429Rate)
       return {
         status: 429,

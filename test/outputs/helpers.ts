@@ -11,6 +11,7 @@ import { ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/elast
 import type { ElasticsearchOutputConfig as EsCfg } from '../../src/outputs/elasticsearch/elasticsearch.config.js';
 import { createElasticsearchOutput } from '../../src/outputs/elasticsearch/elasticsearch-output.js';
 import type { DeliverySink } from '../../src/outputs/delivery/delivery-sink.js';
+import type { DiskIo } from '../../src/outputs/disk/disk-io.js';
 import type { Logger } from '../../src/telemetry/logger.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 
@@ -48,7 +49,7 @@ export interface SinkHandle {
 export function openSink(
   url: string,
   overrides: Record<string, unknown> = {},
-  opts: { dataDir?: string; logger?: Logger } = {},
+  opts: { dataDir?: string; logger?: Logger; spoolIo?: DiskIo } = {},
 ): SinkHandle {
   const dataDir = opts.dataDir ?? tempDir();
   const cfg = ElasticsearchOutputConfig.parse({
@@ -62,7 +63,12 @@ export function openSink(
   });
   const deadLetterDir = path.join(dataDir, 'dead-letter');
   const deadLetters = new DeadLetterFile({ dir: deadLetterDir });
-  const sink = createElasticsearchOutput(cfg, { dataDir, deadLetters, logger: opts.logger ?? nullLogger });
+  const sink = createElasticsearchOutput(cfg, {
+    dataDir,
+    deadLetters,
+    logger: opts.logger ?? nullLogger,
+    ...(opts.spoolIo ? { spoolIo: opts.spoolIo } : {}),
+  });
   return { sink, dataDir, deadLetterDir, deadLetters, cfg };
 }
 

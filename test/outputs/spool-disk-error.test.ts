@@ -10,8 +10,9 @@ import { recordingLogger } from '../../src/telemetry/logger.types.js';
 import { openSink, pushAll, range } from './helpers.js';
 
 describe('spool write failure', () => {
-  it('keeps batches in memory and reports it when the spool cannot be written', async () => {
+  it('keeps batches in memory and reports it when the spool cannot be written', async (t) => {
     const es = await startEsTestServer();
+    t.after(() => es.stop());
     await es.down();
     const lines: ReturnType<typeof recordingLogger>['lines'] = [];
     const h = openSink(
@@ -31,10 +32,10 @@ describe('spool write failure', () => {
     const settled = new Map<string, number>();
     const pushing = pushAll(h.sink, range(0, 300), settled);
     await new Promise((r) => setTimeout(r, 500));
-    assert.ok(
-      lines.some((l) => l.level === 'error' && /could not record an outcome on disk/.test(l.message)),
-      'the disk error is reported',
-    );
+    const outage = lines.filter((l) => l.meta['event'] === 'disk_outage_started');
+    assert.equal(outage.length, 1, 'the disk error is reported once, not per batch');
+    assert.equal(outage[0]!.meta['path'], 'spool');
+    assert.equal(outage[0]!.level, 'error');
     assert.ok(settled.size < 300, 'nothing is acknowledged as spooled');
     await es.up();
     await pushing;
@@ -42,6 +43,5 @@ describe('spool write failure', () => {
     await h.sink.close();
     assert.equal(es.totalDocs(), 300);
     assert.equal([...settled.values()].filter((n) => n === 1).length, 300);
-    await es.stop();
   });
 });

@@ -1,11 +1,23 @@
 // The dead-letter file: NDJSON under <dataDir>/dead-letter/, one line per record or document that cannot be
-// parsed or indexed, with the reason. Appends are synchronous-queued and fsync'd on flush, so a record is
-// only acknowledged (its checkpoint moved past) once its dead letter is durable.
+// parsed or indexed, with the reason. `write` queues a line (written through every 256 lines); `flush`
+// resolves once everything written so far is wholly on disk and fsync'd, so a record is only acknowledged
+// (its checkpoint moved past) once its dead letter is durable.
+// A full or failing disk is an outage: the failed write is rolled back to the last whole line, the letters
+// stay queued, the outage is reported once (log event, metric, /health condition), and the write is retried
+// with backoff; `flush()` resolves when it succeeds (it waits through the outage instead of failing, so no
+// caller acknowledges anything meanwhile). `close()` makes one last attempt; letters it cannot write belong to
+// records that were never acknowledged, which are read (and dead-lettered) again at the next start.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
+import { diskTornLineCut } from '../../telemetry/disk-events.js';
+import type { Logger } from '../../telemetry/logger.types.js';
+import { nullLogger } from '../../telemetry/logger.types.js';
+import { AppendFile } from '../disk/append-file.js';
+import type { DiskIo } from '../disk/disk-io.js';
+import { nodeDiskIo } from '../disk/disk-io.js';
+import { DiskOutage } from '../disk/disk-outage.js';
 
 export interface DeadLetterFileOptions {
   /** Folder for the files (created). */
@@ -14,19 +26,37 @@ export interface DeadLetterFileOptions {
   readonly maxFileBytes?: number;
   /** Called after each line is queued (metrics). */
   readonly onWrite?: (letter: DeadLetter) => void;
+  readonly logger?: Logger;
+  /** Tests inject a failing disk; the agent uses node:fs. */
+  readonly io?: DiskIo;
+  readonly retryInitialDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
 }
 
 export class DeadLetterFile implements DeadLetterSink {
-  private fd: number | undefined;
-  private size = 0;
+  private appendFile: AppendFile | undefined;
   private pending: string[] = [];
   private count = 0;
   private readonly maxFileBytes: number;
   private currentPath = '';
+  private readonly io: DiskIo;
+  private readonly log: Logger;
+  private readonly outage: DiskOutage;
+  private waiters: (() => void)[] = [];
+  private closed = false;
 
   constructor(private readonly opts: DeadLetterFileOptions) {
     this.maxFileBytes = opts.maxFileBytes ?? 256 * 1024 * 1024;
-    mkdirSync(opts.dir, { recursive: true });
+    this.io = opts.io ?? nodeDiskIo;
+    this.log = opts.logger ?? nullLogger;
+    this.io.mkdirSync(opts.dir, { recursive: true });
+    this.outage = new DiskOutage({
+      path: 'dead-letter',
+      logger: this.log,
+      retry: () => this.writePending(),
+      ...(opts.retryInitialDelayMs !== undefined ? { initialDelayMs: opts.retryInitialDelayMs } : {}),
+      ...(opts.retryMaxDelayMs !== undefined ? { maxDelayMs: opts.retryMaxDelayMs } : {}),
+    });
   }
 
   /** Number of dead letters written by this instance. */
@@ -44,30 +74,30 @@ export class DeadLetterFile implements DeadLetterSink {
     this.count += 1;
     this.opts.onWrite?.(letter);
     // Write through promptly so that even a crash before flush() leaves most letters on disk.
-    if (this.pending.length >= 256) this.writePending();
+    if (this.pending.length >= 256 && !this.outage.active) this.writePending();
   }
 
   flush(): Promise<void> {
-    this.writePending();
-    if (this.fd !== undefined) fsyncSync(this.fd);
-    return Promise.resolve();
+    if (!this.outage.active) this.writePending();
+    if (this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.writePending();
-    if (this.fd !== undefined) {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = undefined;
-    }
+    this.closed = true;
+    this.outage.close();
+    this.appendFile?.close();
+    this.appendFile = undefined;
     return Promise.resolve();
   }
 
-  private open(): void {
+  private open(): AppendFile {
     const base = path.join(this.opts.dir, 'dead-letter.ndjson');
     let target = base;
     try {
-      if (statSync(base).size >= this.maxFileBytes) {
+      if (this.io.statSync(base).size >= this.maxFileBytes) {
         target = path.join(
           this.opts.dir,
           `dead-letter-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`,
@@ -76,24 +106,28 @@ export class DeadLetterFile implements DeadLetterSink {
     } catch {
       // absent: create it
     }
-    this.fd = openSync(target, 'a');
+    const f = new AppendFile(this.io, target);
+    if (f.tornBytes > 0) diskTornLineCut(this.log, { path: 'dead-letter', file: target, bytes: f.tornBytes });
     this.currentPath = target;
-    try {
-      this.size = statSync(target).size;
-    } catch {
-      this.size = 0;
-    }
+    return f;
   }
 
   private writePending(): void {
-    if (this.pending.length === 0) return;
-    if (this.fd === undefined || this.size >= this.maxFileBytes) {
-      if (this.fd !== undefined) closeSync(this.fd);
-      this.open();
+    if (this.closed || this.pending.length === 0) return;
+    try {
+      if (this.appendFile === undefined || this.appendFile.size >= this.maxFileBytes) {
+        this.appendFile?.close();
+        this.appendFile = undefined;
+        this.appendFile = this.open();
+      }
+      this.appendFile.append(Buffer.from(this.pending.join(''), 'utf8'));
+    } catch (e) {
+      // Rolled back to the last whole line; the letters stay queued for the retry.
+      this.outage.failed(this.file, e);
+      return;
     }
-    const chunk = this.pending.join('');
+    this.outage.succeeded(this.appendFile.path);
     this.pending = [];
-    writeSync(this.fd!, chunk);
-    this.size += Buffer.byteLength(chunk);
+    for (const w of this.waiters.splice(0)) w();
   }
 }

@@ -3,6 +3,7 @@
 // conditions (STYLE.md rule 8): a refused connection or a 503 is a value. Reasons must be free of secrets.
 
 export interface BulkItemResult {
+  /** HTTP status of the item; 0 when the answer gave none (an unknown outcome, retried). */
   readonly status: number;
   /** Elasticsearch `error.type`, e.g. `document_parsing_exception`. */
   readonly errorType?: string;
@@ -20,6 +21,13 @@ export type BulkSendResult =
       readonly errorType?: string;
       readonly reason: string;
       readonly retryAfterMs?: number;
+      /** The whole exchange did not finish within the request deadline (the connection was dropped). */
+      readonly timedOut?: boolean;
+      /**
+       * The connection was closed or reset after the request started. Elasticsearch may close the connection of
+       * a body over `http.max_content_length` before reading it, and the client may see only the reset.
+       */
+      readonly connectionLost?: boolean;
     };
 
 export interface BulkTransport {
@@ -34,5 +42,7 @@ export interface BulkTransport {
    * promise makes `send` answer a request-level failure.
    */
   encode?(body: Buffer): Promise<Buffer>;
+  /** Optional: abort every request in flight now (the agent's stop deadline); each answers a failure. */
+  abort?(): void;
   close(): Promise<void>;
 }

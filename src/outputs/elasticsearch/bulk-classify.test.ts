@@ -18,6 +18,11 @@ describe('the bulk classification table', () => {
       assert.equal(classifyItem('create', s), 'dead-letter', String(s));
   });
 
+  it('retries items whose outcome is unknown: no status, status 0, or a status other than 2xx, 4xx, 5xx', () => {
+    for (const s of [0, -1, 1, 100, 199, 302, 600, 999, Number.NaN, 201.5])
+      assert.equal(classifyItem('create', s), 'retry', String(s));
+  });
+
   it('retries failed requests, splits on 413, flags the ones an operator must fix', () => {
     assert.equal(classifyRequest(undefined), 'retry');
     assert.equal(classifyRequest(429), 'retry');

@@ -16,11 +16,16 @@
 //                                        that dropping these loses data)
 //   other 4xx (400 document_parsing_exception, mapper_parsing_exception, strict_dynamic_mapping_exception,
 //   illegal_argument_exception, 404 ...)  dead-letter with the reason: it can never be indexed as is
+//   no status, 0, or anything but 2xx,    retry with backoff: the outcome is unknown, not a refusal (seen from a
+//   4xx, 5xx (e.g. `errors: true` with     hostile or broken endpoint: 20,000 of 20,000 documents were
+//   `unavailable_shards_exception` and     dead-lettered when these counted as refused); `create` + ids make
+//   no status)                             the re-send harmless
 //
 //   whole request                        verdict
 //   transport error, timeout, reset      retry the whole batch (the server may have applied it: `create` + ids
 //                                        make the re-send harmless)
-//   413                                  split the batch in two and send the halves (one document: dead-letter)
+//   413                                  split the batch in two and send the halves (one document: dead-letter,
+//                                        and back off before the next request)
 //   429, 5xx                             retry the whole batch, honouring Retry-After
 //   401, 403                             retry the whole batch, reported as needing an operator
 //   other 4xx                            retry the whole batch, reported as needing an operator (a request-level
@@ -29,7 +34,14 @@
 export type ItemVerdict = 'delivered' | 'duplicate' | 'retry' | 'dead-letter';
 export type RequestVerdict = 'retry' | 'split' | 'retry-operator';
 
+/** 2xx, 4xx or 5xx: a status that says what happened to an item. */
+export function isKnownItemStatus(status: number): boolean {
+  return Number.isInteger(status) && status >= 200 && status <= 599 && (status < 300 || status >= 400);
+}
+
+/** `status` 0 = the answer gave the item no status. */
 export function classifyItem(op: 'create' | 'index', status: number): ItemVerdict {
+  if (!isKnownItemStatus(status)) return 'retry';
   if (status >= 200 && status < 300) return 'delivered';
   if (status === 409) return op === 'create' ? 'duplicate' : 'retry';
   if (status === 429 || status >= 500) return 'retry';

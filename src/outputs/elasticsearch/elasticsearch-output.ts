@@ -9,6 +9,7 @@ import type { DeadLetterSink } from '../../pipeline/stages.types.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { DeliverySink } from '../delivery/delivery-sink.js';
 import type { BulkTransport } from '../delivery/bulk-transport.types.js';
+import type { DiskIo } from '../disk/disk-io.js';
 import { Spool } from '../delivery/spool.js';
 import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
@@ -21,6 +22,8 @@ export interface ElasticsearchOutputDeps {
   readonly logger: Logger;
   /** Tests and benches may inject a transport; the agent builds the real one. */
   readonly transport?: BulkTransport;
+  /** Tests may inject a failing disk under the spool. */
+  readonly spoolIo?: DiskIo;
   readonly name?: string;
   /** Clock for `event.ingested` (ms since the epoch); tests inject one. */
   readonly now?: () => number;
@@ -53,12 +56,18 @@ export function createElasticsearchOutput(
   let transport = deps.transport;
   if (!transport) {
     const { client, scrub } = createEsClient(cfg, logger, name);
-    transport = new EsBulkTransport(client, scrub, cfg.compression ? cfg.compressionLevel : undefined);
+    transport = new EsBulkTransport(
+      client,
+      scrub,
+      cfg.compression ? cfg.compressionLevel : undefined,
+      cfg.requestTimeoutMs,
+    );
   }
   const spool = new Spool({
     dir: spoolDir(deps.dataDir, name),
     maxBytes: cfg.spool.maxBytes,
     whenFull: cfg.spool.whenFull,
+    ...(deps.spoolIo ? { io: deps.spoolIo } : {}),
   });
   const ns = cfg.namespace;
   return new ElasticsearchSink(isoClock(deps.now), {

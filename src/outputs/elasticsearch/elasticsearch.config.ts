@@ -33,7 +33,14 @@ export const ElasticsearchOutputConfig = z
           .describe('Verify the server certificate. Turning it off logs a warning at every start.'),
       })
       .default({ verify: true }),
-    requestTimeoutMs: z.number().int().min(100).default(60000),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(60000)
+      .describe(
+        'Deadline of a whole bulk request (sending, headers and the whole answer); then the connection is dropped and the batch retried.',
+      ),
     maxBatchDocs: z.number().int().min(1).default(2000),
     maxBatchBytes: z
       .number()

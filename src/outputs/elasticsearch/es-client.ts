@@ -164,19 +164,35 @@ function describeHttpFailure(
 export function describeEsError(
   e: unknown,
   scrub: (t: string) => string,
-): { status?: number; errorType?: string; reason: string; retryAfterMs?: number } {
+): { status?: number; errorType?: string; reason: string; retryAfterMs?: number; connectionLost?: boolean } {
   if (e instanceof errors.ResponseError) {
     const headers = (e.meta?.headers ?? {}) as Record<string, string | string[] | undefined>;
     return describeHttpFailure(e.statusCode, e.body, headers, scrub);
   }
   if (e instanceof errors.TimeoutError) return { reason: scrub(`request timed out: ${e.message}`) };
-  if (e instanceof errors.ConnectionError) return { reason: scrub(`connection failed: ${e.message}`) };
+  if (e instanceof errors.ConnectionError) {
+    return {
+      reason: scrub(`connection failed: ${e.message}`),
+      ...(lostMidRequest(e.message) ? { connectionLost: true } : {}),
+    };
+  }
   if (e instanceof errors.ProductNotSupportedError)
     return {
       status: 502,
       reason: 'the server did not identify as Elasticsearch (x-elastic-product header missing)',
     };
   return { reason: scrub(describeError(e)) };
+}
+
+/**
+ * True when a connection was closed or reset by the other side after the request started (not a failure to
+ * connect). Elasticsearch answers a body over `http.max_content_length` with 413 and closes the connection,
+ * possibly before reading the body; the client may then see only the reset (undici: "other side closed",
+ * "read ECONNRESET", "write EPIPE").
+ */
+export function lostMidRequest(message: string): boolean {
+  if (/^connect |ENOTFOUND|EAI_AGAIN|getaddrinfo|Connect Timeout/i.test(message)) return false;
+  return /other side closed|ECONNRESET|EPIPE|socket hang up|\bclosed\b/i.test(message);
 }
 
 interface RawBulkItem {
@@ -194,21 +210,82 @@ const gzipAsync = promisify(gzip);
  */
 const ERROR_STATUSES: number[] = Array.from({ length: 200 }, (_, i) => 400 + i); // never mutated
 
-/** The bulk transport used on the service path: one `client.bulk()` per batch, never the bulk helper. */
+/** Why a request was aborted by casguard itself. */
+type AbortCause = 'deadline' | 'stopping';
+
+/**
+ * The bulk transport used on the service path: one `client.bulk()` per batch, never the bulk helper.
+ *
+ * `requestTimeoutMs` is a deadline for the whole exchange (sending the body, the headers and the whole answer).
+ * The client's own `requestTimeout` is undici's headers and body timeouts, which restart with every byte: a
+ * server trickling one byte a second held both request slots for minutes. At the deadline the request is
+ * aborted, which drops its connection, and the batch is retried like any request without an answer.
+ */
 export class EsBulkTransport implements BulkTransport {
   /** Present only when bodies are gzipped: the delivery layer starts it when a batch is sealed. */
   readonly encode: ((body: Buffer) => Promise<Buffer>) | undefined;
+  /** Requests in flight, aborted by `abort()` (the agent's stop deadline). */
+  private readonly inFlight = new Map<AbortController, { cause?: AbortCause }>();
 
-  /** @param gzipLevel gzip bulk bodies at this level (1-9); undefined sends them as they are. */
+  /**
+   * @param gzipLevel gzip bulk bodies at this level (1-9); undefined sends them as they are.
+   * @param requestTimeoutMs deadline of a whole request; undefined = none (the client's idle timeouts only).
+   */
   constructor(
     private readonly client: Client,
     private readonly scrub: (t: string) => string,
     private readonly gzipLevel?: number,
+    private readonly requestTimeoutMs?: number,
   ) {
     this.encode = gzipLevel === undefined ? undefined : (body) => gzipAsync(body, { level: gzipLevel });
   }
 
+  /** Abort every request in flight (each answers a request-level failure at once). */
+  abort(): void {
+    for (const [ac, state] of this.inFlight) {
+      state.cause ??= 'stopping';
+      ac.abort();
+    }
+  }
+
   async send(body: Buffer, docs: number, encoded?: Promise<Buffer>): Promise<BulkSendResult> {
+    const ac = new AbortController();
+    const state: { cause?: AbortCause } = {};
+    this.inFlight.set(ac, state);
+    const ms = this.requestTimeoutMs;
+    const deadline =
+      ms === undefined
+        ? undefined
+        : setTimeout(() => {
+            state.cause ??= 'deadline';
+            ac.abort();
+          }, ms);
+    try {
+      const r = await this.exchange(body, docs, encoded, ac.signal);
+      if (state.cause !== undefined && r.kind === 'failed') return this.abortedResult(state.cause);
+      return r;
+    } finally {
+      clearTimeout(deadline);
+      this.inFlight.delete(ac);
+    }
+  }
+
+  private abortedResult(cause: AbortCause): BulkSendResult {
+    return cause === 'deadline'
+      ? {
+          kind: 'failed',
+          reason: `no complete answer within requestTimeoutMs (${this.requestTimeoutMs} ms); connection dropped`,
+          timedOut: true,
+        }
+      : { kind: 'failed', reason: 'request aborted: the agent is stopping' };
+  }
+
+  private async exchange(
+    body: Buffer,
+    docs: number,
+    encoded: Promise<Buffer> | undefined,
+    signal: AbortSignal,
+  ): Promise<BulkSendResult> {
     try {
       const level = this.gzipLevel;
       const payload = level === undefined ? body : await (encoded ?? gzipAsync(body, { level }));
@@ -217,7 +294,7 @@ export class EsBulkTransport implements BulkTransport {
       const res = await this.client.bulk(
         // Pre-serialized NDJSON (a Buffer) is sent as is (dependencies.md 3.5); the types only allow arrays.
         { operations: payload as never, filter_path: BULK_FILTER_PATH },
-        { headers, maxRetries: 0, meta: true, ignore: ERROR_STATUSES },
+        { headers, maxRetries: 0, meta: true, ignore: ERROR_STATUSES, signal },
       );
       if (res.statusCode !== null && res.statusCode >= 400) {
         const h = res.headers as Record<string, string | string[] | undefined>;

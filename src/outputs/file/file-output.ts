@@ -1,20 +1,26 @@
 // The local file output of the embedded default: NDJSON under <path>/, one file per stream
 // (activesync.ndjson, application.ndjson, alerts.ndjson). Each line has the shape of an Elasticsearch hit
-// ({_id, _index, _source}) so it can be read by people and re-sent by tools. Documents are settled only after
-// their line is written and fsync'd, so the input's checkpoint never runs ahead of the disk.
+// ({_id, _index, _source}) so it can be read by people and re-sent by tools.
+//
+// A document is settled only after its line is wholly written and fsync'd (AppendFile), so the input's
+// checkpoint never runs ahead of the disk. A full or failing disk is an outage, not a crash: the failed write
+// is rolled back to the last whole line, its documents stay pending (unacknowledged), `push` answers false once
+// the pending bytes reach the high-water mark (the inputs wait), the outage is reported once (log event,
+// `casguard_disk_outage{path="file-output"}`, a /health condition), and the write is retried with backoff until
+// space returns; then every pending line is written once, in order.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { DocumentStream, ShippableDocument } from '../../pipeline/document.types.js';
 import { withNamespace } from '../../pipeline/namespace.js';
 import type { DocumentSink } from '../../pipeline/stages.types.js';
+import { diskTornLineCut } from '../../telemetry/disk-events.js';
+import type { Logger } from '../../telemetry/logger.types.js';
+import { nullLogger } from '../../telemetry/logger.types.js';
+import { AppendFile } from '../disk/append-file.js';
+import type { DiskIo } from '../disk/disk-io.js';
+import { nodeDiskIo } from '../disk/disk-io.js';
+import { DiskOutage } from '../disk/disk-outage.js';
 import type { FileOutputConfig } from './file-output.config.js';
-
-interface StreamFile {
-  fd: number;
-  size: number;
-  readonly path: string;
-}
 
 export interface FileOutputOptions {
   /** Called for each alert document written (the CLI prints a one-line summary). */
@@ -23,6 +29,12 @@ export interface FileOutputOptions {
   readonly flushIntervalMs?: number;
   /** Pending bytes above which push() asks the caller to wait. */
   readonly highWaterBytes?: number;
+  readonly logger?: Logger;
+  /** Tests inject a failing disk; the agent uses node:fs. */
+  readonly io?: DiskIo;
+  /** Backoff of writes retried during a disk outage. */
+  readonly retryInitialDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
 }
 
 export function indexNameFor(stream: DocumentStream, namespace = 'default'): string {
@@ -30,26 +42,50 @@ export function indexNameFor(stream: DocumentStream, namespace = 'default'): str
   return `logs-exchange.${stream}-${namespace}`;
 }
 
+interface Pending {
+  lines: string[];
+  settles: (() => void)[];
+  bytes: number;
+}
+
 export class FileOutput implements DocumentSink {
-  private readonly files = new Map<DocumentStream, StreamFile>();
-  private pending: { stream: DocumentStream; line: string; settle: () => void }[] = [];
+  private readonly io: DiskIo;
+  private readonly log: Logger;
+  private readonly files = new Map<DocumentStream, AppendFile>();
+  private pending = new Map<DocumentStream, Pending>();
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private waiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
+  private flushWaiters: (() => void)[] = [];
   private closed = false;
   private readonly highWater: number;
   private writtenCount = 0;
+  private readonly outage: DiskOutage;
 
   constructor(
     private readonly config: FileOutputConfig,
     private readonly opts: FileOutputOptions = {},
   ) {
-    mkdirSync(config.path, { recursive: true });
+    this.io = opts.io ?? nodeDiskIo;
+    this.log = opts.logger ?? nullLogger;
+    this.io.mkdirSync(config.path, { recursive: true });
     this.highWater = opts.highWaterBytes ?? 8 * 1024 * 1024;
+    this.outage = new DiskOutage({
+      path: 'file-output',
+      logger: this.log,
+      retry: () => this.writeOut(),
+      ...(opts.retryInitialDelayMs !== undefined ? { initialDelayMs: opts.retryInitialDelayMs } : {}),
+      ...(opts.retryMaxDelayMs !== undefined ? { maxDelayMs: opts.retryMaxDelayMs } : {}),
+    });
   }
 
   get written(): number {
     return this.writtenCount;
+  }
+
+  /** True while writes fail (full or failing disk). */
+  get inOutage(): boolean {
+    return this.outage.active;
   }
 
   push(doc: ShippableDocument, onSettled: () => void): boolean {
@@ -62,10 +98,16 @@ export class FileOutput implements DocumentSink {
         _index: indexNameFor(doc.stream, ns),
         _source: withNamespace(doc.doc, doc.stream, ns),
       }) + '\n';
-    this.pending.push({ stream: doc.stream, line, settle: onSettled });
+    let p = this.pending.get(doc.stream);
+    if (!p) this.pending.set(doc.stream, (p = { lines: [], settles: [], bytes: 0 }));
+    p.lines.push(line);
+    p.settles.push(onSettled);
+    p.bytes += line.length;
     this.pendingBytes += line.length;
     if (doc.stream === 'alerts') this.opts.onAlert?.(doc);
-    if (this.pendingBytes >= this.highWater) {
+    if (this.outage.active) {
+      // Writes wait for the retry timer; the pending bytes make the inputs wait at the high-water mark.
+    } else if (this.pendingBytes >= this.highWater) {
       this.writeOut();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -78,38 +120,42 @@ export class FileOutput implements DocumentSink {
 
   drain(): Promise<void> {
     if (this.pendingBytes < this.highWater) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
+  /** Writes everything pending; resolves when it is on disk (during a disk outage: when space returns). */
   flush(): Promise<void> {
     this.writeOut();
-    return Promise.resolve();
+    if (this.pendingBytes === 0) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
+  /** One last attempt to write; what cannot be written stays unacknowledged (read again at the next start). */
   close(): Promise<void> {
-    this.writeOut();
+    if (this.closed) return Promise.resolve();
+    if (!this.outage.active) this.writeOut();
     this.closed = true;
-    for (const f of this.files.values()) closeSync(f.fd);
+    this.outage.close();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const f of this.files.values()) f.close();
     this.files.clear();
     return Promise.resolve();
   }
 
-  private fileFor(stream: DocumentStream): StreamFile {
+  private fileFor(stream: DocumentStream): AppendFile {
     let f = this.files.get(stream);
+    const p = path.join(this.config.path, `${stream}.ndjson`);
     if (f && f.size >= this.config.maxFileBytes) {
-      closeSync(f.fd);
-      const rotated = f.path.replace(
-        /\.ndjson$/,
-        `-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`,
-      );
-      renameSync(f.path, rotated);
+      f.close();
       this.files.delete(stream);
+      const rotated = p.replace(/\.ndjson$/, `-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`);
+      this.io.renameSync(p, rotated);
       f = undefined;
     }
     if (!f) {
-      const p = path.join(this.config.path, `${stream}.ndjson`);
-      const fd = openSync(p, 'a');
-      f = { fd, size: statSync(p).size, path: p };
+      f = new AppendFile(this.io, p);
+      if (f.tornBytes > 0) diskTornLineCut(this.log, { path: 'file-output', file: p, bytes: f.tornBytes });
       this.files.set(stream, f);
     }
     return f;
@@ -120,27 +166,25 @@ export class FileOutput implements DocumentSink {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    const byStream = new Map<DocumentStream, string[]>();
-    for (const item of batch) {
-      let lines = byStream.get(item.stream);
-      if (!lines) byStream.set(item.stream, (lines = []));
-      lines.push(item.line);
+    if (this.closed || this.pending.size === 0) return;
+    for (const [stream, p] of this.pending) {
+      let file = path.join(this.config.path, `${stream}.ndjson`);
+      try {
+        const f = this.fileFor(stream);
+        file = f.path;
+        f.append(Buffer.from(p.lines.join(''), 'utf8'));
+      } catch (e) {
+        // Rolled back to the last whole line; these documents (and the later streams') wait for the retry.
+        this.outage.failed(file, e);
+        return;
+      }
+      this.outage.succeeded(file);
+      this.pending.delete(stream);
+      this.pendingBytes -= p.bytes;
+      this.writtenCount += p.lines.length;
+      for (const settle of p.settles) settle();
     }
-    for (const [stream, lines] of byStream) {
-      const f = this.fileFor(stream);
-      const text = lines.join('');
-      writeSync(f.fd, text);
-      f.size += Buffer.byteLength(text);
-      fsyncSync(f.fd);
-    }
-    this.writtenCount += batch.length;
-    for (const item of batch) item.settle();
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    for (const w of this.drainWaiters.splice(0)) w();
+    for (const w of this.flushWaiters.splice(0)) w();
   }
 }

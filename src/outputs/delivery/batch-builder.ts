@@ -1,0 +1,148 @@
+// The open batch: documents are serialized once into their bulk lines (action + source), written as UTF-8
+// straight into the batch's growable buffer (an `NdjsonBuffer`), which becomes the request body as is: no
+// per-document string is kept, no join, no second encoding by the HTTP client, and the JSON text dies young
+// (cheap for the GC). An entry keeps only (buffer, start, end) for retries, splits, the spool and dead letters.
+// A batch is sealed at `maxBatchDocs`, `maxBatchBytes` or `flushIntervalMs` after its first document (a batch
+// age, not an idle timer: dependencies.md 3.4); the sink decides what happens to a sealed batch.
+
+import type { EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
+import type { Entry } from './batch.js';
+import { BufferPool, MIN_BATCH_BUFFER, NdjsonBuffer } from './ndjson-buffer.js';
+
+export interface BatchBuilderOptions {
+  readonly maxBatchDocs: number;
+  /** Initial byte limit; `setMaxBytes` changes it (a cluster that refused a request as too large). */
+  readonly maxBatchBytes: number;
+  readonly flushIntervalMs: number;
+  /** Buffers kept for reuse. */
+  readonly poolSize: number;
+  readonly prepare?: ((doc: ShippableDocument) => EcsDocument) | undefined;
+  /** Called when the open batch reaches its age (`flushIntervalMs` after its first document). */
+  readonly onAge: () => void;
+}
+
+export class BatchBuilder {
+  private entries: Entry[] = [];
+  private nd: NdjsonBuffer | undefined;
+  private lastBatchBytes = 0;
+  private bytes = 0;
+  private readonly pool: BufferPool;
+  /** `{"<op>":{"_index":"<target>","_id":` per op and target. */
+  private readonly actionPrefix = new Map<string, string>();
+  private ageTimer: NodeJS.Timeout | undefined;
+  private maxBytes: number;
+
+  constructor(private readonly o: BatchBuilderOptions) {
+    this.pool = new BufferPool(o.poolSize);
+    this.maxBytes = o.maxBatchBytes;
+  }
+
+  /** The byte limit of new batches. */
+  get maxBatchBytes(): number {
+    return this.maxBytes;
+  }
+
+  /** The byte limit of batches sealed from now on. */
+  setMaxBytes(bytes: number): void {
+    this.maxBytes = bytes;
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** True when `nd` is the buffer still being filled (its memory must not go back to the pool yet). */
+  isOpenBuffer(nd: NdjsonBuffer): boolean {
+    return nd === this.nd;
+  }
+
+  /** The bulk lines of a document: `action\n` and the source (without its newline). */
+  serialize(doc: ShippableDocument, target: string): { action: string; source: string } {
+    const key = doc.op === 'create' ? target : `index\0${target}`;
+    let prefix = this.actionPrefix.get(key);
+    if (prefix === undefined) {
+      prefix = `{"${doc.op}":{"_index":${JSON.stringify(target)},"_id":`;
+      this.actionPrefix.set(key, prefix);
+    }
+    const action = `${prefix}${JSON.stringify(doc.id)}}}\n`;
+    const source = JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
+    return { action, source };
+  }
+
+  /** False when the open batch holds documents and these lines would take it past `maxBatchBytes`. */
+  fits(action: string, source: string): boolean {
+    const maxBytes = this.maxBytes;
+    // The exact UTF-8 size is computed only when the batch may be full (the length is a lower bound, 3x an upper).
+    return !(
+      this.entries.length > 0 &&
+      this.bytes + (action.length + source.length) * 3 + 1 > maxBytes &&
+      this.bytes + Buffer.byteLength(action) + Buffer.byteLength(source) + 1 > maxBytes
+    );
+  }
+
+  append(
+    doc: ShippableDocument,
+    target: string,
+    lines: { action: string; source: string },
+    onSettled: () => void,
+  ): Entry {
+    let nd = this.nd;
+    if (nd === undefined) {
+      const maxBytes = this.maxBytes;
+      const guess = Math.max(MIN_BATCH_BUFFER, this.lastBatchBytes + (this.lastBatchBytes >> 3));
+      // Full batches all ask for the same size (the limit plus one step of slack, in 64 KiB steps), so pooled
+      // buffers fit them; rounding to whole MiB instead cost up to 1 MiB of RSS per buffer.
+      const full = Math.ceil((maxBytes + MIN_BATCH_BUFFER) / MIN_BATCH_BUFFER) * MIN_BATCH_BUFFER;
+      nd = new NdjsonBuffer(Math.min(guess, full), maxBytes, this.pool);
+      this.nd = nd;
+    }
+    const start = nd.len;
+    nd.write(lines.action);
+    nd.write(lines.source);
+    nd.newline();
+    const end = nd.len;
+    nd.pending += 1;
+    const entry: Entry = { id: doc.id, op: doc.op, target, nd, start, end, attempts: 0, onSettled };
+    this.entries.push(entry);
+    this.bytes += end - start;
+    return entry;
+  }
+
+  /** The open batch reached `maxBatchDocs` or `maxBatchBytes`. */
+  get full(): boolean {
+    return this.entries.length >= this.o.maxBatchDocs || this.bytes >= this.maxBytes;
+  }
+
+  /** Start the age timer unless it runs already. */
+  armAge(): void {
+    if (this.ageTimer !== undefined) return;
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = undefined;
+      this.o.onAge();
+    }, this.o.flushIntervalMs);
+  }
+
+  clearAge(): void {
+    if (this.ageTimer !== undefined) {
+      clearTimeout(this.ageTimer);
+      this.ageTimer = undefined;
+    }
+  }
+
+  /**
+   * Close the open batch: its entries and its bytes as one view of its buffer (the next document starts a new
+   * buffer). Undefined when the batch is empty.
+   */
+  take(): { entries: Entry[]; body: Buffer | undefined } | undefined {
+    this.clearAge();
+    if (this.entries.length === 0) return undefined;
+    const entries = this.entries;
+    this.entries = [];
+    this.bytes = 0;
+    const nd = this.nd;
+    this.nd = undefined;
+    if (!nd) return { entries, body: undefined };
+    this.lastBatchBytes = nd.len;
+    return { entries, body: nd.buf.subarray(0, nd.len) };
+  }
+}
