@@ -53,12 +53,17 @@ describe('setup and test output commands', () => {
         const cfg = ElasticsearchOutputConfig.parse({ hosts: [es.url] });
         assert.equal(await setupCluster(cfg, captureIo(), nullLogger, defaultOwnFields()), 0, version);
         const res = await fetch(`${es.url}/_component_template/casguard@settings`);
+        // Elasticsearch answers settings normalised: nested objects, values as strings.
         const body = (await res.json()) as {
-          component_templates: { component_template: { template: { settings: Record<string, unknown> } } }[];
+          component_templates: {
+            component_template: {
+              template: { settings: { index: { mode?: string; mapping?: { ignore_malformed?: string } } } };
+            };
+          }[];
         };
-        const settings = body.component_templates[0]!.component_template.template.settings;
-        assert.equal(settings['index.mode'], mode, version);
-        assert.equal(settings['index.mapping.ignore_malformed'], false, version);
+        const index = body.component_templates[0]!.component_template.template.settings.index;
+        assert.equal(index.mode, mode, version);
+        assert.equal(index.mapping?.ignore_malformed, 'false', version);
       } finally {
         await es.stop();
       }
