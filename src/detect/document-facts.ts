@@ -1,0 +1,60 @@
+// What the engine reads from a document besides rule conditions, memoised per document because every rule that
+// counts it asks again: its facet values (FacetReader), its device + log format signature, the server build it
+// names; and the table of server builds learned per host, so an alert raised from documents that name no build
+// (IIS lines) can take its host's build from any other document of that host (event 4999, mailbox log, HttpProxy).
+
+import type { EcsDocument } from '../pipeline/document.types.js';
+import { FacetReader, serverFactsOf, type ServerFacts } from './alert-document.js';
+import { fieldSlot, fieldString, readField, shortHost } from './condition.js';
+
+const DEVICE_SLOT = fieldSlot('device.id');
+const FORMAT_SLOT = fieldSlot('casguard.format');
+const HOST_FACTS_LIMIT = 4096;
+
+export class DocumentFacts {
+  /** Short host name → the latest build facts learned for it (most recent last, bounded). */
+  readonly hostFacts = new Map<string, ServerFacts>();
+  readonly facets = new FacetReader();
+  private signatureOf: EcsDocument | undefined;
+  private signatureValue: string | undefined;
+  private serverOf: EcsDocument | undefined;
+  private serverCache: ServerFacts | undefined;
+
+  /** Facts learned for a host (any spelling: FQDN or short name). */
+  readonly lookup = (h: string): ServerFacts | undefined => this.hostFacts.get(shortHost(h));
+
+  /** device.id + casguard.format, or undefined for a document naming no device. */
+  signature(doc: EcsDocument): string | undefined {
+    if (this.signatureOf !== doc) {
+      this.signatureOf = doc;
+      const device = readField(doc, DEVICE_SLOT);
+      const format = readField(doc, FORMAT_SLOT);
+      this.signatureValue =
+        typeof device !== 'string'
+          ? undefined
+          : typeof format === 'string'
+            ? `${device}\u001f${format}`
+            : device;
+    }
+    return this.signatureValue;
+  }
+
+  server(doc: EcsDocument): ServerFacts | undefined {
+    if (this.serverOf !== doc) {
+      this.serverOf = doc;
+      this.serverCache = serverFactsOf(doc);
+    }
+    return this.serverCache;
+  }
+
+  learnHost(doc: EcsDocument): void {
+    const facts = this.server(doc);
+    if (!facts) return;
+    const host = fieldString(doc, ['host', 'name']);
+    if (host === undefined) return;
+    const h = shortHost(host);
+    this.hostFacts.delete(h);
+    this.hostFacts.set(h, facts);
+    if (this.hostFacts.size > HOST_FACTS_LIMIT) this.hostFacts.delete(this.hostFacts.keys().next().value!);
+  }
+}
