@@ -19,13 +19,18 @@
 
 import type { EcsDocument, ShippableDocument } from '../pipeline/document.types.js';
 import { alertRaised, alertUpdated, detectStateEvicted } from '../telemetry/detect-events.js';
-import { addFacetValues, alertId, buildAlertDocument, emptyFacets } from './alert-document.js';
+import { alertId, buildAlertDocument } from './alert-document.js';
+import { keyValues } from './condition.js';
 import type { DocumentFacts } from './document-facts.js';
 import type { EventClock } from './event-clock.js';
-import type { KeyState } from './key-state.js';
+import { addFacetSlots, detach, emptySlots, slotsToFacets } from './facet-values.js';
+import type { KeyState, PeriodStats } from './key-state.js';
+import { KeyStore } from './key-store.js';
 import type { RuleRuntime } from './rule-runtime.js';
 
 const SAMPLED_LIMIT = 4096;
+/** Devices per key kept in an array before it becomes a Set. */
+const SAMPLED_ARRAY = 8;
 
 export interface LifecycleOptions {
   readonly evidenceLimit: number;
@@ -61,23 +66,31 @@ export class AlertLifecycle {
       p = undefined;
     }
     if (!p) {
-      p = { start, count: 0, first: t, last: t, evidence: [], facets: emptyFacets(), server: {} };
+      p = {
+        start,
+        count: 0,
+        first: t,
+        last: t,
+        evTimes: [],
+        evIds: [],
+        facets: emptySlots(),
+        server: undefined,
+      };
       st.period = p;
       st.sampled = undefined;
     }
     p.count += 1;
     if (t < p.first) p.first = t;
     if (t > p.last) p.last = t;
-    this.addEvidence(p.evidence, t, id);
+    this.addEvidence(p, t, id);
     // Facet values come from the first document of each device and log format in the period: a storm repeats
     // its device's user, agent, build and model thousands of times, and reading them is most of a count's cost.
     // (A device that changes user agent or address mid-period keeps its first values in the alert.)
     const sig = this.facts.signature(doc);
-    const sampled = (st.sampled ??= new Set());
-    if (sig === undefined || !sampled.has(sig)) {
-      if (sig !== undefined && sampled.size < SAMPLED_LIMIT) sampled.add(sig);
+    if (sig === undefined || !sampledHas(st, sig)) {
+      if (sig !== undefined) sampledAdd(st, sig);
       this.facts.facets.reset(doc);
-      addFacetValues(p.facets, this.facts.facets, this.options.facetLimit);
+      addFacetSlots(p.facets, this.facts.facets, this.options.facetLimit);
     }
     const server = this.facts.server(doc);
     if (server) p.server = server;
@@ -86,16 +99,25 @@ export class AlertLifecycle {
   }
 
   /** Keep the earliest `evidenceLimit` documents by (time, id): independent of the order files are read in. */
-  private addEvidence(ev: [number, string][], t: number, id: string): void {
+  private addEvidence(p: PeriodStats, t: number, id: string): void {
     const limit = this.options.evidenceLimit;
-    if (ev.length >= limit) {
-      const last = ev[ev.length - 1]!;
-      if (t > last[0] || (t === last[0] && id >= last[1])) return;
+    const ts = p.evTimes;
+    const ids = p.evIds;
+    const n = ts.length;
+    if (n >= limit) {
+      const lt = ts[n - 1]!;
+      if (t > lt || (t === lt && id >= ids[n - 1]!)) return;
     }
-    let i = ev.length;
-    while (i > 0 && (ev[i - 1]![0] > t || (ev[i - 1]![0] === t && ev[i - 1]![1] > id))) i--;
-    ev.splice(i, 0, [t, id]);
-    if (ev.length > limit) ev.pop();
+    let i = n;
+    while (i > 0 && (ts[i - 1]! > t || (ts[i - 1] === t && ids[i - 1]! > id))) i--;
+    // New exact-size arrays (slice/concat) rather than splice: most keys keep one to three, and a growing array
+    // reserves room for 16 more elements.
+    const keep = Math.min(n, limit - 1);
+    p.evTimes = i === n ? ts.slice(0, keep).concat(t) : ts.slice(0, i).concat(t, ts.slice(i, keep));
+    p.evIds =
+      i === n
+        ? ids.slice(0, keep).concat(detach(id))
+        : ids.slice(0, i).concat(detach(id), ids.slice(i, keep));
   }
 
   /** Open the key's alert for its current period and emit the first version. */
@@ -130,21 +152,22 @@ export class AlertLifecycle {
     st.alert = undefined;
     st.period = undefined;
     st.sampled = undefined;
+    st.changed = true;
   }
 
   private build(rt: RuleRuntime, st: KeyState): ShippableDocument {
     const p = st.period!;
     return buildAlertDocument(rt.buildCtx, {
       id: st.alert!.id,
-      keyValues: st.values,
+      keyValues: keyValues(st.key),
       periodStart: p.start,
       periodEnd: p.start + rt.periodMs,
       count: p.count,
       firstSeen: p.first,
       lastSeen: p.last,
-      facets: p.facets,
-      evidence: p.evidence.map((e) => e[1]),
-      server: p.server,
+      facets: slotsToFacets(p.facets),
+      evidence: [...p.evIds],
+      server: p.server ?? {},
     });
   }
 
@@ -159,6 +182,7 @@ export class AlertLifecycle {
     const p = st.period!;
     const doc = built ?? this.build(rt, st);
     out.push(doc);
+    st.changed = true;
     const watermark = this.clock.watermark;
     a.emittedCount = p.count;
     a.lastEmitAt = Math.max(a.lastEmitAt, p.last, Number.isFinite(watermark) ? watermark : p.last);
@@ -203,7 +227,7 @@ export class AlertLifecycle {
         else this.emitIfServerLearned(rt, st, out);
       }
       if (!st.alert && now - st.lastSeen > rt.retentionMs) {
-        rt.states.delete(key);
+        KeyStore.remove(rt, key);
         idle++;
       }
     }
@@ -214,4 +238,19 @@ export class AlertLifecycle {
 function hasBuild(doc: ShippableDocument): boolean {
   const ms = doc.doc['microsoft'];
   return typeof ms === 'object' && ms !== null && !Array.isArray(ms) && ms['exchange'] !== undefined;
+}
+
+function sampledHas(st: KeyState, sig: string): boolean {
+  const s = st.sampled;
+  return s === undefined ? false : Array.isArray(s) ? s.includes(sig) : s.has(sig);
+}
+
+function sampledAdd(st: KeyState, sig: string): void {
+  const s = st.sampled;
+  const v = detach(sig);
+  if (s === undefined) st.sampled = [v];
+  else if (Array.isArray(s)) {
+    if (s.length < SAMPLED_ARRAY) s.push(v);
+    else st.sampled = new Set([...s, v]);
+  } else if (s.size < SAMPLED_LIMIT) s.add(v);
 }

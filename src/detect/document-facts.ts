@@ -5,6 +5,7 @@
 
 import type { EcsDocument } from '../pipeline/document.types.js';
 import { FacetReader, serverFactsOf, type ServerFacts } from './alert-document.js';
+import { intern } from './facet-values.js';
 import { fieldSlot, fieldString, readField, shortHost } from './condition.js';
 
 const DEVICE_SLOT = fieldSlot('device.id');
@@ -42,7 +43,10 @@ export class DocumentFacts {
   server(doc: EcsDocument): ServerFacts | undefined {
     if (this.serverOf !== doc) {
       this.serverOf = doc;
-      this.serverCache = serverFactsOf(doc);
+      const f = serverFactsOf(doc);
+      // Kept by keys and the host table: copies, not slices of the record's text.
+      if (f) for (const k of Object.keys(f) as (keyof ServerFacts)[]) f[k] = intern(f[k]!);
+      this.serverCache = f;
     }
     return this.serverCache;
   }
@@ -52,7 +56,7 @@ export class DocumentFacts {
     if (!facts) return;
     const host = fieldString(doc, ['host', 'name']);
     if (host === undefined) return;
-    const h = shortHost(host);
+    const h = intern(shortHost(host));
     this.hostFacts.delete(h);
     this.hostFacts.set(h, facts);
     if (this.hostFacts.size > HOST_FACTS_LIMIT) this.hostFacts.delete(this.hostFacts.keys().next().value!);

@@ -35,7 +35,7 @@ export class RuleEvaluator {
     if (!rt.preds[0]!(doc)) return;
     const life = this.lifecycle;
     if (!rt.suppressed) {
-      const st = freshState([]);
+      const st = freshState('');
       life.count(rt, st, doc, id, t, out);
       life.raiseSingle(rt, st, id, t, out);
       return;
@@ -89,7 +89,7 @@ export class RuleEvaluator {
     let open = isA && satisfied(rt, st, t);
     if (!open && isB) {
       const w = rt.windowMs;
-      for (const tA of st.aTimes) {
+      for (const tA of st.aTimes ?? []) {
         const inRange = rt.ordered ? tA < t && t <= tA + w : Math.abs(t - tA) <= w;
         if (inRange && satisfied(rt, st, tA)) {
           open = true;

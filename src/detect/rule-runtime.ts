@@ -30,9 +30,14 @@ export class RuleRuntime {
   readonly states = new Map<string, KeyState>();
   stats: RuleStats = { raised: 0, updated: 0, suppressed: 0, keys: 0 };
   pendingSuppressed = 0;
-  warnedCapacity = false;
   /** Recency counter stamped on a key at each use (KeyState.used). */
   clock = 0;
+  /** Keys dropped since the state was last saved (the saved state must forget them too). */
+  removed: string[] = [];
+  /** Eviction log rate limit (key-store.ts). */
+  evictedSinceLog = 0;
+  lastEvictionLogAt = Number.NEGATIVE_INFINITY;
+  warnedOverCapacity = false;
 
   constructor(
     readonly rule: Rule,

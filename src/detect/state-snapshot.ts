@@ -1,19 +1,286 @@
-// Snapshot and restore of the engine's state, saved with the checkpoints so that a restart resumes mid-storm:
-// every rule's keys (windows, period statistics, open alert bookkeeping), the event-time watermark, the server
-// builds learned per host and the ids of the latest documents (RecentIds). The snapshot is plain JSON,
-// versioned; a rule whose window or period changed since it was saved starts empty.
+// What survives a restart, and how it is encoded: every rule's keys (windows, period statistics, open alert
+// bookkeeping), the event-time watermark, the server builds learned per host and the ids of the latest documents
+// (RecentIds), so a restart resumes mid-storm and raises the same alert versions as an uninterrupted run.
+//
+// The state is a set of entries, each a small JSON value under a string name, so that it can be saved
+// incrementally: `meta` (version, watermark, host facts, and per rule its id, bucket and period lengths),
+// `recent` (document ids), and one entry per key named `<rule index> NUL <key>`. `changes()` returns only the
+// entries whose key changed since the previous call and the names of keys dropped since (the first call after
+// start or restore returns everything, marked `full`), so writing the state costs what changed, not its size.
+// A key's entry is a compact array: times inside a period are relative to its start, buckets a flat list.
+//
+//   key entry:  [used, lastSeen, buckets, aTimes|0, period|0, alert|0]
+//   period:     [start, count, first-start, last-start, evidence times-start, evidence ids, facet slots, server|0]
+//   alert:      [id, emittedCount, lastEmitAt, dirty 0|1, serverKnown 0|1]
+//
+// A rule whose window or period changed since the state was saved starts empty. Snapshots of version 2 (the
+// previous format, one JSON object kept in the registry) are still read.
 
 import type { ServerFacts } from './alert-document.js';
 import type { DocumentFacts } from './document-facts.js';
 import type { EventClock } from './event-clock.js';
-import type { OpenAlert, PeriodStats } from './key-state.js';
+import { detach, emptySlots, intern, type FacetSlots } from './facet-values.js';
+import type { KeyState, OpenAlert, PeriodStats } from './key-state.js';
 import type { RecentIds } from './recent-ids.js';
 import type { RuleRuntime } from './rule-runtime.js';
+import { FACETS } from './alert-document.js';
 
-const SNAPSHOT_VERSION = 2;
+export const STATE_VERSION = 3;
+const LEGACY_VERSION = 2;
+const SEP = '\u0000';
 
-/** The JSON the engine saves with the checkpoints (versioned). */
+/** A full snapshot: every entry (what `DetectionEngine.snapshot()` returns and `restore()` takes). */
 export interface DetectorSnapshot {
+  v: number;
+  entries: [string, unknown][];
+}
+
+/** What changed since the previous call: entries to (over)write and entry names to delete. */
+export interface DetectorStateChanges {
+  /** Every entry is in `set`: the saved state should be replaced, not patched. */
+  readonly full: boolean;
+  readonly set: [string, unknown][];
+  readonly delete: string[];
+}
+
+/** The parts of the engine the state covers. */
+export interface EngineState {
+  readonly runtimes: readonly RuleRuntime[];
+  readonly clock: EventClock;
+  readonly recent: RecentIds;
+  readonly facts: DocumentFacts;
+}
+
+type Meta = {
+  v: number;
+  watermark: number | null;
+  nextSweepAt: number | null;
+  hostFacts: [string, ServerFacts][];
+  /** Per rule index: [rule id, bucketMs, periodMs]. */
+  rules: [string, number, number][];
+};
+
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export class StateCodec {
+  private full = true;
+  private lastMeta = '';
+  private lastRecent = '';
+
+  constructor(private readonly s: EngineState) {}
+
+  /** Everything, as one snapshot (does not change what `changes()` reports next). */
+  snapshot(): DetectorSnapshot {
+    const entries: [string, unknown][] = [
+      ['meta', this.meta()],
+      ['recent', this.s.recent.list()],
+    ];
+    this.s.runtimes.forEach((rt, i) => {
+      for (const st of rt.states.values()) entries.push([entryName(i, st.key), encodeKey(st)]);
+    });
+    return { v: STATE_VERSION, entries };
+  }
+
+  /** The entries changed since the previous call (all of them after start or restore, or when asked). */
+  changes(forceFull = false): DetectorStateChanges {
+    const full = this.full || forceFull;
+    this.full = false;
+    const set: [string, unknown][] = [];
+    const del: string[] = [];
+    const meta = this.meta();
+    const metaText = JSON.stringify(meta);
+    if (full || metaText !== this.lastMeta) set.push(['meta', meta]);
+    this.lastMeta = metaText;
+    const recent = this.s.recent.list();
+    const recentKey = recent.length === 0 ? '' : `${recent.length}${SEP}${recent[recent.length - 1]!}`;
+    if (full || recentKey !== this.lastRecent) set.push(['recent', recent]);
+    this.lastRecent = recentKey;
+    this.s.runtimes.forEach((rt, i) => {
+      for (const key of rt.removed.splice(0)) if (!full && !rt.states.has(key)) del.push(entryName(i, key));
+      for (const st of rt.states.values()) {
+        if (!full && !st.changed) continue;
+        st.changed = false;
+        set.push([entryName(i, st.key), encodeKey(st)]);
+      }
+    });
+    return { full, set, delete: del };
+  }
+
+  /** Restore a snapshot (version 3, or the registry's version 2); throws on one it cannot use. */
+  restore(state: unknown): void {
+    const v = (state as { v?: unknown }).v;
+    if (v === LEGACY_VERSION) return this.restoreLegacy(state as LegacySnapshot);
+    if (v !== STATE_VERSION) throw new Error(`unsupported snapshot version ${String(v)}`);
+    this.restoreEntries((state as DetectorSnapshot).entries);
+  }
+
+  /** Restore from entries (a snapshot's, or what a store kept of `changes()`). */
+  restoreEntries(entries: Iterable<[string, unknown]>): void {
+    const byName = new Map(entries);
+    const meta = byName.get('meta') as Meta | undefined;
+    if (!meta) throw new Error('saved detection state has no meta entry');
+    if (meta.v !== STATE_VERSION) throw new Error(`unsupported state version ${String(meta.v)}`);
+    const s = this.s;
+    s.clock.watermark = meta.watermark ?? Number.NEGATIVE_INFINITY;
+    s.clock.nextSweepAt = meta.nextSweepAt ?? Number.NEGATIVE_INFINITY;
+    s.recent.restore((byName.get('recent') as string[] | undefined) ?? []);
+    s.facts.hostFacts.clear();
+    for (const [h, f] of meta.hostFacts) s.facts.hostFacts.set(h, f);
+    // Saved rule index → this engine's runtime, when the rule still exists with the same window and period.
+    const target = meta.rules.map(([id, bucketMs, periodMs]) =>
+      s.runtimes.find((rt) => rt.rule.id === id && rt.bucketMs === bucketMs && rt.periodMs === periodMs),
+    );
+    for (const rt of s.runtimes) rt.states.clear();
+    for (const [name, value] of byName) {
+      const a = name.indexOf(SEP);
+      if (a < 0) continue;
+      const rt = target[Number(name.slice(0, a))];
+      if (!rt) continue;
+      const st = decodeKey(name.slice(a + 1), value as KeyEntry);
+      rt.clock = Math.max(rt.clock, st.used);
+      rt.states.set(st.key, st);
+    }
+    for (const rt of s.runtimes) rt.removed.length = 0;
+    this.full = true; // the next save rewrites everything under this engine's rule numbering
+  }
+
+  private meta(): Meta {
+    const s = this.s;
+    return {
+      v: STATE_VERSION,
+      watermark: num(s.clock.watermark),
+      nextSweepAt: num(s.clock.nextSweepAt),
+      hostFacts: [...s.facts.hostFacts],
+      rules: s.runtimes.map((rt) => [rt.rule.id, rt.bucketMs, rt.periodMs]),
+    };
+  }
+
+  private restoreLegacy(snap: LegacySnapshot): void {
+    const s = this.s;
+    s.clock.watermark = snap.watermark ?? Number.NEGATIVE_INFINITY;
+    s.clock.nextSweepAt = snap.nextSweepAt ?? Number.NEGATIVE_INFINITY;
+    s.recent.restore(snap.recentIds);
+    s.facts.hostFacts.clear();
+    for (const [h, f] of snap.hostFacts) s.facts.hostFacts.set(h, f);
+    for (const rt of s.runtimes) {
+      rt.states.clear();
+      rt.removed.length = 0;
+      const saved = snap.rules[rt.rule.id];
+      if (!saved || saved.bucketMs !== rt.bucketMs || saved.periodMs !== rt.periodMs) continue;
+      for (const k of saved.keys) {
+        rt.clock = Math.max(rt.clock, k.used);
+        const p = k.period;
+        rt.states.set(k.key, {
+          key: k.key,
+          used: k.used,
+          lastSeen: k.lastSeen ?? Number.NEGATIVE_INFINITY,
+          buckets: k.buckets.flat(),
+          aTimes: k.aTimes.length > 0 ? k.aTimes : undefined,
+          period: p && {
+            start: p.start,
+            count: p.count,
+            first: p.first,
+            last: p.last,
+            evTimes: p.evidence.map((e) => e[0]),
+            evIds: p.evidence.map((e) => e[1]),
+            facets: FACETS.map((f) => {
+              const xs = p.facets[f] ?? [];
+              return xs.length === 0 ? undefined : xs.length === 1 ? xs[0] : [...xs];
+            }),
+            server: p.server && p.server.build !== undefined ? p.server : undefined,
+          },
+          alert: k.alert && { ...k.alert, serverKnown: k.alert.serverKnown !== false },
+          sampled: undefined,
+          changed: true,
+        });
+      }
+    }
+    this.full = true;
+  }
+}
+
+export function entryName(ruleIndex: number, key: string): string {
+  return `${ruleIndex}${SEP}${key}`;
+}
+
+type PeriodEntry = [
+  number,
+  number,
+  number,
+  number,
+  number[],
+  string[],
+  (string | string[] | null)[],
+  ServerFacts | 0,
+];
+type AlertEntry = [string, number, number, 0 | 1, 0 | 1];
+type KeyEntry = [number, number | null, number[], number[] | 0, PeriodEntry | 0, AlertEntry | 0];
+
+function encodeKey(st: KeyState): unknown {
+  const p = st.period;
+  const a = st.alert;
+  const entry: KeyEntry = [
+    st.used,
+    num(st.lastSeen),
+    [...st.buckets],
+    st.aTimes && st.aTimes.length > 0 ? [...st.aTimes] : 0,
+    p
+      ? [
+          p.start,
+          p.count,
+          p.first - p.start,
+          p.last - p.start,
+          p.evTimes.map((t) => t - p.start),
+          [...p.evIds],
+          p.facets.map((f) => (f === undefined ? null : typeof f === 'string' ? f : [...f])),
+          p.server ?? 0,
+        ]
+      : 0,
+    a ? [a.id, a.emittedCount, a.lastEmitAt, a.dirty ? 1 : 0, a.serverKnown ? 1 : 0] : 0,
+  ];
+  return entry;
+}
+
+function decodeKey(key: string, e: KeyEntry): KeyState {
+  const [used, lastSeen, buckets, aTimes, p, a] = e;
+  let period: PeriodStats | undefined;
+  if (p !== 0) {
+    const [start, count, first, last, evTimes, evIds, facets, server] = p;
+    const slots: FacetSlots = emptySlots();
+    facets.forEach((f, i) => {
+      slots[i] = f === null ? undefined : typeof f === 'string' ? intern(f) : f.map(intern);
+    });
+    period = {
+      start,
+      count,
+      first: start + first,
+      last: start + last,
+      evTimes: evTimes.map((t) => start + t),
+      evIds,
+      facets: slots,
+      server: server === 0 ? undefined : server,
+    };
+  }
+  let alert: OpenAlert | undefined;
+  if (a !== 0) {
+    const [id, emittedCount, lastEmitAt, dirty, serverKnown] = a;
+    alert = { id, emittedCount, lastEmitAt, dirty: dirty === 1, serverKnown: serverKnown === 1 };
+  }
+  return {
+    key: detach(key),
+    used,
+    lastSeen: lastSeen ?? Number.NEGATIVE_INFINITY,
+    buckets,
+    aTimes: aTimes === 0 ? undefined : aTimes,
+    period,
+    alert,
+    sampled: undefined,
+    changed: false,
+  };
+}
+
+/** The registry's snapshot format before version 3. */
+interface LegacySnapshot {
   v: number;
   watermark: number | null;
   nextSweepAt: number | null;
@@ -26,82 +293,21 @@ export interface DetectorSnapshot {
       periodMs: number;
       keys: Array<{
         key: string;
-        values: string[];
         used: number;
         lastSeen: number | null;
         buckets: [number, number][];
         aTimes: number[];
-        period?: PeriodStats;
+        period?: {
+          start: number;
+          count: number;
+          first: number;
+          last: number;
+          evidence: [number, string][];
+          facets: Partial<Record<string, string[]>>;
+          server?: ServerFacts;
+        };
         alert?: OpenAlert;
       }>;
     }
   >;
-}
-
-/** The parts of the engine a snapshot covers. */
-export interface EngineState {
-  readonly runtimes: readonly RuleRuntime[];
-  readonly clock: EventClock;
-  readonly recent: RecentIds;
-  readonly facts: DocumentFacts;
-}
-
-export function takeSnapshot(s: EngineState): DetectorSnapshot {
-  const rules: DetectorSnapshot['rules'] = {};
-  for (const rt of s.runtimes) {
-    rules[rt.rule.id] = {
-      bucketMs: rt.bucketMs,
-      periodMs: rt.periodMs,
-      keys: [...rt.states].map(([key, st]) => ({
-        key,
-        values: st.values,
-        used: st.used,
-        lastSeen: Number.isFinite(st.lastSeen) ? st.lastSeen : null,
-        buckets: [...st.buckets],
-        aTimes: st.aTimes,
-        ...(st.period ? { period: st.period } : {}),
-        ...(st.alert ? { alert: st.alert } : {}),
-      })),
-    };
-  }
-  // structuredClone: the snapshot must not alias live state that keeps changing.
-  return structuredClone({
-    v: SNAPSHOT_VERSION,
-    watermark: Number.isFinite(s.clock.watermark) ? s.clock.watermark : null,
-    nextSweepAt: Number.isFinite(s.clock.nextSweepAt) ? s.clock.nextSweepAt : null,
-    recentIds: s.recent.list(),
-    hostFacts: [...s.facts.hostFacts],
-    rules,
-  });
-}
-
-/** Restore a snapshot; throws on one it cannot use (the caller reports it and starts empty). */
-export function restoreSnapshot(s: EngineState, state: unknown): void {
-  const snap = state as DetectorSnapshot;
-  if (snap.v !== SNAPSHOT_VERSION) throw new Error(`unsupported snapshot version ${String(snap.v)}`);
-  const copy = structuredClone(snap);
-  s.clock.watermark = copy.watermark ?? Number.NEGATIVE_INFINITY;
-  s.clock.nextSweepAt = copy.nextSweepAt ?? Number.NEGATIVE_INFINITY;
-  s.recent.restore(copy.recentIds);
-  s.facts.hostFacts.clear();
-  for (const [h, f] of copy.hostFacts) s.facts.hostFacts.set(h, f);
-  for (const rt of s.runtimes) {
-    rt.states.clear();
-    const saved = copy.rules[rt.rule.id];
-    // A rule whose window or period changed since the snapshot cannot reuse its state: start it empty.
-    if (!saved || saved.bucketMs !== rt.bucketMs || saved.periodMs !== rt.periodMs) continue;
-    for (const k of saved.keys) {
-      rt.clock = Math.max(rt.clock, k.used);
-      rt.states.set(k.key, {
-        values: k.values,
-        used: k.used,
-        lastSeen: k.lastSeen ?? Number.NEGATIVE_INFINITY,
-        buckets: new Map(k.buckets),
-        aTimes: k.aTimes,
-        period: k.period,
-        alert: k.alert,
-        sampled: undefined,
-      });
-    }
-  }
 }
