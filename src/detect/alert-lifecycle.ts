@@ -86,7 +86,7 @@ export class AlertLifecycle {
     // Facet values come from the first document of each device and log format in the period: a storm repeats
     // its device's user, agent, build and model thousands of times, and reading them is most of a count's cost.
     // (A device that changes user agent or address mid-period keeps its first values in the alert.)
-    const sig = this.facts.signature(doc);
+    const sig = this.facts.sampleKey(doc, st.key);
     if (sig === undefined || !sampledHas(st, sig)) {
       if (sig !== undefined) sampledAdd(st, sig);
       this.facts.facets.reset(doc);

@@ -17,27 +17,30 @@ export class DocumentFacts {
   readonly hostFacts = new Map<string, ServerFacts>();
   readonly facets = new FacetReader();
   private signatureOf: EcsDocument | undefined;
-  private signatureValue: string | undefined;
+  private device: string | undefined;
+  private format = '';
   private serverOf: EcsDocument | undefined;
   private serverCache: ServerFacts | undefined;
 
   /** Facts learned for a host (any spelling: FQDN or short name). */
   readonly lookup = (h: string): ServerFacts | undefined => this.hostFacts.get(shortHost(h));
 
-  /** device.id + casguard.format, or undefined for a document naming no device. */
-  signature(doc: EcsDocument): string | undefined {
+  /**
+   * What tells this document's device and log format apart within a key's period (AlertLifecycle samples facet
+   * values once per value): device.id + casguard.format, or just the format when the key is the device itself
+   * (a device-keyed rule: no per-key copy of the device id). Undefined for a document naming no device.
+   */
+  sampleKey(doc: EcsDocument, key: string): string | undefined {
     if (this.signatureOf !== doc) {
       this.signatureOf = doc;
       const device = readField(doc, DEVICE_SLOT);
       const format = readField(doc, FORMAT_SLOT);
-      this.signatureValue =
-        typeof device !== 'string'
-          ? undefined
-          : typeof format === 'string'
-            ? `${device}\u001f${format}`
-            : device;
+      this.device = typeof device === 'string' ? device : undefined;
+      this.format = typeof format === 'string' ? format : '';
     }
-    return this.signatureValue;
+    const device = this.device;
+    if (device === undefined) return undefined;
+    return device === key ? this.format : `${device}\u001f${this.format}`;
   }
 
   server(doc: EcsDocument): ServerFacts | undefined {

@@ -4,8 +4,8 @@
 //
 // The state is a set of entries, each a small JSON value under a string name, so that it can be saved
 // incrementally: `meta` (version, watermark, host facts, and per rule its id, bucket and period lengths),
-// `recent` (document ids), and one entry per key named `<rule index> NUL <key>`. `changes()` returns only the
-// entries whose key changed since the previous call and the names of keys dropped since (the first call after
+// `recent` (document ids), and one entry per key named `<rule index> NUL <key>`. `changes()` returns, as JSON
+// text, only the entries whose key changed since the previous call and the names of keys dropped since (the first call after
 // start or restore returns everything, marked `full`), so writing the state costs what changed, not its size.
 // A key's entry is a compact array: times inside a period are relative to its start, buckets a flat list.
 //
@@ -39,7 +39,8 @@ export interface DetectorSnapshot {
 export interface DetectorStateChanges {
   /** Every entry is in `set`: the saved state should be replaced, not patched. */
   readonly full: boolean;
-  readonly set: [string, unknown][];
+  /** Name and value (JSON text) of each entry to write, produced as it is read; read it once, at once. */
+  readonly set: Iterable<[string, string]>;
   readonly delete: string[];
 }
 
@@ -81,29 +82,36 @@ export class StateCodec {
     return { v: STATE_VERSION, entries };
   }
 
-  /** The entries changed since the previous call (all of them after start or restore, or when asked). */
+  /**
+   * The entries changed since the previous call (all of them after start or restore, or when asked). `set` is
+   * read lazily, key by key, so that a save of many keys never holds them all encoded at once: the caller must
+   * consume it right away (synchronously), before the engine evaluates another document.
+   */
   changes(forceFull = false): DetectorStateChanges {
     const full = this.full || forceFull;
     this.full = false;
-    const set: [string, unknown][] = [];
     const del: string[] = [];
-    const meta = this.meta();
-    const metaText = JSON.stringify(meta);
-    if (full || metaText !== this.lastMeta) set.push(['meta', meta]);
-    this.lastMeta = metaText;
-    const recent = this.s.recent.list();
-    const recentKey = recent.length === 0 ? '' : `${recent.length}${SEP}${recent[recent.length - 1]!}`;
-    if (full || recentKey !== this.lastRecent) set.push(['recent', recent]);
-    this.lastRecent = recentKey;
     this.s.runtimes.forEach((rt, i) => {
       for (const key of rt.removed.splice(0)) if (!full && !rt.states.has(key)) del.push(entryName(i, key));
-      for (const st of rt.states.values()) {
+    });
+    return { full, set: this.changedEntries(full), delete: del };
+  }
+
+  private *changedEntries(full: boolean): Generator<[string, string]> {
+    const metaText = JSON.stringify(this.meta());
+    if (full || metaText !== this.lastMeta) yield ['meta', metaText];
+    this.lastMeta = metaText;
+    const runtimes = this.s.runtimes;
+    for (let i = 0; i < runtimes.length; i++)
+      for (const st of runtimes[i]!.states.values()) {
         if (!full && !st.changed) continue;
         st.changed = false;
-        set.push([entryName(i, st.key), encodeKey(st)]);
+        yield [entryName(i, st.key), JSON.stringify(encodeKey(st))];
       }
-    });
-    return { full, set, delete: del };
+    const recent = this.s.recent.list();
+    const recentKey = recent.length === 0 ? '' : `${recent.length}${SEP}${recent[recent.length - 1]!}`;
+    if (full || recentKey !== this.lastRecent) yield ['recent', JSON.stringify(recent)];
+    this.lastRecent = recentKey;
   }
 
   /** Restore a snapshot (version 3, or the registry's version 2); throws on one it cannot use. */

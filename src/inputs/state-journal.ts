@@ -28,7 +28,8 @@ const WRITE_CHUNK_BYTES = 1024 * 1024;
 export interface StateChanges {
   /** Replace everything saved with `set`. */
   readonly full: boolean;
-  readonly set: readonly (readonly [string, unknown])[];
+  /** Entries to (over)write: name and value as JSON text. Read once, during the write() call. */
+  readonly set: Iterable<readonly [string, string]>;
   readonly delete: readonly string[];
 }
 
@@ -41,6 +42,8 @@ export interface StateLoad {
 
 export class StateJournal {
   private gen = 0;
+  /** The latest generation given to an encoded base (the next full write takes the one after). */
+  private lastGen = 0;
   private baseBytes = 0;
   private journalBytes = 0;
   private journal: FileHandle | undefined;
@@ -106,6 +109,7 @@ export class StateJournal {
       }
       if (n !== head.entries) throw new Error(`${n} entries where the header says ${String(head.entries)}`);
       this.gen = head.gen;
+      this.lastGen = head.gen;
       this.baseBytes = Buffer.byteLength(text);
     } catch (err) {
       return this.setAside(this.basePath, `not a state base file: ${describeError(err)}`, new Map());
@@ -159,65 +163,67 @@ export class StateJournal {
   }
 
   /**
-   * Save changes; resolves with the bytes written once they are durable. Writes are serialised. A `full` change
-   * set is written as a new base; otherwise it is appended to the journal (the caller must give a full one when
-   * `needsFull`).
+   * Save changes; resolves with the bytes written once they are durable. The changes are encoded at the call,
+   * synchronously (their `set` may be read from live state), then written after any write still in progress. A
+   * `full` change set becomes a new base; otherwise it is appended to the journal (the caller must give a full
+   * one when `needsFull`).
    */
   write(changes: StateChanges): Promise<number> {
-    const next = this.writing.then(() => this.doWrite(changes));
+    const encoded = changes.full ? this.encodeBase(changes.set) : encodeBatch(changes);
+    const next = this.writing.then(() => this.doWrite(changes.full, encoded));
     this.writing = next.catch(() => undefined);
     return next;
   }
 
-  private async doWrite(changes: StateChanges): Promise<number> {
-    if (!changes.full && this.mustRewrite) throw new Error('state journal: a full write is needed first');
+  private encodeBase(set: Iterable<readonly [string, string]>): Encoded {
+    const gen = ++this.lastGen;
+    const body = new ChunkEncoder();
+    let n = 0;
+    for (const [k, json] of set) {
+      body.add(`[${JSON.stringify(k)},${json}]\n`);
+      n++;
+    }
+    const head = Buffer.from(`${JSON.stringify({ v: VERSION, gen, entries: n })}\n`);
+    const buffers = [head, ...body.finish()];
+    return { gen, buffers, bytes: buffers.reduce((a, b) => a + b.length, 0) };
+  }
+
+  private async doWrite(full: boolean, encoded: Encoded): Promise<number> {
+    if (!full && this.mustRewrite) throw new Error('state journal: a full write is needed first');
     try {
-      return changes.full ? await this.writeBase(changes.set) : await this.append(changes);
+      return full ? await this.writeBase(encoded) : await this.append(encoded);
     } catch (err) {
       this.mustRewrite = true;
       throw err;
     }
   }
 
-  private async append(changes: StateChanges): Promise<number> {
-    if (changes.set.length === 0 && changes.delete.length === 0) return 0;
-    const parts: string[] = [];
-    for (const [k, v] of changes.set) parts.push(`${JSON.stringify(['s', k, v])}\n`);
-    for (const k of changes.delete) parts.push(`${JSON.stringify(['d', k])}\n`);
-    parts.push(`${JSON.stringify(['c', changes.set.length + changes.delete.length])}\n`);
+  private async append(encoded: Encoded): Promise<number> {
+    if (encoded.bytes === 0) return 0;
     const fh = (this.journal ??= await open(this.journalPath, 'a'));
-    let written = 0;
-    for (const chunk of chunks(parts)) {
-      const buf = Buffer.from(chunk);
-      await writeAll(fh, buf);
-      written += buf.length;
-    }
+    for (const buf of encoded.buffers) await writeAll(fh, buf);
     await fh.sync();
-    this.journalBytes += written;
-    return written;
+    this.journalBytes += encoded.bytes;
+    return encoded.bytes;
   }
 
-  private async writeBase(set: readonly (readonly [string, unknown])[]): Promise<number> {
-    const gen = this.gen + 1;
-    const parts = [`${JSON.stringify({ v: VERSION, gen, entries: set.length })}\n`];
-    for (const [k, v] of set) parts.push(`${JSON.stringify([k, v])}\n`);
-    let written = await writeFileDurably(`${this.basePath}.tmp`, parts);
+  private async writeBase(encoded: Encoded): Promise<number> {
+    const gen = encoded.gen;
+    await writeFileDurably(`${this.basePath}.tmp`, encoded.buffers);
     await rename(`${this.basePath}.tmp`, this.basePath);
     await syncDir(this.dir);
     // From here the base of `gen` is the state; the old journal is stale until replaced.
     this.gen = gen;
-    this.baseBytes = written;
+    this.baseBytes = encoded.bytes;
     await this.journal?.close();
     this.journal = undefined;
-    const header = await writeFileDurably(`${this.journalPath}.tmp`, [
-      `${JSON.stringify({ v: VERSION, gen })}\n`,
-    ]);
+    const header = Buffer.from(`${JSON.stringify({ v: VERSION, gen })}\n`);
+    await writeFileDurably(`${this.journalPath}.tmp`, [header]);
     await rename(`${this.journalPath}.tmp`, this.journalPath);
     await syncDir(this.dir);
-    this.journalBytes = header;
-    written += header;
+    this.journalBytes = header.length;
     this.mustRewrite = false;
-    return written;
+    return encoded.bytes + header.length;
   }
 
   async close(): Promise<void> {
@@ -238,20 +244,56 @@ export class StateJournal {
   }
 }
 
-/** Join lines into strings of about WRITE_CHUNK_BYTES. */
-function* chunks(parts: readonly string[]): Generator<string> {
-  let cur: string[] = [];
-  let size = 0;
-  for (const p of parts) {
-    cur.push(p);
-    size += p.length;
-    if (size >= WRITE_CHUNK_BYTES) {
-      yield cur.join('');
-      cur = [];
-      size = 0;
-    }
+interface Encoded {
+  /** Generation of a base (0 for a journal batch). */
+  readonly gen: number;
+  readonly buffers: Buffer[];
+  readonly bytes: number;
+}
+
+/** A journal batch: its lines and the closing line with their count (nothing when there is no change). */
+function encodeBatch(changes: StateChanges): Encoded {
+  const enc = new ChunkEncoder();
+  let n = 0;
+  for (const [k, json] of changes.set) {
+    enc.add(`["s",${JSON.stringify(k)},${json}]\n`);
+    n++;
   }
-  if (cur.length > 0) yield cur.join('');
+  for (const k of changes.delete) {
+    enc.add(`${JSON.stringify(['d', k])}\n`);
+    n++;
+  }
+  if (n === 0) return { gen: 0, buffers: [], bytes: 0 };
+  enc.add(`${JSON.stringify(['c', n])}\n`);
+  const buffers = enc.finish();
+  return { gen: 0, buffers, bytes: buffers.reduce((a, b) => a + b.length, 0) };
+}
+
+/**
+ * Lines gathered into UTF-8 buffers of about WRITE_CHUNK_BYTES: what a save holds is its bytes, not one string
+ * per entry.
+ */
+class ChunkEncoder {
+  private readonly buffers: Buffer[] = [];
+  private cur: string[] = [];
+  private size = 0;
+
+  add(line: string): void {
+    this.cur.push(line);
+    this.size += line.length;
+    if (this.size >= WRITE_CHUNK_BYTES) this.seal();
+  }
+
+  finish(): Buffer[] {
+    if (this.cur.length > 0) this.seal();
+    return this.buffers;
+  }
+
+  private seal(): void {
+    this.buffers.push(Buffer.from(this.cur.join('')));
+    this.cur = [];
+    this.size = 0;
+  }
 }
 
 async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
@@ -263,20 +305,14 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
   }
 }
 
-async function writeFileDurably(file: string, parts: readonly string[]): Promise<number> {
+async function writeFileDurably(file: string, buffers: readonly Buffer[]): Promise<void> {
   const fh = await open(file, 'w');
-  let written = 0;
   try {
-    for (const chunk of chunks(parts)) {
-      const buf = Buffer.from(chunk);
-      await writeAll(fh, buf);
-      written += buf.length;
-    }
+    for (const buf of buffers) await writeAll(fh, buf);
     await fh.sync();
   } finally {
     await fh.close();
   }
-  return written;
 }
 
 /** fsync the directory so renames are durable (not possible on Windows; harmless to skip there). */

@@ -272,15 +272,15 @@ describe('saving the state incrementally', () => {
     store: Map<string, unknown>,
     e: DetectionEngine,
   ): { set: number; deleted: number; full: boolean } {
-    const c = JSON.parse(JSON.stringify(e.stateChanges())) as {
-      full: boolean;
-      set: [string, unknown][];
-      delete: string[];
-    };
+    const c = e.stateChanges();
     if (c.full) store.clear();
-    for (const [k, v] of c.set) store.set(k, v);
+    let set = 0;
+    for (const [k, json] of c.set) {
+      store.set(k, JSON.parse(json));
+      set++;
+    }
     for (const k of c.delete) store.delete(k);
-    return { set: c.set.length, deleted: c.delete.length, full: c.full };
+    return { set, deleted: c.delete.length, full: c.full };
   }
 
   it('only touched keys are written; restoring the kept entries continues exactly like an uninterrupted run', () => {
