@@ -286,16 +286,16 @@ export class Agent {
     const detector = this.detector;
     const journal = this.stateJournal;
     if (!detector || !journal) return Promise.resolve();
-    this.savingState ??= (async () => {
-      try {
-        const written = await journal.write(detector.stateChanges(journal.needsFull));
-        detectStateSaved(written, journal.bytes);
-      } catch (err) {
-        detectStateSaveFailed(this.logger, { path: journal.journalPath, error: describeError(err) });
-      } finally {
+    this.savingState ??= Promise.resolve()
+      .then(() => journal.write(detector.stateChanges(journal.needsFull)))
+      .then(
+        (written) => detectStateSaved(written, journal.bytes),
+        (err: unknown) =>
+          detectStateSaveFailed(this.logger, { path: journal.journalPath, error: describeError(err) }),
+      )
+      .finally(() => {
         this.savingState = undefined;
-      }
-    })();
+      });
     return this.savingState;
   }
 

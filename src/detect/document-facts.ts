@@ -19,6 +19,7 @@ export class DocumentFacts {
   private signatureOf: EcsDocument | undefined;
   private device: string | undefined;
   private format = '';
+  private pair: string | undefined;
   private serverOf: EcsDocument | undefined;
   private serverCache: ServerFacts | undefined;
 
@@ -37,10 +38,13 @@ export class DocumentFacts {
       const format = readField(doc, FORMAT_SLOT);
       this.device = typeof device === 'string' ? device : undefined;
       this.format = typeof format === 'string' ? format : '';
+      this.pair = undefined;
     }
     const device = this.device;
     if (device === undefined) return undefined;
-    return device === key ? this.format : `${device}\u001f${this.format}`;
+    if (device === key) return this.format;
+    // Built once per document, whatever the number of rules that ask (a host-keyed rule sees many devices).
+    return (this.pair ??= `${device}\u001f${this.format}`);
   }
 
   server(doc: EcsDocument): ServerFacts | undefined {

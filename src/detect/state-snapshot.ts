@@ -39,7 +39,7 @@ export interface DetectorSnapshot {
 export interface DetectorStateChanges {
   /** Every entry is in `set`: the saved state should be replaced, not patched. */
   readonly full: boolean;
-  /** Name and value (JSON text) of each entry to write, produced as it is read; read it once, at once. */
+  /** Name and value (JSON text) of each entry to write, encoded as it is read (see StateCodec.changes). */
   readonly set: Iterable<[string, string]>;
   readonly delete: string[];
 }
@@ -83,9 +83,11 @@ export class StateCodec {
   }
 
   /**
-   * The entries changed since the previous call (all of them after start or restore, or when asked). `set` is
-   * read lazily, key by key, so that a save of many keys never holds them all encoded at once: the caller must
-   * consume it right away (synchronously), before the engine evaluates another document.
+   * The entries changed since the previous call (all of them after start or restore, or when asked). Meta, the
+   * recent ids and the dropped keys are taken at the call; the keys' entries are encoded as `set` is read, which
+   * may go on while documents are evaluated (a save writes a chunk at a time). That is safe: a key changed after
+   * it was encoded is marked changed again for the next save, and the recent ids saved are those of the call, so
+   * every id saved belongs to a document whose effect is saved too (restart de-duplication relies on that).
    */
   changes(forceFull = false): DetectorStateChanges {
     const full = this.full || forceFull;
@@ -94,13 +96,23 @@ export class StateCodec {
     this.s.runtimes.forEach((rt, i) => {
       for (const key of rt.removed.splice(0)) if (!full && !rt.states.has(key)) del.push(entryName(i, key));
     });
-    return { full, set: this.changedEntries(full), delete: del };
+    const metaText = JSON.stringify(this.meta());
+    const meta = full || metaText !== this.lastMeta ? metaText : undefined;
+    this.lastMeta = metaText;
+    const recentIds = this.s.recent.list();
+    const recentKey =
+      recentIds.length === 0 ? '' : `${recentIds.length}${SEP}${recentIds[recentIds.length - 1]!}`;
+    const recent = full || recentKey !== this.lastRecent ? JSON.stringify(recentIds) : undefined;
+    this.lastRecent = recentKey;
+    return { full, set: this.changedEntries(full, meta, recent), delete: del };
   }
 
-  private *changedEntries(full: boolean): Generator<[string, string]> {
-    const metaText = JSON.stringify(this.meta());
-    if (full || metaText !== this.lastMeta) yield ['meta', metaText];
-    this.lastMeta = metaText;
+  private *changedEntries(
+    full: boolean,
+    meta: string | undefined,
+    recent: string | undefined,
+  ): Generator<[string, string]> {
+    if (meta !== undefined) yield ['meta', meta];
     const runtimes = this.s.runtimes;
     for (let i = 0; i < runtimes.length; i++)
       for (const st of runtimes[i]!.states.values()) {
@@ -108,10 +120,7 @@ export class StateCodec {
         st.changed = false;
         yield [entryName(i, st.key), JSON.stringify(encodeKey(st))];
       }
-    const recent = this.s.recent.list();
-    const recentKey = recent.length === 0 ? '' : `${recent.length}${SEP}${recent[recent.length - 1]!}`;
-    if (full || recentKey !== this.lastRecent) yield ['recent', JSON.stringify(recent)];
-    this.lastRecent = recentKey;
+    if (recent !== undefined) yield ['recent', recent];
   }
 
   /** Restore a snapshot (version 3, or the registry's version 2); throws on one it cannot use. */

@@ -4,7 +4,8 @@
 // extra of registry.json rewritten with every checkpoint flush.
 //
 // Files, both NDJSON:
-// - `<name>.base`: a header line `{"v":1,"gen":G,"entries":N}` and one `[name, value]` line per entry;
+// - `<name>.base`: a header line `{"v":1,"gen":G}`, one `[name, value]` line per entry, and a closing line
+//   `{"entries":N}`;
 // - `<name>.journal`: a header line `{"v":1,"gen":G}`, then batches: `["s", name, value]` and `["d", name]` lines
 //   closed by `["c", lines]`, the number of lines in the batch.
 // Invariants:
@@ -13,6 +14,9 @@
 //   under the next generation (temp file, fsync, rename, directory fsync), then starts a new journal of that
 //   generation. A journal of another generation than the base's is stale (a crash between the two) and ignored.
 // - After a failed write the next one must be full (`needsFull`): nothing is appended after a torn batch.
+// - Entries are read from the caller's iterable as they are written, a chunk of about 1 MiB at a time: a save holds
+//   one chunk, whatever its size. (The caller's iterable may thus be read across awaits; the detection engine's
+//   is built for that: state-snapshot.ts.)
 // - Bad files are reported by the caller (load returns the problem) and set aside, never a crash.
 
 import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
@@ -22,13 +26,13 @@ import { describeError } from '../pipeline/errors.js';
 const VERSION = 1;
 /** The journal is folded into a new base once it is larger than the base and than this. */
 const MIN_COMPACT_BYTES = 8 * 1024 * 1024;
-/** Bytes per write() call while writing a base (bounds the memory of one write). */
+/** Bytes per file write while saving (bounds the memory of one save). */
 const WRITE_CHUNK_BYTES = 1024 * 1024;
 
 export interface StateChanges {
   /** Replace everything saved with `set`. */
   readonly full: boolean;
-  /** Entries to (over)write: name and value as JSON text. Read once, during the write() call. */
+  /** Entries to (over)write: name and value as JSON text, read once, while the write goes on. */
   readonly set: Iterable<readonly [string, string]>;
   readonly delete: readonly string[];
 }
@@ -42,8 +46,6 @@ export interface StateLoad {
 
 export class StateJournal {
   private gen = 0;
-  /** The latest generation given to an encoded base (the next full write takes the one after). */
-  private lastGen = 0;
   private baseBytes = 0;
   private journalBytes = 0;
   private journal: FileHandle | undefined;
@@ -98,18 +100,19 @@ export class StateJournal {
     }
     try {
       const lines = text.split('\n');
-      const head = JSON.parse(lines[0]!) as { v?: unknown; gen?: unknown; entries?: unknown };
+      const head = JSON.parse(lines[0]!) as { v?: unknown; gen?: unknown };
       if (head.v !== VERSION || typeof head.gen !== 'number') throw new Error('unknown header');
-      let n = 0;
-      for (let i = 1; i < lines.length; i++) {
-        if (lines[i] === '') continue;
+      let last = lines.length - 1;
+      while (last > 0 && lines[last] === '') last--;
+      const tail = JSON.parse(lines[last]!) as { entries?: unknown };
+      if (last === 0 || typeof tail.entries !== 'number') throw new Error('no closing line (cut short)');
+      for (let i = 1; i < last; i++) {
         const [k, v] = JSON.parse(lines[i]!) as [string, unknown];
         entries.set(k, v);
-        n++;
       }
-      if (n !== head.entries) throw new Error(`${n} entries where the header says ${String(head.entries)}`);
+      if (last - 1 !== tail.entries)
+        throw new Error(`${last - 1} entries where the closing line says ${String(tail.entries)}`);
       this.gen = head.gen;
-      this.lastGen = head.gen;
       this.baseBytes = Buffer.byteLength(text);
     } catch (err) {
       return this.setAside(this.basePath, `not a state base file: ${describeError(err)}`, new Map());
@@ -163,67 +166,84 @@ export class StateJournal {
   }
 
   /**
-   * Save changes; resolves with the bytes written once they are durable. The changes are encoded at the call,
-   * synchronously (their `set` may be read from live state), then written after any write still in progress. A
-   * `full` change set becomes a new base; otherwise it is appended to the journal (the caller must give a full
-   * one when `needsFull`).
+   * Save changes; resolves with the bytes written once they are durable. Writes run one after the other; the
+   * entries of `set` are read while they are written. A `full` change set becomes a new base; otherwise it is
+   * appended to the journal (the caller must give a full one when `needsFull`).
    */
   write(changes: StateChanges): Promise<number> {
-    const encoded = changes.full ? this.encodeBase(changes.set) : encodeBatch(changes);
-    const next = this.writing.then(() => this.doWrite(changes.full, encoded));
+    const next = this.writing.then(() => this.doWrite(changes));
     this.writing = next.catch(() => undefined);
     return next;
   }
 
-  private encodeBase(set: Iterable<readonly [string, string]>): Encoded {
-    const gen = ++this.lastGen;
-    const body = new ChunkEncoder();
-    let n = 0;
-    for (const [k, json] of set) {
-      body.add(`[${JSON.stringify(k)},${json}]\n`);
-      n++;
-    }
-    const head = Buffer.from(`${JSON.stringify({ v: VERSION, gen, entries: n })}\n`);
-    const buffers = [head, ...body.finish()];
-    return { gen, buffers, bytes: buffers.reduce((a, b) => a + b.length, 0) };
-  }
-
-  private async doWrite(full: boolean, encoded: Encoded): Promise<number> {
-    if (!full && this.mustRewrite) throw new Error('state journal: a full write is needed first');
+  private async doWrite(changes: StateChanges): Promise<number> {
+    if (!changes.full && this.mustRewrite) throw new Error('state journal: a full write is needed first');
     try {
-      return full ? await this.writeBase(encoded) : await this.append(encoded);
+      return changes.full ? await this.writeBase(changes.set) : await this.append(changes);
     } catch (err) {
       this.mustRewrite = true;
       throw err;
     }
   }
 
-  private async append(encoded: Encoded): Promise<number> {
-    if (encoded.bytes === 0) return 0;
+  private async append(changes: StateChanges): Promise<number> {
     const fh = (this.journal ??= await open(this.journalPath, 'a'));
-    for (const buf of encoded.buffers) await writeAll(fh, buf);
+    const out = new ChunkWriter(fh);
+    let n = 0;
+    for (const [k, json] of changes.set) {
+      await out.add(`["s",${JSON.stringify(k)},${json}]\n`);
+      n++;
+    }
+    for (const k of changes.delete) {
+      await out.add(`${JSON.stringify(['d', k])}\n`);
+      n++;
+    }
+    if (n === 0) return 0;
+    await out.add(`${JSON.stringify(['c', n])}\n`);
+    await out.flush();
     await fh.sync();
-    this.journalBytes += encoded.bytes;
-    return encoded.bytes;
+    this.journalBytes += out.written;
+    return out.written;
   }
 
-  private async writeBase(encoded: Encoded): Promise<number> {
-    const gen = encoded.gen;
-    await writeFileDurably(`${this.basePath}.tmp`, encoded.buffers);
-    await rename(`${this.basePath}.tmp`, this.basePath);
+  private async writeBase(set: Iterable<readonly [string, string]>): Promise<number> {
+    const gen = this.gen + 1;
+    const tmp = `${this.basePath}.tmp`;
+    const fh = await open(tmp, 'w');
+    const out = new ChunkWriter(fh);
+    try {
+      await out.add(`${JSON.stringify({ v: VERSION, gen })}\n`);
+      let n = 0;
+      for (const [k, json] of set) {
+        await out.add(`[${JSON.stringify(k)},${json}]\n`);
+        n++;
+      }
+      await out.add(`${JSON.stringify({ entries: n })}\n`);
+      await out.flush();
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.basePath);
     await syncDir(this.dir);
     // From here the base of `gen` is the state; the old journal is stale until replaced.
     this.gen = gen;
-    this.baseBytes = encoded.bytes;
+    this.baseBytes = out.written;
     await this.journal?.close();
     this.journal = undefined;
     const header = Buffer.from(`${JSON.stringify({ v: VERSION, gen })}\n`);
-    await writeFileDurably(`${this.journalPath}.tmp`, [header]);
+    const jh = await open(`${this.journalPath}.tmp`, 'w');
+    try {
+      await writeAll(jh, header);
+      await jh.sync();
+    } finally {
+      await jh.close();
+    }
     await rename(`${this.journalPath}.tmp`, this.journalPath);
     await syncDir(this.dir);
     this.journalBytes = header.length;
     this.mustRewrite = false;
-    return encoded.bytes + header.length;
+    return out.written + header.length;
   }
 
   async close(): Promise<void> {
@@ -244,55 +264,27 @@ export class StateJournal {
   }
 }
 
-interface Encoded {
-  /** Generation of a base (0 for a journal batch). */
-  readonly gen: number;
-  readonly buffers: Buffer[];
-  readonly bytes: number;
-}
-
-/** A journal batch: its lines and the closing line with their count (nothing when there is no change). */
-function encodeBatch(changes: StateChanges): Encoded {
-  const enc = new ChunkEncoder();
-  let n = 0;
-  for (const [k, json] of changes.set) {
-    enc.add(`["s",${JSON.stringify(k)},${json}]\n`);
-    n++;
-  }
-  for (const k of changes.delete) {
-    enc.add(`${JSON.stringify(['d', k])}\n`);
-    n++;
-  }
-  if (n === 0) return { gen: 0, buffers: [], bytes: 0 };
-  enc.add(`${JSON.stringify(['c', n])}\n`);
-  const buffers = enc.finish();
-  return { gen: 0, buffers, bytes: buffers.reduce((a, b) => a + b.length, 0) };
-}
-
-/**
- * Lines gathered into UTF-8 buffers of about WRITE_CHUNK_BYTES: what a save holds is its bytes, not one string
- * per entry.
- */
-class ChunkEncoder {
-  private readonly buffers: Buffer[] = [];
+/** Lines written in chunks of about WRITE_CHUNK_BYTES: a save holds one chunk, however large it is. */
+class ChunkWriter {
+  written = 0;
   private cur: string[] = [];
   private size = 0;
 
-  add(line: string): void {
+  constructor(private readonly fh: FileHandle) {}
+
+  async add(line: string): Promise<void> {
     this.cur.push(line);
     this.size += line.length;
-    if (this.size >= WRITE_CHUNK_BYTES) this.seal();
+    if (this.size >= WRITE_CHUNK_BYTES) await this.flush();
   }
 
-  finish(): Buffer[] {
-    if (this.cur.length > 0) this.seal();
-    return this.buffers;
-  }
-
-  private seal(): void {
-    this.buffers.push(Buffer.from(this.cur.join('')));
+  async flush(): Promise<void> {
+    if (this.cur.length === 0) return;
+    const buf = Buffer.from(this.cur.join(''));
     this.cur = [];
     this.size = 0;
+    await writeAll(this.fh, buf);
+    this.written += buf.length;
   }
 }
 
@@ -302,16 +294,6 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
     const { bytesWritten } = await fh.write(buf, off, buf.length - off);
     if (bytesWritten <= 0) throw new Error('write made no progress');
     off += bytesWritten;
-  }
-}
-
-async function writeFileDurably(file: string, buffers: readonly Buffer[]): Promise<void> {
-  const fh = await open(file, 'w');
-  try {
-    for (const buf of buffers) await writeAll(fh, buf);
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 
