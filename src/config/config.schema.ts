@@ -12,7 +12,7 @@ export const DetectConfig = z.strictObject({
     .number()
     .int()
     .min(1)
-    .default(20000)
+    .default(10000)
     .describe(
       'Bound on per-key state per rule: when full, the least recently active keys below threshold are evicted (never a key with an open alert or at its threshold).',
     ),
@@ -53,7 +53,7 @@ export const CasguardConfig = z.strictObject({
     .min(1)
     .optional()
     .describe('Folder of rule YAML files; default: the built-in KB 2851708 set.'),
-  detect: DetectConfig.default({ enabled: true, maxKeysPerRule: 20000, maxFutureSkewMs: 86400000 }),
+  detect: DetectConfig.default({ enabled: true, maxKeysPerRule: 10000, maxFutureSkewMs: 86400000 }),
   logging: LoggingConfig.default({
     level: 'info',
     console: 'pretty',

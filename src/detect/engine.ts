@@ -68,7 +68,7 @@ export interface DetectionEngineOptions {
   readonly logger?: Logger;
 }
 
-export const DEFAULT_MAX_KEYS_PER_RULE = 20_000;
+export const DEFAULT_MAX_KEYS_PER_RULE = 10_000;
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
 const METRICS_BATCH = 4096;
 /** What evaluate() returns when nothing is emitted (callers only iterate it). */
