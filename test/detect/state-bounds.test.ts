@@ -110,8 +110,11 @@ describe('a per-rule cap on keys that cannot suppress a real storm', () => {
     assert.equal(alertField([...finalByDevice(out).values()][0]!, 'count'), 4);
   });
 
-  it('the least recently active keys below threshold go first', () => {
-    const e = new DetectionEngine([stormRule(3)], { maxKeysPerRule: 10 });
+  it('the least recently active keys below threshold go first, with a named event and a counter', async () => {
+    const { metricsRegistry, resetMetrics } = await import('../../src/telemetry/metrics.js');
+    resetMetrics();
+    const logger = recordingLogger();
+    const e = new DetectionEngine([stormRule(3)], { maxKeysPerRule: 10, logger });
     const out: ShippableDocument[] = [];
     for (let i = 0; i < 10; i++) out.push(...e.evaluate(provisionFailure(T0 + i, `dev${i}`), `a${i}`));
     out.push(...e.evaluate(provisionFailure(T0 + 20, 'dev0'), 'again0')); // dev0 is now the most recent
@@ -124,6 +127,13 @@ describe('a per-rule cap on keys that cannot suppress a real storm', () => {
       out.map((a) => deviceOf(a)),
       ['dev0'],
     );
+    // two evictions (dev10, then dev1 again), one warning: the event is rate-limited to one a minute per rule
+    const warn = logger.lines.filter((l) => l.level === 'warn');
+    assert.equal(warn.length, 1);
+    assert.match(warn[0]!.message, /least recently active keys below threshold were evicted/);
+    assert.deepEqual(warn[0]!.meta, { rule: 'storm', evicted: 1, keys: 9, maxKeys: 10 });
+    const text = await metricsRegistry().metrics();
+    assert.match(text, /casguard_detect_state_evicted_total\{rule="storm",reason="capacity"\} 2/);
   });
 
   it('when every key is an alert the rule holds more than its cap, and at twice the cap closes the oldest', async () => {
