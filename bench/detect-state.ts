@@ -234,7 +234,11 @@ async function runOnce(mode: 'replay' | 'run', gen: Gen, root: string): Promise<
       '    compression: false',
       '  stdout:',
       '    alerts: false',
-      ...(detectOff ? ['detect:', '  enabled: false'] : maxKeys ? ['detect:', `  maxKeysPerRule: ${maxKeys}`] : []),
+      ...(detectOff
+        ? ['detect:', '  enabled: false']
+        : maxKeys
+          ? ['detect:', `  maxKeysPerRule: ${maxKeys}`]
+          : []),
       'logging:',
       '  level: warn',
       '  console: off',
