@@ -12,6 +12,7 @@ import { agentMetadataEnricher, withAlertStamp } from '../enrich/agent-metadata.
 import { defaultEnrichers } from '../enrich/index.js';
 import { loadAgentIdentity } from '../inputs/agent-identity.js';
 import { FileInput, Registry, type InputSummary } from '../inputs/index.js';
+import { StateJournal } from '../inputs/state-journal.js';
 import { createFileHandlerFactory } from '../normalize/formats/handler-factory.js';
 import { ALL_FORMATS } from '../normalize/formats/index.js';
 import { DeadLetterFile } from '../outputs/dead-letter/dead-letter-file.js';
@@ -30,8 +31,14 @@ import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/r
 import type { Detector, DocumentSink, Enricher } from '../pipeline/stages.types.js';
 import { ECS_VERSION } from '../setup/ecs-fields.generated.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
+import {
+  detectStateRestoreFailed,
+  detectStateSaved,
+  detectStateSaveFailed,
+} from '../telemetry/detect-events.js';
 import { healthConditions } from '../telemetry/health.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
+import { describeError } from '../pipeline/errors.js';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
 
 export interface AgentOptions {
@@ -77,9 +84,14 @@ function localTimeZone(): string {
   return (machineZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone);
 }
 
-/** Registry extra holding the detection engine's state, saved with the checkpoints. */
-const DETECT_STATE = 'detect';
-/** How often the detection state is copied into the registry (which flushes it with the checkpoints). */
+/** Registry extra that held the detection engine's state before it got files of its own (read once, dropped). */
+const LEGACY_DETECT_STATE = 'detect';
+/** Name of the detection state's files in the registry folder (`detect-state.base`, `detect-state.journal`). */
+const DETECT_STATE_FILES = 'detect-state';
+/**
+ * How often the detection state is saved. Each save appends only the keys that changed since the previous one
+ * (state-journal.ts), so a large state costs what changes, not its size.
+ */
 const DETECT_SAVE_INTERVAL_MS = 2000;
 /**
  * How often (wall clock) pending alert updates are shipped while tailing, so a storm that goes quiet on an
@@ -96,6 +108,7 @@ export class Agent {
   private flushTimer: NodeJS.Timeout | undefined;
   /** The detection engine with the agent metadata stamped on every alert it returns. */
   private readonly detector: Detector | undefined;
+  private savingState: Promise<void> | undefined;
 
   private constructor(
     private readonly opts: AgentOptions,
@@ -105,10 +118,11 @@ export class Agent {
     private readonly deadLetters: DeadLetterFile,
     readonly dataDir: string,
     private readonly scratchDir: string | undefined,
-    engine: DetectionEngine | undefined,
+    private readonly engine: DetectionEngine | undefined,
     private readonly esSink: DeliverySink | undefined,
     /** Sets `ecs.version` and `agent.*`; the last enricher, and applied to every alert. */
     private readonly stamp: Enricher,
+    private readonly stateJournal: StateJournal | undefined,
   ) {
     this.detector = engine ? withAlertStamp(engine, stamp) : undefined;
   }
@@ -160,22 +174,31 @@ export class Agent {
     if (sinks.length === 0) throw new Error('no output configured');
     const sink = sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks);
     let detector: DetectionEngine | undefined;
+    let stateJournal: StateJournal | undefined;
     if (config.detect.enabled) {
       const rules = loadRules(config.rules === undefined ? undefined : path.resolve(baseDir, config.rules));
+      const detectLogger = logger.child({ component: 'detect' });
       detector = new DetectionEngine(rules.rules, {
         maxKeysPerRule: config.detect.maxKeysPerRule,
+        maxFutureSkewMs: config.detect.maxFutureSkewMs,
         namespace: outputs.elasticsearch?.namespace ?? 'default',
-        logger: logger.child({ component: 'detect' }),
+        logger: detectLogger,
       });
-      const saved = registry.getExtra(DETECT_STATE);
-      if (saved !== undefined) {
-        try {
-          detector.restore(saved);
-        } catch (err) {
-          logger.warn('saved detection state could not be restored; starting with empty windows', {
-            error: String(err),
-          });
-        }
+      // A replay neither resumes nor saves windows (its registry is thrown away).
+      if (!opts.replay) {
+        const opened = await StateJournal.open(registry.dir, DETECT_STATE_FILES);
+        stateJournal = opened.journal;
+        const { entries, problem } = opened.load;
+        if (problem)
+          detectStateRestoreFailed(
+            detectLogger,
+            `${problem.path}: ${problem.error} (kept as ${problem.keptAs})`,
+          );
+        const legacy = registry.getExtra(LEGACY_DETECT_STATE);
+        if (entries.size > 0) detector.restoreEntries(entries);
+        else if (legacy !== undefined) detector.restore(legacy);
+        // The registry no longer carries the state (it made every checkpoint flush rewrite it).
+        if (legacy !== undefined) registry.setExtra(LEGACY_DETECT_STATE, undefined);
       }
       logger.info('detection rules loaded', { rules: rules.rules.length, source: rules.source });
     }
@@ -190,6 +213,7 @@ export class Agent {
       detector,
       esSink,
       stamp,
+      stateJournal,
     );
   }
 
@@ -255,7 +279,7 @@ export class Agent {
     }
     this.buildInputs();
     if (this.detector) {
-      this.detectTimer = setInterval(() => this.saveDetectState(), DETECT_SAVE_INTERVAL_MS);
+      this.detectTimer = setInterval(() => void this.saveDetectState(), DETECT_SAVE_INTERVAL_MS);
       this.detectTimer.unref();
       const detector = this.detector;
       this.flushTimer = setInterval(() => this.pushAlerts(detector.flush()), DETECT_FLUSH_INTERVAL_MS);
@@ -309,8 +333,22 @@ export class Agent {
     await this.deadLetters.flush();
   }
 
-  private saveDetectState(): void {
-    if (this.detector && !this.opts.replay) this.registry.setExtra(DETECT_STATE, this.detector.snapshot());
+  /** Save what changed in the detection state since the last save (one save at a time). */
+  private saveDetectState(): Promise<void> {
+    const detector = this.engine;
+    const journal = this.stateJournal;
+    if (!detector || !journal) return Promise.resolve();
+    this.savingState ??= Promise.resolve()
+      .then(() => journal.write(detector.stateChanges(journal.needsFull)))
+      .then(
+        (written) => detectStateSaved(written, journal.bytes),
+        (err: unknown) =>
+          detectStateSaveFailed(this.logger, { path: journal.journalPath, error: describeError(err) }),
+      )
+      .finally(() => {
+        this.savingState = undefined;
+      });
+    return this.savingState;
   }
 
   private pushAlerts(alerts: readonly ShippableDocument[]): void {
@@ -353,7 +391,11 @@ export class Agent {
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Ship the latest version of every alert that changed since it was last shipped.
     if (this.detector && !this.opts.replay) this.pushAlerts(this.detector.flush());
-    this.saveDetectState();
+    await bounded(
+      'saving detection state',
+      (this.savingState ?? Promise.resolve()).then(() => this.saveDetectState()),
+    );
+    if (this.stateJournal) await bounded('closing detection state', this.stateJournal.close());
     await bounded('flushing outputs', this.sink.flush(), STOP_RESERVE_MS);
     // Whatever Elasticsearch has not answered by now goes to the spool (acknowledged there), and no request,
     // socket or retry timer is left to keep the process alive after the stop.

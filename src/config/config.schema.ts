@@ -13,8 +13,18 @@ export const DetectConfig = z.strictObject({
     .number()
     .int()
     .min(1)
-    .default(100000)
-    .describe('Bound on per-key state per rule; oldest evicted.'),
+    .default(10000)
+    .describe(
+      'Bound on per-key state per rule: when full, the least recently active keys below threshold are evicted (never a key with an open alert or at its threshold).',
+    ),
+  maxFutureSkewMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(86400000)
+    .describe(
+      "Documents dated further ahead of the agent's clock are shipped but not used for detection (their windows would move past the real events).",
+    ),
 });
 
 export const MetricsConfig = z.strictObject({
@@ -55,7 +65,7 @@ export const CasguardConfig = z.strictObject({
     .min(1)
     .optional()
     .describe('Folder of rule YAML files; default: the built-in KB 2851708 set.'),
-  detect: DetectConfig.default({ enabled: true, maxKeysPerRule: 100000 }),
+  detect: DetectConfig.default({ enabled: true, maxKeysPerRule: 10000, maxFutureSkewMs: 86400000 }),
   logging: LoggingConfig.default({
     level: 'info',
     console: 'pretty',

@@ -29,19 +29,6 @@ export const FACETS = [
 export type FacetName = (typeof FACETS)[number];
 export type Facets = Record<FacetName, string[]>;
 
-export function emptyFacets(): Facets {
-  return {
-    devices: [],
-    users: [],
-    user_agents: [],
-    ios_builds: [],
-    hosts: [],
-    ips: [],
-    builds: [],
-    device_models: [],
-  };
-}
-
 /** What an alert document is built from (the engine's period statistics of one key). */
 export interface AlertView {
   id: string;
@@ -163,18 +150,6 @@ export class FacetReader {
       this.read[i] = true;
     }
     return this.values[i];
-  }
-}
-
-/** Add the document's facet values (each facet bounded to `limit` distinct values). */
-export function addFacetValues(f: Facets, reader: FacetReader, limit: number): void {
-  for (let i = 0; i < FACET_SOURCES.length; i++) {
-    const list = f[FACET_SOURCES[i]![0]];
-    if (list.length >= limit) continue;
-    const v = reader.get(i);
-    if (v === undefined) continue;
-    // A storm repeats its last value: check that before scanning the list.
-    if (list[list.length - 1] !== v && !list.includes(v)) list.push(v);
   }
 }
 

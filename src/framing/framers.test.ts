@@ -115,11 +115,134 @@ describe('csv-rows framer', () => {
     assert.equal(rs[3]!.endOffset, Buffer.byteLength(csv));
   });
 
-  it('cuts a row whose quote never closes once it passes the limit', () => {
-    const csv = `"open\n${'y\n'.repeat(800)}next,1\n`;
-    const rs = frame('csv-rows', Buffer.from(csv), { max: 1024 });
-    assert.equal(rs[0]!.error?.code, 'framing.record_too_large');
-    assert.ok(rs.length >= 2);
+  const EV = (msg: string, id = 4999): string =>
+    `Error,9/19/2013 10:22:11 AM,MSExchange Common,${id},General,${msg}\r\n`;
+  const evHeader = 'Level,Date and Time,Source,Event ID,Task Category\r\n';
+
+  it('a stray quote costs its row alone: the rows it swallowed are framed again (Event Viewer CSV)', () => {
+    const good1 = EV('"Watson report\r\nErrorReportingEnabled: False"');
+    const stray = EV('"A message whose quote never closes', 1);
+    const good = [
+      EV('Plain message', 2),
+      EV('"Second, with a comma"', 3),
+      EV('"multi\r\nline ""quoted"""', 4),
+    ];
+    const csv = evHeader + good1 + stray + good.join('');
+    const bytes = Buffer.from(csv);
+    for (const chunk of [[bytes.length], [7], [1, 13]]) {
+      const rs = frame('csv-rows', bytes, { chunk });
+      assert.deepEqual(
+        rs.map((r) => r.error?.code),
+        [undefined, undefined, 'framing.csv_unclosed_quote', undefined, undefined, undefined],
+      );
+      assert.deepEqual(
+        texts(rs).slice(3),
+        good.map((g) => g.slice(0, -2)),
+      );
+      assert.equal(rs[1]!.text, good1.slice(0, -2));
+      const bad = rs[2]!;
+      assert.equal(bad.offset, Buffer.byteLength(evHeader + good1));
+      assert.equal(bad.endOffset, bad.offset + Buffer.byteLength(stray));
+      assert.equal(bad.line, 4);
+      assert.equal(bad.text, stray.slice(0, -2));
+      assert.deepEqual(
+        rs.slice(3).map((r) => r.line),
+        [5, 6, 7],
+      );
+    }
+  });
+
+  it('a stray quote in PowerShell Export-Csv (every field quoted) costs one row', () => {
+    const row = (m: string, id: number): string => `"${m}","${id}","Application"\r\n`;
+    const csv =
+      '#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n"Message","Id","LogName"\r\n' +
+      row('one\r\ntwo', 1) +
+      '"bro"ken,"2","Application"\r\n' + // text after a closing quote, on one line: the parser's to report
+      '"say "hi" now","3","Application"\r\n' + // an unescaped inner quote: the same, one line
+      '"no closing quote,4,Application\r\n' + // open at the line end: the next row's first quote gives it away
+      row('five', 5) +
+      row('six\r\nseven', 6);
+    const rs = frame('csv-rows', Buffer.from(csv), { chunk: [5] });
+    assert.deepEqual(
+      rs.map((r) => [r.error?.code ?? 'ok', r.line]),
+      [
+        ['ok', 1],
+        ['ok', 2],
+        ['ok', 3],
+        ['ok', 5],
+        ['ok', 6],
+        ['framing.csv_unclosed_quote', 7],
+        ['ok', 8],
+        ['ok', 9],
+      ],
+    );
+    assert.equal(rs[3]!.text, '"bro"ken,"2","Application"');
+    assert.equal(rs[6]!.text, '"five","5","Application"');
+    assert.equal(rs[7]!.text, '"six\r\nseven","6","Application"');
+  });
+
+  it('a quote still open after maxRecordBytes is cut at its first line; the held rows are kept', () => {
+    const csv = `"open\n${'y,1\n'.repeat(400)}next,1\n`;
+    const rs = frame('csv-rows', Buffer.from(csv), { max: 1024, end: false });
+    assert.equal(rs[0]!.error?.code, 'framing.csv_unclosed_quote');
+    assert.equal(rs[0]!.text, '"open');
+    assert.equal(rs[0]!.endOffset, 6);
+    assert.equal(rs.filter((r) => r.error).length, 1);
+    // everything after the first line comes back as rows, without waiting for the end of the file
+    assert.deepEqual(texts(rs.slice(1)), [...Array<string>(400).fill('y,1'), 'next,1']);
+  });
+
+  it('a quote still open at the end of a complete file: the first line is cut, the rest framed again', () => {
+    const rs = frame('csv-rows', Buffer.from('a,1\nb,"open\nc,2\nd,3'));
+    assert.deepEqual(
+      rs.map((r) => [r.text, r.error?.code]),
+      [
+        ['a,1', undefined],
+        ['b,"open', 'framing.csv_unclosed_quote'],
+        ['c,2', undefined],
+        ['d,3', undefined],
+      ],
+    );
+    // while tailing, the open row waits for more bytes
+    assert.deepEqual(texts(frame('csv-rows', Buffer.from('a,1\nb,"open\nc,2\n'), { end: false })), ['a,1']);
+    // a one-line row left open at the end goes to the parser as it is (it reports the unclosed quote)
+    assert.deepEqual(
+      frame('csv-rows', Buffer.from('a,1\nb,"open\n')).map((r) => [r.text, r.error?.code]),
+      [
+        ['a,1', undefined],
+        ['b,"open', undefined],
+      ],
+    );
+  });
+
+  it('TAB-separated (Event Viewer "Save as Text"): quoted messages span lines, a stray quote costs one row', () => {
+    const tsv =
+      'Level\tDate and Time\tSource\tEvent ID\tTask Category\r\n' +
+      'Error\t9/19/2013\tMSExchange Common\t4999\tGeneral\t"Watson, with commas\r\nsecond line"\r\n' +
+      'Error\t9/19/2013\tX\t1\tNone\t"stray\r\n' +
+      'Information\t9/19/2013\tY\t2\tNone\tplain\r\n' +
+      'Error\t9/19/2013\tZ\t3\tNone\t"two\r\nlines"\r\n';
+    const rs = frame('csv-rows', Buffer.from(tsv, 'utf16le'), { enc: 'utf16le', chunk: [6] });
+    assert.deepEqual(
+      rs.map((r) => [r.line, r.error?.code ?? 'ok']),
+      [
+        [1, 'ok'],
+        [2, 'ok'],
+        [4, 'framing.csv_unclosed_quote'],
+        [5, 'ok'],
+        [6, 'ok'],
+      ],
+    );
+    assert.equal(rs[4]!.text, 'Error\t9/19/2013\tZ\t3\tNone\t"two\r\nlines"');
+  });
+
+  it('slicing and resume points never change the records around a stray quote', () => {
+    const csv = evHeader + EV('"a\r\nb"') + EV('"stray') + EV('plain', 2) + EV('"c\r\nd"', 3) + EV('x', 4);
+    const bytes = Buffer.from(csv);
+    const whole = frame('csv-rows', bytes);
+    for (let n = 1; n < 40; n += 3) assert.deepEqual(frame('csv-rows', bytes, { chunk: [n] }), whole);
+    const resumed = frame('csv-rows', bytes, { start: whole[3]!.offset });
+    assert.deepEqual(texts(resumed), texts(whole.slice(3)));
   });
 });
 

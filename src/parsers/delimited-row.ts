@@ -1,6 +1,7 @@
 // Splits one CSV (or TAB-separated) row into fields with RFC 4180 quoting: a quoted field may hold the
-// delimiter, doubled quotes and line ends. The csv-rows framer has already cut the row, so an unclosed quote
-// or text after a closing quote is a malformed row, reported rather than guessed at. Used by the HttpProxy
+// delimiter, doubled quotes and line ends. The framer has already cut the row (csv-rows for the Windows
+// exports, lines for HttpProxy), so an unclosed quote or text after a closing quote is a malformed row, reported
+// rather than guessed at. Used by the HttpProxy
 // logs (Exchange's Utf8Csv writer quotes a field holding `,` `"` CR or LF and doubles inner quotes) and by the
 // Windows event exports (Event Viewer CSV/TXT, PowerShell Export-Csv). Never throws.
 

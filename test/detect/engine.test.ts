@@ -230,19 +230,21 @@ describe('event time, eviction, restarts', () => {
     );
   });
 
-  it('keeps at most maxKeysPerRule keys and emits an evicted open alert first', () => {
+  it('keeps at most maxKeysPerRule keys below threshold, never evicting a key with an open alert', () => {
+    // (state-bounds.test.ts has the eviction policy in detail)
     const e = new DetectionEngine([stormRule(2)], { maxKeysPerRule: 10 });
     const out: ShippableDocument[] = [];
-    // device 0 opens an alert and gets one unemitted update; then 10 other devices push it out
+    // device 0 opens an alert and gets one unemitted update; then 20 other devices arrive, one failure each
     out.push(...e.evaluate(provisionFailure(T0, 'dev0'), 'a'));
     out.push(...e.evaluate(provisionFailure(T0 + 1, 'dev0'), 'b'));
     out.push(...e.evaluate(provisionFailure(T0 + 2, 'dev0'), 'c'));
-    for (let i = 1; i <= 10; i++) out.push(...e.evaluate(provisionFailure(T0 + 10 + i, `dev${i}`), `x${i}`));
+    for (let i = 1; i <= 20; i++) out.push(...e.evaluate(provisionFailure(T0 + 10 + i, `dev${i}`), `x${i}`));
     assert.equal(e.stats()['storm']!.keys, 10);
+    out.push(...e.evaluate(provisionFailure(T0 + 100, 'dev0'), 'd'), ...e.flush());
     const dev0 = out.filter((a) => (a.doc['device'] as Record<string, unknown>)['id'] === 'dev0');
     assert.deepEqual(
       dev0.map((a) => alertField(a, 'count')),
-      [2, 3],
+      [2, 4],
     );
   });
 

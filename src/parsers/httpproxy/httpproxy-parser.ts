@@ -2,8 +2,8 @@
 // `#`) and then a `#Software/#Version/#Log-type/#Date/#Fields` directive block, which is written again whenever
 // a process re-opens the file; published excerpts may have either or neither. Columns are always mapped by
 // name: the latest `#Fields` or header line wins; a file (or excerpt) with neither is mapped by the known schema
-// of the same column count (53: 2013 RTM; 69: 2013 CU23; 74: 2016 CU23). Framing ('csv-rows') hands over one
-// row's text, which may contain line ends inside quotes.
+// of the same column count (53: 2013 RTM; 69: 2013 CU23; 74: 2016 CU23). Framing ('lines') hands over one
+// row's text: the writer escapes line ends, so a row is one line and a quote left open is this row's error.
 // Invariants: never throws; a bad row is a ParseFailure with an `httpproxy.*` code.
 
 import type { SourceRecord } from '../../pipeline/record.types.js';
