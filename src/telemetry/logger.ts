@@ -98,7 +98,11 @@ export function createAgentLogger(cfg: LoggingConfig, dataDir: string | undefine
         format:
           cfg.console === 'json'
             ? format.json()
-            : format.combine(format.colorize({ level: process.stderr.isTTY }), pretty),
+            : // Colour only on a terminal. Not colorize({ level: isTTY }): logform colours the level whenever
+              // its `message` option is unset, so that form coloured redirected output too (service logs).
+              process.stderr.isTTY === true
+              ? format.combine(format.colorize({ level: true }), pretty)
+              : pretty,
       }),
     );
   }
