@@ -137,9 +137,14 @@ export class WinePrefix {
     return { stdoutFile, stderrFile, exited, stdout: () => read(stdoutFile), stderr: () => read(stderrFile) };
   }
 
-  /** Runs `cmd /c <line>` (the way another Windows program would touch the files). */
-  cmd(line: string, timeoutMs = 60_000): Promise<WineResult> {
-    return this.start(['cmd', '/c', line], { timeoutMs }).exited;
+  /**
+   * Runs `cmd /c <tokens>` (the way another Windows program would touch the files). Tokens, not a line: Wine
+   * escapes quotes inside one argument as \" for the C runtime, which cmd.exe does not undo, so paths here must
+   * not contain blanks and nothing is quoted.
+   */
+  cmd(tokens: readonly string[], timeoutMs = 60_000): Promise<WineResult> {
+    for (const t of tokens) if (/[\s"]/.test(t)) throw new Error(`cmd token needs quoting: ${t}`);
+    return this.start(['cmd', '/c', ...tokens], { timeoutMs }).exited;
   }
 
   /** Stops this prefix's wineserver and every process in it (only this prefix's: the server is per prefix). */
