@@ -49,13 +49,15 @@ export interface WindowsPackageOptions {
   readonly winsw?: string | undefined;
   readonly cacheDir?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Test seam: the pin to check WinSW against instead of service/windows/winsw.lock.json. */
+  readonly winswLock?: WinswLock;
 }
 
 export interface WindowsPackageResult extends PackageResult {
   readonly winsw: 'included' | 'missing';
 }
 
-interface WinswLock {
+export interface WinswLock {
   version: string;
   asset: string;
   url: string;
@@ -103,7 +105,9 @@ async function loadWinsw(source: string, lock: WinswLock): Promise<Buffer> {
 export async function packageWindows(opts: WindowsPackageOptions): Promise<WindowsPackageResult> {
   const env = opts.env ?? process.env;
   const version = packageVersion();
-  const lock = JSON.parse(repoFile('service', 'windows', 'winsw.lock.json').toString('utf8')) as WinswLock;
+  const lock =
+    opts.winswLock ??
+    (JSON.parse(repoFile('service', 'windows', 'winsw.lock.json').toString('utf8')) as WinswLock);
   const winswSource = opts.winsw ?? (env['CASGUARD_WINSW'] || undefined);
   const winsw = winswSource === undefined ? undefined : await loadWinsw(winswSource, lock);
 

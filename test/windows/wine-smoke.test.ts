@@ -333,7 +333,8 @@ describe('the Windows package under Wine', { skip: IN_CI ? false : (prerequisite
           '',
         ].join('\n'),
       );
-      nodeOptions = `${nodeOptions} --require "C:\\tools\\exclusive-open.cjs"`.trim();
+      // Forward slashes: NODE_OPTIONS treats a backslash inside quotes as an escape.
+      nodeOptions = `${nodeOptions} --require C:/tools/exclusive-open.cjs`.trim();
     } else if (MUTATION === 'case-sensitive-paths') {
       const main = prefix.unix(`${PKG}\\dist\\cli\\main.js`);
       const code = files.get('dist/cli/main.js')!.toString('utf8');
