@@ -52,6 +52,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'artifacts/**', // release packages (npm run package:windows / package:linux)
       'node_modules/**',
       'data/**',
       'inbox/**',

@@ -4,7 +4,8 @@
 
 .DESCRIPTION
   Run from the unpacked casguard package, in an elevated Windows PowerShell (4.0 or later: Server 2012 R2 ships
-  4.0, so this script avoids everything newer). Steps: check admin, Node and the pinned WinSW hash; stop and
+  4.0, so this script avoids everything newer). Steps: check admin, every file of the package against its
+  manifest.json, Node and the pinned WinSW hash (a package built without WinSW is refused); stop and
   remove an existing casguard service; copy the package into -InstallDir; create -DataDir; write the WinSW XML;
   `casguard-service.exe install` (start type, recovery, account); re-apply delayed start and recovery with
   sc.exe; set ACLs with icacls (install dir: service read/execute; data dir: inheritance removed, service modify;
@@ -142,6 +143,12 @@ if ($PackageDir.TrimEnd('\') -eq $InstallDir.TrimEnd('\')) {
     throw 'Run install.ps1 from the unpacked package folder, not from the install folder.'
 }
 
+# A package built without the wrapper (npm run package:windows with no --winsw) can run casguard.cmd, not a service.
+$winswMissing = Join-Path $PackageDir 'WINSW-MISSING.txt'
+if (Test-Path -LiteralPath $winswMissing -PathType Leaf) {
+    throw ('This package was built without the WinSW service wrapper (casguard-service.exe) and cannot be installed as a service; see {0}. Use the release package (its name has no -without-winsw).' -f $winswMissing)
+}
+
 $packageNode = Join-Path $PackageDir 'node.exe'
 $packageWinsw = Join-Path $PackageDir ($WinswName + '.exe')
 $packageXml = Join-Path $PackageDir ($WinswName + '.xml')
@@ -152,6 +159,27 @@ foreach ($required in @($packageNode, $packageWinsw, $packageXml, $packageMain, 
         throw ('The package is incomplete: {0} is missing (see README.md, package layout).' -f $required)
     }
 }
+
+Write-Step 'Checking the package against manifest.json'
+# Every file the build put in the package, by SHA-256: a truncated download or a changed file stops here.
+$manifestFile = Join-Path $PackageDir 'manifest.json'
+if (-not (Test-Path -LiteralPath $manifestFile -PathType Leaf)) {
+    throw ('The package is incomplete: {0} is missing.' -f $manifestFile)
+}
+$manifest = Get-Content -LiteralPath $manifestFile -Raw | ConvertFrom-Json
+$checked = 0
+foreach ($entry in $manifest.files.PSObject.Properties) {
+    $file = Join-Path $PackageDir ($entry.Name.Replace('/', '\'))
+    if (-not (Test-Path -LiteralPath $file -PathType Leaf)) {
+        throw ('The package is incomplete: {0} is missing (listed in manifest.json).' -f $file)
+    }
+    $hash = (Get-FileHash -Algorithm SHA256 -LiteralPath $file).Hash
+    if ($hash -ne $entry.Value.sha256) {
+        throw ('{0} has SHA-256 {1}, manifest.json says {2}: unpack the package again from the verified zip.' -f $file, $hash, $entry.Value.sha256)
+    }
+    $checked++
+}
+Write-Host ('    {0} files match (casguard {1}, Node {2})' -f $checked, $manifest.version, $manifest.node.version)
 
 Write-Step 'Checking the pinned WinSW build'
 $lock = Get-Content -LiteralPath $lockFile -Raw | ConvertFrom-Json
@@ -244,7 +272,8 @@ if (-not (Test-Path -LiteralPath $InstallDir)) {
     [void](New-Item -ItemType Directory -Path $InstallDir)
 }
 $items = @('node.exe', ($WinswName + '.exe'), 'winsw.lock.json', 'uninstall.ps1', 'README.md', 'package.json',
-    'dist', 'node_modules', 'config')
+    'dist', 'node_modules', 'config', 'samples', 'casguard.cmd', 'manifest.json', 'SHA256SUMS', 'LICENSE',
+    'THIRD-PARTY-NOTICES.txt')
 foreach ($item in $items) {
     $from = Join-Path $PackageDir $item
     if (Test-Path -LiteralPath $from) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,5 +62,25 @@ describe('agent logger', () => {
     for (const secret of ['c4d4ta1', 'c4d4ta2', 'c4n4ry3']) assert.ok(!text.includes(secret), secret);
     assert.match(text, /PBack=0/);
     assert.match(text, /"Host":"cas01"/);
+  });
+
+  it('writes plain console lines, without colour codes, when stderr is not a terminal', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-'));
+    const script = [
+      `import { createAgentLogger } from ${JSON.stringify(new URL('./logger.ts', import.meta.url).href)};`,
+      `const l = createAgentLogger({ level: 'info', console: 'pretty', file: false, maxFileBytes: 1048576, maxFiles: 1 }, ${JSON.stringify(dataDir)});`,
+      "l.info('hello from a service'); l.warn('careful'); await l.close();",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /info hello from a service/);
+    assert.match(r.stderr, /warn careful/);
+    assert.ok(
+      !r.stderr.includes('\u001b['),
+      `colour codes in redirected output: ${JSON.stringify(r.stderr)}`,
+    );
   });
 });

@@ -176,7 +176,9 @@ export function createAgentLogger(
         format:
           cfg.console === 'json'
             ? format.json()
-            : process.stderr.isTTY
+            : // Colour only on a terminal. Not colorize({ level: isTTY }): logform colours the level whenever
+              // its `message` option is unset, so that form coloured redirected output too (service logs).
+              process.stderr.isTTY === true
               ? format.combine(format.colorize({ level: true }), pretty)
               : pretty,
       }),

@@ -1,9 +1,12 @@
-// `casguard test config`: validate the configuration and print every problem with its key path and line.
+// `casguard test config`: validate the configuration and print every problem with its key path and line; for a
+// valid one, also say how many files each input's paths match right now (with the same matcher `run` uses, so
+// a Windows path typed in another case than the folder on disk is checked the way the agent will see it).
 
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../config/load-config.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import { loadRules, RulesError } from '../../config/rules-loader.js';
+import { Discovery } from '../../inputs/discovery.js';
 import { CasguardError } from '../../pipeline/errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -13,17 +16,18 @@ export function registerTestConfig(test: Command, io: CliIo): void {
     .command('config')
     .description('validate the configuration file and print every problem (exit 0 valid, 1 invalid)')
     .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
-    .action((opts: { config?: string }) => {
-      io.setExitCode(testConfig(opts.config, io));
+    .action(async (opts: { config?: string }) => {
+      io.setExitCode(await testConfig(opts.config, io));
     });
 }
 
-export function testConfig(file: string | undefined, io: CliIo): number {
+export async function testConfig(file: string | undefined, io: CliIo): Promise<number> {
   try {
     const loaded = loadConfig(file === undefined ? { env: io.env } : { file, env: io.env });
     io.out(`config OK: ${loaded.file ?? 'embedded default'}`);
     for (const n of loaded.notes) io.out(`  note: ${n}`);
     io.out(`  inputs: ${loaded.config.inputs.map((i) => `${i.id} (${i.format})`).join(', ')}`);
+    for (const line of await matchedFiles(loaded)) io.out(`    ${line}`);
     const outs = Object.entries(loaded.config.outputs)
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
@@ -50,4 +54,33 @@ export function testConfig(file: string | undefined, io: CliIo): number {
     }
     throw err;
   }
+}
+
+/**
+ * One line per input: how many files its paths match now. Not an error when none do (a new server may not have
+ * written its first log yet); unreadable folders are named, since the service account may lack the rights.
+ */
+async function matchedFiles(loaded: LoadedConfig): Promise<string[]> {
+  const lines: string[] = [];
+  for (const input of loaded.config.inputs) {
+    const errors: string[] = [];
+    const discovery = new Discovery({
+      patterns: input.paths,
+      exclude: input.exclude,
+      baseDir: loaded.baseDir,
+      usePolling: input.usePolling,
+      pollIntervalMs: input.pollIntervalMs,
+      onHint: () => undefined,
+      onError: (message) => errors.push(message),
+    });
+    const n = (await discovery.scan()).length;
+    const where = input.paths.join(', ');
+    lines.push(
+      n === 0
+        ? `${input.id}: no file matches ${where} yet (it is read once one appears)`
+        : `${input.id}: ${n} file${n === 1 ? '' : 's'} match${n === 1 ? 'es' : ''} ${where}`,
+    );
+    for (const e of errors) lines.push(`${input.id}: cannot read ${e}`);
+  }
+  return lines;
 }
