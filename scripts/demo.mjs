@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The README's first command ends here: drop the sample logs (a KB 2851708 case) into ./inbox and run the
-// agent on its embedded default, so documents appear under ./data/out and the alert is printed.
-import { spawn } from 'node:child_process';
+// agent on its embedded default, so documents appear under ./data/out and the alert is printed. When the agent
+// stops (Ctrl+C), write the HTML incident report from ./data/out and print where it is.
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ for (const name of readdirSync(path.join(root, 'samples'))) {
   copyFileSync(path.join(root, 'samples', name), path.join(inbox, name));
 }
 console.log(
-  `casguard demo: copied the sample logs into ${inbox}; documents go to ./data/out (Ctrl+C to stop)`,
+  `casguard demo: copied the sample logs into ${inbox}; documents go to ./data/out (Ctrl+C to stop, then the report is written)`,
 );
 const child = spawn(
   process.execPath,
@@ -25,4 +26,18 @@ const child = spawn(
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 0 : 1);
+  const report = path.resolve('report.html');
+  // The same configuration as the agent ran with (the embedded default unless --config was given).
+  const args = process.argv.slice(2);
+  const at = args.findIndex((a) => a === '--config' || a === '-c');
+  const config = at >= 0 && args[at + 1] ? ['--config', args[at + 1]] : [];
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'dist/cli/main.js'), 'report', ...config, '--out', report],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  if (r.status === 0) console.log(`casguard demo: the incident report is ${report} (open it in a browser)`);
+  else console.log(`casguard demo: no report written (casguard report exited ${r.status})`);
 });

@@ -4,9 +4,11 @@ import { Command, CommanderError } from 'commander';
 import { loadRules } from '../config/rules-loader.js';
 import { CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
 import { registerExport } from './commands/export-command.js';
+import { registerExportDashboards } from './commands/export-dashboards-command.js';
 import { registerReplay } from './commands/replay-command.js';
+import { registerReport } from './commands/report-command.js';
 import { registerRulesExport } from './commands/rules-export-command.js';
-import { registerSetup } from './commands/setup-command.js';
+import { defaultOwnFields, registerSetup } from './commands/setup-command.js';
 import { registerTestOutput } from './commands/test-output-command.js';
 import { registerRun } from './commands/run-command.js';
 import { registerTestConfig } from './commands/test-config-command.js';
@@ -38,6 +40,8 @@ export function buildProgram(raw: CliIo): Command {
   // `export` prints setup bodies and `rules export` rule files: data, printed as they are.
   registerExport(program, raw);
   registerRulesExport(program, (dir) => loadRules(dir).rules, raw);
+  registerExportDashboards(program, io, defaultOwnFields);
+  registerReport(program, io, VERSION);
   return program;
 }
 

@@ -5,6 +5,7 @@ import { FileInputConfig } from '../inputs/file-input.config.js';
 import { ElasticsearchOutputConfig } from '../outputs/elasticsearch/elasticsearch.config.js';
 import { FileOutputConfig } from '../outputs/file/file-output.config.js';
 import { RedactionConfig } from '../pipeline/redaction/redaction.config.js';
+import { KibanaSettings } from '../outputs/kibana/kibana.config.js';
 import { LoggingConfig } from '../telemetry/logging.config.js';
 
 export const DetectConfig = z.strictObject({
@@ -60,6 +61,9 @@ export const CasguardConfig = z.strictObject({
       stdout: z.strictObject({ alerts: z.boolean().default(true) }).default({ alerts: true }),
     })
     .default({ stdout: { alerts: true } }),
+  kibana: KibanaSettings.optional().describe(
+    'Kibana for `casguard setup`: data views, dashboards and detection rules (own credentials).',
+  ),
   rules: z
     .string()
     .min(1)

@@ -179,6 +179,26 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Env, notes: string
     }
   }
   raw['outputs'] = outputs;
+  // Kibana (`casguard setup`): any CASGUARD_KIBANA_* variable makes a block (the URL may come from --kibana).
+  const kibanaEnv = Object.keys(env).some((k) => k.startsWith('CASGUARD_KIBANA_') && env[k]);
+  const kibana = (
+    raw['kibana'] && typeof raw['kibana'] === 'object' ? raw['kibana'] : kibanaEnv ? {} : undefined
+  ) as Record<string, unknown> | undefined;
+  if (kibana) {
+    for (const [envName, key] of [
+      ['CASGUARD_KIBANA_URL', 'url'],
+      ['CASGUARD_KIBANA_SPACE', 'space'],
+      ['CASGUARD_KIBANA_API_KEY', 'apiKey'],
+      ['CASGUARD_KIBANA_USERNAME', 'username'],
+      ['CASGUARD_KIBANA_PASSWORD', 'password'],
+    ] as const) {
+      if (env[envName]) {
+        kibana[key] = env[envName];
+        notes.push(`kibana.${key} from ${envName}`);
+      }
+    }
+    raw['kibana'] = kibana;
+  }
 }
 
 export interface LoadOptions {
@@ -323,6 +343,9 @@ const KNOWN_KEYS = [
   'patterns',
   'pattern',
   'ignoreCase',
+  'kibana',
+  'url',
+  'space',
 ];
 
 function suggest(key: string, _path: readonly PropertyKey[], _raw: unknown): string {

@@ -15,6 +15,7 @@
 //   without it the bulk item answers 404 and documents would be dead-lettered instead of stored).
 // - Index template `casguard-alerts` (a regular index: alerts are replaced by id, which data streams forbid;
 //   see src/outputs/elasticsearch/targets.ts) and the alerts index itself.
+// - Index template `casguard-agents` for the agents' status index (src/setup/agent-status-fields.ts).
 // - The two data streams, so they exist (with our mapping) before the first document.
 // Every template and policy carries `_meta.casguard_hash`, a hash of its body: setup compares hashes, so a
 // second run changes nothing, and a changed body is reported as updated.
@@ -43,6 +44,7 @@
 
 import { createHash } from 'node:crypto';
 import { CasguardError } from '../pipeline/errors.js';
+import { AGENT_STATUS_FIELDS, AGENTS_INDEX_PATTERN } from './agent-status-fields.js';
 import { ECS_FIELDS } from './ecs-fields.generated.js';
 import type { FieldDef } from './field-def.types.js';
 import { WINLOG_FIELDS } from './winlog-fields.generated.js';
@@ -367,6 +369,22 @@ export function clusterAssets(opts: SetupOptions): Asset[] {
               },
             },
           },
+        },
+      },
+      'top',
+    ),
+  );
+  // The agents' status index (src/setup/agent-status-fields.ts): its template only; the index is created by the
+  // first status document, so the writer may still choose a data stream instead.
+  assets.push(
+    withMeta(
+      'index_template',
+      'casguard-agents',
+      {
+        index_patterns: [AGENTS_INDEX_PATTERN],
+        priority,
+        template: {
+          mappings: { dynamic: false, properties: buildProperties(AGENT_STATUS_FIELDS) },
         },
       },
       'top',

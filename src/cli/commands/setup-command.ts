@@ -2,9 +2,11 @@
 // in the configured Elasticsearch, and prints what it created, updated or left alone. Idempotent. The own-field
 // tables come from the formats (src/normalize), injected here because src/setup may not import them.
 
+import path from 'node:path';
 import type { Command } from 'commander';
 import { errors } from '@elastic/elasticsearch';
 import type { Client } from '@elastic/elasticsearch';
+import { loadRules, RulesError } from '../../config/rules-loader.js';
 import { DETECT_ALERT_FIELDS } from '../../detect/alert-fields.js';
 import { EAS_OWN_FIELDS } from '../../normalize/eas/eas-own-fields.js';
 import { WINDOWS_OWN_FIELDS } from '../../normalize/windows-event/windows-own-fields.js';
@@ -17,7 +19,8 @@ import type { Logger } from '../../telemetry/logger.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { elasticsearchOrReport } from './config-or-report.js';
+import { loadOrReport } from './config-or-report.js';
+import { resolveKibanaConfig, setupKibana } from './kibana-setup.js';
 
 /** Every own field the formats and the alert documents emit. */
 export function defaultOwnFields(): OwnFieldTable {
@@ -32,22 +35,55 @@ export function registerSetup(
   program
     .command('setup')
     .description(
-      'install the ILM policy, index templates, data streams and alerts index in Elasticsearch (idempotent)',
+      'install the ILM policy, index templates, data streams and alerts index in Elasticsearch, and with ' +
+        '--kibana (or a kibana block) the data views, dashboard and detection rules in Kibana (idempotent)',
     )
     .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
     .option('--retention-days <days>', 'delete backing indices this many days after rollover', '90')
-    .action(async (o: { config?: string; retentionDays: string }) => {
-      const cfg = elasticsearchOrReport(o.config, io, 'set up');
-      if (!cfg) return;
+    .option('--kibana <url>', 'also install the Kibana content here (overrides kibana.url)')
+    .option('--space <id>', 'Kibana space to install into (overrides kibana.space; default: default)')
+    .action(async (o: { config?: string; retentionDays: string; kibana?: string; space?: string }) => {
+      const loaded = loadOrReport(o.config, io);
+      if (!loaded) return;
       const days = Number(o.retentionDays);
       if (!Number.isInteger(days) || days < 1) {
         io.err(`--retention-days must be a whole number of days >= 1, got ${o.retentionDays}`);
         io.setExitCode(EXIT.USAGE);
         return;
       }
-      io.setExitCode(
-        await setupCluster(cfg, io, opts.logger ?? nullLogger, opts.ownFields ?? defaultOwnFields(), days),
-      );
+      const es = loaded.config.outputs.elasticsearch;
+      const kibana = resolveKibanaConfig(loaded.config.kibana, o, es);
+      if (kibana !== undefined && 'error' in kibana) {
+        io.err(`config INVALID:\n${kibana.error}`);
+        io.setExitCode(EXIT.CONFIG_INVALID);
+        return;
+      }
+      if (!es && !kibana) {
+        io.err(
+          'no outputs.elasticsearch (nor CASGUARD_ES_HOSTS) and no kibana block (nor --kibana): nothing to set up',
+        );
+        io.setExitCode(EXIT.CONFIG_INVALID);
+        return;
+      }
+      const ownFields = opts.ownFields ?? defaultOwnFields();
+      let code: number = EXIT.OK;
+      if (es) code = await setupCluster(es, io, opts.logger ?? nullLogger, ownFields, days);
+      if (kibana) {
+        let rules;
+        try {
+          const dir = loaded.config.rules;
+          rules = loadRules(dir === undefined ? undefined : path.resolve(loaded.baseDir, dir)).rules;
+        } catch (e) {
+          if (!(e instanceof RulesError)) throw e;
+          io.err(`rules INVALID:\n${e.message}`);
+          io.setExitCode(EXIT.CONFIG_INVALID);
+          return;
+        }
+        if (kibana.note) io.err(kibana.note);
+        const k = await setupKibana(kibana.config, io, ownFields, rules);
+        if (code === EXIT.OK) code = k;
+      }
+      io.setExitCode(code);
     });
 }
 
