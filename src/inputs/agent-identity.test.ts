@@ -2,7 +2,7 @@
 // restart, and an unreadable file is set aside and replaced with a warning instead of stopping the agent.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -62,6 +62,20 @@ describe('agent identity', () => {
       const id = await loadAgentIdentity(dir, nullLogger);
       assert.notEqual(id.id, 'cas01');
       assert.ok(existsSync(path.join(dir, `${AGENT_META_FILE}.bad`)));
+    }),
+  );
+  it(
+    'starts with a new id and a warning when meta.json cannot be written (full or failing disk)',
+    withDir(async (dir) => {
+      // A folder where the temporary file goes: opening it for writing fails (EISDIR) as a full disk's write would.
+      mkdirSync(path.join(dir, `${AGENT_META_FILE}.tmp`));
+      const log = recordingLogger();
+      const id = await loadAgentIdentity(dir, log);
+      assert.match(id.id, UUID);
+      assert.equal(existsSync(path.join(dir, AGENT_META_FILE)), false);
+      const warn = log.lines.find((l) => l.level === 'warn');
+      assert.equal(warn?.meta.event, 'agent_id_not_saved');
+      assert.match(String(warn?.meta.error), /EISDIR/);
     }),
   );
 });

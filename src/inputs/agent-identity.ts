@@ -3,14 +3,16 @@
 // (`{"uuid": ..., "first_start": ...}`, libbeat/cmd/instance/beat.go), so the id survives restarts, upgrades
 // and `casguard replay` runs that share the data folder. Written atomically (temp file, fsync, rename, fsync of
 // the folder). An unreadable file is kept aside as `meta.json.bad` and replaced, with a warning: a new id is
-// better than an agent that cannot start.
+// better than an agent that cannot start. For the same reason a file that cannot be written (a full or failing
+// disk) is an outage, not a fatal error: the agent runs with the new id and says so; a restart before the disk
+// recovers would generate another one.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeError } from '../pipeline/errors.js';
-import { agentIdCreated, agentIdReplaced } from '../telemetry/agent-identity-events.js';
+import { agentIdCreated, agentIdNotSaved, agentIdReplaced } from '../telemetry/agent-identity-events.js';
 import type { Logger } from '../telemetry/logger.types.js';
 
 export const AGENT_META_FILE = 'meta.json';
@@ -51,7 +53,15 @@ export async function loadAgentIdentity(
   } else {
     agentIdCreated(logger, { path: file, agentId: identity.id });
   }
-  await writeAtomically(file, `${JSON.stringify({ uuid: identity.id, first_start: identity.firstStart })}\n`);
+  try {
+    await writeAtomically(
+      file,
+      `${JSON.stringify({ uuid: identity.id, first_start: identity.firstStart })}\n`,
+    );
+  } catch (err) {
+    await rm(`${file}.tmp`, { force: true }).catch(() => undefined);
+    agentIdNotSaved(logger, { path: file, error: describeError(err), agentId: identity.id });
+  }
   return identity;
 }
 

@@ -382,9 +382,16 @@ export function clusterAssets(opts: SetupOptions): Asset[] {
       'casguard-agents',
       {
         index_patterns: [AGENTS_INDEX_PATTERN],
+        allow_auto_create: true,
         priority,
         template: {
-          mappings: { dynamic: false, properties: buildProperties(AGENT_STATUS_FIELDS) },
+          settings: { 'index.mapping.ignore_malformed': false },
+          // Its own fields only (no ECS component): unknown fields are kept in _source, not mapped or guessed.
+          mappings: {
+            dynamic: false,
+            date_detection: false,
+            properties: buildProperties(AGENT_STATUS_FIELDS),
+          },
         },
       },
       'top',

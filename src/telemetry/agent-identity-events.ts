@@ -22,3 +22,11 @@ export function agentIdReplaced(
     { event: 'agent_id_replaced', ...f },
   );
 }
+
+export function agentIdNotSaved(log: Logger, f: { path: string; error: string; agentId: string }): void {
+  events().inc({ event: 'agent_id_not_saved' });
+  log.warn(
+    'The agent id could not be saved (the agent runs with it; a restart before the disk recovers gets a new one).',
+    { event: 'agent_id_not_saved', ...f },
+  );
+}

@@ -102,9 +102,20 @@ const readDocs = (file: string): OutDoc[] =>
     : [];
 
 /** A document without what depends on where and how its file was stored (path, byte offset, id). */
+/**
+ * A document without what differs by install: `log.*` (the file's path) and `agent.id`/`agent.name` (each install
+ * has its own id in its data folder, and Wine reports its own host name). Both must still be present.
+ */
 function comparable(doc: OutDoc): string {
-  const { log: _log, ...rest } = doc._source;
-  return JSON.stringify(rest);
+  const {
+    log: _log,
+    agent,
+    ...rest
+  } = doc._source as OutDoc['_source'] & { agent?: Record<string, unknown> };
+  assert.match(String(agent?.['id']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.ok(typeof agent?.['name'] === 'string' && agent['name'] !== '', 'agent.name');
+  const { id: _id, name: _name, ...sameEverywhere } = agent ?? {};
+  return JSON.stringify({ ...rest, agent: sameEverywhere });
 }
 
 /**
