@@ -78,6 +78,20 @@ export function writerNeeds(namespace: string): NeededPrivilege[] {
   ];
 }
 
+/**
+ * What `casguard replay` needs beyond the writer's, and only to skip documents the streams already hold in an
+ * older backing index (src/outputs/elasticsearch/known-ids-filter.ts): without it, replay works and warns.
+ * Not in the writer role: `read` lets the agent's key read every log it shipped.
+ */
+export function replayNeeds(namespace: string): NeededPrivilege[] {
+  return [dataStreamName('activesync', namespace), dataStreamName('application', namespace)].map((s) => ({
+    on: s,
+    privilege: 'read',
+    why: 'replay skips documents already stored before a rollover',
+    optional: true,
+  }));
+}
+
 /** What `casguard setup` needs for a namespace. */
 export function setupNeeds(namespace: string): NeededPrivilege[] {
   const streams = [dataStreamName('activesync', namespace), dataStreamName('application', namespace)];

@@ -83,6 +83,7 @@ describe('setup and test output commands', () => {
           'ok      connect',
           'ok      version',
           'ok      privileges for run',
+          'ok      privileges for replay',
           'ok      privileges for setup',
           'ok      data streams',
           'output OK',

@@ -107,6 +107,7 @@ describe('the README roles and casguard test output', () => {
         'ok      connect',
         'note    version',
         'ok      privileges for run',
+        'note    privileges for replay',
         'note    privileges for setup',
         'note    data streams',
         'output OK',

@@ -17,6 +17,7 @@ import {
   WRITER_ROLE,
   WRITER_ROLE_NAME,
   hasPrivilegesBody,
+  replayNeeds,
   setupNeeds,
   writerNeeds,
 } from '../../setup/roles.js';
@@ -126,8 +127,9 @@ export async function outputChecks(
   const streams = [targetName('activesync', cfg.namespace), targetName('application', cfg.namespace)];
   const writer = writerNeeds(cfg.namespace);
   const setup = setupNeeds(cfg.namespace);
+  const replay = replayNeeds(cfg.namespace);
   try {
-    const r = await client.security.hasPrivileges(hasPrivilegesBody([...writer, ...setup]));
+    const r = await client.security.hasPrivileges(hasPrivilegesBody([...writer, ...replay, ...setup]));
     const held = (n: NeededPrivilege): boolean =>
       n.on === 'cluster' ? r.cluster[n.privilege] === true : r.index[n.on]?.[n.privilege] === true;
     const list = (ns: NeededPrivilege[]): string =>
@@ -147,6 +149,15 @@ export async function outputChecks(
             more: roleAdvice(WRITER_ROLE_NAME, WRITER_ROLE),
           },
     );
+    const rMissing = replay.filter((n) => !held(n));
+    checks.push({
+      name: 'privileges for replay',
+      status: rMissing.length === 0 ? 'ok' : 'note',
+      detail:
+        rMissing.length === 0
+          ? 'replay can skip documents the streams already hold in an older backing index'
+          : `replay works, but without ${list(rMissing)} a replay of files shipped before a rollover stores them twice`,
+    });
     const sMissing = setup.filter((n) => !held(n) && n.optional !== true);
     const sOptional = setup.filter((n) => !held(n) && n.optional === true);
     checks.push(
