@@ -23,6 +23,9 @@ import {
 } from '../outputs/dead-letter/replay-dead-letters.js';
 import type { DeliverySink } from '../outputs/delivery/delivery-sink.js';
 import { createElasticsearchOutput } from '../outputs/elasticsearch/elasticsearch-output.js';
+import { createEsClient } from '../outputs/elasticsearch/es-client.js';
+import { KnownIdsFilter } from '../outputs/elasticsearch/known-ids-filter.js';
+import { targetName } from '../outputs/elasticsearch/targets.js';
 import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
 import type { ShippableDocument } from '../pipeline/document.types.js';
@@ -123,8 +126,14 @@ export class Agent {
     /** Sets `ecs.version` and `agent.*`; the last enricher, and applied to every alert. */
     private readonly stamp: Enricher,
     private readonly stateJournal: StateJournal | undefined,
+    private readonly knownIds: KnownIdsFilter | undefined,
   ) {
     this.detector = engine ? withAlertStamp(engine, stamp) : undefined;
+  }
+
+  /** Documents a replay did not re-send because the cluster already held their id (any backing index). */
+  get alreadyStored(): number {
+    return this.knownIds?.skipped ?? 0;
   }
 
   static async create(opts: AgentOptions): Promise<Agent> {
@@ -158,9 +167,19 @@ export class Agent {
     const namespace = outputs.elasticsearch?.namespace ?? 'default';
     // The Elasticsearch output warns by itself at every start when TLS verification is off.
     let esSink: DeliverySink | undefined;
+    let knownIds: KnownIdsFilter | undefined;
     if (outputs.elasticsearch) {
       esSink = createElasticsearchOutput(outputs.elasticsearch, { dataDir, deadLetters, logger });
-      sinks.push(esSink);
+      if (opts.replay) {
+        // A backfill skips the documents the streams already hold in any backing index (issue 13, finding 5).
+        const es = outputs.elasticsearch;
+        knownIds = new KnownIdsFilter(esSink, {
+          client: createEsClient(es, logger, 'elasticsearch').client,
+          targetFor: (d) => targetName(d.stream, es.namespace),
+          logger: logger.child({ component: 'output', output: 'elasticsearch' }),
+        });
+        sinks.push(knownIds);
+      } else sinks.push(esSink);
     }
     if (outputs.file) {
       sinks.push(
@@ -214,6 +233,7 @@ export class Agent {
       esSink,
       stamp,
       stateJournal,
+      knownIds,
     );
   }
 

@@ -382,6 +382,8 @@ export function clusterAssets(opts: SetupOptions): Asset[] {
       'casguard-agents',
       {
         index_patterns: [AGENTS_INDEX_PATTERN],
+        // Created by the first status document: auto-created from this template even where
+        // `action.auto_create_index` is false, like the other templates.
         allow_auto_create: true,
         priority,
         template: {

@@ -6,14 +6,61 @@ import { errors } from '@elastic/elasticsearch';
 import type { Client } from '@elastic/elasticsearch';
 import { CasguardError } from '../pipeline/errors.js';
 import type { Logger } from '../telemetry/logger.types.js';
+import { ILM_POLICY } from './cluster-assets.js';
 import type { Asset } from './cluster-assets.js';
+import { settleExistingIndex, settleExistingStream } from './existing-streams.js';
 
-export type SetupAction = 'created' | 'updated' | 'unchanged';
+export type SetupAction = 'created' | 'updated' | 'unchanged' | 'rolled over' | 'needs action';
 
 export interface SetupResult {
   readonly kind: Asset['kind'];
   readonly name: string;
   readonly action: SetupAction;
+  /** For `rolled over` and `needs action`: what happened or why not, in a sentence. */
+  readonly detail?: string;
+  /** For `needs action`: the requests the operator runs, in order. */
+  readonly commands?: readonly string[];
+}
+
+/** casguard's index template whose index_patterns match `name` (the data streams' templates). */
+function templateFor(assets: readonly Asset[], name: string): string | undefined {
+  const matches = (pattern: string): boolean =>
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(name);
+  return assets.find(
+    (a) =>
+      a.kind === 'index_template' &&
+      ((a.body.index_patterns as string[] | undefined) ?? []).some((p) => matches(p)),
+  )?.name;
+}
+
+/** What setup does with a data stream or index that already exists (src/setup/existing-streams.ts). */
+async function settleExisting(client: Client, assets: readonly Asset[], a: Asset): Promise<SetupResult> {
+  const base = { kind: a.kind, name: a.name };
+  const template = a.kind === 'data_stream' ? templateFor(assets, a.name) : undefined;
+  const v =
+    a.kind === 'data_stream' && template !== undefined
+      ? await settleExistingStream(client, a.name, template, ILM_POLICY)
+      : await settleExistingIndex(client, a.name);
+  switch (v.action) {
+    case 'unchanged':
+      return { ...base, action: 'unchanged' };
+    case 'rolled over':
+      return {
+        ...base,
+        action: 'rolled over',
+        detail:
+          `it was created from another template (write index ${v.oldIndex}, ILM policy ` +
+          `${v.oldPolicy ?? 'none'}); new documents go to ${v.newIndex} with casguard's mappings. ` +
+          `${v.oldIndex} keeps its mappings and policy: delete it (DELETE /${v.oldIndex}) once nothing in it is needed`,
+      };
+    case 'needs action':
+      return { ...base, action: 'needs action', detail: v.reason, commands: v.commands };
+  }
 }
 
 function isNotFound(e: unknown): boolean {
@@ -91,13 +138,17 @@ export async function runSetup(
   for (const a of assets) {
     try {
       const have = await existingHash(client, a);
-      let action: SetupAction;
-      if (have === undefined) action = 'created';
-      else if (a.kind === 'data_stream' || a.kind === 'index') action = 'unchanged';
-      else action = have === a.hash ? 'unchanged' : 'updated';
-      if (action !== 'unchanged') await put(client, a);
-      results.push({ kind: a.kind, name: a.name, action });
-      logger.debug('setup asset', { kind: a.kind, name: a.name, action });
+      let result: SetupResult;
+      if (have !== undefined && (a.kind === 'data_stream' || a.kind === 'index')) {
+        result = await settleExisting(client, assets, a);
+      } else {
+        const action: SetupAction =
+          have === undefined ? 'created' : have === a.hash ? 'unchanged' : 'updated';
+        if (action !== 'unchanged') await put(client, a);
+        result = { kind: a.kind, name: a.name, action };
+      }
+      results.push(result);
+      logger.debug('setup asset', { kind: a.kind, name: a.name, action: result.action });
     } catch (e) {
       const reason =
         e instanceof errors.ResponseError

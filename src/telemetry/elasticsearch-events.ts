@@ -235,3 +235,22 @@ export function esOutputInternalError(log: Logger, f: { output: string; reason: 
     f,
   );
 }
+
+/** `replay` could not ask the cluster which ids it already holds (src/outputs/elasticsearch/known-ids-filter.ts). */
+export function esKnownIdsCheckUnavailable(log: Logger, f: { target: string; reason: string }): void {
+  events().inc({ output: 'elasticsearch', event: 'known_ids_check_unavailable' });
+  log.warn(
+    'replay cannot check which documents the cluster already holds; documents shipped before the last rollover may be stored twice (the check needs the read privilege on the streams)',
+    f,
+  );
+}
+
+/** `replay` left out documents the cluster already held in some backing index. */
+export function esKnownIdsSkipped(log: Logger, f: { count: number }): void {
+  if (f.count === 0) return;
+  events().inc({ output: 'elasticsearch', event: 'known_ids_skipped' });
+  log.info(
+    'replay did not re-send documents the cluster already holds (in this or an older backing index)',
+    f,
+  );
+}

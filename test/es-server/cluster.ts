@@ -332,10 +332,22 @@ export class Cluster {
     this.dataStreams.delete(name);
   }
 
-  /** GET _data_stream: one entry as Elasticsearch shows it (GetDataStreamAction.Response). */
+  /**
+   * GET _data_stream: one entry as Elasticsearch shows it (GetDataStreamAction.Response). As in
+   * TransportGetDataStreamsAction#innerOperation, `template` is the index template that matches the stream's name
+   * NOW (findV2Template), not the one it was created from, and the top-level `ilm_policy` is that template's
+   * resolved `index.lifecycle.name`; each backing index shows its own policy. A stream created from the built-in
+   * `logs` template therefore names casguard's template once `setup` installed it, while its write index still
+   * shows `ilm_policy: logs` until a rollover.
+   */
   describeDataStream(ds: DataStream): Record<string, unknown> {
     const write = this.writeIndexOf(ds);
-    const ilm = write.settings['index.lifecycle.name'] as string | undefined;
+    const matching = this.templates.findTemplate(ds.name);
+    const ilm =
+      matching !== undefined
+        ? (this.templates.resolve(matching[0], matching[1]).settings['index.lifecycle.name'] as
+            string | undefined)
+        : undefined;
     const indexInfo = (i: ConcreteIndex): Record<string, unknown> => {
       const p = i.settings['index.lifecycle.name'] as string | undefined;
       return {
@@ -356,7 +368,7 @@ export class Cluster {
       generation: ds.generation,
       ...(ds.meta !== undefined ? { _meta: ds.meta } : {}),
       status: 'YELLOW',
-      template: ds.template,
+      ...(matching !== undefined ? { template: matching[0] } : {}),
       ...(ilm !== undefined ? { ilm_policy: ilm } : {}),
       next_generation_managed_by: ilm !== undefined ? 'Index Lifecycle Management' : 'Unmanaged',
       prefer_ilm: true,

@@ -72,6 +72,36 @@ describe('data streams, backing indices and rollover', () => {
     }
   });
 
+  it('names in GET _data_stream the template that matches now and its policy; each backing index keeps its own', async () => {
+    const es = await startEsTestServer();
+    try {
+      await template(es);
+      await raw(es.url, 'PUT', '/_data_stream/app-m');
+      // A higher-priority template for the same names, as `casguard setup` installs over the built-in `logs`.
+      const t = await raw(es.url, 'PUT', '/_index_template/app-new', {
+        index_patterns: ['app-m*'],
+        data_stream: {},
+        priority: 20,
+        template: { settings: { 'index.lifecycle.name': 'new-policy' } },
+      });
+      assert.equal(t.status, 200, t.text);
+      const ds = (await raw(es.url, 'GET', '/_data_stream/app-m')).json.data_streams[0];
+      assert.equal(ds.template, 'app-new', 'TransportGetDataStreamsAction: findV2Template at request time');
+      assert.equal(ds.ilm_policy, 'new-policy');
+      assert.equal(ds.indices[0].ilm_policy, 'app-policy', 'the write index was created from the old one');
+      const name = ds.indices[0].index_name as string;
+      const nested = (await raw(es.url, 'GET', '/app-m/_settings')).json[name].settings;
+      assert.equal(nested.index.lifecycle.name, 'app-policy');
+      const flat = (await raw(es.url, 'GET', '/app-m/_settings?flat_settings=true')).json[name].settings;
+      assert.equal(flat['index.lifecycle.name'], 'app-policy', 'flat_settings=true: index.x.y keys');
+      await raw(es.url, 'POST', '/app-m/_rollover');
+      const after = (await raw(es.url, 'GET', '/_data_stream/app-m')).json.data_streams[0];
+      assert.equal(after.indices[1].ilm_policy, 'new-policy');
+    } finally {
+      await es.stop();
+    }
+  });
+
   it('applies a changed template to the new write index only', async () => {
     const es = await startEsTestServer();
     try {

@@ -603,7 +603,13 @@ export class RestApi {
       case '_settings':
         if (m === 'GET') {
           const indices = this.targets(p, 'indices:monitor/settings/get', target);
-          return ok(Object.fromEntries(indices.map((i) => [i.name, { settings: nestSettings(i.settings) }])));
+          // `flat_settings=true` answers `index.x.y` keys, as Settings#toXContent does with that parameter.
+          const flat = req.query.get('flat_settings') === 'true';
+          return ok(
+            Object.fromEntries(
+              indices.map((i) => [i.name, { settings: flat ? { ...i.settings } : nestSettings(i.settings) }]),
+            ),
+          );
         }
         if (m === 'PUT') return this.putSettings(req, p, target);
         break;

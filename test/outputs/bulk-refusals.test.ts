@@ -5,6 +5,8 @@
 //   stay below it, nothing is dead-lettered; the same refusal seen only as a closed connection ends the same way
 //   instead of being retried forever;
 // - bulk items without a status or with status 0 are retried (unknown outcome), never dead-lettered;
+// - a document Elasticsearch 9.2+ keeps in the failure store (201, `failure_store: used`) is dead-lettered with
+//   the reason and counted, not counted as delivered;
 // - an answer trickled byte by byte is cut at requestTimeoutMs (a deadline for the whole exchange), the
 //   connection dropped and the batch re-sent.
 
@@ -125,6 +127,40 @@ describe('bulk refusals', () => {
     assert.equal(srv.requests.filter((r) => r.status === 'closed').length, 3);
     assert.equal(settled.get('big'), 1);
     for (let i = 0; i < 20; i++) assert.ok(srv.stored.has(`d${i}`));
+  });
+
+  it('dead-letters a document Elasticsearch kept in the failure store (9.2+, stream made from the built-in logs)', async () => {
+    // logsdb off (a cluster upgraded from 8.x): the test server's `logs@settings` carries the failure store.
+    const es = await startEsTestServer({ version: '9.2.0', logsdb: false });
+    try {
+      // No casguard setup: the stream is auto-created from `logs`, whose failure store is on from 9.2.
+      const h = openSink(es.url);
+      const settled = new Map<string, number>();
+      const docs = [...range(0, 4, 'fs-')].filter((d) => d.stream === 'activesync');
+      const bad = structuredClone(docs[1]!);
+      // An object where a keyword is mapped: logsdb's ignore_malformed does not apply to objects.
+      bad.doc.host = { name: { first: 'cas01' } } as never;
+      await pushAll(h.sink, [docs[0]!, bad], settled);
+      await h.sink.flush();
+      await h.sink.idle();
+      await h.sink.close();
+      assert.equal(settled.get(bad.id), 1, 'settled once (as dead-lettered)');
+      const letters = await readLetters(h.deadLetterDir);
+      assert.deepEqual(
+        letters.map((l) => [l.document?.id, l.code, l.status]),
+        [[bad.id, 'es.failure_store_used', 201]],
+      );
+      assert.match(letters[0]!.reason, /kept it in the failure store of logs-exchange\.activesync-default/);
+      const ds = es.cluster.dataStreams.get(targetName('activesync', 'default'))!;
+      assert.equal(ds.failureIndices[0]!.docs.size, 1, 'Elasticsearch did keep it in the failure store');
+      assert.equal(
+        es.docs(targetName('activesync', 'default')).size,
+        1,
+        'only the good one is in the stream',
+      );
+    } finally {
+      await es.stop();
+    }
   });
 
   it('retries bulk items without a status or with status 0 (unknown outcome) instead of dead-lettering them', async (t) => {

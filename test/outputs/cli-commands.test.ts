@@ -82,8 +82,9 @@ describe('setup and test output commands', () => {
         [
           'ok      connect',
           'ok      version',
-          'ok      privileges to write',
-          'ok      privileges to set up',
+          'ok      privileges for run',
+          'ok      privileges for replay',
+          'ok      privileges for setup',
           'ok      data streams',
           'output OK',
         ],
@@ -102,10 +103,14 @@ describe('setup and test output commands', () => {
       const text = io.lines.join('\n');
       assert.match(
         text,
-        /FAILED {2}privileges to write: missing logs-exchange.activesync-default:create_doc/,
+        /FAILED {2}privileges for run: casguard run would fail: \S+ lacks logs-exchange.activesync-default:create_doc \(bulk create of documents\)/,
       );
-      assert.match(text, /FAILED {2}privileges to set up: missing cluster:manage_ilm/);
-      assert.match(text, /FAILED {2}data streams: .* absent: run casguard setup/);
+      assert.match(text, /PUT \/_security\/role\/casguard_writer /);
+      assert.match(
+        text,
+        /note {4}privileges for setup: casguard setup would fail with these credentials: needs cluster:manage_ilm/,
+      );
+      assert.match(text, /note {4}data streams: .* absent: run casguard setup/);
     } finally {
       await es.stop();
     }

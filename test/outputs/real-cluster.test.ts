@@ -2,31 +2,41 @@
 //   CASGUARD_TEST_ES_URL=https://localhost:9200 CASGUARD_TEST_ES_API_KEY=... [CASGUARD_TEST_ES_CA=ca.pem]
 //   (or CASGUARD_TEST_ES_USERNAME / CASGUARD_TEST_ES_PASSWORD; CASGUARD_TEST_ES_INSECURE=1 skips TLS checks)
 //   node scripts/run-tests.mjs test/outputs/real-cluster
-// Use a disposable cluster: it installs casguard's templates and ILM policy (the same names `casguard setup`
-// uses) and writes to data streams of a random namespace, which it deletes at the end.
+// CONTRIBUTING.md says how to start an 8.x and a 9.x cluster with default settings for it. Use a DISPOSABLE
+// cluster and a superuser (`elastic`): the suite deletes and installs casguard's templates and ILM policy (the
+// names `casguard setup` uses), creates roles and API keys named casguard_test_*, and writes to data streams of
+// random namespaces, which it deletes at the end. One test per finding of issue 13, in order (the first needs
+// the cluster without casguard's templates, so it removes them first). The same file runs against the test
+// server (`node --import tsx test/es-server/serve.ts --version 9.2.0`) to check the suite itself.
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { Client } from '@elastic/elasticsearch';
+import { after, describe, it } from 'node:test';
+import { Client, errors } from '@elastic/elasticsearch';
 import { ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/elasticsearch.config.js';
 import { clientOptions } from '../../src/outputs/elasticsearch/es-client.js';
 import { targetName } from '../../src/outputs/elasticsearch/targets.js';
+import { KnownIdsFilter } from '../../src/outputs/elasticsearch/known-ids-filter.js';
 import { setupCluster, defaultOwnFields } from '../../src/cli/commands/setup-command.js';
 import { testOutput } from '../../src/cli/commands/test-output-command.js';
+import { SETUP_ROLE, WRITER_ROLE } from '../../src/setup/roles.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { makeDoc, openSink, pushAll, range, readLetters } from './helpers.js';
 
 const url = process.env.CASGUARD_TEST_ES_URL;
 
-function cfg(namespace: string): ElasticsearchOutputConfig {
+function cfg(namespace: string, creds?: { apiKey: string }): ElasticsearchOutputConfig {
   const e = process.env;
   return ElasticsearchOutputConfig.parse({
     hosts: [url],
     namespace,
-    ...(e.CASGUARD_TEST_ES_API_KEY ? { apiKey: e.CASGUARD_TEST_ES_API_KEY } : {}),
-    ...(e.CASGUARD_TEST_ES_USERNAME
-      ? { username: e.CASGUARD_TEST_ES_USERNAME, password: e.CASGUARD_TEST_ES_PASSWORD ?? '' }
-      : {}),
+    ...(creds
+      ? creds
+      : {
+          ...(e.CASGUARD_TEST_ES_API_KEY ? { apiKey: e.CASGUARD_TEST_ES_API_KEY } : {}),
+          ...(e.CASGUARD_TEST_ES_USERNAME
+            ? { username: e.CASGUARD_TEST_ES_USERNAME, password: e.CASGUARD_TEST_ES_PASSWORD ?? '' }
+            : {}),
+        }),
     tls: {
       ...(e.CASGUARD_TEST_ES_CA ? { caFile: e.CASGUARD_TEST_ES_CA } : {}),
       verify: e.CASGUARD_TEST_ES_INSECURE !== '1',
@@ -48,6 +58,8 @@ const io = () => {
   };
 };
 
+const ts = '2013-09-19T14:02:12Z';
+
 describe('against a real Elasticsearch cluster', () => {
   if (!url) {
     it('is skipped', (t) => {
@@ -56,53 +68,253 @@ describe('against a real Elasticsearch cluster', () => {
     });
     return;
   }
-  const ns = `casguardtest${Date.now().toString(36)}`;
-  const c = cfg(ns);
+  const run = Date.now().toString(36);
+  const namespaces: string[] = [];
+  const ns = (name: string): string => {
+    const n = `cgt${name}${run}`;
+    namespaces.push(n);
+    return n;
+  };
+  const admin = new Client(clientOptions(cfg('default')));
+  const apiKeys: string[] = [];
+  let version = '0.0.0';
+  const atLeast = (major: number, minor: number): boolean => {
+    const [a, b] = version.split('.').map(Number) as [number, number];
+    return a > major || (a === major && b >= minor);
+  };
 
-  it('sets up twice (nothing changes the second time), ships, dedups and dead-letters like the test server', async () => {
-    const admin = new Client(clientOptions(c));
-    try {
-      const s1 = io();
-      assert.equal(await setupCluster(c, s1, nullLogger, defaultOwnFields()), 0, s1.lines.join('\n'));
-      const s2 = io();
-      assert.equal(await setupCluster(c, s2, nullLogger, defaultOwnFields()), 0, s2.lines.join('\n'));
-      assert.equal(s2.lines.at(-1), 'setup OK: everything was already in place', s2.lines.join('\n'));
-      const t = io();
-      assert.equal(await testOutput(c, t, nullLogger), 0, t.lines.join('\n'));
-
-      const { sink, deadLetterDir } = openSink(url!, { ...c, hosts: [url] });
-      const settled = new Map<string, number>();
-      await pushAll(sink, range(0, 1000, `${ns}-`), settled);
-      const bad = makeDoc(5000, `${ns}-`);
-      bad.doc.http = { response: { status_code: 'not-a-number' } };
-      sink.push({ ...bad, stream: 'activesync', op: 'create' }, () => settled.set(bad.id, 1));
-      await sink.flush();
-      // the same documents again: 409 on create = delivered, alerts replaced by id
-      await pushAll(sink, range(0, 1000, `${ns}-`), new Map());
-      await sink.flush();
-      await sink.idle();
-      await sink.close();
-
-      const letters = await readLetters(deadLetterDir);
-      assert.deepEqual(
-        letters.map((l) => [l.document?.id, l.status]),
-        [[bad.id, 400]],
-      );
-      assert.match(letters[0]!.code, /^es\.(document_parsing_exception|mapper_parsing_exception)$/);
-      await admin.indices.refresh({
-        index: [targetName('activesync', ns), targetName('application', ns), targetName('alerts', ns)],
-      });
-      let total = 0;
-      for (const s of ['activesync', 'application', 'alerts'] as const) {
-        total += (await admin.count({ index: targetName(s, ns) })).count;
-      }
-      assert.equal(total, 1000);
-    } finally {
+  after(async () => {
+    for (const n of namespaces) {
       await admin.indices
-        .deleteDataStream({ name: [targetName('activesync', ns), targetName('application', ns)] })
+        .deleteDataStream({ name: [targetName('activesync', n), targetName('application', n)] })
         .catch(() => undefined);
-      await admin.indices.delete({ index: targetName('alerts', ns) }).catch(() => undefined);
-      await admin.close();
+      await admin.indices.delete({ index: targetName('alerts', n) }).catch(() => undefined);
+    }
+    if (apiKeys.length > 0) await admin.security.invalidateApiKey({ ids: apiKeys }).catch(() => undefined);
+    await admin.close();
+  });
+
+  async function apiKey(name: string, role: object): Promise<string> {
+    const k = await admin.security.createApiKey({
+      name: `casguard_test_${name}_${run}`,
+      role_descriptors: { [name]: role as never },
+      expiration: '1d',
+    });
+    apiKeys.push(k.id);
+    return k.encoded;
+  }
+
+  async function securityEnabled(): Promise<boolean> {
+    try {
+      await admin.security.authenticate();
+      return true;
+    } catch (e) {
+      if (
+        e instanceof errors.ResponseError &&
+        /security.*(not enabled|disabled)/i.test(JSON.stringify(e.body))
+      )
+        return false;
+      throw e;
+    }
+  }
+
+  it('finding 2: setup rolls over streams the agent created from the built-in logs template', async () => {
+    version = (await admin.info()).version.number;
+    // A fresh cluster has none of casguard's templates; a reused one may: remove the two stream templates.
+    for (const t of ['logs-exchange.activesync', 'logs-exchange.application'])
+      await admin.indices.deleteIndexTemplate({ name: t }).catch(() => undefined);
+    const n = ns('before');
+    const c = cfg(n);
+    const { sink } = openSink(url!, { ...c, hosts: [url] });
+    const docs = [...range(0, 20, `${n}-`)].filter((d) => d.stream !== 'alerts');
+    await pushAll(sink, docs, new Map());
+    await sink.flush();
+    await sink.close();
+    const before = await admin.indices.getDataStream({ name: targetName('activesync', n) });
+    const first = before.data_streams[0]!.indices.at(-1)!.index_name;
+
+    const s = io();
+    assert.equal(await setupCluster(c, s, nullLogger, defaultOwnFields()), 0, s.lines.join('\n'));
+    for (const st of ['activesync', 'application'] as const)
+      assert.ok(
+        s.lines.some((l) => l.startsWith(`rolled over data stream ${targetName(st, n)}:`)),
+        s.lines.join('\n'),
+      );
+    const afterDs = await admin.indices.getDataStream({ name: targetName('activesync', n) });
+    const write = afterDs.data_streams[0]!.indices.at(-1)!.index_name;
+    assert.notEqual(write, first);
+    const settings = await admin.indices.getSettings({ index: write, flat_settings: true });
+    assert.equal(settings[write]!.settings!['index.lifecycle.name' as never], 'casguard-logs');
+  });
+
+  it('findings 1, 3 and 7: set up twice, ship, dedup, dead-letter a wrong type, date-looking strings index', async () => {
+    const n = ns('ship');
+    const c = cfg(n);
+    const s1 = io();
+    assert.equal(await setupCluster(c, s1, nullLogger, defaultOwnFields()), 0, s1.lines.join('\n'));
+    const s2 = io();
+    assert.equal(await setupCluster(c, s2, nullLogger, defaultOwnFields()), 0, s2.lines.join('\n'));
+    assert.equal(s2.lines.at(-1), 'setup OK: everything was already in place', s2.lines.join('\n'));
+    const t = io();
+    assert.equal(await testOutput(c, t, nullLogger), 0, t.lines.join('\n'));
+    if (atLeast(8, 17)) {
+      const ds = await admin.indices.getDataStream({ name: targetName('activesync', n) });
+      const info = ds.data_streams[0] as unknown as { indices: { index_mode?: string }[] };
+      assert.equal(info.indices.at(-1)!.index_mode, 'standard', 'not logsdb (finding 1)');
+    }
+
+    const { sink, deadLetterDir } = openSink(url!, { ...c, hosts: [url] });
+    const settled = new Map<string, number>();
+    await pushAll(sink, range(0, 1000, `${n}-`), settled);
+    const bad = makeDoc(5000, `${n}-`);
+    bad.doc.http = { response: { status_code: 'not-a-number' } };
+    sink.push({ ...bad, stream: 'activesync', op: 'create' }, () => settled.set(bad.id, 1));
+    // Finding 3: a date-looking event_data value, then a plain string in the same field: both index.
+    const dated = { ...makeDoc(5001, `${n}-`), stream: 'application' as const, op: 'create' as const };
+    dated.doc.winlog = { event_data: { Param1: '2013-09-19 14:00:05' } };
+    const plain = { ...makeDoc(5003, `${n}-`), stream: 'application' as const, op: 'create' as const };
+    plain.doc.winlog = { event_data: { Param1: 'not a date' } };
+    for (const d of [dated, plain]) sink.push(d, () => settled.set(d.id, 1));
+    await sink.flush();
+    await pushAll(sink, range(0, 1000, `${n}-`), new Map());
+    await sink.flush();
+    await sink.idle();
+    await sink.close();
+
+    const letters = await readLetters(deadLetterDir);
+    assert.deepEqual(
+      letters.map((l) => [l.document?.id, l.status]),
+      [[bad.id, 400]],
+    );
+    assert.match(letters[0]!.code, /^es\.(document_parsing_exception|mapper_parsing_exception)$/);
+    await admin.indices.refresh({
+      index: [targetName('activesync', n), targetName('application', n), targetName('alerts', n)],
+    });
+    let total = 0;
+    for (const st of ['activesync', 'application', 'alerts'] as const)
+      total += (await admin.count({ index: targetName(st, n) })).count;
+    assert.equal(total, 1000 + 2);
+    // Finding 7: ECS basics are the agent's (golden files); here only that the mapping takes them.
+    const m = await admin.indices.getMapping({ index: targetName('activesync', n) });
+    const anyIndex = Object.values(m)[0]!.mappings as { date_detection?: boolean };
+    assert.equal(anyIndex.date_detection, false);
+  });
+
+  it('finding 4: test output with the README roles predicts what run and setup do', async (t) => {
+    if (!(await securityEnabled())) {
+      t.skip('security is not enabled on this cluster');
+      return;
+    }
+    const n = ns('roles');
+    const writer = cfg(n, { apiKey: await apiKey('writer', WRITER_ROLE) });
+    const w = io();
+    assert.equal(await testOutput(writer, w, nullLogger), 0, w.lines.join('\n'));
+    assert.ok(!w.lines.some((l) => l.startsWith('FAILED')), w.lines.join('\n'));
+    assert.ok(w.lines.some((l) => /^note {4}privileges for setup: casguard setup would fail/.test(l)));
+    const ws = io();
+    assert.equal(await setupCluster(writer, ws, nullLogger, defaultOwnFields()), 3, ws.lines.join('\n'));
+
+    const setupKey = cfg(n, { apiKey: await apiKey('setup', SETUP_ROLE) });
+    const s = io();
+    assert.equal(await setupCluster(setupKey, s, nullLogger, defaultOwnFields()), 0, s.lines.join('\n'));
+
+    const noCreate = structuredClone(SETUP_ROLE) as unknown as { indices: { privileges: string[] }[] };
+    noCreate.indices[0]!.privileges = ['view_index_metadata'];
+    const n2 = ns('nocreate');
+    const nc = cfg(n2, { apiKey: await apiKey('nocreate', noCreate) });
+    const p = io();
+    await testOutput(nc, p, nullLogger);
+    assert.ok(
+      p.lines.some((l) => /casguard setup would fail .*create_index/.test(l)),
+      p.lines.join('\n'),
+    );
+    const f = io();
+    assert.equal(await setupCluster(nc, f, nullLogger, defaultOwnFields()), 3, f.lines.join('\n'));
+
+    // The writer key ships documents, alerts and new fields without a single refusal.
+    const { sink, deadLetterDir } = openSink(url!, { ...writer, hosts: [url] });
+    const settled = new Map<string, number>();
+    await pushAll(sink, range(0, 200, `${n}-`), settled);
+    await sink.flush();
+    await sink.idle();
+    await sink.close();
+    assert.equal(settled.size, 200);
+    assert.deepEqual(await readLetters(deadLetterDir), []);
+  });
+
+  it('finding 5: a replay across a rollover stores nothing twice', async () => {
+    const n = ns('replay');
+    const c = cfg(n);
+    assert.equal(await setupCluster(c, io(), nullLogger, defaultOwnFields()), 0);
+    const docs = [...range(0, 300, `${n}-`)].filter((d) => d.stream !== 'alerts');
+    const first = openSink(url!, { ...c, hosts: [url] });
+    await pushAll(first.sink, docs, new Map());
+    await first.sink.flush();
+    await first.sink.close();
+    for (const st of ['activesync', 'application'] as const)
+      await admin.indices.rollover({ alias: targetName(st, n) });
+    await admin.indices.refresh({ index: [targetName('activesync', n), targetName('application', n)] });
+    const second = openSink(url!, { ...c, hosts: [url] });
+    const filter = new KnownIdsFilter(second.sink, {
+      client: new Client(clientOptions(c)),
+      targetFor: (d) => targetName(d.stream, n),
+      logger: nullLogger,
+    });
+    for (const d of docs) if (!filter.push(d, () => undefined)) await filter.drain();
+    await filter.flush();
+    await filter.close();
+    assert.equal(filter.skipped, docs.length);
+    await admin.indices.refresh({ index: [targetName('activesync', n), targetName('application', n)] });
+    let total = 0;
+    for (const st of ['activesync', 'application'] as const)
+      total += (await admin.count({ index: targetName(st, n) })).count;
+    assert.equal(total, docs.length);
+  });
+
+  it('9.1+: the cluster answers a document it keeps in the failure store as casguard dead-letters it', async (t) => {
+    if (!atLeast(9, 1)) {
+      t.skip(`Elasticsearch ${version}: the failure store is GA from 9.1`);
+      return;
+    }
+    // A stream of a template of its own with the failure store on (from 9.2 the built-in `logs` template turns it
+    // on for logs-*-* streams made before setup). casguard's classification of this answer (201 + failure_store:
+    // used → dead letter es.failure_store_used) is tested against the test server in bulk-refusals.test.ts; here
+    // the answer's shape is checked on a real cluster.
+    const tpl = `casguard_test_fs_${run}`;
+    const stream = `casguardtest-fs-${run}`;
+    try {
+      await admin.indices.putIndexTemplate({
+        name: tpl,
+        index_patterns: [`casguardtest-fs-${run}*`],
+        data_stream: {},
+        priority: 500,
+        template: {
+          mappings: { properties: { host: { properties: { name: { type: 'keyword' } } } } },
+          data_stream_options: { failure_store: { enabled: true } },
+        } as never,
+      });
+      const r = await admin.bulk({
+        operations: [
+          { create: { _index: stream, _id: 'ok' } },
+          { '@timestamp': ts, host: { name: 'cas01' } },
+          { create: { _index: stream, _id: 'bad' } },
+          { '@timestamp': ts, host: { name: { first: 'cas01' } } },
+        ],
+      });
+      const item = r.items[1]!.create as {
+        status: number;
+        failure_store?: string;
+        _index: string;
+        error?: unknown;
+      };
+      assert.equal(item.status, 201, JSON.stringify(item));
+      assert.equal(item.failure_store, 'used');
+      assert.match(item._index, /^\.fs-/);
+      assert.equal(item.error, undefined, 'no error in the item: the reason is in the failure document');
+      assert.equal((r.items[0]!.create as { failure_store?: string }).failure_store, undefined);
+    } finally {
+      await admin.indices.deleteDataStream({ name: stream }).catch(() => undefined);
+      await admin.indices.deleteIndexTemplate({ name: tpl }).catch(() => undefined);
     }
   });
 });

@@ -57,6 +57,8 @@ export function registerReplay(program: Command, io: CliIo): void {
             `dead-letter replay done: ${resent} document(s) re-sent, ${agent.deadLettersAgain} dead-lettered again, ` +
               `${notDocs} record(s) that never became documents left alone (replay their source files) in ${secs()} s`,
           );
+          if (agent.alreadyStored > 0)
+            io.out(`${agent.alreadyStored} of them were already stored in Elasticsearch and not sent again`);
           io.setExitCode(agent.deadLettersAgain > 0 ? EXIT.DEAD_LETTERS : EXIT.OK);
           return;
         }
@@ -65,6 +67,10 @@ export function registerReplay(program: Command, io: CliIo): void {
           `replay done: ${summary.files} file(s), ${summary.records} record(s), ${summary.documents} document(s) shipped, ` +
             `${summary.deadLetters} dead letter(s) in ${secs()} s`,
         );
+        if (agent.alreadyStored > 0)
+          io.out(
+            `${agent.alreadyStored} document(s) were already stored in Elasticsearch (in some backing index) and not sent again`,
+          );
         const skipped = summary.inputs.flatMap((i) => i.skipped);
         if (skipped.length > 0) io.out(`not recognised or unreadable, skipped: ${skipped.join(', ')}`);
         if (summary.deadLetters > 0) io.out(`dead letters: ${agent.deadLetterFile}`);

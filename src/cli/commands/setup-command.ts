@@ -17,6 +17,8 @@ import type { OwnFieldTable } from '../../setup/cluster-assets.js';
 import { runSetup } from '../../setup/run-setup.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
+import { CasguardError } from '../../pipeline/errors.js';
+import { maskUrl } from '../../pipeline/redact.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadOrReport } from './config-or-report.js';
@@ -113,12 +115,33 @@ export async function setupCluster(
       ...(esVersion !== undefined ? { esVersion } : {}),
     });
     const results = await runSetup(client, assets, logger, scrub);
-    for (const r of results) io.out(`${r.action.padEnd(9)} ${r.kind.replace('_', ' ')} ${r.name}`);
-    const changed = results.filter((r) => r.action !== 'unchanged').length;
+    const blocked = results.filter((r) => r.action === 'needs action');
+    for (const r of results) {
+      const what = `${r.kind.replace('_', ' ')} ${r.name}`;
+      if (r.action === 'needs action') continue;
+      io.out(`${r.action.padEnd(9)} ${what}${r.detail !== undefined ? `: ${r.detail}` : ''}`);
+    }
+    for (const r of blocked) {
+      io.err(`NEEDS ACTION ${r.kind.replace('_', ' ')} ${r.name}: ${r.detail ?? ''}`);
+      io.err('  run, in Kibana Dev Tools or with curl:');
+      for (const c of r.commands ?? []) {
+        io.err(`    ${c}`);
+        const curl = curlFor(c, cfg);
+        if (curl !== undefined) io.err(`    ${curl}`);
+      }
+    }
+    const changed = results.filter((r) => r.action !== 'unchanged' && r.action !== 'needs action').length;
+    if (blocked.length > 0) {
+      io.err(
+        `setup INCOMPLETE: ${blocked.length} item${blocked.length === 1 ? '' : 's'} need${blocked.length === 1 ? 's' : ''} ` +
+          "the operator (above); until then documents do not get casguard's mappings there",
+      );
+      return EXIT.FAILURE;
+    }
     io.out(
       changed === 0
         ? 'setup OK: everything was already in place'
-        : `setup OK: ${changed} change${changed === 1 ? '' : 's'} (templates apply to new backing indices, i.e. after the next rollover)`,
+        : `setup OK: ${changed} change${changed === 1 ? '' : 's'} (changed templates apply to new backing indices, i.e. after the next rollover)`,
     );
     return EXIT.OK;
   } catch (e) {
@@ -130,10 +153,21 @@ export async function setupCluster(
 }
 
 async function clusterVersion(client: Client, io: CliIo): Promise<string | undefined> {
+  let version: string;
   try {
     const info = await client.info();
-    return info.version.number;
+    version = info.version.number;
   } catch (e) {
+    // A cluster of another major refuses the 8.x compatibility headers before anything else (7.x: "Accept
+    // version must be either version 7 or 6, but found 8").
+    if (e instanceof errors.ResponseError && /media_type_header_exception/.test(JSON.stringify(e.body))) {
+      throw new CasguardError(
+        'SETUP_FAILED',
+        'the cluster refuses the Elasticsearch 8.x REST dialect casguard speaks, so it is not 8.x or 9.x: ' +
+          'casguard needs Elasticsearch 8.x or 9.x (nothing was changed)',
+        { cause: e },
+      );
+    }
     // Only a refused `GET /` (403: no `monitor`) is worked around; anything else fails setup as it is.
     if (!(e instanceof errors.ResponseError) || e.statusCode !== 403) throw e;
     io.err(
@@ -142,4 +176,30 @@ async function clusterVersion(client: Client, io: CliIo): Promise<string | undef
     );
     return undefined;
   }
+  // The cluster must be one casguard can set up: its bodies and its REST dialect are those of 8.x, which 8.x
+  // and 9.x accept (9.x through REST compatibility). 7.x lacks data stream options casguard relies on
+  // (allow_auto_create is 8.0+), a later major refuses the 8.x compatibility headers.
+  const major = Number(version.split('.')[0]);
+  if (!(major === 8 || major === 9)) {
+    throw new CasguardError(
+      'SETUP_FAILED',
+      `Elasticsearch ${version} is not supported: casguard needs 8.x or 9.x (nothing was changed)`,
+    );
+  }
+  return version;
+}
+
+/** A curl form of a Dev Tools request line (`METHOD /path [json body]`), for the cluster of `cfg`. */
+export function curlFor(line: string, cfg: ElasticsearchOutputConfig): string | undefined {
+  const m = /^(GET|PUT|POST|DELETE) (\/\S*)(?: (.+))?$/.exec(line);
+  if (!m) return undefined;
+  const host = cfg.hosts?.[0] !== undefined ? maskUrl(cfg.hosts[0]).replace(/\/+$/, '') : '"$ES_URL"';
+  const auth =
+    cfg.apiKey !== undefined
+      ? ` -H "Authorization: ApiKey $ES_API_KEY"`
+      : cfg.username !== undefined
+        ? ' -u "$ES_USER"'
+        : '';
+  const body = m[3] !== undefined ? ` -H 'Content-Type: application/json' -d '${m[3]}'` : '';
+  return `curl -X ${m[1]}${auth} '${host}${m[2]}'${body}`;
 }

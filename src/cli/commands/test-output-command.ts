@@ -1,5 +1,7 @@
-// `casguard test output`: connects to the configured Elasticsearch, checks its version and the privileges
-// casguard needs to write and to set up, and prints each check as ok or FAILED with the reason. Never prints
+// `casguard test output`: connects to the configured Elasticsearch, checks its version and, with
+// `_has_privileges`, the privileges each command needs (src/setup/roles.ts): those of `run` decide the result
+// (FAILED, exit 3), those of `setup` are reported as a note when missing (a writer key is not meant to set up),
+// with the role to create. Prints each check as ok, note or FAILED with the reason. Never prints
 // a credential (every message goes through the output's scrubber).
 
 import type { Command } from 'commander';
@@ -9,6 +11,17 @@ import { createEsClient, describeEsError } from '../../outputs/elasticsearch/es-
 import type { ElasticsearchOutputConfig } from '../../outputs/elasticsearch/elasticsearch.config.js';
 import { targetName } from '../../outputs/elasticsearch/targets.js';
 import { maskUrl, redactText } from '../../pipeline/redact.js';
+import {
+  SETUP_ROLE,
+  SETUP_ROLE_NAME,
+  WRITER_ROLE,
+  WRITER_ROLE_NAME,
+  hasPrivilegesBody,
+  replayNeeds,
+  setupNeeds,
+  writerNeeds,
+} from '../../setup/roles.js';
+import type { NeededPrivilege, RoleDescriptorBody } from '../../setup/roles.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
@@ -17,12 +30,12 @@ import { elasticsearchOrReport } from './config-or-report.js';
 
 export interface OutputCheck {
   readonly name: string;
-  readonly ok: boolean;
+  /** ok; failed (`run` would fail: exit 3); note (something another command needs, or unknown: no failure). */
+  readonly status: 'ok' | 'failed' | 'note';
   readonly detail: string;
+  /** Lines printed after the check (the role to create). */
+  readonly more?: readonly string[];
 }
-
-export const WRITE_CLUSTER_PRIVILEGES = ['monitor'] as const;
-export const SETUP_CLUSTER_PRIVILEGES = ['manage_ilm', 'manage_index_templates'] as const;
 
 export function registerTestOutput(test: Command, io: CliIo, opts: { logger?: Logger } = {}): void {
   test
@@ -49,11 +62,12 @@ export async function testOutput(cfg: ElasticsearchOutputConfig, io: CliIo, logg
   try {
     const checks = await outputChecks(client, cfg, scrub);
     for (const c of checks) {
-      const line = `${c.ok ? 'ok     ' : 'FAILED '} ${c.name}: ${c.detail}`;
-      if (c.ok) io.out(line);
-      else io.err(line);
+      const tag = c.status === 'ok' ? 'ok     ' : c.status === 'note' ? 'note   ' : 'FAILED ';
+      const print = (l: string): void => (c.status === 'failed' ? io.err(l) : io.out(l));
+      print(`${tag} ${c.name}: ${c.detail}`);
+      for (const l of c.more ?? []) print(`        ${l}`);
     }
-    const failed = checks.filter((c) => !c.ok).length;
+    const failed = checks.filter((c) => c.status === 'failed').length;
     io.out(failed === 0 ? 'output OK' : `output has ${failed} failed check${failed === 1 ? '' : 's'}`);
     return failed === 0 ? EXIT.OK : EXIT.FAILURE;
   } finally {
@@ -69,66 +83,102 @@ export async function outputChecks(
   const checks: OutputCheck[] = [];
   // Hosts may carry user info (`https://elastic:password@es:9200`): never print the password.
   const where = cfg.cloudId !== undefined ? 'Elastic Cloud' : (cfg.hosts ?? []).map(maskUrl).join(', ');
-  let version: string;
+  // `GET /` needs the cluster privilege `monitor`, which `run` does not: a writer key is refused there with 403,
+  // which still proves the cluster answered and took the credentials.
+  let version: string | undefined;
   try {
     const info = await client.info();
     version = info.version.number;
-    checks.push({ name: 'connect', ok: true, detail: `${where} answered as cluster "${info.cluster_name}"` });
+    checks.push({
+      name: 'connect',
+      status: 'ok',
+      detail: `${where} answered as cluster "${info.cluster_name}"`,
+    });
   } catch (e) {
-    checks.push({ name: 'connect', ok: false, detail: `${where}: ${describeEsError(e, scrub).reason}` });
-    return checks;
+    if (!(e instanceof errors.ResponseError && e.statusCode === 403)) {
+      checks.push({
+        name: 'connect',
+        status: 'failed',
+        detail: `${where}: ${describeEsError(e, scrub).reason}`,
+      });
+      return checks;
+    }
+    checks.push({ name: 'connect', status: 'ok', detail: `${where} answered and accepted the credentials` });
   }
-  const major = Number(version.split('.')[0]);
-  checks.push({
-    name: 'version',
-    ok: major === 8 || major === 9,
-    detail:
-      major === 8 || major === 9
+  if (version === undefined) {
+    checks.push({
+      name: 'version',
+      status: 'note',
+      detail:
+        'not readable with these credentials (GET / needs the cluster privilege monitor, which run does not need)',
+    });
+  } else {
+    const major = Number(version.split('.')[0]);
+    const supported = major === 8 || major === 9;
+    checks.push({
+      name: 'version',
+      status: supported ? 'ok' : 'failed',
+      detail: supported
         ? `Elasticsearch ${version} (casguard speaks the 8.x REST dialect, accepted by 8.x and 9.x)`
         : `Elasticsearch ${version} is not supported (8.x or 9.x needed)`,
-  });
+    });
+  }
 
   const streams = [targetName('activesync', cfg.namespace), targetName('application', cfg.namespace)];
-  const alerts = targetName('alerts', cfg.namespace);
+  const writer = writerNeeds(cfg.namespace);
+  const setup = setupNeeds(cfg.namespace);
+  const replay = replayNeeds(cfg.namespace);
   try {
-    const r = await client.security.hasPrivileges({
-      cluster: [...WRITE_CLUSTER_PRIVILEGES, ...SETUP_CLUSTER_PRIVILEGES],
-      index: [
-        { names: streams, privileges: ['create_doc', 'auto_configure', 'view_index_metadata'] },
-        { names: [alerts], privileges: ['index', 'create_index', 'view_index_metadata'] },
-      ],
-    });
-    const missing = (group: 'write' | 'setup'): string[] => {
-      const out: string[] = [];
-      const clusterWanted: readonly string[] =
-        group === 'write' ? WRITE_CLUSTER_PRIVILEGES : SETUP_CLUSTER_PRIVILEGES;
-      for (const p of clusterWanted) if (r.cluster[p] === false) out.push(`cluster:${p}`);
-      for (const [index, privs] of Object.entries(r.index)) {
-        for (const [p, granted] of Object.entries(privs)) {
-          const isSetup = p === 'create_index' || p === 'view_index_metadata';
-          if (!granted && (group === 'setup') === isSetup) out.push(`${index}:${p}`);
-        }
-      }
-      return out;
-    };
-    const w = missing('write');
-    const s = missing('setup');
+    const r = await client.security.hasPrivileges(hasPrivilegesBody([...writer, ...replay, ...setup]));
+    const held = (n: NeededPrivilege): boolean =>
+      n.on === 'cluster' ? r.cluster[n.privilege] === true : r.index[n.on]?.[n.privilege] === true;
+    const list = (ns: NeededPrivilege[]): string =>
+      ns.map((n) => `${n.on === 'cluster' ? 'cluster' : n.on}:${n.privilege} (${n.why})`).join(', ');
+    const w = writer.filter((n) => !held(n));
+    checks.push(
+      w.length === 0
+        ? {
+            name: 'privileges for run',
+            status: 'ok',
+            detail: `${r.username} may write documents to ${streams.join(', ')} and alerts to ${targetName('alerts', cfg.namespace)}`,
+          }
+        : {
+            name: 'privileges for run',
+            status: 'failed',
+            detail: `casguard run would fail: ${r.username} lacks ${list(w)}`,
+            more: roleAdvice(WRITER_ROLE_NAME, WRITER_ROLE),
+          },
+    );
+    const rMissing = replay.filter((n) => !held(n));
     checks.push({
-      name: 'privileges to write',
-      ok: w.length === 0,
+      name: 'privileges for replay',
+      status: rMissing.length === 0 ? 'ok' : 'note',
       detail:
-        w.length === 0
-          ? `user ${r.username} may write to ${[...streams, alerts].join(', ')}`
-          : `missing ${w.join(', ')}`,
+        rMissing.length === 0
+          ? 'replay can skip documents the streams already hold in an older backing index'
+          : `replay works, but without ${list(rMissing)} a replay of files shipped before a rollover stores them twice`,
     });
-    checks.push({
-      name: 'privileges to set up',
-      ok: s.length === 0,
-      detail:
-        s.length === 0
-          ? 'may install ILM policies, templates, data streams'
-          : `missing ${s.join(', ')} (needed by casguard setup only)`,
-    });
+    const sMissing = setup.filter((n) => !held(n) && n.optional !== true);
+    const sOptional = setup.filter((n) => !held(n) && n.optional === true);
+    checks.push(
+      sMissing.length === 0
+        ? {
+            name: 'privileges for setup',
+            status: sOptional.length === 0 ? 'ok' : 'note',
+            detail:
+              sOptional.length === 0
+                ? 'may install the ILM policy, templates, data streams and the alerts index'
+                : `setup would work, without ${list(sOptional)}`,
+          }
+        : {
+            name: 'privileges for setup',
+            status: 'note',
+            detail:
+              `casguard setup would fail with these credentials: needs ${list(sMissing)}` +
+              ' (run does not need them; use a key with the setup role for setup)',
+            more: roleAdvice(SETUP_ROLE_NAME, SETUP_ROLE),
+          },
+    );
   } catch (e) {
     const d = describeEsError(e, scrub);
     // A cluster without security (open local test clusters) has no _has_privileges: nothing to check.
@@ -137,7 +187,7 @@ export async function outputChecks(
       /security.*(not enabled|disabled|must be explicitly enabled)/i.test(JSON.stringify(e.body));
     checks.push({
       name: 'privileges',
-      ok: noSecurity,
+      status: noSecurity ? 'ok' : 'failed',
       detail: noSecurity ? 'security is not enabled on this cluster; no privileges to check' : d.reason,
     });
   }
@@ -148,19 +198,32 @@ export async function outputChecks(
     const absent = streams.filter((s) => !have.has(s));
     checks.push({
       name: 'data streams',
-      ok: absent.length === 0,
+      status: absent.length === 0 ? 'ok' : 'note',
       detail:
         absent.length === 0
           ? `${streams.join(', ')} exist`
-          : `${absent.join(', ')} absent: run casguard setup`,
+          : `${absent.join(', ')} absent: run casguard setup before the agent writes`,
     });
   } catch (e) {
     const d = describeEsError(e, scrub);
     checks.push({
       name: 'data streams',
-      ok: false,
-      detail: d.status === 404 ? `${streams.join(', ')} absent: run casguard setup` : d.reason,
+      status: d.status === 404 ? 'note' : d.status === 403 ? 'note' : 'failed',
+      detail:
+        d.status === 404
+          ? `${streams.join(', ')} absent: run casguard setup before the agent writes`
+          : d.status === 403
+            ? 'not visible with these credentials (needs view_index_metadata, which run does not need)'
+            : d.reason,
     });
   }
   return checks;
+}
+
+/** The role to create, as `PUT /_security/role/<name>` with its body (also in the README). */
+function roleAdvice(name: string, role: RoleDescriptorBody): string[] {
+  return [
+    `create the role ${name} (README "Elasticsearch privileges") and a key with it:`,
+    `PUT /_security/role/${name} ${JSON.stringify(role)}`,
+  ];
 }

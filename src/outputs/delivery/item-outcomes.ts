@@ -47,10 +47,10 @@ export function sortItems(
   for (let i = 0; i < items.length; i++) {
     const entry = entries[i]!;
     const item = items[i]!;
-    const verdict = classifyItem(entry.op, item.status);
+    const verdict = classifyItem(entry.op, item.status, item.failureStore);
+    if (item.failureStore === 'used') out.failureStoreUsed += 1;
     if (verdict === 'delivered' || verdict === 'duplicate') {
       if (verdict === 'duplicate') out.duplicates += 1;
-      if (item.failureStore === 'used') out.failureStoreUsed += 1;
       out.delivered += 1;
       out.settleNow.push(entry);
     } else if (verdict === 'retry') {
@@ -59,7 +59,11 @@ export function sortItems(
       // An item without a (known) status has an unknown outcome: counted apart from refusals.
       out.retryReasons.push(isKnownItemStatus(item.status) ? String(item.status) : 'unknown');
     } else {
-      const letter = letterFor(entry, item, ctx);
+      const letter = letterFor(
+        entry,
+        item.failureStore === 'used' ? failureStoreItem(entry, item) : item,
+        ctx,
+      );
       out.dead.push({ entry, letter });
       const agg = out.deadByCode.get(letter.code);
       if (agg) agg.count += 1;
@@ -67,6 +71,24 @@ export function sortItems(
     }
   }
   return out;
+}
+
+/**
+ * A 2xx item that went to the failure store, as a refusal: Elasticsearch's answer carries no error then (the
+ * failure document in the stream's `.fs-` index holds it), so the reason says where to look.
+ */
+function failureStoreItem(
+  entry: Entry,
+  item: BulkItemResult,
+): { status: number; errorType: string; reason: string } {
+  return {
+    status: item.status,
+    errorType: 'failure_store_used',
+    reason:
+      `Elasticsearch refused the document and kept it in the failure store of ${entry.target} ` +
+      `(GET ${entry.target}::failures/_search shows why; a stream casguard set up has no failure store: ` +
+      'run casguard setup), then casguard replay --dead-letters',
+  };
 }
 
 /** The dead letter of an entry refused with `item`. */

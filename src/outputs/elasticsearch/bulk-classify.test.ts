@@ -11,6 +11,14 @@ describe('the bulk classification table', () => {
     assert.equal(classifyItem('index', 409), 'retry');
   });
 
+  it('dead-letters a 2xx item Elasticsearch kept in the failure store, delivers one with another failure_store', () => {
+    assert.equal(classifyItem('create', 201, 'used'), 'dead-letter');
+    assert.equal(classifyItem('index', 201, 'used'), 'dead-letter');
+    assert.equal(classifyItem('create', 201, 'not_applicable_or_unknown'), 'delivered');
+    assert.equal(classifyItem('create', 400, 'not_enabled'), 'dead-letter');
+    assert.equal(classifyItem('create', 500, 'failed'), 'retry');
+  });
+
   it('retries 429, 5xx and 401/403 items, dead-letters every other 4xx', () => {
     for (const s of [429, 500, 502, 503, 504, 401, 403])
       assert.equal(classifyItem('create', s), 'retry', String(s));

@@ -5,7 +5,12 @@
 // client's bulk helper retries only 429s and drops 409s. Here:
 //
 //   item status                          verdict
-//   2xx                                  delivered (201 with failure_store "used": delivered, counted)
+//   2xx                                  delivered
+//   2xx with failure_store "used"        dead-letter: Elasticsearch refused the document and kept it in the data
+//                                        stream's failure store (9.1+, on by default for `logs-*-*` streams made
+//                                        from the built-in `logs` template from 9.2); it is not in the stream,
+//                                        so it is not delivered (elastic/elasticsearch#112816: the item carries
+//                                        no error; the reason is in the failure document)
 //   409 on `create`                      delivered: the deterministic id is already stored (a retry of a request
 //                                        whose answer we lost)
 //   409 on `index`                       retry (a concurrent write; the next attempt replaces it)
@@ -39,10 +44,10 @@ export function isKnownItemStatus(status: number): boolean {
   return Number.isInteger(status) && status >= 200 && status <= 599 && (status < 300 || status >= 400);
 }
 
-/** `status` 0 = the answer gave the item no status. */
-export function classifyItem(op: 'create' | 'index', status: number): ItemVerdict {
+/** `status` 0 = the answer gave the item no status; `failureStore` = the item's `failure_store`, if any. */
+export function classifyItem(op: 'create' | 'index', status: number, failureStore?: string): ItemVerdict {
   if (!isKnownItemStatus(status)) return 'retry';
-  if (status >= 200 && status < 300) return 'delivered';
+  if (status >= 200 && status < 300) return failureStore === 'used' ? 'dead-letter' : 'delivered';
   if (status === 409) return op === 'create' ? 'duplicate' : 'retry';
   if (status === 429 || status >= 500) return 'retry';
   if (status === 401 || status === 403) return 'retry';
