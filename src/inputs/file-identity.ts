@@ -16,6 +16,9 @@ import type { TextEncoding } from '../framing/framer.types.js';
 
 export const DEFAULT_FINGERPRINT_BYTES = 4096;
 
+/** A file's id on its device (`dev:ino`): tells a path renamed over or recreated from the file a reader holds. */
+export const fileId = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
+
 /** Hash of the first `len` bytes of `head` (len ≤ head.length). */
 export function prefixHash(head: Buffer, len: number): string {
   return createHash('sha256').update(head.subarray(0, len)).digest('hex').slice(0, 32);
