@@ -12,6 +12,7 @@ import { describeError } from '../pipeline/errors.js';
 import type { RecordSource } from '../pipeline/record.types.js';
 import type { FileHandler } from '../pipeline/stages.types.js';
 import {
+  checkpointBeyondEnd,
   fileDuplicate,
   fileMoved,
   fileOpened,
@@ -24,6 +25,7 @@ import {
   fileId,
   headText,
   isGzip,
+  nextGeneration,
   prefixHash,
   readGzipHead,
   readHeadFromHandle,
@@ -170,6 +172,11 @@ export class IdentityResolver {
       const t = ctx.tails.get(this.index.keyOf(cp.fingerprint));
       if (t && !t.finished) {
         if (t.path === file && t.ino === ino && t.orphanSince === undefined) return t;
+        if (t.orphanSince !== undefined && t.ino === ino && !compressed && !t.compressed) {
+          // The file it was reading lost its data after the identifying bytes (truncated in place, keeping
+          // them) and is written again: the old offset means nothing in the new data.
+          return this.regenerate(cp, t, file, ino, size, head, opts);
+        }
         if (t.orphanSince === undefined && (await this.stillHolds(t))) {
           ctx.paths.set(file, { ino, size, dupOf: t.key });
           if (!this.reported.has(`dup:${file}`)) {
@@ -178,12 +185,22 @@ export class IdentityResolver {
           }
           return undefined;
         }
+        if (!compressed && !t.compressed && t.ino !== ino && size < t.pos) {
+          // A shorter file with this identity (a copy still being written): looked at again when it grows.
+          ctx.paths.set(file, { ino, size, dupOf: t.key });
+          return undefined;
+        }
         await this.moveTail(t, file, ino, compressed, size);
         return t;
       }
       // A finished reader is replaced only once its last records are settled and committed.
       if (t?.finished && (t.tracker.pending > 0 || t.cp.offset !== t.committed)) return undefined; // next rescan
       if (t) ctx.tails.delete(t.key);
+      if (!opts.replay && !compressed && cp.offset > size) {
+        // Truncated while not watched (or a registry from elsewhere): corrected once, here, with one warning.
+        checkpointBeyondEnd(ctx.log, { inputId: ctx.id, path: file, checkpointOffset: cp.offset, size });
+        return this.regenerate(cp, undefined, file, ino, size, head, opts);
+      }
       return this.openTail(cp, file, ino, size, head, compressed, opts);
     }
     const fingerprint = prefixHash(head, head.length);
@@ -200,6 +217,41 @@ export class IdentityResolver {
       updatedAt: new Date().toISOString(),
     };
     return this.openTail(fresh, file, ino, size, head, compressed, opts);
+  }
+
+  /**
+   * Read a file that kept its identifying bytes but not the data after them from its start, under the next
+   * generation of its identity (so records at offsets used before get new document ids and none is taken for
+   * a duplicate of an old one). The records of the kept prefix are sent again under the new identity; the old
+   * reader, if any, stops and its checkpoint is dropped (the bytes it had not read are gone from the file).
+   */
+  private regenerate(
+    old: Checkpoint,
+    t: Tail | undefined,
+    file: string,
+    ino: string,
+    size: number,
+    head: Buffer,
+    opts: InspectOptions,
+  ): Tail | undefined {
+    const ctx = this.ctx;
+    if (t) {
+      t.framer = undefined;
+      t.finished = true;
+      void this.handles.close(t);
+    }
+    this.index.remove(old);
+    ctx.deps.registry.remove(ctx.id, old.fingerprint);
+    const fresh: Checkpoint = {
+      inputId: ctx.id,
+      fingerprint: nextGeneration(old.fingerprint),
+      matchLen: head.length,
+      matchHash: prefixHash(head, head.length),
+      path: file,
+      offset: 0,
+      updatedAt: new Date().toISOString(),
+    };
+    return this.openTail(fresh, file, ino, size, head, false, opts);
   }
 
   /** Whether the reader's own path still holds its file (same file id, same leading bytes). */

@@ -35,6 +35,8 @@ const EXPORT_FRAMINGS: ReadonlySet<FramingKind> = new Set([
 export const READ_CHUNK_BYTES = 256 * 1024;
 /** Bytes one file may read per turn before the next file gets its turn. */
 export const TURN_BUDGET_BYTES = 1024 * 1024;
+/** Bytes kept from the end of the last read to tell an in-place rewrite that grew past the read position. */
+const CONTINUITY_BYTES = 32;
 /** Structural framing warnings (EVTX CRC mismatches and the like) logged per file reading; the rest are counted. */
 const MAX_WARNINGS_LOGGED_PER_FILE = 10;
 
@@ -123,6 +125,9 @@ export class TailReader {
       if (size !== t.size || t.cp.matchLen < Math.min(size, cfg.fingerprintBytes)) {
         if (!(await this.verifyAndExtend(t, size))) return this.truncated(t, size);
       }
+      // Truncated and written past the old offset between two looks: the size alone does not tell, the bytes
+      // just before the read position do (they were the end of the last read).
+      if (size !== t.size && !(await this.continues(t))) return this.truncated(t, size);
       if (size !== t.size)
         inputMetrics.lag().set({ input: this.ctx.id, file: t.path }, Math.max(0, size - t.committed));
       t.size = size;
@@ -143,6 +148,9 @@ export class TailReader {
       total += bytesRead;
       if (bytesRead === READ_CHUNK_BYTES && total < TURN_BUDGET_BYTES)
         ahead = t.fh.read(Buffer.allocUnsafe(READ_CHUNK_BYTES), 0, READ_CHUNK_BYTES, t.pos);
+      const keep = Math.min(CONTINUITY_BYTES, bytesRead);
+      t.lastBytes = Buffer.from(buffer.subarray(bytesRead - keep, bytesRead));
+      t.lastBytesEnd = t.pos;
       this.records.handle(t, t.framer!.push(buffer.subarray(0, bytesRead)));
     }
     if (ahead) await ahead.catch(() => undefined);
@@ -250,6 +258,15 @@ export class TailReader {
       }
     }
     return true;
+  }
+
+  /** Whether the file still holds, just before the read position, the bytes last read there. */
+  private async continues(t: Tail): Promise<boolean> {
+    const last = t.lastBytes;
+    if (!last || t.lastBytesEnd !== t.pos || !t.fh) return true;
+    const buf = Buffer.alloc(last.length);
+    const { bytesRead } = await t.fh.read(buf, 0, last.length, t.pos - last.length);
+    return bytesRead === last.length && buf.equals(last);
   }
 
   private async truncated(t: Tail, size: number): Promise<void> {

@@ -101,6 +101,9 @@ export interface Tail {
   pos: number;
   committed: number;
   size: number;
+  /** The last bytes read, ending at `lastBytesEnd` (checked when the file changes size: still the same data?). */
+  lastBytes?: Buffer;
+  lastBytesEnd?: number;
   lastGrowthAt: number;
   lastUsedAt: number;
   nextCheckAt: number;

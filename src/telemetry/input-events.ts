@@ -85,6 +85,17 @@ export function fileTruncated(
   });
 }
 
+export function checkpointBeyondEnd(
+  log: Logger,
+  f: { inputId: string; path: string; checkpointOffset: number; size: number },
+): void {
+  bump('checkpoint_beyond_end');
+  log.warn(
+    'Checkpoint is beyond the end of the file (truncated while not watched?); the file is read again from its start under a new identity.',
+    { event: 'checkpoint_beyond_end', ...f },
+  );
+}
+
 export function fileGone(log: Logger, f: { inputId: string; path: string; unreadBytes: number }): void {
   bump('file_gone');
   if (f.unreadBytes > 0) {
