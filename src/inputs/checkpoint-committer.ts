@@ -4,7 +4,8 @@
 // unsettled records are read again, and their deterministic ids make the re-send harmless.
 
 import { describeError } from '../pipeline/errors.js';
-import { fileReadError, inputMetrics } from '../telemetry/input-events.js';
+import { checkpointCommitFailed, inputMetrics } from '../telemetry/input-events.js';
+import { RegistryWriteError } from './registry.js';
 import type { RecordDispatcher } from './record-dispatcher.js';
 import type { InputContext, Tail } from './tail.types.js';
 
@@ -14,6 +15,8 @@ export class CheckpointCommitter {
   /** When the next periodic commit is due. */
   nextCommitAt = 0;
   private deadLettersFlushed = 0;
+  /** A commit failure was reported and no commit has succeeded since (one line per outage, not per commit). */
+  private failing = false;
 
   constructor(
     private readonly ctx: InputContext,
@@ -47,8 +50,13 @@ export class CheckpointCommitter {
         inputMetrics.lag().set({ input: ctx.id, file: t.path }, Math.max(0, t.size - offset));
       }
       await ctx.deps.registry.flush();
+      this.failing = false;
     } catch (err) {
-      fileReadError(ctx.log, { inputId: ctx.id, path: '(checkpoint commit)', error: describeError(err) });
+      // The offsets stay in memory and are written by the next commit that succeeds. A registry that cannot be
+      // written reports its own outage (once, with a /health condition): this is not a file that failed to read.
+      if (err instanceof RegistryWriteError || this.failing) return;
+      this.failing = true;
+      checkpointCommitFailed(ctx.log, { inputId: ctx.id, error: describeError(err) });
     }
   }
 

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { describeError } from '../pipeline/errors.js';
 import {
   fileReadError,
+  forgetFileMetrics,
   inputStarted,
   inputStopped,
   shutdownAckTimeout,
@@ -231,6 +232,13 @@ export class FileInput {
     });
   }
 
+  /** A finished reader whose records are all committed: dropped, with its path's metric series if no other reader has it. */
+  private forgetTail(t: Tail): void {
+    this.ctx.tails.delete(t.key);
+    for (const o of this.ctx.tails.values()) if (o.path === t.path) return;
+    forgetFileMetrics(this.id, t.path);
+  }
+
   /** One pass: discovery, identification of new paths, a turn for every due file, commit. True if more work is waiting. */
   private async turn(): Promise<boolean> {
     const ctx = this.ctx;
@@ -261,7 +269,7 @@ export class FileInput {
     const due: Tail[] = [];
     for (const t of [...ctx.tails.values()]) {
       if (t.finished) {
-        if (t.tracker.pending === 0 && t.cp.offset === t.committed) ctx.tails.delete(t.key);
+        if (t.tracker.pending === 0 && t.cp.offset === t.committed) this.forgetTail(t);
         continue;
       }
       if (now >= t.nextCheckAt) due.push(t);

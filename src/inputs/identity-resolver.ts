@@ -18,6 +18,7 @@ import {
   fileOpened,
   fileReadError,
   fileUnrecognised,
+  forgetFileMetrics,
 } from '../telemetry/input-events.js';
 import type { CheckpointIndex } from './checkpoint-index.js';
 import {
@@ -385,6 +386,8 @@ export class IdentityResolver {
     ctx.deps.registry.touch();
     ctx.paths.set(file, { ino, size, key: t.key });
     fileMoved(ctx.log, { inputId: ctx.id, from, to: file });
+    if (from !== file && ![...ctx.tails.values()].some((o) => o.path === from))
+      forgetFileMetrics(ctx.id, from);
   }
 
   private pathMissing(file: string): void {

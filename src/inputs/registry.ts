@@ -12,7 +12,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeError } from '../pipeline/errors.js';
 import type { Logger } from '../telemetry/logger.types.js';
-import { registryCorrupt, registryWriteFailed } from '../telemetry/input-events.js';
+import {
+  registryCorrupt,
+  registryWriteFailed,
+  registryWriteFailedAgain,
+  registryWriteRecovered,
+} from '../telemetry/input-events.js';
 
 export const REGISTRY_VERSION = 1;
 
@@ -55,6 +60,8 @@ export class Registry {
   private dirty = false;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The current write outage: since when, and how many writes failed (reported once, not per write). */
+  private outage: { since: number; failed: number } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -179,9 +186,32 @@ export class Registry {
       await syncDir(this.dir);
     } catch (err) {
       this.dirty = true;
-      registryWriteFailed(this.logger, { path: current, error: describeError(err) });
-      throw err;
+      if (this.outage) {
+        this.outage.failed += 1;
+        registryWriteFailedAgain();
+      } else {
+        this.outage = { since: Date.now(), failed: 1 };
+        registryWriteFailed(this.logger, { path: current, error: describeError(err) });
+      }
+      throw new RegistryWriteError(describeError(err));
     }
+    if (this.outage) {
+      registryWriteRecovered(this.logger, {
+        path: current,
+        failedWrites: this.outage.failed,
+        durationMs: Date.now() - this.outage.since,
+      });
+      this.outage = undefined;
+    }
+  }
+}
+
+/** A registry write failed; already reported by the registry (once per outage), so callers need not log it. */
+export class RegistryWriteError extends Error {
+  readonly code = 'registry_write_failed';
+  constructor(message: string) {
+    super(`checkpoint registry not written: ${message}`);
+    this.name = 'RegistryWriteError';
   }
 }
 

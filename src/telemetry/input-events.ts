@@ -2,6 +2,7 @@
 // occurrence, a fixed sentence, structured fields, a counter. Nothing here is called per record: per-record
 // facts (bytes, records, framing errors) only move counters. ERROR means data loss or operator action.
 
+import { setHealthCondition } from './health.js';
 import { counter, gauge } from './metrics.js';
 import type { Logger } from './logger.types.js';
 
@@ -19,6 +20,15 @@ export const inputMetrics = {
   openFiles: () => gauge('casguard_input_open_files', 'File handles held by the inputs.', ['input']),
   events: () => counter('casguard_input_events_total', 'Input telemetry events by name.', ['event']),
 };
+
+/** Drop a file's series once no reader has that path (a rotated or deleted file must not leave series behind). */
+export function forgetFileMetrics(inputId: string, file: string): void {
+  const labels = { input: inputId, file };
+  inputMetrics.bytesRead().remove(labels);
+  inputMetrics.records().remove(labels);
+  inputMetrics.errors().remove(labels);
+  inputMetrics.lag().remove(labels);
+}
 
 function bump(event: string): void {
   inputMetrics.events().inc({ event });
@@ -144,7 +154,44 @@ export function registryCorrupt(
   });
 }
 
+/** Failed registry writes (every attempt); the outage itself is logged once (registryWriteFailed). */
+function registryWriteFailures() {
+  return counter('casguard_registry_write_failures_total', 'Failed writes of the checkpoint registry.', []);
+}
+
+/** The first failed write of an outage: logged once, a /health condition until a write succeeds. */
 export function registryWriteFailed(log: Logger, f: { path: string; error: string }): void {
   bump('registry_write_failed');
-  log.error('Could not write the checkpoint registry; will retry.', { event: 'registry_write_failed', ...f });
+  registryWriteFailures().inc();
+  setHealthCondition('registry', { file: f.path, error: f.error, since: new Date().toISOString() });
+  log.error(
+    'Could not write the checkpoint registry; offsets are kept in memory and written when it works again.',
+    {
+      event: 'registry_write_failed',
+      ...f,
+    },
+  );
+}
+
+/** Another failed write during the same outage: counted, not logged. */
+export function registryWriteFailedAgain(): void {
+  registryWriteFailures().inc();
+}
+
+export function registryWriteRecovered(
+  log: Logger,
+  f: { path: string; failedWrites: number; durationMs: number },
+): void {
+  bump('registry_write_recovered');
+  setHealthCondition('registry', undefined);
+  log.info('The checkpoint registry is written again.', { event: 'registry_write_recovered', ...f });
+}
+
+/** A checkpoint commit failed for another reason than the registry write (which reports itself). */
+export function checkpointCommitFailed(log: Logger, f: { inputId: string; error: string }): void {
+  bump('checkpoint_commit_failed');
+  log.warn('Could not commit checkpoints; retrying at the next commit.', {
+    event: 'checkpoint_commit_failed',
+    ...f,
+  });
 }
