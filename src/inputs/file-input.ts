@@ -17,6 +17,7 @@
 import path from 'node:path';
 import { describeError } from '../pipeline/errors.js';
 import {
+  fileNameNotUtf8,
   fileReadError,
   forgetFileMetrics,
   inputStarted,
@@ -33,6 +34,7 @@ import { HandlePool } from './handle-pool.js';
 import { IdentityResolver } from './identity-resolver.js';
 import { RecordDispatcher } from './record-dispatcher.js';
 import { TailReader, TURN_BUDGET_BYTES } from './tail-reader.js';
+import { UnreadablePaths } from './unreadable-paths.js';
 import type {
   FileInputDeps,
   InputContext,
@@ -96,8 +98,10 @@ export class FileInput {
       blocked: false,
       stopping: false,
       bytesRead: 0,
+      unreadable: new UnreadablePaths(config.id, log),
       wake: () => this.wakeUp?.(),
     };
+    const badNames = new Set<string>();
     this.discovery = new Discovery({
       patterns: config.paths,
       exclude: config.exclude,
@@ -109,6 +113,11 @@ export class FileInput {
         this.ctx.wake();
       },
       onError: (error) => watcherError(log, { inputId: this.id, error }),
+      onBadName: (file) => {
+        if (badNames.has(file)) return;
+        badNames.add(file);
+        fileNameNotUtf8(log, { inputId: this.id, path: file });
+      },
     });
     const index = new CheckpointIndex(config.id, deps.registry);
     const records = new RecordDispatcher(this.ctx);
@@ -122,7 +131,7 @@ export class FileInput {
   async start(): Promise<void> {
     if (this.loop) return;
     if (this.config.watch) this.discovery.start();
-    const first = await this.discovery.scan();
+    const first = await this.scan();
     for (const f of first) this.ctx.hints.add(f);
     if (this.config.startAt === 'end') for (const f of first) this.ctx.startupFiles.add(f);
     this.nextRescanAt = Date.now() + this.config.rescanIntervalMs;
@@ -147,6 +156,7 @@ export class FileInput {
       });
     await this.committer.commit();
     for (const t of this.ctx.tails.values()) await this.handles.close(t);
+    this.ctx.unreadable.close();
     inputStopped(this.ctx.log, { inputId: this.id, pendingRecords: pending });
   }
 
@@ -156,7 +166,7 @@ export class FileInput {
    */
   async runOnce(paths?: string[], options: RunOnceOptions = {}): Promise<InputSummary> {
     const ctx = this.ctx;
-    const files = paths ? paths.map((p) => path.resolve(this.deps.baseDir, p)) : await this.discovery.scan();
+    const files = paths ? paths.map((p) => path.resolve(this.deps.baseDir, p)) : await this.scan();
     const skipped: string[] = [];
     const duplicates: string[] = [];
     const mine: Tail[] = [];
@@ -232,6 +242,13 @@ export class FileInput {
     });
   }
 
+  /** Walk the directories; folders that cannot be listed are reported (once) until they can. */
+  private async scan(): Promise<string[]> {
+    const found = await this.discovery.scan();
+    this.ctx.unreadable.syncDirectories(this.discovery.unreadableDirs);
+    return found;
+  }
+
   /** A finished reader whose records are all committed: dropped, with its path's metric series if no other reader has it. */
   private forgetTail(t: Tail): void {
     this.ctx.tails.delete(t.key);
@@ -245,7 +262,7 @@ export class FileInput {
     const now = Date.now();
     if (now >= this.nextRescanAt) {
       this.nextRescanAt = now + this.config.rescanIntervalMs;
-      const found = new Set(await this.discovery.scan());
+      const found = new Set(await this.scan());
       // Every match is looked at again (one stat for a known file): chokidar may have missed its events.
       for (const f of found) ctx.hints.add(f);
       // Known paths that vanished from the tree: look at them once more (rename, delete).

@@ -34,6 +34,7 @@ import {
 import type { HandlePool } from './handle-pool.js';
 import type { Checkpoint } from './registry.js';
 import type { InputContext, InspectOptions, Probe, Tail } from './tail.types.js';
+import { isPermissionError } from './unreadable-paths.js';
 
 /**
  * For `startAt: end`: the offset just after the last line end in the file (within its last 64 KiB), so
@@ -76,8 +77,10 @@ export class IdentityResolver {
     let fh: FileHandle;
     try {
       fh = await open(file, 'r');
-    } catch {
-      return { missing: true };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return { missing: true };
+      return { missing: false, error: describeError(err), ...(code ? { errorCode: code } : {}) };
     }
     try {
       const st = await fh.stat({ bigint: true });
@@ -125,13 +128,19 @@ export class IdentityResolver {
     const ctx = this.ctx;
     let p = probed ?? (await this.probe(file, opts));
     if (p.missing) {
+      ctx.unreadable.clear(file);
       this.pathMissing(file);
+      return undefined;
+    }
+    if (isPermissionError(p.errorCode)) {
+      ctx.unreadable.mark(file, 'file', p.errorCode!);
       return undefined;
     }
     if (p.error !== undefined || !p.st) {
       fileReadError(ctx.log, { inputId: ctx.id, path: file, error: p.error ?? 'stat failed' });
       return undefined;
     }
+    ctx.unreadable.clear(file);
     let st = p.st;
     if (!st.isFile()) return undefined;
     const known = ctx.paths.get(file);

@@ -21,6 +21,7 @@ import { fileId, prefixHash, readHeadFromHandle } from './file-identity.js';
 import type { HandlePool } from './handle-pool.js';
 import type { RecordDispatcher } from './record-dispatcher.js';
 import type { InputContext, Tail } from './tail.types.js';
+import { isPermissionError } from './unreadable-paths.js';
 
 /** Framings whose files are complete exports: the last record is emitted once the file stops changing. */
 const EXPORT_FRAMINGS: ReadonlySet<FramingKind> = new Set([
@@ -64,7 +65,10 @@ export class TailReader {
       if (t.compressed) await this.serviceGzip(t);
       else await this.servicePlain(t);
     } catch (err) {
-      fileReadError(this.ctx.log, { inputId: this.ctx.id, path: t.path, error: describeError(err) });
+      const code = (err as NodeJS.ErrnoException).code;
+      // Permission taken away while reading: reported once (and cleared when a rescan can open it again).
+      if (isPermissionError(code)) this.ctx.unreadable.mark(t.path, 'file', code!);
+      else fileReadError(this.ctx.log, { inputId: this.ctx.id, path: t.path, error: describeError(err) });
       await this.handles.close(t);
       t.nextCheckAt = Date.now() + cfg.pollIntervalMs * 4;
     } finally {

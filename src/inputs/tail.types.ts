@@ -16,6 +16,7 @@ import type {
 import type { Logger } from '../telemetry/logger.types.js';
 import type { FileInputConfig } from './file-input.config.js';
 import type { Checkpoint, Registry } from './registry.js';
+import type { UnreadablePaths } from './unreadable-paths.js';
 
 export interface FileInputDeps {
   /** Relative paths in the config are resolved against this folder. */
@@ -144,6 +145,8 @@ export interface InputContext {
   blocked: boolean;
   stopping: boolean;
   bytesRead: number;
+  /** Files and folders that exist but may not be read (reported once, /health). */
+  readonly unreadable: UnreadablePaths;
   /** Wake the input's loop (a path needs looking at). */
   wake(): void;
 }

@@ -21,6 +21,46 @@ export const inputMetrics = {
   events: () => counter('casguard_input_events_total', 'Input telemetry events by name.', ['event']),
 };
 
+export function unreadablePathsGauge() {
+  return gauge(
+    'casguard_input_unreadable_paths',
+    'Files and folders an input matches but may not read (permission denied).',
+    ['input'],
+  );
+}
+
+export function pathUnreadable(
+  log: Logger,
+  f: { inputId: string; path: string; kind: 'file' | 'directory'; code: string },
+): void {
+  bump('path_unreadable');
+  log.error(
+    f.kind === 'directory'
+      ? 'casguard may not list this folder; files in it are not found or read until it can.'
+      : 'casguard may not read this file; it is not read until it can be.',
+    { event: 'path_unreadable', ...f },
+  );
+}
+
+export function pathReadableAgain(
+  log: Logger,
+  f: { inputId: string; path: string; kind: 'file' | 'directory' },
+): void {
+  bump('path_readable_again');
+  log.info('A file or folder that could not be read can be read again.', {
+    event: 'path_readable_again',
+    ...f,
+  });
+}
+
+export function fileNameNotUtf8(log: Logger, f: { inputId: string; path: string }): void {
+  bump('file_name_not_utf8');
+  log.error(
+    'A matching file has a name that is not valid UTF-8 (bad bytes shown as \\xNN); casguard cannot open it by name. Rename it to read it.',
+    { event: 'file_name_not_utf8', ...f },
+  );
+}
+
 /** Drop a file's series once no reader has that path (a rotated or deleted file must not leave series behind). */
 export function forgetFileMetrics(inputId: string, file: string): void {
   const labels = { input: inputId, file };
@@ -140,7 +180,10 @@ export function openFileLimitReached(log: Logger, f: { inputId: string; maxOpenF
 
 export function watcherError(log: Logger, f: { inputId: string; error: string }): void {
   bump('watcher_error');
-  log.warn('File watcher error; the periodic rescan still finds files.', { event: 'watcher_error', ...f });
+  log.warn('File watcher or directory scan error; retrying at the next rescan.', {
+    event: 'watcher_error',
+    ...f,
+  });
 }
 
 export function registryCorrupt(
