@@ -37,14 +37,16 @@ export class CheckpointCommitter {
       }
       for (const { t, offset } of updates) {
         while (t.stateChanges.length > 0 && t.stateChanges[0]!.end <= offset) {
-          t.committedStateJson = t.stateChanges.shift()!.json;
+          const json = t.stateChanges.shift()!.json;
+          t.committedStateJson = json === undefined ? undefined : ctx.states.fromJson(json).json;
         }
         const done = t.ended && t.tracker.pending === 0 && !t.framer;
         if (t.replay && t.cp.offset > offset && !done) continue;
         if (t.cp.offset === offset && (t.cp.done ?? false) === done) continue;
         t.cp.offset = offset;
         t.cp.done = done;
-        t.cp.parserState = t.committedStateJson === undefined ? undefined : JSON.parse(t.committedStateJson);
+        t.cp.parserState =
+          t.committedStateJson === undefined ? undefined : ctx.states.fromJson(t.committedStateJson).value;
         t.cp.updatedAt = new Date().toISOString();
         ctx.deps.registry.touch();
         inputMetrics.lag().set({ input: ctx.id, file: t.path }, Math.max(0, t.size - offset));

@@ -106,11 +106,21 @@ export class Discovery {
       interval: this.opts.pollIntervalMs,
       depth,
       // Called with and without stats; without stats, never ignore (it may be a directory to descend).
-      ignored: (p: string, stats?: { isFile(): boolean }) => (stats?.isFile() ? !this.matches(p) : false),
+      // Native events: no file is watched by itself (a watcher, a Stats and closures per file cost about 7 KB
+      // of heap each: 140 MB for 20,000 files); the directories' own events name the files that changed (the
+      // 'raw' listener below). Polling (network shares) has no such events: matching files are polled.
+      ignored: (p: string, stats?: { isFile(): boolean }) =>
+        stats?.isFile() ? !this.opts.usePolling || !this.matches(p) : false,
     });
     const hint = (p: string): void => {
       if (this.matches(p)) this.opts.onHint(path.resolve(p));
     };
+    w.on('raw', (_event: string, name: string, details: unknown) => {
+      // A directory watcher's event names an entry of that directory (added, changed, removed, renamed).
+      const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (!name || typeof dir !== 'string') return;
+      hint(path.resolve(dir, name));
+    });
     w.on('add', hint);
     w.on('change', hint);
     w.on('unlink', hint);

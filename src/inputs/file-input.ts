@@ -34,6 +34,7 @@ import { HandlePool } from './handle-pool.js';
 import { IdentityResolver } from './identity-resolver.js';
 import { RecordDispatcher } from './record-dispatcher.js';
 import { TailReader, TURN_BUDGET_BYTES } from './tail-reader.js';
+import { ParserStateIntern } from './parser-state-intern.js';
 import { UnreadablePaths } from './unreadable-paths.js';
 import type {
   FileInputDeps,
@@ -99,6 +100,7 @@ export class FileInput {
       stopping: false,
       bytesRead: 0,
       unreadable: new UnreadablePaths(config.id, log),
+      states: new ParserStateIntern(),
       wake: () => this.wakeUp?.(),
     };
     const badNames = new Set<string>();

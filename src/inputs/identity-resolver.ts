@@ -312,14 +312,19 @@ export class IdentityResolver {
       return undefined;
     }
     const start = opts.replay ? 0 : cp.offset;
-    if (start > 0 && cp.parserState !== undefined) handler.restore(cp.parserState);
+    let stateJson: string | undefined;
+    if (start > 0 && cp.parserState !== undefined) {
+      const state = ctx.states.fromValue(cp.parserState);
+      cp.parserState = state.value;
+      stateJson = state.json;
+      handler.restore(state.value);
+    }
     cp.path = file;
     cp.format = handler.formatName;
     ctx.deps.registry.put(cp);
     this.index.add(cp);
     const { encoding } = detectEncoding(head);
     const key = this.index.keyOf(cp.fingerprint);
-    const stateJson = start > 0 ? JSON.stringify(cp.parserState) : undefined;
     const t: Tail = {
       key,
       cp,
@@ -346,7 +351,8 @@ export class IdentityResolver {
       finished: false,
       busy: false,
       lastState: handler.snapshot(),
-      lastStateJson: JSON.stringify(handler.snapshot()),
+      lastStateJson:
+        handler.snapshot() === undefined ? undefined : ctx.states.fromValue(handler.snapshot()).json,
       committedStateJson: stateJson,
       stateChanges: [],
       records: 0,

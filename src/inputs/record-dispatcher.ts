@@ -36,6 +36,8 @@ export class RecordDispatcher {
 
   handle(t: Tail, records: FramedRecord[]): void {
     if (records.length === 0) return;
+    // A framer exists only while the handler does (the reader unparks before it frames).
+    const handler = t.handler!;
     const id = this.ctx.id;
     let errors = 0;
     for (const rec of records) {
@@ -69,14 +71,14 @@ export class RecordDispatcher {
       if (rec.recordId !== undefined) record.recordId = rec.recordId;
       let result: ReturnType<FileHandler['process']>;
       try {
-        result = t.handler.process(record);
+        result = handler.process(record);
       } catch (err) {
         result = {
           documents: [],
           deadLetter: {
             time: new Date().toISOString(),
             stage: 'parse',
-            code: `${t.handler.formatName}.internal_error`,
+            code: `${handler.formatName}.internal_error`,
             reason: `${t.path}:offset ${rec.offset}: ${describeError(err)}`,
             inputId: id,
             path: t.path,
@@ -96,7 +98,7 @@ export class RecordDispatcher {
       // Parser state (e.g. IIS #Fields) is stored with the checkpoint it belongs to. A shallow comparison
       // first: parsers hand back the same inner objects until their state really changes, so the JSON
       // serialisation runs only on changes, not per record.
-      const state = t.handler.snapshot();
+      const state = handler.snapshot();
       if (!shallowEqual(state, t.lastState)) {
         t.lastState = state;
         const json = JSON.stringify(state);

@@ -60,6 +60,8 @@ export class Registry {
   private dirty = false;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Bytes written to the registry's files since it was opened (for the benchmarks and a report). */
+  bytesWritten = 0;
   /** The current write outage: since when, and how many writes failed (reported once, not per write). */
   private outage: { since: number; failed: number } | undefined;
 
@@ -174,7 +176,9 @@ export class Registry {
     try {
       const fh = await open(tmp, 'w');
       try {
-        await fh.writeFile(JSON.stringify(body));
+        const text = JSON.stringify(body);
+        await fh.writeFile(text);
+        this.bytesWritten += Buffer.byteLength(text);
         await fh.sync();
       } finally {
         await fh.close();

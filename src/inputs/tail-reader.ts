@@ -13,11 +13,12 @@ import {
   fileGone,
   fileReadError,
   fileTruncated,
+  forgetFileMetrics,
   framerWarning,
   inputMetrics,
 } from '../telemetry/input-events.js';
 import type { CheckpointIndex } from './checkpoint-index.js';
-import { fileId, prefixHash, readHeadFromHandle } from './file-identity.js';
+import { fileId, headText, prefixHash, readHeadFromHandle } from './file-identity.js';
 import type { HandlePool } from './handle-pool.js';
 import type { RecordDispatcher } from './record-dispatcher.js';
 import type { InputContext, Tail } from './tail.types.js';
@@ -34,8 +35,12 @@ const EXPORT_FRAMINGS: ReadonlySet<FramingKind> = new Set([
 
 /** Bytes per read (one read's records are all handed on, so this also bounds the overshoot past a full sink). */
 export const READ_CHUNK_BYTES = 256 * 1024;
+/** The smallest read (a file that grew by a few bytes is read with one small buffer). */
+const MIN_READ_BYTES = 16 * 1024;
 /** Bytes one file may read per turn before the next file gets its turn. */
 export const TURN_BUDGET_BYTES = 1024 * 1024;
+/** A file idle this long (and settled) is parked: its parser and framer are dropped until it grows. */
+const PARK_AFTER_IDLE_MS = 5000;
 /** Bytes kept from the end of the last read to tell an in-place rewrite that grew past the read position. */
 const CONTINUITY_BYTES = 32;
 /** Structural framing warnings (EVTX CRC mismatches and the like) logged per file reading; the rest are counted. */
@@ -112,7 +117,10 @@ export class TailReader {
       if (size < t.pos) return this.truncated(t, size);
       if (size === t.pos && !this.mayComplete(t, now)) {
         if (t.replay) this.finish(t, 0);
-        else this.idle(t, now);
+        else {
+          if (now - t.lastGrowthAt >= Math.min(PARK_AFTER_IDLE_MS, cfg.closeIdleMs)) this.park(t);
+          this.idle(t, now);
+        }
         return;
       }
       if (size > t.pos && !(await this.handles.open(t))) {
@@ -136,6 +144,7 @@ export class TailReader {
         inputMetrics.lag().set({ input: this.ctx.id, file: t.path }, Math.max(0, size - t.committed));
       t.size = size;
     }
+    if (t.fh && !t.handler && !(await this.unpark(t))) return;
     let total = 0;
     // Read-ahead: the next chunk is requested before this one is processed, so the file system's latency (a
     // thread-pool round trip per read) overlaps parsing instead of adding to it. A prefetch is issued only when
@@ -144,7 +153,9 @@ export class TailReader {
     let ahead: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
     while (t.fh && total < TURN_BUDGET_BYTES && !this.ctx.blocked && !(this.ctx.stopping && !t.replay)) {
       if (!t.framer) this.newFramer(t);
-      const next = ahead ?? t.fh.read(Buffer.allocUnsafe(READ_CHUNK_BYTES), 0, READ_CHUNK_BYTES, t.pos);
+      // A small file gets a buffer of its size (from Node's shared pool below 4 KiB), not a 256 KiB one each.
+      const want = Math.min(READ_CHUNK_BYTES, Math.max(MIN_READ_BYTES, t.size - t.pos));
+      const next = ahead ?? t.fh.read(Buffer.allocUnsafe(want), 0, want, t.pos);
       ahead = undefined;
       const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
@@ -197,7 +208,45 @@ export class TailReader {
       return;
     }
     if (t.fh && now - t.lastGrowthAt >= this.ctx.config.closeIdleMs) await this.handles.close(t);
+    if (now - t.lastGrowthAt >= Math.min(PARK_AFTER_IDLE_MS, this.ctx.config.closeIdleMs)) this.park(t);
     this.idle(t, now);
+  }
+
+  /**
+   * An idle file whose records are all settled and committed keeps only what finds and resumes it (identity,
+   * offset, size): its parser, framer and metric series go, so 20,000 quiet files cost little. Bytes fed to the
+   * framer after the last record (a partial line) are read again when it grows.
+   */
+  private park(t: Tail): void {
+    if (!t.handler || t.replay || t.compressed) return;
+    if (t.tracker.pending > 0 || t.committed !== t.cp.offset || t.stateChanges.length > 0) return;
+    t.handler = undefined;
+    t.framer = undefined;
+    t.pos = t.committed;
+    t.lastState = undefined;
+    t.lastBytes = undefined;
+    forgetFileMetrics(this.ctx.id, t.path);
+  }
+
+  /** Make the handler of a parked file again, at its committed parser state. False if no format takes it now. */
+  private async unpark(t: Tail): Promise<boolean> {
+    const head = await readHeadFromHandle(t.fh!, Math.max(t.cp.matchLen, 1));
+    const handler = this.ctx.deps.handlerFactory(t.source, headText(head));
+    if (!handler || handler.framing !== t.kind) {
+      fileReadError(this.ctx.log, {
+        inputId: this.ctx.id,
+        path: t.path,
+        error: 'the format of the file changed while it was idle; it is not read further',
+      });
+      this.finish(t, Math.max(0, t.size - t.pos));
+      return false;
+    }
+    if (t.committed > 0 && t.committedStateJson !== undefined)
+      handler.restore(this.ctx.states.fromJson(t.committedStateJson).value);
+    t.handler = handler;
+    t.lastState = handler.snapshot();
+    t.lastStateJson = t.committedStateJson;
+    return true;
   }
 
   private mayComplete(t: Tail, now: number): boolean {

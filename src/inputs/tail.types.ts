@@ -15,6 +15,7 @@ import type {
 } from '../pipeline/stages.types.js';
 import type { Logger } from '../telemetry/logger.types.js';
 import type { FileInputConfig } from './file-input.config.js';
+import type { ParserStateIntern } from './parser-state-intern.js';
 import type { Checkpoint, Registry } from './registry.js';
 import type { UnreadablePaths } from './unreadable-paths.js';
 
@@ -88,7 +89,8 @@ export interface Tail {
   readonly cp: Checkpoint;
   readonly kind: FramingKind;
   readonly encoding: TextEncoding;
-  readonly handler: FileHandler;
+  /** The file's parser and mapper; dropped while the file is idle and settled (parked), made again on growth. */
+  handler?: FileHandler;
   readonly tracker: AckTracker;
   readonly replay: boolean;
   path: string;
@@ -147,6 +149,8 @@ export interface InputContext {
   bytesRead: number;
   /** Files and folders that exist but may not be read (reported once, /health). */
   readonly unreadable: UnreadablePaths;
+  /** Parser states shared between checkpoints. */
+  readonly states: ParserStateIntern;
   /** Wake the input's loop (a path needs looking at). */
   wake(): void;
 }
