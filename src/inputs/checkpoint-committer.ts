@@ -48,7 +48,7 @@ export class CheckpointCommitter {
         t.cp.parserState =
           t.committedStateJson === undefined ? undefined : ctx.states.fromJson(t.committedStateJson).value;
         t.cp.updatedAt = new Date().toISOString();
-        ctx.deps.registry.touch();
+        ctx.deps.registry.touch(t.cp);
         inputMetrics.lag().set({ input: ctx.id, file: t.path }, Math.max(0, t.size - offset));
       }
       await ctx.deps.registry.flush();

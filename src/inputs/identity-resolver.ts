@@ -398,7 +398,7 @@ export class IdentityResolver {
     t.orphanSince = undefined;
     t.nextCheckAt = 0;
     t.cp.path = file;
-    ctx.deps.registry.touch();
+    ctx.deps.registry.touch(t.cp);
     ctx.paths.set(file, { ino, size, key: t.key });
     fileMoved(ctx.log, { inputId: ctx.id, from, to: file });
     if (from !== file && ![...ctx.tails.values()].some((o) => o.path === from))

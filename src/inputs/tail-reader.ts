@@ -301,7 +301,7 @@ export class TailReader {
       t.cp.matchLen = head.length;
       t.cp.matchHash = prefixHash(head, head.length);
       this.index.add(t.cp);
-      this.ctx.deps.registry.touch();
+      this.ctx.deps.registry.touch(t.cp);
       // Paths taken for copies of this file on a shorter prefix may turn out to be different files now.
       for (const [p, info] of this.ctx.paths) {
         if (info.dupOf === t.key) {

@@ -2,14 +2,14 @@
 // when the file output's disk fills up): every commit fails to write the registry. It used to log
 // `file_read_error` ("Could not read file") and `registry_write_failed` at every commit, several times a second;
 // now the outage is one line when it starts, one when it ends, a /health condition while it lasts, and the
-// checkpoints are written once the disk is back. The failure is a real one: the registry's temp file path is
-// made a directory, so opening it for writing fails with EISDIR.
+// checkpoints are written once the disk is back. The failure is a real one: the checkpoint base's temp file path
+// is made a directory, so opening it for writing fails with EISDIR.
 
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { FileInput, Registry } from '../../src/inputs/index.js';
+import { FileInput, Registry, readCheckpoints } from '../../src/inputs/index.js';
 import { healthConditions, resetHealthConditions } from '../../src/telemetry/health.js';
 import { recordingLogger } from '../../src/telemetry/logger.types.js';
 import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
@@ -27,7 +27,8 @@ describe('checkpoint commits while the registry cannot be written', () => {
       await writeFile(path.join(logs, 'a.log'), 'one\ntwo\nthree\n');
       const log = recordingLogger();
       const registry = await Registry.open(path.join(tmp.dir, 'data'), log);
-      const tmpPath = `${registry.file}.tmp`;
+      // The first checkpoint write is a whole new base (checkpoints.base.tmp, then renamed): make it fail.
+      const tmpPath = path.join(registry.dir, 'checkpoints.base.tmp');
       await mkdir(tmpPath); // every registry write now fails
       const sink = new FakeSink();
       const input = new FileInput(inputConfig({ paths: [path.join(logs, '*.log')], checkpointFlushMs: 50 }), {
@@ -49,8 +50,9 @@ describe('checkpoint commits while the registry cannot be written', () => {
       await waitFor(() => count('registry_write_recovered') === 1, 5000, 'recovery');
       assert.equal(healthConditions()['registry'], undefined);
       await input.stop();
-      const saved = JSON.parse(await readFile(registry.file, 'utf8')) as { files: { offset: number }[] };
-      assert.equal(saved.files[0]?.offset, 14, 'the acknowledged offset was written once the disk came back');
+      await registry.close();
+      const saved = await readCheckpoints(registry.dir);
+      assert.equal(saved[0]?.offset, 14, 'the acknowledged offset was written once the disk came back');
     } finally {
       await tmp.cleanup();
     }
