@@ -8,6 +8,9 @@
 //   node --import tsx bench/inputs-20k-files.ts [--files 20000] [--loops] [--live-seconds 5] [--write --label NAME]
 // --loops: 300 files in three folders that link to each other, to their parents and to the root (three loops),
 //          watched by chokidar as in service.
+// --no-watch: no chokidar (rescans only); --rare-flush: checkpoints flushed every 10 minutes (to tell the
+// registry's share of the peak); --heap: write a heap snapshot to the temp folder after the live phase.
+// Run it with the flags the service gives node: node --max-semi-space-size=8 --heap-growing-percent=60 ...
 // Figures are printed next to the recorded baseline (bench/inputs-baseline.json, key `files20k` / `symlinkLoops`).
 
 import {
