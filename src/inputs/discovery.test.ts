@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Discovery } from './discovery.js';
+import { Discovery, escapeBadUtf8 } from './discovery.js';
 
 describe('Discovery', () => {
   it('watches the static base of each pattern and matches files with globs and excludes', async () => {
@@ -86,6 +87,77 @@ describe('Discovery', () => {
       assert.ok(!hints.some((h) => h.endsWith('.txt')));
     } finally {
       await d.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('follows directory symlinks once per real directory: a 3-loop symlink tree is walked once', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-loop-'));
+    const outside = await mkdtemp(path.join(tmpdir(), 'casguard-disc-outside-'));
+    try {
+      const logs = path.join(root, 'logs');
+      for (const d of ['a', 'b', 'c']) {
+        await mkdir(path.join(logs, d), { recursive: true });
+        await writeFile(path.join(logs, d, `${d}.log`), 'x\n');
+      }
+      // Three loops: a → b → c → a, each folder to its parent, and the root to itself.
+      await symlink('../b', path.join(logs, 'a', 'to-b'));
+      await symlink('../c', path.join(logs, 'b', 'to-c'));
+      await symlink('../a', path.join(logs, 'c', 'to-a'));
+      for (const d of ['a', 'b', 'c']) await symlink('..', path.join(logs, d, 'up'));
+      await symlink('.', path.join(logs, 'self'));
+      // A link to a folder elsewhere is followed (its files are found under the link's path).
+      await writeFile(path.join(outside, 'elsewhere.log'), 'x\n');
+      await symlink(outside, path.join(logs, 'linked'));
+      const d = new Discovery({
+        patterns: [path.join(logs, '**/*.log')],
+        exclude: [],
+        baseDir: root,
+        usePolling: false,
+        pollIntervalMs: 100,
+        onHint: () => undefined,
+        onError: (e) => assert.fail(e),
+      });
+      const found = (await d.scan()).map((f) => path.relative(logs, f)).sort();
+      assert.deepEqual(found, [
+        path.join('a', 'a.log'),
+        path.join('b', 'b.log'),
+        path.join('c', 'c.log'),
+        path.join('linked', 'elsewhere.log'),
+      ]);
+      assert.ok(d.linkedAgain >= 7, `loops cut: ${d.linkedAgain}`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a matching file whose name is not valid UTF-8 instead of losing it silently', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-name-'));
+    try {
+      const bad = Buffer.concat([
+        Buffer.from(`${root}/u_ex-`),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('é.log'),
+      ]);
+      writeFileSync(bad, 'x\n');
+      await writeFile(path.join(root, 'good.log'), 'x\n');
+      const badNames: string[] = [];
+      const d = new Discovery({
+        patterns: [path.join(root, '*.log')],
+        exclude: [],
+        baseDir: root,
+        usePolling: false,
+        pollIntervalMs: 100,
+        onHint: () => undefined,
+        onError: (e) => assert.fail(e),
+        onBadName: (f) => badNames.push(f),
+      });
+      const found = await d.scan();
+      assert.deepEqual(found, [path.join(root, 'good.log')]);
+      assert.deepEqual(badNames, [path.join(root, 'u_ex-\\xff\\xfeé.log')]);
+      assert.equal(escapeBadUtf8(Buffer.from('plain-é.log')), 'plain-é.log');
+    } finally {
       await rm(root, { recursive: true, force: true });
     }
   });

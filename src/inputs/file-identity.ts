@@ -16,6 +16,18 @@ import type { TextEncoding } from '../framing/framer.types.js';
 
 export const DEFAULT_FINGERPRINT_BYTES = 4096;
 
+/** A file's id on its device (`dev:ino`): tells a path renamed over or recreated from the file a reader holds. */
+export const fileId = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
+
+/**
+ * The identity of a file that kept its first bytes but lost the data after them (truncated in place, then
+ * written again): derived from the old identity, so it is the same after a crash and restart (the documents
+ * read under it keep their ids), and different from it, so new records at offsets used before get new ids.
+ */
+export function nextGeneration(fingerprint: string): string {
+  return createHash('sha256').update(`${fingerprint}\u0000truncated`).digest('hex').slice(0, 32);
+}
+
 /** Hash of the first `len` bytes of `head` (len ≤ head.length). */
 export function prefixHash(head: Buffer, len: number): string {
   return createHash('sha256').update(head.subarray(0, len)).digest('hex').slice(0, 32);

@@ -3,5 +3,5 @@
 export { FileInput } from './file-input.js';
 export type { FileInputDeps, InputSummary, RunOnceOptions } from './file-input.js';
 export { FileInputConfig } from './file-input.config.js';
-export { Registry, REGISTRY_VERSION } from './registry.js';
+export { Registry, REGISTRY_VERSION, readCheckpoints } from './registry.js';
 export type { Checkpoint, RegistryOptions } from './registry.js';

@@ -6,13 +6,24 @@
 //   current (rename), then the directory is fsync'd. A crash at any point leaves a current or a previous good
 //   copy; load tries current, then previous.
 // - Writes are serialised; `flush()` is a no-op when nothing changed.
+// - The checkpoints themselves live in `checkpoints.base` + `checkpoints.journal` (state-journal.ts): a flush
+//   appends the checkpoints that changed (and the ones removed), so 20,000 files do not make every flush rewrite
+//   megabytes; the journal is folded into a new base when it outgrows it. `registry.json` keeps the extras and
+//   an empty `files` list (a registry.json of an older version, whose `files` held the checkpoints, is taken
+//   over at the first start).
 
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeError } from '../pipeline/errors.js';
 import type { Logger } from '../telemetry/logger.types.js';
-import { registryCorrupt, registryWriteFailed } from '../telemetry/input-events.js';
+import { StateJournal } from './state-journal.js';
+import {
+  registryCorrupt,
+  registryWriteFailed,
+  registryWriteFailedAgain,
+  registryWriteRecovered,
+} from '../telemetry/input-events.js';
 
 export const REGISTRY_VERSION = 1;
 
@@ -49,12 +60,36 @@ export interface RegistryOptions {
 
 const key = (inputId: string, fingerprint: string): string => `${inputId}\u0000${fingerprint}`;
 
+/** Name of the checkpoint files in the registry folder (`checkpoints.base`, `checkpoints.journal`). */
+export const CHECKPOINT_FILES = 'checkpoints';
+
+/** The checkpoints saved in a registry folder (for tests and tools; the agent uses `Registry`). */
+export async function readCheckpoints(registryDir: string): Promise<Checkpoint[]> {
+  const { journal, load } = await StateJournal.open(registryDir, CHECKPOINT_FILES);
+  await journal.close();
+  const out: Checkpoint[] = [];
+  for (const v of load.entries.values()) {
+    const cp = Checkpoint.safeParse(v);
+    if (cp.success) out.push(cp.data);
+  }
+  return out;
+}
+
 export class Registry {
   private readonly files = new Map<string, Checkpoint>();
   private readonly extras = new Map<string, unknown>();
   private dirty = false;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Bytes written to the registry's files since it was opened (for the benchmarks and a report). */
+  bytesWritten = 0;
+  private journal!: StateJournal;
+  /** Checkpoints changed or removed since the last write (by key); `allDirty`: write them all. */
+  private dirtyKeys = new Set<string>();
+  private removedKeys = new Set<string>();
+  private allDirty = false;
+  /** The current write outage: since when, and how many writes failed (reported once, not per write). */
+  private outage: { since: number; failed: number } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -70,11 +105,35 @@ export class Registry {
     const dir = path.join(dataDir, options.dirName ?? 'registry');
     await mkdir(dir, { recursive: true });
     const reg = new Registry(dir, logger);
-    await reg.load();
+    const legacy = await reg.load();
+    const { journal, load } = await StateJournal.open(dir, CHECKPOINT_FILES);
+    reg.journal = journal;
+    if (load.problem) {
+      registryCorrupt(logger, {
+        path: load.problem.path,
+        error: load.problem.error,
+        recoveredFrom: 'empty registry',
+        keptAs: load.problem.keptAs,
+      });
+      reg.allDirty = true;
+    }
+    if (journal.bytes > 0 || load.problem) {
+      for (const v of load.entries.values()) {
+        const cp = Checkpoint.safeParse(v);
+        if (cp.success) reg.files.set(key(cp.data.inputId, cp.data.fingerprint), cp.data);
+      }
+      if (legacy.length > 0) reg.dirty = true; // an older registry.json next to the journal: empty its list
+    } else if (legacy.length > 0) {
+      // First start after an upgrade: the checkpoints move from registry.json to the journal.
+      for (const cp of legacy) reg.files.set(key(cp.inputId, cp.fingerprint), cp);
+      reg.allDirty = true;
+      reg.dirty = true;
+    }
     return reg;
   }
 
-  private async load(): Promise<void> {
+  /** Load registry.json (extras); returns the checkpoints an older version kept in it. */
+  private async load(): Promise<Checkpoint[]> {
     const current = this.file;
     const prev = `${current}.prev`;
     await rm(`${current}.tmp`, { force: true });
@@ -99,11 +158,13 @@ export class Registry {
       } else if (second.kind === 'ok') {
         // Crash between the two renames of a write: the previous copy is the latest good one.
         this.dirty = true;
+      } else {
+        this.dirty = true; // a new registry: write the file
       }
     }
-    if (!chosen) return;
-    for (const cp of chosen.files) this.files.set(key(cp.inputId, cp.fingerprint), cp);
+    if (!chosen) return [];
     for (const [name, value] of Object.entries(chosen.extras)) this.extras.set(name, value);
+    return chosen.files;
   }
 
   get(inputId: string, fingerprint: string): Checkpoint | undefined {
@@ -118,12 +179,17 @@ export class Registry {
   }
 
   put(cp: Checkpoint): void {
-    this.files.set(key(cp.inputId, cp.fingerprint), cp);
-    this.dirty = true;
+    const k = key(cp.inputId, cp.fingerprint);
+    this.files.set(k, cp);
+    this.removedKeys.delete(k);
+    this.dirtyKeys.add(k);
   }
 
   remove(inputId: string, fingerprint: string): void {
-    if (this.files.delete(key(inputId, fingerprint))) this.dirty = true;
+    const k = key(inputId, fingerprint);
+    if (!this.files.delete(k)) return;
+    this.dirtyKeys.delete(k);
+    this.removedKeys.add(k);
   }
 
   getExtra(name: string): unknown {
@@ -135,9 +201,10 @@ export class Registry {
     this.dirty = true;
   }
 
-  /** Mark that a checkpoint object was changed in place. */
-  touch(): void {
-    this.dirty = true;
+  /** Mark that a checkpoint object was changed in place (without one: write every checkpoint). */
+  touch(cp?: Checkpoint): void {
+    if (cp) this.dirtyKeys.add(key(cp.inputId, cp.fingerprint));
+    else this.allDirty = true;
   }
 
   /** Write the registry if anything changed. Resolves once it is durable on disk. */
@@ -151,37 +218,105 @@ export class Registry {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    await this.journal.close();
+  }
+
+  private *allJson(): Iterable<readonly [string, string]> {
+    for (const [k, cp] of this.files) yield [k, JSON.stringify(cp)];
+  }
+
+  private *someJson(keys: Set<string>): Iterable<readonly [string, string]> {
+    for (const k of keys) {
+      const cp = this.files.get(k);
+      if (cp) yield [k, JSON.stringify(cp)];
+    }
   }
 
   private async writeIfDirty(): Promise<void> {
-    if (!this.dirty) return;
+    const full = this.allDirty || this.journal.needsFull;
+    const keys = this.dirtyKeys;
+    const removed = this.removedKeys;
+    const json = this.dirty;
+    if (!json && keys.size === 0 && removed.size === 0 && !this.allDirty) return;
+    this.dirtyKeys = new Set();
+    this.removedKeys = new Set();
+    this.allDirty = false;
     this.dirty = false;
+    try {
+      if (full)
+        this.bytesWritten += await this.journal.write({ full: true, set: this.allJson(), delete: [] });
+      else if (keys.size > 0 || removed.size > 0)
+        this.bytesWritten += await this.journal.write({
+          full: false,
+          set: this.someJson(keys),
+          delete: [...removed].filter((k) => !this.files.has(k)),
+        });
+      if (json) await this.writeJson();
+    } catch (err) {
+      // Nothing is lost: the next write is a full one (the journal asks for it after a failure).
+      for (const k of keys) this.dirtyKeys.add(k);
+      for (const k of removed) if (!this.files.has(k)) this.removedKeys.add(k);
+      this.allDirty = true;
+      this.dirty ||= json;
+      throw this.failed(err);
+    }
+    this.recovered();
+  }
+
+  private async writeJson(): Promise<void> {
     const body: RegistryFile = {
       version: REGISTRY_VERSION,
       writtenAt: new Date().toISOString(),
-      files: [...this.files.values()],
+      files: [],
       extras: Object.fromEntries(this.extras),
     };
     const current = this.file;
     const tmp = `${current}.tmp`;
+    const fh = await open(tmp, 'w');
     try {
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(JSON.stringify(body));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(current, `${current}.prev`).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-      await rename(tmp, current);
-      await syncDir(this.dir);
-    } catch (err) {
-      this.dirty = true;
-      registryWriteFailed(this.logger, { path: current, error: describeError(err) });
-      throw err;
+      const text = JSON.stringify(body);
+      await fh.writeFile(text);
+      this.bytesWritten += Buffer.byteLength(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
     }
+    await rename(current, `${current}.prev`).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    await rename(tmp, current);
+    await syncDir(this.dir);
+  }
+
+  /** A write failed: the first failure of an outage is reported (once), the others counted. */
+  private failed(err: unknown): RegistryWriteError {
+    if (this.outage) {
+      this.outage.failed += 1;
+      registryWriteFailedAgain();
+    } else {
+      this.outage = { since: Date.now(), failed: 1 };
+      registryWriteFailed(this.logger, { path: this.dir, error: describeError(err) });
+    }
+    return new RegistryWriteError(describeError(err));
+  }
+
+  private recovered(): void {
+    if (!this.outage) return;
+    registryWriteRecovered(this.logger, {
+      path: this.dir,
+      failedWrites: this.outage.failed,
+      durationMs: Date.now() - this.outage.since,
+    });
+    this.outage = undefined;
+  }
+}
+
+/** A registry write failed; already reported by the registry (once per outage), so callers need not log it. */
+export class RegistryWriteError extends Error {
+  readonly code = 'registry_write_failed';
+  constructor(message: string) {
+    super(`checkpoint registry not written: ${message}`);
+    this.name = 'RegistryWriteError';
   }
 }
 

@@ -65,8 +65,14 @@ export class AckTracker {
       this.head += 1;
       moved = true;
     }
-    // Compact occasionally so the queue does not grow without bound on long-lived files.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    // Compact occasionally so the queue does not grow without bound on long-lived files; an empty queue is
+    // dropped at once (thousands of idle files must not each keep the records they once had).
+    if (this.head === this.queue.length) {
+      if (this.head > 0) {
+        this.queue.length = 0;
+        this.head = 0;
+      }
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }

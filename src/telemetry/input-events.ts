@@ -2,6 +2,7 @@
 // occurrence, a fixed sentence, structured fields, a counter. Nothing here is called per record: per-record
 // facts (bytes, records, framing errors) only move counters. ERROR means data loss or operator action.
 
+import { setHealthCondition } from './health.js';
 import { counter, gauge } from './metrics.js';
 import type { Logger } from './logger.types.js';
 
@@ -19,6 +20,55 @@ export const inputMetrics = {
   openFiles: () => gauge('casguard_input_open_files', 'File handles held by the inputs.', ['input']),
   events: () => counter('casguard_input_events_total', 'Input telemetry events by name.', ['event']),
 };
+
+export function unreadablePathsGauge() {
+  return gauge(
+    'casguard_input_unreadable_paths',
+    'Files and folders an input matches but may not read (permission denied).',
+    ['input'],
+  );
+}
+
+export function pathUnreadable(
+  log: Logger,
+  f: { inputId: string; path: string; kind: 'file' | 'directory'; code: string },
+): void {
+  bump('path_unreadable');
+  log.error(
+    f.kind === 'directory'
+      ? 'casguard may not list this folder; files in it are not found or read until it can.'
+      : 'casguard may not read this file; it is not read until it can be.',
+    { event: 'path_unreadable', ...f },
+  );
+}
+
+export function pathReadableAgain(
+  log: Logger,
+  f: { inputId: string; path: string; kind: 'file' | 'directory' },
+): void {
+  bump('path_readable_again');
+  log.info('A file or folder that could not be read can be read again.', {
+    event: 'path_readable_again',
+    ...f,
+  });
+}
+
+export function fileNameNotUtf8(log: Logger, f: { inputId: string; path: string }): void {
+  bump('file_name_not_utf8');
+  log.error(
+    'A matching file has a name that is not valid UTF-8 (bad bytes shown as \\xNN); casguard cannot open it by name. Rename it to read it.',
+    { event: 'file_name_not_utf8', ...f },
+  );
+}
+
+/** Drop a file's series once no reader has that path (a rotated or deleted file must not leave series behind). */
+export function forgetFileMetrics(inputId: string, file: string): void {
+  const labels = { input: inputId, file };
+  inputMetrics.bytesRead().remove(labels);
+  inputMetrics.records().remove(labels);
+  inputMetrics.errors().remove(labels);
+  inputMetrics.lag().remove(labels);
+}
 
 function bump(event: string): void {
   inputMetrics.events().inc({ event });
@@ -85,6 +135,17 @@ export function fileTruncated(
   });
 }
 
+export function checkpointBeyondEnd(
+  log: Logger,
+  f: { inputId: string; path: string; checkpointOffset: number; size: number },
+): void {
+  bump('checkpoint_beyond_end');
+  log.warn(
+    'Checkpoint is beyond the end of the file (truncated while not watched?); the file is read again from its start under a new identity.',
+    { event: 'checkpoint_beyond_end', ...f },
+  );
+}
+
 export function fileGone(log: Logger, f: { inputId: string; path: string; unreadBytes: number }): void {
   bump('file_gone');
   if (f.unreadBytes > 0) {
@@ -119,7 +180,10 @@ export function openFileLimitReached(log: Logger, f: { inputId: string; maxOpenF
 
 export function watcherError(log: Logger, f: { inputId: string; error: string }): void {
   bump('watcher_error');
-  log.warn('File watcher error; the periodic rescan still finds files.', { event: 'watcher_error', ...f });
+  log.warn('File watcher or directory scan error; retrying at the next rescan.', {
+    event: 'watcher_error',
+    ...f,
+  });
 }
 
 export function registryCorrupt(
@@ -133,7 +197,44 @@ export function registryCorrupt(
   });
 }
 
+/** Failed registry writes (every attempt); the outage itself is logged once (registryWriteFailed). */
+function registryWriteFailures() {
+  return counter('casguard_registry_write_failures_total', 'Failed writes of the checkpoint registry.', []);
+}
+
+/** The first failed write of an outage: logged once, a /health condition until a write succeeds. */
 export function registryWriteFailed(log: Logger, f: { path: string; error: string }): void {
   bump('registry_write_failed');
-  log.error('Could not write the checkpoint registry; will retry.', { event: 'registry_write_failed', ...f });
+  registryWriteFailures().inc();
+  setHealthCondition('registry', { file: f.path, error: f.error, since: new Date().toISOString() });
+  log.error(
+    'Could not write the checkpoint registry; offsets are kept in memory and written when it works again.',
+    {
+      event: 'registry_write_failed',
+      ...f,
+    },
+  );
+}
+
+/** Another failed write during the same outage: counted, not logged. */
+export function registryWriteFailedAgain(): void {
+  registryWriteFailures().inc();
+}
+
+export function registryWriteRecovered(
+  log: Logger,
+  f: { path: string; failedWrites: number; durationMs: number },
+): void {
+  bump('registry_write_recovered');
+  setHealthCondition('registry', undefined);
+  log.info('The checkpoint registry is written again.', { event: 'registry_write_recovered', ...f });
+}
+
+/** A checkpoint commit failed for another reason than the registry write (which reports itself). */
+export function checkpointCommitFailed(log: Logger, f: { inputId: string; error: string }): void {
+  bump('checkpoint_commit_failed');
+  log.warn('Could not commit checkpoints; retrying at the next commit.', {
+    event: 'checkpoint_commit_failed',
+    ...f,
+  });
 }

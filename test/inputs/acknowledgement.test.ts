@@ -3,12 +3,12 @@
 // pauses while the sink is full and resumes when it drains.
 
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { READ_CHUNK_BYTES } from '../../src/inputs/file-input.js';
-import { FileInput, Registry } from '../../src/inputs/index.js';
+import { FileInput, Registry, readCheckpoints } from '../../src/inputs/index.js';
 import type { FramingKind } from '../../src/pipeline/record.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
@@ -33,8 +33,8 @@ async function setup(framing: FramingKind = 'lines', over: Record<string, unknow
   });
   const committed = async (): Promise<number | undefined> => {
     try {
-      const reg = JSON.parse(await readFile(path.join(data, 'registry', 'registry.json'), 'utf8'));
-      return reg.files[0]?.offset;
+      const files = await readCheckpoints(path.join(data, 'registry'));
+      return files[0]?.offset;
     } catch {
       return undefined;
     }
@@ -89,13 +89,13 @@ describe('acknowledgement', () => {
       await waitFor(() => s.sink.waiting.length === 4, 5000, 'in flight');
       s.sink.settle(2); // '#Fields: a' and 'x'
       await s.committedBecomes(13);
-      const reg = JSON.parse(await readFile(path.join(s.dir, 'data', 'registry', 'registry.json'), 'utf8'));
-      assert.equal(reg.files[0].parserState, '#Fields: a');
+      const reg = await readCheckpoints(path.join(s.dir, 'data', 'registry'));
+      assert.equal(reg[0]!.parserState, '#Fields: a');
       s.sink.settle();
       await s.committedBecomes(26);
       await s.input.stop();
-      const after = JSON.parse(await readFile(path.join(s.dir, 'data', 'registry', 'registry.json'), 'utf8'));
-      assert.equal(after.files[0].parserState, '#Fields: b');
+      const after = await readCheckpoints(path.join(s.dir, 'data', 'registry'));
+      assert.equal(after[0]!.parserState, '#Fields: b');
     } finally {
       await s.cleanup();
     }

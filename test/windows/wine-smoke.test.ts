@@ -52,6 +52,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RuntimeUnavailableError } from '../../scripts/package-common.js';
+import { readCheckpoints } from '../../src/inputs/registry.js';
 import { packageWindows } from '../../scripts/package-windows.js';
 import { checkManifest, readZip, underTop } from '../package/archives.js';
 import { WinePrefix, findMingwGcc, findWine, processesHolding } from './wine.js';
@@ -576,9 +577,7 @@ describe('the Windows package under Wine', { skip: IN_CI ? false : (prerequisite
 
         // Every file still on disk is checkpointed at its end.
         const registryDir = prefix.unix(`${RUN_DIR}\\data\\registry`);
-        const registry = JSON.parse(readFileSync(path.join(registryDir, 'registry.json'), 'utf8')) as {
-          files: Array<{ path: string; offset: number; done?: boolean }>;
-        };
+        const registry = { files: await readCheckpoints(registryDir) };
         for (const name of [MAILBOX, EVENT_XML, IIS_LOG, 'u_ex_live1.log.1']) {
           const size = statSync(path.join(inbox, name)).size;
           const cp = registry.files.find((f) => f.path.toLowerCase().endsWith(`\\${name.toLowerCase()}`));

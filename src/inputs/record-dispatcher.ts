@@ -1,0 +1,121 @@
+// Records to documents: each framed record goes through the file's handler; its documents are pushed to the
+// sink with an acknowledgement bound to the record, framing and parse failures become dead letters, and the
+// parser state is remembered at the record it belongs to (so it is committed with that record's offset).
+// Nothing here logs per record: only counters move.
+
+import type { FramedRecord } from '../framing/framer.types.js';
+import type { DeadLetter } from '../pipeline/dead-letter.types.js';
+import { describeError } from '../pipeline/errors.js';
+import type { SourceRecord } from '../pipeline/record.types.js';
+import { redactText } from '../pipeline/redact.js';
+import type { FileHandler } from '../pipeline/stages.types.js';
+import { inputMetrics } from '../telemetry/input-events.js';
+import type { InputContext, Tail } from './tail.types.js';
+
+const DEAD_LETTER_TEXT_LIMIT = 64 * 1024;
+
+/** Same value, or plain objects whose own values are the same references. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function shallowEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && ra[k] === rb[k]);
+}
+
+export class RecordDispatcher {
+  /** Dead letters handed to the dead-letter sink (the committer flushes them before moving an offset). */
+  deadLettersWritten = 0;
+
+  constructor(private readonly ctx: InputContext) {}
+
+  handle(t: Tail, records: FramedRecord[]): void {
+    if (records.length === 0) return;
+    // A framer exists only while the handler does (the reader unparks before it frames).
+    const handler = t.handler!;
+    const id = this.ctx.id;
+    let errors = 0;
+    for (const rec of records) {
+      t.records += 1;
+      const pending = t.tracker.begin(rec.endOffset);
+      if (rec.error) {
+        errors += 1;
+        this.writeDeadLetter(t, {
+          time: new Date().toISOString(),
+          stage: 'framing',
+          code: rec.error.code,
+          reason: `${t.path}:${rec.line !== undefined ? `${rec.line}:` : ''}offset ${rec.offset}: ${rec.error.reason}`,
+          inputId: id,
+          path: t.path,
+          offset: rec.offset,
+          ...(rec.line !== undefined ? { line: rec.line } : {}),
+          record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
+        });
+        t.tracker.seal(pending);
+        continue;
+      }
+      // Assigned, not spread: no temporary object per optional field on the per-record path.
+      const record: Mutable<SourceRecord> = {
+        source: t.source,
+        offset: rec.offset,
+        endOffset: rec.endOffset,
+        text: rec.text,
+      };
+      if (rec.line !== undefined) record.line = rec.line;
+      if (rec.payload !== undefined) record.payload = rec.payload;
+      if (rec.recordId !== undefined) record.recordId = rec.recordId;
+      let result: ReturnType<FileHandler['process']>;
+      try {
+        result = handler.process(record);
+      } catch (err) {
+        result = {
+          documents: [],
+          deadLetter: {
+            time: new Date().toISOString(),
+            stage: 'parse',
+            code: `${handler.formatName}.internal_error`,
+            reason: `${t.path}:offset ${rec.offset}: ${describeError(err)}`,
+            inputId: id,
+            path: t.path,
+            offset: rec.offset,
+            record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
+          },
+        };
+      }
+      if (result.deadLetter) {
+        errors += 1;
+        this.writeDeadLetter(t, result.deadLetter);
+      }
+      for (const doc of result.documents) {
+        t.documents += 1;
+        if (!this.ctx.deps.sink.push(doc, t.tracker.addDocument(pending))) this.ctx.blocked = true;
+      }
+      // Parser state (e.g. IIS #Fields) is stored with the checkpoint it belongs to. A shallow comparison
+      // first: parsers hand back the same inner objects until their state really changes, so the JSON
+      // serialisation runs only on changes, not per record.
+      const state = handler.snapshot();
+      if (!shallowEqual(state, t.lastState)) {
+        t.lastState = state;
+        const json = JSON.stringify(state);
+        if (json !== t.lastStateJson) {
+          t.lastStateJson = json;
+          t.stateChanges.push({ end: rec.endOffset, json });
+        }
+      }
+      t.tracker.seal(pending);
+    }
+    inputMetrics.records().inc({ input: id, file: t.path }, records.length);
+    if (errors > 0) inputMetrics.errors().inc({ input: id, file: t.path }, errors);
+  }
+
+  private writeDeadLetter(t: Tail, letter: DeadLetter): void {
+    t.deadLetters += 1;
+    this.deadLettersWritten += 1;
+    this.ctx.deps.deadLetters.write(letter);
+  }
+}
