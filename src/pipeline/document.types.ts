@@ -20,4 +20,10 @@ export interface ShippableDocument {
    */
   readonly op: 'create' | 'index';
   readonly doc: EcsDocument;
+  /**
+   * `doc` as JSON text, written by the format (FormatDefinition.normalizeJson) and byte-identical to
+   * JSON.stringify(doc); outputs use it instead of serializing `doc`. `eventEnd` is the offset of the `}` that
+   * closes the top-level `event` object.
+   */
+  readonly json?: { readonly text: string; readonly eventEnd: number };
 }

@@ -70,10 +70,40 @@ export interface FormatDefinition<E = unknown> {
    * from (the record with credential columns masked), which FileProcessor's trigger scan looks at instead.
    */
   redactionText?(event: E, record: SourceRecord): string;
+  /**
+   * `normalize` plus each document's JSON text written straight from the parsed values (no JSON.stringify of the
+   * nested object), as it will be after `jsonEnrichers` (exactly these, in this order) and an agent stamp with
+   * `tail` ran on it. FileProcessor uses it only when its enrichers are exactly those (plus stamps).
+   */
+  normalizeJson?(event: E, record: SourceRecord, ctx: FileContext, tail: string): NormalizedWithJson;
+  readonly jsonEnrichers?: readonly Enricher[];
 }
 
 /** Adds knowledge from lookup tables to a finished ECS document, in place (pure apart from the mutation). */
-export type Enricher = (doc: EcsDocument) => void;
+export type Enricher = ((doc: EcsDocument) => void) & {
+  /**
+   * Set on an enricher whose only effect is adding top-level fields after all others (the agent stamp): their
+   * JSON text, `,"ecs":{...},"agent":{...}`, for formats that write documents as JSON directly (`normalizeJson`).
+   */
+  readonly jsonTail?: string;
+};
+
+/** A document's JSON text as written by its format (`normalizeJson`), with where its `event` object ends. */
+export interface DocumentJson {
+  readonly text: string;
+  /** Offset of the `}` closing the top-level `event` object (where `event.ingested` goes). */
+  readonly eventEnd: number;
+}
+
+/** What `normalizeJson` returns: the documents as `normalize` makes them, and the JSON text of each enriched one. */
+export interface NormalizedWithJson {
+  readonly docs: EcsDocument[];
+  /**
+   * Per document: JSON.stringify of it after the enrichers the format named (`jsonEnrichers`) and the agent
+   * stamp (`tail`) have run, byte for byte; undefined where the format did not write it.
+   */
+  readonly json: (DocumentJson | undefined)[];
+}
 
 /** Streaming detection: sees every document in order, returns alert documents to ship (new or updated). */
 export interface Detector {

@@ -54,12 +54,12 @@ export interface EasFacts {
 
 /**
  * The fields every EAS document starts with (FileProcessor redacts every string afterwards). `original` is stored
- * as `event.original` only when the input keeps it (FileContext.preserveOriginalEvent); it is a function so that
- * a normalizer builds the text only then.
+ * as `event.original` only when the input keeps it (FileContext.preserveOriginalEvent); a function is called only
+ * then.
  */
 export function baseEasDocument(
   timestamp: string,
-  original: () => string,
+  original: (() => string) | string | undefined,
   record: SourceRecord,
   ctx: FileContext,
   format: EasLogSource,
@@ -71,7 +71,8 @@ export function baseEasDocument(
     category: ['web'],
     type: ['access'],
   };
-  if (ctx.preserveOriginalEvent === true) event['original'] = original();
+  if (ctx.preserveOriginalEvent === true && original !== undefined)
+    event['original'] = typeof original === 'string' ? original : original();
   return {
     '@timestamp': timestamp,
     event,
