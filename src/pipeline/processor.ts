@@ -16,7 +16,14 @@ import type { DocumentStream, EcsDocument, ShippableDocument } from './document.
 import { describeError } from './errors.js';
 import type { SourceRecord } from './record.types.js';
 import { activeRedactor, redactText } from './redact.js';
-import type { Detector, Enricher, FileContext, FormatDefinition, RecordParser } from './stages.types.js';
+import type {
+  Detector,
+  DocumentJson,
+  Enricher,
+  FileContext,
+  FormatDefinition,
+  RecordParser,
+} from './stages.types.js';
 
 /** Longest raw record text kept in a dead letter. */
 export const DEAD_LETTER_RECORD_LIMIT = 64 * 1024;
@@ -30,6 +37,8 @@ export interface ProcessorDeps {
   readonly enrichers: readonly Enricher[];
   readonly detector?: Detector;
   readonly now?: () => Date;
+  /** false: never use a format's JSON path (tests compare both paths). */
+  readonly json?: boolean;
 }
 
 function originalOf(doc: EcsDocument): string | undefined {
@@ -46,8 +55,27 @@ export function streamOf(doc: EcsDocument): DocumentStream {
   return 'activesync';
 }
 
+/**
+ * The JSON text the enrichers after a format's `jsonEnrichers` add (one agent stamp at most), when the enrichers
+ * are exactly the format's plus that stamp; undefined when the format's JSON path cannot be used.
+ */
+export function jsonTailFor(
+  format: FormatDefinition<never>,
+  enrichers: readonly Enricher[],
+): string | undefined {
+  const want = format.jsonEnrichers;
+  if (format.normalizeJson === undefined || want === undefined || enrichers.length < want.length)
+    return undefined;
+  for (let i = 0; i < want.length; i++) if (enrichers[i] !== want[i]) return undefined;
+  if (enrichers.length === want.length) return '';
+  if (enrichers.length > want.length + 1) return undefined;
+  return enrichers[want.length]!.jsonTail;
+}
+
 export class FileProcessor<E = unknown> {
   private readonly parser: RecordParser<E>;
+  /** Set when documents are written as JSON by the format (FormatDefinition.normalizeJson). */
+  private readonly jsonTail: string | undefined;
 
   constructor(
     private readonly format: FormatDefinition<E>,
@@ -55,6 +83,8 @@ export class FileProcessor<E = unknown> {
     private readonly deps: ProcessorDeps,
   ) {
     this.parser = format.createParser(ctx);
+    this.jsonTail =
+      deps.json === false ? undefined : jsonTailFor(format as FormatDefinition<never>, deps.enrichers);
   }
 
   get formatName(): string {
@@ -71,6 +101,7 @@ export class FileProcessor<E = unknown> {
 
   process(record: SourceRecord): ProcessResult {
     let docs: EcsDocument[];
+    let json: (DocumentJson | undefined)[] | undefined;
     let event: E;
     try {
       const result = this.parser.parse(record);
@@ -78,7 +109,11 @@ export class FileProcessor<E = unknown> {
       if (result.kind === 'failure')
         return { documents: [], deadLetter: this.parseDeadLetter(record, result.code, result.reason) };
       event = result.event;
-      docs = this.format.normalize(event, record, this.ctx);
+      if (this.jsonTail !== undefined) {
+        const r = this.format.normalizeJson!(event, record, this.ctx, this.jsonTail);
+        docs = r.docs;
+        json = r.json;
+      } else docs = this.format.normalize(event, record, this.ctx);
     } catch (err) {
       return {
         documents: [],
@@ -97,11 +132,18 @@ export class FileProcessor<E = unknown> {
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i]!;
       for (const enrich of this.deps.enrichers) enrich(doc);
+      let text = json?.[i];
       if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record)))) {
         redactor.document(doc);
+        // The format wrote the text before redaction: the object is serialised instead.
+        text = undefined;
       }
       const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
-      out.push({ id, stream: streamOf(doc), op: 'create', doc });
+      out.push(
+        text !== undefined
+          ? { id, stream: streamOf(doc), op: 'create', doc, json: text }
+          : { id, stream: streamOf(doc), op: 'create', doc },
+      );
       if (this.deps.detector) {
         for (const alert of this.deps.detector.evaluate(doc, id)) {
           redactor.document(alert.doc);

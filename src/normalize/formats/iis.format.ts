@@ -5,7 +5,9 @@
 import type { FormatDefinition } from '../../pipeline/stages.types.js';
 import { IisParser } from '../../parsers/iis/iis-parser.js';
 import type { IisEvent } from '../../parsers/iis/iis.types.js';
-import { iisRedactionText, normalizeIis } from '../eas/iis-normalizer.js';
+import { defaultEnrichers } from '../../enrich/index.js';
+import { writeIisJson } from '../eas/iis-json.js';
+import { iisDocument, iisRedactionText, normalizeIis, readIisLine } from '../eas/iis-normalizer.js';
 
 const LINE_START_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+ \S+ \//;
 
@@ -31,4 +33,11 @@ export const iisFormat: FormatDefinition<IisEvent> = {
   // a line whose only triggers were in those columns costs no document walk.
   redactionScope: 'original',
   redactionText: iisRedactionText,
+  // The fused path (issue 16): the line's values read once, the document object built for detection and the
+  // JSON text written from the same values.
+  normalizeJson(event, record, ctx, tail) {
+    const line = readIisLine(event, record, ctx);
+    return { docs: [iisDocument(line, record, ctx)], json: [writeIisJson(line, record, ctx, tail)] };
+  },
+  jsonEnrichers: defaultEnrichers,
 };

@@ -1,0 +1,94 @@
+// The IIS JSON path (issue 16) on many varied lines: every document written by writeIisJson must be byte for byte
+// JSON.stringify of the object path's enriched document. The golden files (golden.test.ts) cover the real
+// samples; this covers the shared harness's generated traffic (20,000 lines: every command, iOS and Android
+// agents, storms), and hand-made shapes the writer orders specially (http groups created late, CAFE request ids,
+// forwarded addresses, custom host ports, credential columns). Skips the generated part with a reason when
+// ../shared is absent (CASGUARD_SHARED_DIR points elsewhere).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { defaultEnrichers } from '../../../src/enrich/index.js';
+import { iisFormat } from '../../../src/normalize/formats/iis.format.js';
+import { FileProcessor } from '../../../src/pipeline/processor.js';
+import type { RecordSource } from '../../../src/pipeline/record.types.js';
+import type { FormatDefinition } from '../../../src/pipeline/stages.types.js';
+import { testAgentStamp } from '../../helpers/agent-metadata.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const SHARED = process.env['CASGUARD_SHARED_DIR'] ?? path.join(repoRoot, '../shared');
+const GEN = path.join(SHARED, 'bench/gen/gen.js');
+
+/** Runs the lines through both paths; returns how many documents the JSON path wrote. */
+function compare(lines: string[], preserveOriginalEvent = false): number {
+  const source: RecordSource = { inputId: 'in', path: '/logs/u_ex140310.log', fingerprint: 'fp' };
+  const ctx = { source, timezone: 'UTC', observerHostname: 'agent01', preserveOriginalEvent };
+  const enrichers = [...defaultEnrichers, testAgentStamp];
+  const fused = new FileProcessor(iisFormat as FormatDefinition, ctx, { enrichers });
+  const plain = new FileProcessor(iisFormat as FormatDefinition, ctx, { enrichers, json: false });
+  let offset = 0;
+  let written = 0;
+  for (const text of lines) {
+    const rec = { source, offset, endOffset: offset + text.length + 1, text };
+    offset += text.length + 1;
+    const a = fused.process(rec).documents;
+    const b = plain.process(rec).documents;
+    assert.equal(a.length, b.length);
+    for (let i = 0; i < a.length; i++) {
+      assert.equal(b[i]!.json, undefined);
+      const expected = JSON.stringify(b[i]!.doc);
+      const got = a[i]!.json;
+      if (got === undefined) {
+        assert.equal(JSON.stringify(a[i]!.doc), expected);
+        continue;
+      }
+      written++;
+      assert.equal(got.text, expected, `offset ${rec.offset}`);
+      assert.equal(got.text.slice(got.eventEnd - 1, got.eventEnd + 1), `${got.text[got.eventEnd - 1]}}`);
+      const event = JSON.stringify(b[i]!.doc['event']);
+      assert.equal(got.text.slice(got.text.indexOf('"event":') + 8, got.eventEnd + 1), event);
+    }
+  }
+  return written;
+}
+
+describe('IIS JSON path', () => {
+  it('hand-made shapes: late http groups, CAFE ids, forwarded and custom ports, credential columns', () => {
+    const lines = [
+      '#Fields: date time s-sitename s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken X-Forwarded-For',
+      '2014-03-10 00:00:00 W3SVC1 CAS01.contoso.com 10.0.0.1 POST /Microsoft-Server-ActiveSync/default.eas Cmd=Provision&User=a&DeviceId=ApplX&DeviceType=iPad&cafeReqId=abc&Log=V141_S142_Error:ProvisionRequired_ 443 CONTOSO\\a 1.2.3.4 HTTP/1.1 Apple-iPad2C2/1101.465 - mail.contoso.com:443 449 0 0 300 200 15 5.6.7.8,+9.9.9.9',
+      '2014-03-10 00:00:01 - - 10.0.0.1 - /Microsoft-Server-ActiveSync/default.eas Cmd=Ping&cafeReqId=xyz - - - - - - http://r/ [::1]:8443 - - - - 12 - -',
+      '2014-03-10 00:00:02 - - - - /owa/ a=1 - user@contoso.com - - Mozilla/5.0+(X) - - 302 - - 99 - - -',
+      '2014-03-10 00:00:03 - - - - /Microsoft-Server-ActiveSync Cmd=Ping&cafeReqId=only - - - - - - - - - - - - - - -',
+      '2014-03-10 00:00:04 - - - GET /Microsoft-Server-ActiveSync/default.eas jAkJBBAzT2v5eSzxWEz3nEAEAAAAAWlQ0tAZpUGhvbmUHAAABB 443 - - - Apple-iPhone5C2/1104.201 - - 200 - - - - 3 -',
+      '#Fields: date time cs-method cs-uri-stem cs-uri-query cs(User-Agent) cs(Cookie) cs(Authorization) sc-status',
+      '2013-09-19 14:22:11 POST /Microsoft-Server-ActiveSync/default.eas Cmd=Sync&User=b Apple-iPad4C4/1102.55400001 cadata=x Basic+eHg= 200',
+      '2013-09-19 14:22:12 GET /owa/ - "quoted\\agent" - - 200',
+    ];
+    assert.ok(compare(lines) >= 5);
+    assert.ok(compare(lines, true) >= 5);
+  });
+
+  it('20,000 generated harness lines', (t) => {
+    if (!existsSync(GEN)) {
+      t.skip(`the shared harness's generator is absent (${GEN})`);
+      return;
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cg-json-path-'));
+    try {
+      const file = path.join(dir, 'iis.log');
+      execFileSync(process.execPath, [GEN, 'iis', '--out', file, '--lines', '20000', '--seed', '3'], {
+        stdio: 'ignore',
+      });
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0);
+      assert.ok(compare(lines) >= 19_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
