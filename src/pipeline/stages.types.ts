@@ -88,11 +88,11 @@ export type Enricher = ((doc: EcsDocument) => void) & {
   readonly jsonTail?: string;
 };
 
-/** A document's JSON text as written by its format (`normalizeJson`), with where its `event` object ends. */
+/** A document's JSON text as written by its format (`normalizeJson`): `head + rest` (ShippableDocument.json). */
 export interface DocumentJson {
-  readonly text: string;
-  /** Offset of the `}` closing the top-level `event` object (where `event.ingested` goes). */
-  readonly eventEnd: number;
+  /** Up to the `}` that closes the top-level `event` object (where `event.ingested` goes). */
+  readonly head: string;
+  readonly rest: string;
 }
 
 /** What `normalizeJson` returns: the documents as `normalize` makes them, and the JSON text of each enriched one. */

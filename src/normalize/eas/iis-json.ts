@@ -15,7 +15,13 @@ import { osBuildOf, parseAppleUserAgent, splitUser } from '../../parsers/eas/eas
 import { outcomeOf, type EasFacts } from './eas-document.js';
 import type { IisLine } from './iis-normalizer.js';
 
-const q = JSON.stringify as (s: string) => string;
+// A JSON string literal: JSON.stringify's answer, built directly when nothing needs escaping (most values). The
+// class is what JSON.stringify escapes: quote, backslash, control characters, and (well-formed JSON.stringify)
+// lone surrogates; a surrogate pair goes the slow way too, which gives the same text.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+function q(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
 
 function plusToSpace(s: string): string {
   return s.indexOf('+') < 0 ? s : s.replace(/\+/g, ' ');
@@ -72,8 +78,8 @@ export function writeIisJson(
     outcome = st === undefined ? 'unknown' : st >= 400 ? 'failure' : 'success';
   }
   s += `,"outcome":"${outcome}"`;
-  const eventEnd = s.length;
-  s += `},"data_stream":{"type":"logs","dataset":"exchange.activesync","namespace":"default"},"log":{"file":{"path":${q(ctx.source.path)}},"offset":${record.offset}},"casguard":{"input":{"id":${q(ctx.source.inputId)}},"format":"iis"}`;
+  const head = s;
+  s = `},"data_stream":{"type":"logs","dataset":"exchange.activesync","namespace":"default"},"log":{"file":{"path":${q(ctx.source.path)}},"offset":${record.offset}},"casguard":{"input":{"id":${q(ctx.source.inputId)}},"format":"iis"}`;
 
   const server = f.server;
   if (server !== undefined && server.length > 0 && server !== '-') {
@@ -137,7 +143,7 @@ export function writeIisJson(
     if (f.userAgent !== undefined) s += userAgentJson(plusToSpace(f.userAgent));
     if (iisJson.length > 0) s += `,"microsoft":{"exchange":{${iisJson.slice(1)}}}`;
   }
-  return { text: `${s}${tail}}`, eventEnd };
+  return { head, rest: `${s}${tail}}` };
 }
 
 /** applyEasFacts (after event.action/outcome) and the enrichers, as JSON: user ... microsoft. */

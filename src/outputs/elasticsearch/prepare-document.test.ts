@@ -22,6 +22,12 @@ function doc(): EcsDocument {
   };
 }
 
+/** ShippableDocument.json of `doc()`'s text: its first `}` closes `event`. */
+function split(text: string): { head: string; rest: string } {
+  const at = text.indexOf('}');
+  return { head: text.slice(0, at), rest: text.slice(at) };
+}
+
 describe('withIngested', () => {
   it('sets event.ingested while fn runs and leaves the shared document as it was', () => {
     const d = doc();
@@ -143,7 +149,7 @@ describe('the Elasticsearch output', () => {
         const d = doc();
         const text = JSON.stringify(d);
         // A wrong text shows: the object is serialized only when the text may not be used.
-        const json = { text: text.replace('"kind"', '"KIND"'), eventEnd: text.indexOf('}') };
+        const json = split(text.replace('"kind"', '"KIND"'));
         sink.push(
           withJson
             ? { id: 'a', stream: 'activesync', op: 'create', doc: d, json }
@@ -176,7 +182,7 @@ describe('withIngestedText', () => {
   it('adds event.ingested as the last field of event, as withIngested and JSON.stringify do', () => {
     const d = doc();
     const text = JSON.stringify(d);
-    const got = withIngestedText({ text, eventEnd: text.indexOf('}') }, '2026-01-02T03:04:05.678Z');
+    const got = withIngestedText(split(text), '2026-01-02T03:04:05.678Z');
     assert.equal(
       got,
       withIngested(d, '2026-01-02T03:04:05.678Z', () => JSON.stringify(d)),

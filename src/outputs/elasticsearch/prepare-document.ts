@@ -43,9 +43,8 @@ export function withIngested<T>(doc: EcsDocument, ingested: string, fn: () => T)
  * A document's JSON text (ShippableDocument.json) with `event.ingested` added as the last field of `event`: the
  * same bytes as serializing the object inside `withIngested` (its `event` has no `ingested` of its own).
  */
-export function withIngestedText(json: { text: string; eventEnd: number }, ingested: string): string {
-  const { text, eventEnd } = json;
-  return `${text.slice(0, eventEnd)},"ingested":${JSON.stringify(ingested)}${text.slice(eventEnd)}`;
+export function withIngestedText(json: { head: string; rest: string }, ingested: string): string {
+  return `${json.head},"ingested":${JSON.stringify(ingested)}${json.rest}`;
 }
 
 /** ISO 8601 of `now()`, formatted once per millisecond (a batch of thousands shares a few values). */

@@ -85,7 +85,7 @@ export function runGoldenTexts(
   const r = runGolden(set, file, json, (d) => {
     if (d.json !== undefined) {
       written++;
-      texts.push(d.json.text);
+      texts.push(d.json.head + d.json.rest);
     } else texts.push(JSON.stringify(d.doc));
   });
   return { ...r, texts, written };
