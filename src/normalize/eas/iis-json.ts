@@ -18,6 +18,7 @@ import type { IisLine } from './iis-normalizer.js';
 // A JSON string literal: JSON.stringify's answer, built directly when nothing needs escaping (most values). The
 // class is what JSON.stringify escapes: quote, backslash, control characters, and (well-formed JSON.stringify)
 // lone surrogates; a surrogate pair goes the slow way too, which gives the same text.
+// eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 function q(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
