@@ -39,6 +39,38 @@ function userAgentJson(ua: string): string {
     : `,"user_agent":{"original":${q(ua)},"os":{"name":"iOS","version":${q(ios.version)},"full":${q(ios.full)}}}`;
 }
 
+/** The parts of a document that are the same for every line of a file, quoted once per file. */
+interface FileParts {
+  readonly ctx: FileContext;
+  readonly path: string;
+  readonly inputId: string;
+  /** From the end of `event` to `"offset":`. */
+  readonly log: string;
+  /** From the end of `log` through `casguard`. */
+  readonly casguard: string;
+  readonly observer: string;
+}
+
+let lastParts: FileParts | undefined;
+
+function partsOf(ctx: FileContext): FileParts {
+  const p = lastParts;
+  // The path and input id are compared too: the parts are quoted from them.
+  if (p !== undefined && p.ctx === ctx && p.path === ctx.source.path && p.inputId === ctx.source.inputId)
+    return p;
+  const path = ctx.source.path;
+  const inputId = ctx.source.inputId;
+  lastParts = {
+    ctx,
+    path,
+    inputId,
+    log: `},"data_stream":{"type":"logs","dataset":"exchange.activesync","namespace":"default"},"log":{"file":{"path":${q(path)}},"offset":`,
+    casguard: `},"casguard":{"input":{"id":${q(inputId)}},"format":"iis"}`,
+    observer: ctx.observerHostname.length > 0 ? `,"observer":{"hostname":${q(ctx.observerHostname)}}` : '',
+  };
+  return lastParts;
+}
+
 /**
  * The JSON text of the line's document after the default enrichers and a stamp whose fields are `tail`;
  * undefined for a shape this writer leaves to the object path.
@@ -80,16 +112,15 @@ export function writeIisJson(
   }
   s += `,"outcome":"${outcome}"`;
   const head = s;
-  s = `},"data_stream":{"type":"logs","dataset":"exchange.activesync","namespace":"default"},"log":{"file":{"path":${q(ctx.source.path)}},"offset":${record.offset}},"casguard":{"input":{"id":${q(ctx.source.inputId)}},"format":"iis"}`;
+  const parts = partsOf(ctx);
+  s = `${parts.log}${record.offset}${parts.casguard}`;
 
   const server = f.server;
   if (server !== undefined && server.length > 0 && server !== '-') {
     const dot = server.indexOf('.');
     s += `,"host":{"name":${q((dot > 0 ? server.slice(0, dot) : server).toLowerCase())}`;
     s += dot > 0 ? `,"hostname":${q(server)}}` : '}';
-  } else if (ctx.observerHostname.length > 0) {
-    s += `,"observer":{"hostname":${q(ctx.observerHostname)}}`;
-  }
+  } else s += parts.observer;
 
   // url
   let u = '';

@@ -143,7 +143,8 @@ function lineOf(record: SourceRecord): string {
 
 /**
  * The text every field of the line's document is read from: the line with its credential columns masked
- * (iisFormat.redactionText, FileProcessor's trigger scan when event.original is not stored).
+ * (iisFormat.redactionText, FileProcessor's trigger scan when event.original is not stored; a trailing CR may
+ * remain).
  */
 export function iisRedactionText(event: IisEvent, record: SourceRecord): string {
   const c = columnsOf(event.layout);
@@ -151,7 +152,8 @@ export function iisRedactionText(event: IisEvent, record: SourceRecord): string 
     const masked = maskColumns(event.values, c.secret.columns);
     if (masked !== undefined) return masked.join(' ');
   }
-  return lineOf(record);
+  // A trailing CR changes nothing for the trigger scan: no copy without it.
+  return record.text;
 }
 
 /** Everything one IIS line's document holds, read once; `iisDocument` and `writeIisJson` both build from it. */
