@@ -22,6 +22,7 @@ import type {
   Enricher,
   FileContext,
   FormatDefinition,
+  NormalizedWithJson,
   RecordParser,
 } from './stages.types.js';
 
@@ -72,6 +73,26 @@ export function jsonTailFor(
   return enrichers[want.length]!.jsonTail;
 }
 
+/** A document its format wrote as JSON: the object is built only when an output asks for it. */
+class WrittenDocument implements ShippableDocument {
+  readonly op = 'create';
+  constructor(
+    readonly id: string,
+    readonly stream: DocumentStream,
+    readonly json: DocumentJson,
+    private readonly full: () => EcsDocument,
+  ) {}
+
+  get doc(): EcsDocument {
+    return this.full();
+  }
+
+  /** As a plain ShippableDocument (logs, tests): the text is `doc` serialised. */
+  toJSON(): { id: string; stream: DocumentStream; op: 'create'; doc: EcsDocument } {
+    return { id: this.id, stream: this.stream, op: this.op, doc: this.doc };
+  }
+}
+
 export class FileProcessor<E = unknown> {
   private readonly parser: RecordParser<E>;
   /** Set when documents are written as JSON by the format (FormatDefinition.normalizeJson). */
@@ -101,7 +122,7 @@ export class FileProcessor<E = unknown> {
 
   process(record: SourceRecord): ProcessResult {
     let docs: EcsDocument[];
-    let json: (DocumentJson | undefined)[] | undefined;
+    let written: NormalizedWithJson | undefined;
     let event: E;
     try {
       const result = this.parser.parse(record);
@@ -110,9 +131,8 @@ export class FileProcessor<E = unknown> {
         return { documents: [], deadLetter: this.parseDeadLetter(record, result.code, result.reason) };
       event = result.event;
       if (this.jsonTail !== undefined) {
-        const r = this.format.normalizeJson!(event, record, this.ctx, this.jsonTail);
-        docs = r.docs;
-        json = r.json;
+        written = this.format.normalizeJson!(event, record, this.ctx, this.jsonTail, this.deps.enrichers);
+        docs = written.views;
       } else docs = this.format.normalize(event, record, this.ctx);
     } catch (err) {
       return {
@@ -130,20 +150,27 @@ export class FileProcessor<E = unknown> {
     const byOriginal = this.format.redactionScope === 'original';
     const redactRecord = record.payload !== undefined || (!byOriginal && redactor.triggered(record.text));
     for (let i = 0; i < docs.length; i++) {
-      const doc = docs[i]!;
-      for (const enrich of this.deps.enrichers) enrich(doc);
-      let text = json?.[i];
-      if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record)))) {
-        redactor.document(doc);
-        // The format wrote the text before redaction: the object is serialised instead.
-        text = undefined;
-      }
+      let doc = docs[i]!;
       const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
-      out.push(
-        text !== undefined
-          ? { id, stream: streamOf(doc), op: 'create', doc, json: text }
-          : { id, stream: streamOf(doc), op: 'create', doc },
-      );
+      let shipped: ShippableDocument;
+      if (written === undefined) {
+        for (const enrich of this.deps.enrichers) enrich(doc);
+        if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record))))
+          redactor.document(doc);
+        shipped = { id, stream: streamOf(doc), op: 'create', doc };
+      } else {
+        // The format enriched the document (`full`) and wrote its text; `doc` may be a view (NormalizedWithJson).
+        const text = written.json[i];
+        if (text === undefined) {
+          shipped = { id, stream: streamOf(doc), op: 'create', doc };
+        } else if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record)))) {
+          // The text was written before redaction: the full document is redacted and serialised instead.
+          doc = written.full[i]!();
+          redactor.document(doc);
+          shipped = { id, stream: streamOf(doc), op: 'create', doc };
+        } else shipped = new WrittenDocument(id, streamOf(doc), text, written.full[i]!);
+      }
+      out.push(shipped);
       if (this.deps.detector) {
         for (const alert of this.deps.detector.evaluate(doc, id)) {
           redactor.document(alert.doc);

@@ -75,7 +75,13 @@ export interface FormatDefinition<E = unknown> {
    * nested object), as it will be after `jsonEnrichers` (exactly these, in this order) and an agent stamp with
    * `tail` ran on it. FileProcessor uses it only when its enrichers are exactly those (plus stamps).
    */
-  normalizeJson?(event: E, record: SourceRecord, ctx: FileContext, tail: string): NormalizedWithJson;
+  normalizeJson?(
+    event: E,
+    record: SourceRecord,
+    ctx: FileContext,
+    tail: string,
+    enrichers: readonly Enricher[],
+  ): NormalizedWithJson;
   readonly jsonEnrichers?: readonly Enricher[];
 }
 
@@ -95,12 +101,21 @@ export interface DocumentJson {
   readonly rest: string;
 }
 
-/** What `normalizeJson` returns: the documents as `normalize` makes them, and the JSON text of each enriched one. */
+/** What `normalizeJson` returns, per document. */
 export interface NormalizedWithJson {
-  readonly docs: EcsDocument[];
   /**
-   * Per document: JSON.stringify of it after the enrichers the format named (`jsonEnrichers`) and the agent
-   * stamp (`tail`) have run, byte for byte; undefined where the format did not write it.
+   * The document after the enrichers given to `normalizeJson` ran on it (built on the first call, once):
+   * what `normalize` plus those enrichers give.
+   */
+  readonly full: (() => EcsDocument)[];
+  /**
+   * What detection reads: where the JSON text was written, a view with the full document's values that builds
+   * its fields when they are read (never serialized, redacted or changed); else the full document.
+   */
+  readonly views: EcsDocument[];
+  /**
+   * JSON.stringify of the full document, byte for byte, written from the parsed values (it assumes the
+   * enrichers are `jsonEnrichers` plus a stamp whose JSON is `tail`); undefined where the format did not write it.
    */
   readonly json: (DocumentJson | undefined)[];
 }

@@ -156,6 +156,12 @@ export function applyEasFacts(doc: EcsDocument, f: EasFacts, source: EasLogSourc
 
   const ms = sub(doc, 'microsoft');
   const exchange = sub(ms, 'exchange');
+  exchange['activesync'] = activesyncFields(f, source);
+  if (f.serverBuild !== undefined) exchange['server'] = { build: f.serverBuild };
+}
+
+/** `microsoft.exchange.activesync` of a document with these facts (before enrichment). */
+export function activesyncFields(f: EasFacts, source: EasLogSource): Obj {
   const as: Obj = { log_source: source };
   if (f.command !== undefined && f.command.length > 0) as['command'] = f.command;
   if (f.status !== undefined) as['status'] = f.status;
@@ -178,6 +184,5 @@ export function applyEasFacts(doc: EcsDocument, f: EasFacts, source: EasLogSourc
   if (f.elapsedMs !== undefined) as['elapsed_ms'] = f.elapsedMs;
   if (f.queryEncoding !== undefined) as['query_encoding'] = f.queryEncoding;
   if (f.logTokens !== undefined) as['log_tokens'] = f.logTokens as Obj;
-  exchange['activesync'] = as;
-  if (f.serverBuild !== undefined) exchange['server'] = { build: f.serverBuild };
+  return as;
 }
