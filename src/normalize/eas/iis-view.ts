@@ -9,11 +9,15 @@
 
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
-import { easStatusName } from '../../enrich/eas-enrichers.js';
+import { easStatusName, iosOfUserAgent } from '../../enrich/eas-enrichers.js';
 import { activesyncFields, outcomeOf } from './eas-document.js';
 import type { IisLine } from './iis-normalizer.js';
 
 type Obj = { [key: string]: JsonValue };
+
+function plusToSpace(s: string): string {
+  return s.indexOf('+') < 0 ? s : s.replace(/\+/g, ' ');
+}
 
 function fromFull(view: IisDocumentView, key: string): JsonValue | undefined {
   return view.full()[key];
@@ -22,6 +26,7 @@ function fromFull(view: IisDocumentView, key: string): JsonValue | undefined {
 export class IisDocumentView {
   private eventObj: Obj | undefined;
   private microsoftObj: Obj | null | undefined;
+  private userAgentObj: Obj | null | undefined;
 
   constructor(
     private readonly line: IisLine,
@@ -118,7 +123,23 @@ export class IisDocumentView {
     return fromFull(this, 'user');
   }
   get user_agent(): JsonValue | undefined {
-    return fromFull(this, 'user_agent');
+    // Read for most lines (rules on the client's iOS version): built here, as applyEasFacts and
+    // enrichIosFromUserAgent do, or in iisDocument for other requests.
+    if (this.userAgentObj !== undefined) return this.userAgentObj ?? undefined;
+    const f = this.line;
+    let ua: string | undefined;
+    if (f.eas !== undefined) {
+      const v = f.eas.userAgent;
+      if (v !== undefined && v.length > 0 && v !== '-') ua = v;
+    } else if (f.userAgent !== undefined) ua = plusToSpace(f.userAgent);
+    let o: Obj | null = null;
+    if (ua !== undefined) {
+      o = { original: ua };
+      const ios = iosOfUserAgent(ua);
+      if (ios !== undefined) o['os'] = { name: 'iOS', version: ios.version, full: ios.full };
+    }
+    this.userAgentObj = o;
+    return o ?? undefined;
   }
   get device(): JsonValue | undefined {
     return fromFull(this, 'device');
