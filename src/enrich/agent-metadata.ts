@@ -5,22 +5,16 @@
 
 import type { AgentMetadata } from '../pipeline/agent-metadata.types.js';
 import { AGENT_TYPE } from '../pipeline/agent-metadata.types.js';
-import type { EcsDocument, ShippableDocument } from '../pipeline/document.types.js';
+import type { ShippableDocument } from '../pipeline/document.types.js';
 import type { Detector, Enricher } from '../pipeline/stages.types.js';
 
 /** An enricher that sets `ecs.version` and `agent.*` (replacing whatever a source put there). */
 export function agentMetadataEnricher(meta: AgentMetadata): Enricher {
-  const stamp = (doc: EcsDocument): void => {
+  return (doc) => {
     // Fresh objects per document: a later stage may adjust one document without touching the others.
     doc['ecs'] = { version: meta.ecsVersion };
     doc['agent'] = { type: AGENT_TYPE, version: meta.version, id: meta.id, name: meta.name };
   };
-  const fields = JSON.stringify({
-    ecs: { version: meta.ecsVersion },
-    agent: { type: AGENT_TYPE, version: meta.version, id: meta.id, name: meta.name },
-  });
-  // The same fields as JSON text, for documents written as JSON directly (Enricher.jsonTail).
-  return Object.assign(stamp, { jsonTail: `,${fields.slice(1, -1)}` });
 }
 
 /** The same detector, with `stamp` applied to every alert document it returns. */

@@ -53,25 +53,18 @@ const APPLE_UA_RE = /^Apple-(?:iPhone|iPad|iPod)\w*\/(\d{3,4}\.\d+)(?:\s|$)/;
 export function enrichIosFromUserAgent(doc: EcsDocument): void {
   const ua = obj(doc['user_agent']);
   const original = ua ? str(ua['original']) : undefined;
-  if (original === undefined) return;
-  const ios = iosOfUserAgent(original);
-  if (ios === undefined) return;
-  const os = child(ua!, 'os');
-  os['name'] = 'iOS';
-  os['version'] = ios.version;
-  os['full'] = ios.full;
-}
-
-/** What enrichIosFromUserAgent adds for a user agent (also used by normalizers that write JSON directly). */
-export function iosOfUserAgent(original: string): { version: string; full: string } | undefined {
-  if (!original.startsWith('Apple-')) return undefined;
+  if (original === undefined || !original.startsWith('Apple-')) return;
   let ios = iosCache.get(original);
   if (ios === undefined) {
     ios = iosOf(original);
     if (iosCache.size >= CACHE_MAX) iosCache.clear();
     iosCache.set(original, ios);
   }
-  return ios ?? undefined;
+  if (ios === null) return;
+  const os = child(ua!, 'os');
+  os['name'] = 'iOS';
+  os['version'] = ios.version;
+  os['full'] = ios.full;
 }
 
 // Agents and builds repeat on every line of a device or server: the table answers are remembered per string
@@ -96,14 +89,8 @@ export function enrichDeviceModel(doc: EcsDocument): void {
   const model = obj(obj(doc['device'])?.['model']);
   const id = model ? str(model['identifier']) : undefined;
   if (id === undefined) return;
-  const name = appleModelName(id);
-  if (name !== undefined) model!['name'] = name;
-}
-
-/** What enrichDeviceModel adds for a model token. */
-export function appleModelName(id: string): string | undefined {
   const row = APPLE_MODELS[id];
-  return row !== undefined ? row.name : undefined;
+  if (row !== undefined) model!['name'] = row.name;
 }
 
 type Build = readonly [number, number, number, number];
@@ -212,15 +199,11 @@ export function enrichEasStatusName(doc: EcsDocument): void {
   const as = obj(obj(obj(doc['microsoft'])?.['exchange'])?.['activesync']);
   const status = as?.['status'];
   if (typeof status !== 'number') return;
-  const name = easStatusName(status, as!['command']);
+  const name =
+    status > 100
+      ? COMMON_STATUS.get(status)
+      : as!['command'] === 'Provision'
+        ? PROVISION_STATUS.get(status)
+        : undefined;
   if (name !== undefined) as!['status_name'] = name;
-}
-
-/** What enrichEasStatusName adds for a status and the activesync.command beside it. */
-export function easStatusName(status: number, command: JsonValue | undefined): string | undefined {
-  return status > 100
-    ? COMMON_STATUS.get(status)
-    : command === 'Provision'
-      ? PROVISION_STATUS.get(status)
-      : undefined;
 }

@@ -20,10 +20,4 @@ export interface ShippableDocument {
    */
   readonly op: 'create' | 'index';
   readonly doc: EcsDocument;
-  /**
-   * `doc` as JSON text, `head + rest`, written by the format (FormatDefinition.normalizeJson) and byte-identical
-   * to JSON.stringify(doc); outputs use it instead of serializing `doc`. `rest` starts with the `}` that closes
-   * the top-level `event` object (where the Elasticsearch output adds `event.ingested`).
-   */
-  readonly json?: { readonly head: string; readonly rest: string };
 }

@@ -16,15 +16,7 @@ import type { DocumentStream, EcsDocument, ShippableDocument } from './document.
 import { describeError } from './errors.js';
 import type { SourceRecord } from './record.types.js';
 import { activeRedactor, redactText } from './redact.js';
-import type {
-  Detector,
-  DocumentJson,
-  Enricher,
-  FileContext,
-  FormatDefinition,
-  NormalizedWithJson,
-  RecordParser,
-} from './stages.types.js';
+import type { Detector, Enricher, FileContext, FormatDefinition, RecordParser } from './stages.types.js';
 
 /** Longest raw record text kept in a dead letter. */
 export const DEAD_LETTER_RECORD_LIMIT = 64 * 1024;
@@ -38,8 +30,6 @@ export interface ProcessorDeps {
   readonly enrichers: readonly Enricher[];
   readonly detector?: Detector;
   readonly now?: () => Date;
-  /** false: never use a format's JSON path (tests compare both paths). */
-  readonly json?: boolean;
 }
 
 function originalOf(doc: EcsDocument): string | undefined {
@@ -56,47 +46,8 @@ export function streamOf(doc: EcsDocument): DocumentStream {
   return 'activesync';
 }
 
-/**
- * The JSON text the enrichers after a format's `jsonEnrichers` add (one agent stamp at most), when the enrichers
- * are exactly the format's plus that stamp; undefined when the format's JSON path cannot be used.
- */
-export function jsonTailFor(
-  format: FormatDefinition<never>,
-  enrichers: readonly Enricher[],
-): string | undefined {
-  const want = format.jsonEnrichers;
-  if (format.normalizeJson === undefined || want === undefined || enrichers.length < want.length)
-    return undefined;
-  for (let i = 0; i < want.length; i++) if (enrichers[i] !== want[i]) return undefined;
-  if (enrichers.length === want.length) return '';
-  if (enrichers.length > want.length + 1) return undefined;
-  return enrichers[want.length]!.jsonTail;
-}
-
-/** A document its format wrote as JSON: the object is built only when an output asks for it. */
-class WrittenDocument implements ShippableDocument {
-  readonly op = 'create';
-  constructor(
-    readonly id: string,
-    readonly stream: DocumentStream,
-    readonly json: DocumentJson,
-    private readonly full: () => EcsDocument,
-  ) {}
-
-  get doc(): EcsDocument {
-    return this.full();
-  }
-
-  /** As a plain ShippableDocument (logs, tests): the text is `doc` serialised. */
-  toJSON(): { id: string; stream: DocumentStream; op: 'create'; doc: EcsDocument } {
-    return { id: this.id, stream: this.stream, op: this.op, doc: this.doc };
-  }
-}
-
 export class FileProcessor<E = unknown> {
   private readonly parser: RecordParser<E>;
-  /** Set when documents are written as JSON by the format (FormatDefinition.normalizeJson). */
-  private readonly jsonTail: string | undefined;
 
   constructor(
     private readonly format: FormatDefinition<E>,
@@ -104,8 +55,6 @@ export class FileProcessor<E = unknown> {
     private readonly deps: ProcessorDeps,
   ) {
     this.parser = format.createParser(ctx);
-    this.jsonTail =
-      deps.json === false ? undefined : jsonTailFor(format as FormatDefinition<never>, deps.enrichers);
   }
 
   get formatName(): string {
@@ -122,7 +71,6 @@ export class FileProcessor<E = unknown> {
 
   process(record: SourceRecord): ProcessResult {
     let docs: EcsDocument[];
-    let written: NormalizedWithJson | undefined;
     let event: E;
     try {
       const result = this.parser.parse(record);
@@ -130,10 +78,7 @@ export class FileProcessor<E = unknown> {
       if (result.kind === 'failure')
         return { documents: [], deadLetter: this.parseDeadLetter(record, result.code, result.reason) };
       event = result.event;
-      if (this.jsonTail !== undefined) {
-        written = this.format.normalizeJson!(event, record, this.ctx, this.jsonTail, this.deps.enrichers);
-        docs = written.views;
-      } else docs = this.format.normalize(event, record, this.ctx);
+      docs = this.format.normalize(event, record, this.ctx);
     } catch (err) {
       return {
         documents: [],
@@ -150,27 +95,13 @@ export class FileProcessor<E = unknown> {
     const byOriginal = this.format.redactionScope === 'original';
     const redactRecord = record.payload !== undefined || (!byOriginal && redactor.triggered(record.text));
     for (let i = 0; i < docs.length; i++) {
-      let doc = docs[i]!;
-      const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
-      let shipped: ShippableDocument;
-      if (written === undefined) {
-        for (const enrich of this.deps.enrichers) enrich(doc);
-        if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record))))
-          redactor.document(doc);
-        shipped = { id, stream: streamOf(doc), op: 'create', doc };
-      } else {
-        // The format enriched the document (`full`) and wrote its text; `doc` may be a view (NormalizedWithJson).
-        const text = written.json[i];
-        if (text === undefined) {
-          shipped = { id, stream: streamOf(doc), op: 'create', doc };
-        } else if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record)))) {
-          // The text was written before redaction: the full document is redacted and serialised instead.
-          doc = written.full[i]!();
-          redactor.document(doc);
-          shipped = { id, stream: streamOf(doc), op: 'create', doc };
-        } else shipped = new WrittenDocument(id, streamOf(doc), text, written.full[i]!);
+      const doc = docs[i]!;
+      for (const enrich of this.deps.enrichers) enrich(doc);
+      if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record)))) {
+        redactor.document(doc);
       }
-      out.push(shipped);
+      const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
+      out.push({ id, stream: streamOf(doc), op: 'create', doc });
       if (this.deps.detector) {
         for (const alert of this.deps.detector.evaluate(doc, id)) {
           redactor.document(alert.doc);

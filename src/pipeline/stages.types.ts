@@ -70,55 +70,10 @@ export interface FormatDefinition<E = unknown> {
    * from (the record with credential columns masked), which FileProcessor's trigger scan looks at instead.
    */
   redactionText?(event: E, record: SourceRecord): string;
-  /**
-   * `normalize` plus each document's JSON text written straight from the parsed values (no JSON.stringify of the
-   * nested object), as it will be after `jsonEnrichers` (exactly these, in this order) and an agent stamp with
-   * `tail` ran on it. FileProcessor uses it only when its enrichers are exactly those (plus stamps).
-   */
-  normalizeJson?(
-    event: E,
-    record: SourceRecord,
-    ctx: FileContext,
-    tail: string,
-    enrichers: readonly Enricher[],
-  ): NormalizedWithJson;
-  readonly jsonEnrichers?: readonly Enricher[];
 }
 
 /** Adds knowledge from lookup tables to a finished ECS document, in place (pure apart from the mutation). */
-export type Enricher = ((doc: EcsDocument) => void) & {
-  /**
-   * Set on an enricher whose only effect is adding top-level fields after all others (the agent stamp): their
-   * JSON text, `,"ecs":{...},"agent":{...}`, for formats that write documents as JSON directly (`normalizeJson`).
-   */
-  readonly jsonTail?: string;
-};
-
-/** A document's JSON text as written by its format (`normalizeJson`): `head + rest` (ShippableDocument.json). */
-export interface DocumentJson {
-  /** Up to the `}` that closes the top-level `event` object (where `event.ingested` goes). */
-  readonly head: string;
-  readonly rest: string;
-}
-
-/** What `normalizeJson` returns, per document. */
-export interface NormalizedWithJson {
-  /**
-   * The document after the enrichers given to `normalizeJson` ran on it (built on the first call, once):
-   * what `normalize` plus those enrichers give.
-   */
-  readonly full: (() => EcsDocument)[];
-  /**
-   * What detection reads: where the JSON text was written, a view with the full document's values that builds
-   * its fields when they are read (never serialized, redacted or changed); else the full document.
-   */
-  readonly views: EcsDocument[];
-  /**
-   * JSON.stringify of the full document, byte for byte, written from the parsed values (it assumes the
-   * enrichers are `jsonEnrichers` plus a stamp whose JSON is `tail`); undefined where the format did not write it.
-   */
-  readonly json: (DocumentJson | undefined)[];
-}
+export type Enricher = (doc: EcsDocument) => void;
 
 /** Streaming detection: sees every document in order, returns alert documents to ship (new or updated). */
 export interface Detector {

@@ -54,12 +54,12 @@ export interface EasFacts {
 
 /**
  * The fields every EAS document starts with (FileProcessor redacts every string afterwards). `original` is stored
- * as `event.original` only when the input keeps it (FileContext.preserveOriginalEvent); a function is called only
- * then.
+ * as `event.original` only when the input keeps it (FileContext.preserveOriginalEvent); it is a function so that
+ * a normalizer builds the text only then.
  */
 export function baseEasDocument(
   timestamp: string,
-  original: (() => string) | string | undefined,
+  original: () => string,
   record: SourceRecord,
   ctx: FileContext,
   format: EasLogSource,
@@ -71,8 +71,7 @@ export function baseEasDocument(
     category: ['web'],
     type: ['access'],
   };
-  if (ctx.preserveOriginalEvent === true && original !== undefined)
-    event['original'] = typeof original === 'string' ? original : original();
+  if (ctx.preserveOriginalEvent === true) event['original'] = original();
   return {
     '@timestamp': timestamp,
     event,
@@ -156,12 +155,6 @@ export function applyEasFacts(doc: EcsDocument, f: EasFacts, source: EasLogSourc
 
   const ms = sub(doc, 'microsoft');
   const exchange = sub(ms, 'exchange');
-  exchange['activesync'] = activesyncFields(f, source);
-  if (f.serverBuild !== undefined) exchange['server'] = { build: f.serverBuild };
-}
-
-/** `microsoft.exchange.activesync` of a document with these facts (before enrichment). */
-export function activesyncFields(f: EasFacts, source: EasLogSource): Obj {
   const as: Obj = { log_source: source };
   if (f.command !== undefined && f.command.length > 0) as['command'] = f.command;
   if (f.status !== undefined) as['status'] = f.status;
@@ -184,5 +177,6 @@ export function activesyncFields(f: EasFacts, source: EasLogSource): Obj {
   if (f.elapsedMs !== undefined) as['elapsed_ms'] = f.elapsedMs;
   if (f.queryEncoding !== undefined) as['query_encoding'] = f.queryEncoding;
   if (f.logTokens !== undefined) as['log_tokens'] = f.logTokens as Obj;
-  return as;
+  exchange['activesync'] = as;
+  if (f.serverBuild !== undefined) exchange['server'] = { build: f.serverBuild };
 }

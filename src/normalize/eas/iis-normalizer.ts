@@ -143,8 +143,7 @@ function lineOf(record: SourceRecord): string {
 
 /**
  * The text every field of the line's document is read from: the line with its credential columns masked
- * (iisFormat.redactionText, FileProcessor's trigger scan when event.original is not stored; a trailing CR may
- * remain).
+ * (iisFormat.redactionText, FileProcessor's trigger scan when event.original is not stored).
  */
 export function iisRedactionText(event: IisEvent, record: SourceRecord): string {
   const c = columnsOf(event.layout);
@@ -152,208 +151,135 @@ export function iisRedactionText(event: IisEvent, record: SourceRecord): string 
     const masked = maskColumns(event.values, c.secret.columns);
     if (masked !== undefined) return masked.join(' ');
   }
-  // A trailing CR changes nothing for the trigger scan: no copy without it.
-  return record.text;
+  return lineOf(record);
 }
 
-/** Everything one IIS line's document holds, read once; `iisDocument` and `writeIisJson` both build from it. */
-export interface IisLine {
-  readonly timestamp: string;
-  /** event.original when the input keeps it. */
-  readonly original: string | undefined;
-  readonly server: string | undefined;
-  readonly method: string | undefined;
-  readonly stem: string | undefined;
-  readonly rawQuery: string | undefined;
-  readonly statusCode: number | undefined;
-  readonly httpVersion: string | undefined;
-  readonly referer: string | undefined;
-  readonly scBytes: number | undefined;
-  readonly csBytes: number | undefined;
-  readonly domain: string | undefined;
-  readonly port: number | undefined;
-  readonly sIp: string | undefined;
-  readonly sPort: number | undefined;
-  readonly cIp: string | undefined;
-  readonly forwardedIp: string | undefined;
-  readonly taken: number | undefined;
-  readonly site: string | undefined;
-  readonly subStatus: number | undefined;
-  readonly win32: number | undefined;
-  readonly assumed: boolean;
-  readonly userAgent: string | undefined;
-  readonly username: string | undefined;
-  /** Set for `/Microsoft-Server-ActiveSync` requests. */
-  readonly eas: EasFacts | undefined;
-  readonly cafeRequestId: string | undefined;
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** Reads the line's values (credential columns masked) into an IisLine. */
-export function readIisLine(event: IisEvent, record: SourceRecord, ctx: FileContext): IisLine {
+export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileContext): EcsDocument[] {
   let v = event.values;
   const c = columnsOf(event.layout);
   let masked: string[] | undefined;
   if (c.secret.columns.length > 0) {
     // Every field below is read from `v`: with the credential columns masked in it too, every string of the
-    // document is derived from the masked line (iisFormat.redactionScope).
+    // document is derived from event.original (iisFormat.redactionScope).
     masked = maskColumns(v, c.secret.columns);
     if (masked !== undefined) v = masked;
   }
-  const original =
-    ctx.preserveOriginalEvent === true
-      ? masked !== undefined
-        ? masked.join(' ')
-        : lineOf(record)
-      : undefined;
+  const original = (): string => (masked !== undefined ? masked.join(' ') : lineOf(record));
+  const doc = baseEasDocument(`${v[c.date]}T${v[c.time]}.000Z`, original, record, ctx, 'iis');
+  setHost(doc, val(v, c.computerName), ctx);
+
+  const method = val(v, c.method);
   const stem = val(v, c.stem);
   const rawQuery = val(v, c.query);
   const statusCode = num(val(v, c.status));
+  const http: Obj = {};
+  if (method !== undefined) http['request'] = { method };
+  if (statusCode !== undefined) http['response'] = { status_code: statusCode };
   const version = val(v, c.version);
-  let domain: string | undefined;
-  let port: number | undefined;
+  if (version !== undefined) http['version'] = version.startsWith('HTTP/') ? version.slice(5) : version;
+  const referer = val(v, c.referer);
+  if (referer !== undefined) sub(http, 'request')['referrer'] = referer;
+  const scBytes = num(val(v, c.scBytes));
+  if (scBytes !== undefined) sub(http, 'response')['bytes'] = scBytes;
+  const csBytes = num(val(v, c.csBytes));
+  if (csBytes !== undefined) sub(http, 'request')['bytes'] = csBytes;
+
+  const url: Obj = {};
+  if (stem !== undefined) url['path'] = stem;
+  if (rawQuery !== undefined) url['query'] = rawQuery;
   const csHost = val(v, c.host);
   if (csHost !== undefined) {
     const colon = csHost.lastIndexOf(':');
-    const p = colon > 0 ? num(csHost.slice(colon + 1)) : undefined;
-    if (p !== undefined && csHost.indexOf(']') < colon) {
-      domain = csHost.slice(0, colon);
-      port = p;
-    } else domain = csHost;
+    const port = colon > 0 ? num(csHost.slice(colon + 1)) : undefined;
+    if (port !== undefined && csHost.indexOf(']') < colon) {
+      url['domain'] = csHost.slice(0, colon);
+      url['port'] = port;
+    } else url['domain'] = csHost;
   }
-  const fwd = val(v, c.forwarded);
-  const ua = val(v, c.userAgent);
-  const username = val(v, c.username);
-  const isEas =
-    stem !== undefined && (stem.startsWith(EAS_PATH_AS_WRITTEN) || stem.toLowerCase().startsWith(EAS_PATH));
-  let eas: Mutable<EasFacts> | undefined;
-  let cafeRequestId: string | undefined;
-  if (isEas) {
-    const q = decodeEasQuery(rawQuery ?? '');
-    eas = {};
-    if (q.cmd !== undefined) eas.command = q.cmd;
-    const user = username ?? q.user;
-    if (user !== undefined) eas.user = user;
-    if (q.deviceId !== undefined) eas.deviceId = q.deviceId;
-    if (q.deviceType !== undefined) eas.deviceType = q.deviceType;
-    if (q.protocolVersion !== undefined) eas.protocolVersion = q.protocolVersion;
-    if (q.policyKey !== undefined) eas.policyKey = q.policyKey;
-    if (q.encoding !== 'none') eas.queryEncoding = q.encoding;
-    if (ua !== undefined) eas.userAgent = plusToSpace(ua);
-    if (statusCode !== undefined) eas.httpStatus = statusCode;
-    cafeRequestId = q.cafeRequestId;
-    if (q.log !== undefined) {
-      const { summary: s, map } = readLogTokens(q.log, ctx.easLogTokens === true);
-      if (map !== undefined) eas.logTokens = map;
-      if (s.status !== undefined) eas.status = s.status;
-      if (s.error !== undefined) eas.errorToken = s.error;
-      if (s.protocolVersion !== undefined) eas.protocolVersion = s.protocolVersion;
-      if (s.heartbeatSeconds !== undefined) eas.heartbeatSeconds = s.heartbeatSeconds;
-      if (s.deviceOs !== undefined) eas.deviceOs = s.deviceOs;
-      if (s.deviceModel !== undefined) eas.deviceModel = s.deviceModel;
-      if (s.accessState !== undefined) eas.accessState = s.accessState;
-      if (s.accessStateReason !== undefined) eas.accessStateReason = s.accessStateReason;
-      if (s.mailboxServer !== undefined) eas.mailboxServer = s.mailboxServer;
-      if (s.domainController !== undefined) eas.domainController = s.domainController;
-      if (s.proxiedFrom !== undefined) eas.proxiedFrom = s.proxiedFrom;
-      if (s.policyKey !== undefined) eas.policyKey = s.policyKey;
-      if (s.throttle !== undefined) eas.throttle = s.throttle;
-      if (s.elapsedMs !== undefined) eas.elapsedMs = s.elapsedMs;
-      if (s.smtpAddress !== undefined) eas.userEmail = s.smtpAddress;
-    }
-  }
-  let forwardedIp: string | undefined;
-  if (fwd !== undefined) forwardedIp = cleanIp(plusToSpace(fwd).split(',')[0]!.trim());
-  return {
-    timestamp: `${v[c.date]}T${v[c.time]}.000Z`,
-    original,
-    server: val(v, c.computerName),
-    method: val(v, c.method),
-    stem,
-    rawQuery,
-    statusCode,
-    httpVersion: version === undefined ? undefined : version.startsWith('HTTP/') ? version.slice(5) : version,
-    referer: val(v, c.referer),
-    scBytes: num(val(v, c.scBytes)),
-    csBytes: num(val(v, c.csBytes)),
-    domain,
-    port,
-    sIp: cleanIp(val(v, c.sIp) ?? ''),
-    sPort: num(val(v, c.sPort)),
-    cIp: cleanIp(val(v, c.cIp) ?? ''),
-    forwardedIp,
-    taken: num(val(v, c.timeTaken)),
-    site: val(v, c.siteName),
-    subStatus: num(val(v, c.subStatus)),
-    win32: num(val(v, c.win32Status)),
-    assumed: event.layout.assumed === true,
-    userAgent: ua,
-    username,
-    eas,
-    cafeRequestId,
-  };
-}
-
-export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileContext): EcsDocument[] {
-  return [iisDocument(readIisLine(event, record, ctx), record, ctx)];
-}
-
-/** The document of a line, as nested objects. writeIisJson must write the same fields in the same order. */
-export function iisDocument(f: IisLine, record: SourceRecord, ctx: FileContext): EcsDocument {
-  const original = f.original;
-  const doc = baseEasDocument(f.timestamp, original, record, ctx, 'iis');
-  setHost(doc, f.server, ctx);
-
-  const http: Obj = {};
-  if (f.method !== undefined) http['request'] = { method: f.method };
-  if (f.statusCode !== undefined) http['response'] = { status_code: f.statusCode };
-  if (f.httpVersion !== undefined) http['version'] = f.httpVersion;
-  if (f.referer !== undefined) sub(http, 'request')['referrer'] = f.referer;
-  if (f.scBytes !== undefined) sub(http, 'response')['bytes'] = f.scBytes;
-  if (f.csBytes !== undefined) sub(http, 'request')['bytes'] = f.csBytes;
-
-  const url: Obj = {};
-  if (f.stem !== undefined) url['path'] = f.stem;
-  if (f.rawQuery !== undefined) url['query'] = f.rawQuery;
-  if (f.domain !== undefined) url['domain'] = f.domain;
-  if (f.port !== undefined) url['port'] = f.port;
   // `for in` instead of Object.keys(...).length: no key array per line.
   if (hasKeys(url)) doc['url'] = url;
   if (hasKeys(http)) doc['http'] = http;
 
-  if (f.sIp !== undefined || f.sPort !== undefined) {
+  const sIp = cleanIp(val(v, c.sIp) ?? '');
+  const sPort = num(val(v, c.sPort));
+  if (sIp !== undefined || sPort !== undefined) {
     const server: Obj = {};
-    if (f.sIp !== undefined) server['ip'] = f.sIp;
-    if (f.sPort !== undefined) server['port'] = f.sPort;
+    if (sIp !== undefined) server['ip'] = sIp;
+    if (sPort !== undefined) server['port'] = sPort;
     doc['server'] = server;
   }
-  if (f.cIp !== undefined) doc['source'] = { ip: f.cIp };
-  if (f.forwardedIp !== undefined) doc['network'] = { forwarded_ip: f.forwardedIp };
-  if (f.taken !== undefined) sub(doc, 'event')['duration'] = f.taken * 1_000_000;
+  const cIp = cleanIp(val(v, c.cIp) ?? '');
+  if (cIp !== undefined) doc['source'] = { ip: cIp };
+  const fwd = val(v, c.forwarded);
+  if (fwd !== undefined) {
+    const first = plusToSpace(fwd).split(',')[0]!.trim();
+    const ip = cleanIp(first);
+    if (ip !== undefined) doc['network'] = { forwarded_ip: ip };
+  }
+  const taken = num(val(v, c.timeTaken));
+  if (taken !== undefined) sub(doc, 'event')['duration'] = taken * 1_000_000;
 
   const iis: Obj = {};
-  if (f.site !== undefined) iis['site_name'] = f.site;
-  if (f.subStatus !== undefined) iis['sub_status'] = f.subStatus;
-  if (f.win32 !== undefined) iis['win32_status'] = f.win32;
-  if (f.assumed) iis['fields_assumed'] = true;
+  const site = val(v, c.siteName);
+  if (site !== undefined) iis['site_name'] = site;
+  const subStatus = num(val(v, c.subStatus));
+  if (subStatus !== undefined) iis['sub_status'] = subStatus;
+  const win32 = num(val(v, c.win32Status));
+  if (win32 !== undefined) iis['win32_status'] = win32;
+  if (event.layout.assumed) iis['fields_assumed'] = true;
 
-  if (f.eas !== undefined) {
-    if (f.cafeRequestId !== undefined) sub(sub(doc, 'http'), 'request')['id'] = f.cafeRequestId;
-    applyEasFacts(doc, f.eas, 'iis');
+  const ua = val(v, c.userAgent);
+  const username = val(v, c.username);
+  const isEas =
+    stem !== undefined && (stem.startsWith(EAS_PATH_AS_WRITTEN) || stem.toLowerCase().startsWith(EAS_PATH));
+  if (isEas) {
+    const q = decodeEasQuery(rawQuery ?? '');
+    const facts: {
+      -readonly [K in keyof EasFacts]: EasFacts[K];
+    } = {};
+    if (q.cmd !== undefined) facts.command = q.cmd;
+    const user = username ?? q.user;
+    if (user !== undefined) facts.user = user;
+    if (q.deviceId !== undefined) facts.deviceId = q.deviceId;
+    if (q.deviceType !== undefined) facts.deviceType = q.deviceType;
+    if (q.protocolVersion !== undefined) facts.protocolVersion = q.protocolVersion;
+    if (q.policyKey !== undefined) facts.policyKey = q.policyKey;
+    if (q.encoding !== 'none') facts.queryEncoding = q.encoding;
+    if (ua !== undefined) facts.userAgent = plusToSpace(ua);
+    if (statusCode !== undefined) facts.httpStatus = statusCode;
+    if (q.cafeRequestId !== undefined) sub(sub(doc, 'http'), 'request')['id'] = q.cafeRequestId;
+    if (q.log !== undefined) {
+      const { summary: s, map } = readLogTokens(q.log, ctx.easLogTokens === true);
+      if (map !== undefined) facts.logTokens = map;
+      if (s.status !== undefined) facts.status = s.status;
+      if (s.error !== undefined) facts.errorToken = s.error;
+      if (s.protocolVersion !== undefined) facts.protocolVersion = s.protocolVersion;
+      if (s.heartbeatSeconds !== undefined) facts.heartbeatSeconds = s.heartbeatSeconds;
+      if (s.deviceOs !== undefined) facts.deviceOs = s.deviceOs;
+      if (s.deviceModel !== undefined) facts.deviceModel = s.deviceModel;
+      if (s.accessState !== undefined) facts.accessState = s.accessState;
+      if (s.accessStateReason !== undefined) facts.accessStateReason = s.accessStateReason;
+      if (s.mailboxServer !== undefined) facts.mailboxServer = s.mailboxServer;
+      if (s.domainController !== undefined) facts.domainController = s.domainController;
+      if (s.proxiedFrom !== undefined) facts.proxiedFrom = s.proxiedFrom;
+      if (s.policyKey !== undefined) facts.policyKey = s.policyKey;
+      if (s.throttle !== undefined) facts.throttle = s.throttle;
+      if (s.elapsedMs !== undefined) facts.elapsedMs = s.elapsedMs;
+      if (s.smtpAddress !== undefined) facts.userEmail = s.smtpAddress;
+    }
+    applyEasFacts(doc, facts, 'iis');
     if (hasKeys(iis)) sub(sub(doc, 'microsoft'), 'exchange')['iis'] = iis;
   } else {
     // Not an EAS request: a plain web access document with the same base fields.
     const e = sub(doc, 'event');
-    const status = f.statusCode;
-    e['outcome'] = status === undefined ? 'unknown' : status >= 400 ? 'failure' : 'success';
-    const u = f.username !== undefined ? splitUser(f.username) : undefined;
+    e['outcome'] = statusCode === undefined ? 'unknown' : statusCode >= 400 ? 'failure' : 'success';
+    const u = username !== undefined ? splitUser(username) : undefined;
     if (u !== undefined)
       doc['user'] = u.domain !== undefined ? { name: u.name, domain: u.domain } : { name: u.name };
-    if (f.userAgent !== undefined) doc['user_agent'] = { original: plusToSpace(f.userAgent) };
+    if (ua !== undefined) doc['user_agent'] = { original: plusToSpace(ua) };
     if (hasKeys(iis)) doc['microsoft'] = { exchange: { iis } };
   }
-  return doc;
+  return [doc];
 }
 
 /** The values with the given columns replaced (`-`, IIS's empty value, stays), or undefined if none was. */

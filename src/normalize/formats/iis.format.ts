@@ -5,11 +5,7 @@
 import type { FormatDefinition } from '../../pipeline/stages.types.js';
 import { IisParser } from '../../parsers/iis/iis-parser.js';
 import type { IisEvent } from '../../parsers/iis/iis.types.js';
-import { defaultEnrichers } from '../../enrich/index.js';
-import { writeIisJson } from '../eas/iis-json.js';
-import { iisDocument, iisRedactionText, normalizeIis, readIisLine } from '../eas/iis-normalizer.js';
-import { IisDocumentView } from '../eas/iis-view.js';
-import type { EcsDocument } from '../../pipeline/document.types.js';
+import { iisRedactionText, normalizeIis } from '../eas/iis-normalizer.js';
 
 const LINE_START_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+ \S+ \//;
 
@@ -35,23 +31,4 @@ export const iisFormat: FormatDefinition<IisEvent> = {
   // a line whose only triggers were in those columns costs no document walk.
   redactionScope: 'original',
   redactionText: iisRedactionText,
-  // The fused path (issue 16): the line's values read once, the JSON text written from them.
-  normalizeJson(event, record, ctx, tail, enrichers) {
-    const line = readIisLine(event, record, ctx);
-    let doc: EcsDocument | undefined;
-    const full = (): EcsDocument => {
-      if (doc === undefined) {
-        doc = iisDocument(line, record, ctx);
-        for (const enrich of enrichers) enrich(doc);
-      }
-      return doc;
-    };
-    const json = writeIisJson(line, record, ctx, tail);
-    // Detection reads a view that builds only the fields it reads (iis-view.ts); outputs that need the object
-    // (other than the Elasticsearch output, which sends the text) build it through `full`.
-    const view =
-      json === undefined ? full() : (new IisDocumentView(line, ctx, full) as unknown as EcsDocument);
-    return { full: [full], views: [view], json: [json] };
-  },
-  jsonEnrichers: defaultEnrichers,
 };

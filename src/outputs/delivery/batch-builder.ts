@@ -17,8 +17,6 @@ export interface BatchBuilderOptions {
   /** Buffers kept for reuse. */
   readonly poolSize: number;
   readonly prepare?: ((doc: ShippableDocument) => EcsDocument) | undefined;
-  /** The source text when the caller has it already (DeliverySinkOptions.sourceText). */
-  readonly sourceText?: ((doc: ShippableDocument) => string | undefined) | undefined;
   /** Called when the open batch reaches its age (`flushIntervalMs` after its first document). */
   readonly onAge: () => void;
 }
@@ -67,7 +65,7 @@ export class BatchBuilder {
       this.actionPrefix.set(key, prefix);
     }
     const action = `${prefix}${JSON.stringify(doc.id)}}}\n`;
-    const source = this.o.sourceText?.(doc) ?? JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
+    const source = JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
     return { action, source };
   }
 

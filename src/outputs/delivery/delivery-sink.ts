@@ -73,11 +73,6 @@ export interface DeliverySinkOptions {
   readonly spool?: Spool;
   /** Last adjustment of a document's body before serialization (e.g. the configured namespace). */
   readonly prepare?: (doc: ShippableDocument) => EcsDocument;
-  /**
-   * The document's source text when the caller has it already (a document the format wrote as JSON,
-   * ShippableDocument.json); undefined: `prepare` and JSON.stringify. Called synchronously inside `push`.
-   */
-  readonly sourceText?: (doc: ShippableDocument) => string | undefined;
   readonly logger: Logger;
   /** Label for metrics and log lines. */
   readonly name?: string;
@@ -186,7 +181,6 @@ export class DeliverySink implements DocumentSink {
       // In flight, plus one being filled: enough to reuse in a steady flow.
       poolSize: Math.min(4, opts.maxInFlight + 1),
       prepare: opts.prepare,
-      sourceText: opts.sourceText,
       onAge: () => this.seal(),
     });
     this.gate = new OutageGate({

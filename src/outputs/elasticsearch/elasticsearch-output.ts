@@ -13,7 +13,7 @@ import type { DiskIo } from '../disk/disk-io.js';
 import { Spool } from '../delivery/spool.js';
 import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
-import { isoClock, withIngested, withIngestedText } from './prepare-document.js';
+import { isoClock, withIngested } from './prepare-document.js';
 import { targetName } from './targets.js';
 
 export interface ElasticsearchOutputDeps {
@@ -29,22 +29,16 @@ export interface ElasticsearchOutputDeps {
   readonly now?: () => number;
 }
 
-/**
- * The delivery sink with `event.ingested` = the time of hand-over (see prepare-document.ts). A document its format
- * wrote as JSON (ShippableDocument.json) gets the field spliced into its text instead (`sendsText`), unless the
- * configured namespace must be written into it (then its object is serialized as any other).
- */
+/** The delivery sink with `event.ingested` = the time of hand-over (see prepare-document.ts). */
 class ElasticsearchSink extends DeliverySink {
   constructor(
     private readonly ingestedAt: () => string,
-    private readonly sendsText: boolean,
     opts: ConstructorParameters<typeof DeliverySink>[0],
   ) {
     super(opts);
   }
 
   override push(doc: ShippableDocument, onSettled: () => void): boolean {
-    if (this.sendsText && doc.json !== undefined) return super.push(doc, onSettled);
     return withIngested(doc.doc, this.ingestedAt(), () => super.push(doc, onSettled));
   }
 }
@@ -76,15 +70,10 @@ export function createElasticsearchOutput(
     ...(deps.spoolIo ? { io: deps.spoolIo } : {}),
   });
   const ns = cfg.namespace;
-  const ingestedAt = isoClock(deps.now);
-  return new ElasticsearchSink(ingestedAt, ns === 'default', {
+  return new ElasticsearchSink(isoClock(deps.now), {
     transport,
     // Documents say namespace 'default' (field conventions); the data stream they go to decides.
-    ...(ns === 'default'
-      ? {
-          sourceText: (d: ShippableDocument) => (d.json ? withIngestedText(d.json, ingestedAt()) : undefined),
-        }
-      : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),
+    ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),
     targetFor: (s) => targetName(s, cfg.namespace),
     deadLetters: deps.deadLetters,
     spool,

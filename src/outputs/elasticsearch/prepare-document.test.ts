@@ -12,7 +12,7 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import type { BulkTransport } from '../delivery/bulk-transport.types.js';
 import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
 import { createElasticsearchOutput } from './elasticsearch-output.js';
-import { isoClock, withIngested, withIngestedText } from './prepare-document.js';
+import { isoClock, withIngested } from './prepare-document.js';
 
 function doc(): EcsDocument {
   return {
@@ -20,12 +20,6 @@ function doc(): EcsDocument {
     event: { kind: 'event', dataset: 'exchange.activesync' },
     data_stream: { type: 'logs', dataset: 'exchange.activesync', namespace: 'default' },
   };
-}
-
-/** ShippableDocument.json of `doc()`'s text: its first `}` closes `event`. */
-function split(text: string): { head: string; rest: string } {
-  const at = text.indexOf('}');
-  return { head: text.slice(0, at), rest: text.slice(at) };
 }
 
 describe('withIngested', () => {
@@ -120,72 +114,5 @@ describe('the Elasticsearch output', () => {
       await sink.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
-
-  it('sends a document written as JSON (ShippableDocument.json) with the same bytes as its object', async () => {
-    const sent = async (namespace: string, withJson: boolean): Promise<string> => {
-      const bodies: string[] = [];
-      const transport: BulkTransport = {
-        send: (body, docs) => {
-          bodies.push(body.toString('utf8'));
-          return Promise.resolve({
-            kind: 'items',
-            items: Array.from({ length: docs }, () => ({ status: 201 })),
-          });
-        },
-        close: () => Promise.resolve(),
-      };
-      const deadLetters: DeadLetterSink = {
-        write: () => assert.fail('nothing is dead-lettered'),
-        flush: () => Promise.resolve(),
-        close: () => Promise.resolve(),
-      };
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-ingested-'));
-      const sink = createElasticsearchOutput(
-        ElasticsearchOutputConfig.parse({ hosts: ['http://127.0.0.1:9'], flushIntervalMs: 10, namespace }),
-        { dataDir, deadLetters, logger: nullLogger, transport, now: () => Date.UTC(2026, 0, 2) },
-      );
-      try {
-        const d = doc();
-        const text = JSON.stringify(d);
-        // A wrong text shows: the object is serialized only when the text may not be used.
-        const json = split(text.replace('"kind"', '"KIND"'));
-        sink.push(
-          withJson
-            ? { id: 'a', stream: 'activesync', op: 'create', doc: d, json }
-            : { id: 'a', stream: 'activesync', op: 'create', doc: d },
-          () => undefined,
-        );
-        await sink.flush();
-        return bodies.join('');
-      } finally {
-        await sink.close();
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-    };
-    const plain = await sent('default', false);
-    assert.match(
-      plain,
-      /"event":\{"kind":"event","dataset":"exchange.activesync","ingested":"2026-01-02T00:00:00.000Z"\}/,
-    );
-    assert.equal((await sent('default', true)).replace('"KIND"', '"kind"'), plain);
-    assert.ok((await sent('default', true)).includes('"KIND"'), 'the text is what is sent');
-    assert.equal(
-      await sent('prod', true),
-      await sent('prod', false),
-      'a namespace is written into the object',
-    );
-  });
-});
-
-describe('withIngestedText', () => {
-  it('adds event.ingested as the last field of event, as withIngested and JSON.stringify do', () => {
-    const d = doc();
-    const text = JSON.stringify(d);
-    const got = withIngestedText(split(text), '2026-01-02T03:04:05.678Z');
-    assert.equal(
-      got,
-      withIngested(d, '2026-01-02T03:04:05.678Z', () => JSON.stringify(d)),
-    );
   });
 });

@@ -39,14 +39,6 @@ export function withIngested<T>(doc: EcsDocument, ingested: string, fn: () => T)
   }
 }
 
-/**
- * A document's JSON text (ShippableDocument.json) with `event.ingested` added as the last field of `event`: the
- * same bytes as serializing the object inside `withIngested` (its `event` has no `ingested` of its own).
- */
-export function withIngestedText(json: { head: string; rest: string }, ingested: string): string {
-  return `${json.head},"ingested":${JSON.stringify(ingested)}${json.rest}`;
-}
-
 /** ISO 8601 of `now()`, formatted once per millisecond (a batch of thousands shares a few values). */
 export function isoClock(now: () => number = Date.now): () => string {
   let lastMs = Number.NaN;

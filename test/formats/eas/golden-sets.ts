@@ -9,7 +9,6 @@ import { httpProxyFormat } from '../../../src/normalize/formats/httpproxy.format
 import { iisFormat } from '../../../src/normalize/formats/iis.format.js';
 import { mailboxLogFormat } from '../../../src/normalize/formats/mailbox-log.format.js';
 import { FileProcessor } from '../../../src/pipeline/processor.js';
-import type { ShippableDocument } from '../../../src/pipeline/document.types.js';
 import type { RecordSource, SourceRecord } from '../../../src/pipeline/record.types.js';
 import type { FileContext, FormatDefinition } from '../../../src/pipeline/stages.types.js';
 import { testAgentStamp } from '../../helpers/agent-metadata.js';
@@ -70,33 +69,7 @@ export interface GoldenResult {
   readonly deadLetters: unknown[];
 }
 
-/**
- * The golden run, and for each document the text the outputs will send: the format's own JSON
- * (FormatDefinition.normalizeJson) where it wrote one, else JSON.stringify of the document. `json: false`
- * takes the object path only (every document serialised by JSON.stringify).
- */
-export function runGoldenTexts(
-  set: GoldenSet,
-  file: string,
-  json = true,
-): GoldenResult & { texts: string[]; written: number } {
-  const texts: string[] = [];
-  let written = 0;
-  const r = runGolden(set, file, json, (d) => {
-    if (d.json !== undefined) {
-      written++;
-      texts.push(d.json.head + d.json.rest);
-    } else texts.push(JSON.stringify(d.doc));
-  });
-  return { ...r, texts, written };
-}
-
-export function runGolden(
-  set: GoldenSet,
-  file: string,
-  json = true,
-  onDocument?: (d: ShippableDocument) => void,
-): GoldenResult {
+export function runGolden(set: GoldenSet, file: string): GoldenResult {
   const full = path.join(GOLDEN_DIR, set.dir, file);
   const source: RecordSource = {
     inputId: 'golden',
@@ -107,16 +80,12 @@ export function runGolden(
   const proc = new FileProcessor(set.format as FormatDefinition, set.context(source), {
     enrichers: [...defaultEnrichers, testAgentStamp],
     now: () => new Date('2026-01-01T00:00:00.000Z'),
-    json,
   });
   const documents: unknown[] = [];
   const deadLetters: unknown[] = [];
   for (const r of records) {
     const res = proc.process(r);
-    for (const d of res.documents) {
-      onDocument?.(d);
-      documents.push({ id: d.id, stream: d.stream, op: d.op, doc: d.doc });
-    }
+    for (const d of res.documents) documents.push(d);
     if (res.deadLetter) {
       const { code, reason, offset, line } = res.deadLetter;
       deadLetters.push({ code, reason, offset, line });

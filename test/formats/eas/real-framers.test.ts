@@ -47,7 +47,7 @@ describe('EAS golden files under the src/framing framers', () => {
             text: f.text,
             ...(f.line !== undefined ? { line: f.line } : {}),
           });
-          for (const d of res.documents) documents.push({ id: d.id, stream: d.stream, op: d.op, doc: d.doc });
+          documents.push(...res.documents);
           if (res.deadLetter) {
             const { code, reason, offset, line } = res.deadLetter;
             deadLetters.push({ code, reason, offset, line });
