@@ -13,6 +13,8 @@
 #                       agent's message)
 #   NODE_FLAGS          node flags for both (default: --max-semi-space-size=8, as the service definitions)
 #   SINK=harness|null   the shared harness's validating sink (default) or bench/null-bulk-sink.mjs
+#   SHARED_DIR          the shared folder holding bench/sink/server.js (default: ../shared next to the repository)
+#   TASKSET="taskset -c 0"  a prefix for the agent's command (e.g. pin it to one core)
 # Input: e.g. `node ../shared/bench/gen/gen.js iis --out /tmp/iis-1m.log --lines 1000000 --seed 42`.
 set -euo pipefail
 input="$1"
@@ -20,32 +22,40 @@ pairs="${2:-3}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/.."
 work="$(mktemp -d)"
-trap 'pkill -f "casguard-ab-sink" 2>/dev/null || true; rm -rf "$work"' EXIT
-port=9297
+shared="${SHARED_DIR:-$root/../shared}"
+sink_pid=""
+# The sink is stopped by its PID only (other people's processes run on the same machine).
+stop_sink() { if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; sink_pid=""; fi; }
+trap 'stop_sink; rm -rf "$work"' EXIT
+port="${PORT:-9297}"
 sink_cmd() {
   if [ "${SINK:-harness}" = null ]; then
-    exec -a casguard-ab-sink node "$root/bench/null-bulk-sink.mjs" --port "$port"
+    exec node "$root/bench/null-bulk-sink.mjs" --port "$port"
   else
-    SINK_VALIDATE=sample exec -a casguard-ab-sink node "$root/../shared/bench/sink/server.js" --port "$port"
+    SINK_VALIDATE=sample exec node "$shared/bench/sink/server.js" --port "$port"
   fi
 }
 run() {
   local name="$1" dist="$2" extra="$3"
   local cfg="$work/$name.yml" data
   { cat "$here/harness-agent.yml"; printf '%s\n' "$extra"; } >"$cfg"
-  (sink_cmd >"$work/sink.log" 2>&1 &)
+  sink_cmd >"$work/sink.log" 2>&1 &
+  sink_pid=$!
   sleep 0.8
   data="$(mktemp -d -p "$work")"
   # shellcheck disable=SC2086 # the flags are a word list
   CASGUARD_ES_HOSTS="http://127.0.0.1:$port" CASGUARD_DATA_DIR="$data" CASGUARD_CONFIG="$cfg" \
     /usr/bin/time -f "$name %e %U %M" -o "$work/time" \
-    node ${NODE_FLAGS---max-semi-space-size=8} "$dist/cli/main.js" replay --format iis "$input" >"$work/out" 2>&1 ||
+    ${TASKSET:-} node ${NODE_FLAGS---max-semi-space-size=8} "$dist/cli/main.js" replay --format iis "$input" >"$work/out" 2>&1 ||
     {
       echo "variant $name failed:" >&2
       cat "$work/out" >&2
       exit 1
     }
-  pkill -f casguard-ab-sink || true
+  if [ "${SINK:-harness}" != null ]; then
+    curl -s "http://127.0.0.1:$port/_sink/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);process.stderr.write(`${process.argv[1]} sink: ${j.docs_accepted} docs, ${(j.bytes/Math.max(1,j.docs_accepted)).toFixed(0)} bytes per document on the wire\n`)})' "$name" || true
+  fi
+  stop_sink
   sleep 0.3
   cat "$work/time" | tee -a "$work/all"
 }

@@ -255,6 +255,7 @@ export class Agent {
         timezone: cfg.timezone ?? tz,
         observerHostname: hostname().split('.')[0]!.toLowerCase(),
         easLogTokens: cfg.easLogTokens,
+        preserveOriginalEvent: cfg.preserveOriginalEvent,
         deps: {
           enrichers: [...defaultEnrichers, this.stamp],
           ...(this.detector ? { detector: this.detector } : {}),

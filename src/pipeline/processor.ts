@@ -71,12 +71,14 @@ export class FileProcessor<E = unknown> {
 
   process(record: SourceRecord): ProcessResult {
     let docs: EcsDocument[];
+    let event: E;
     try {
       const result = this.parser.parse(record);
       if (result.kind === 'skip') return { documents: [] };
       if (result.kind === 'failure')
         return { documents: [], deadLetter: this.parseDeadLetter(record, result.code, result.reason) };
-      docs = this.format.normalize(result.event, record, this.ctx);
+      event = result.event;
+      docs = this.format.normalize(event, record, this.ctx);
     } catch (err) {
       return {
         documents: [],
@@ -95,7 +97,7 @@ export class FileProcessor<E = unknown> {
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i]!;
       for (const enrich of this.deps.enrichers) enrich(doc);
-      if (redactRecord || (byOriginal && redactor.triggered(originalOf(doc) ?? record.text))) {
+      if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record)))) {
         redactor.document(doc);
       }
       const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
@@ -108,6 +110,11 @@ export class FileProcessor<E = unknown> {
       }
     }
     return { documents: out };
+  }
+
+  /** What a format with redactionScope 'original' is judged by: event.original, else the normalizer's text. */
+  private scopeText(doc: EcsDocument, event: E, record: SourceRecord): string {
+    return originalOf(doc) ?? this.format.redactionText?.(event, record) ?? record.text;
   }
 
   private parseDeadLetter(record: SourceRecord, code: string, reason: string): DeadLetter {

@@ -29,6 +29,12 @@ export interface FileContext {
   readonly observerHostname: string;
   /** Store every `&Log=` token under microsoft.exchange.activesync.log_tokens (input option `easLogTokens`). */
   readonly easLogTokens?: boolean;
+  /**
+   * Store the record's text as `event.original` (input option `preserveOriginalEvent`, default off, as Elastic's
+   * integrations do with `preserve_original_event`). Every field is parsed out of it either way; dead letters
+   * always keep the raw record.
+   */
+  readonly preserveOriginalEvent?: boolean;
 }
 
 /** A stateful per-file parser (e.g. IIS keeps the latest `#Fields`). State is snapshotted with checkpoints. */
@@ -59,6 +65,11 @@ export interface FormatDefinition<E = unknown> {
    * substring or a decoding of it (IIS, which masks credential columns before reading any field).
    */
   readonly redactionScope?: 'record' | 'original';
+  /**
+   * With `redactionScope: 'original'` and `event.original` not stored: the text the normalizer reads every field
+   * from (the record with credential columns masked), which FileProcessor's trigger scan looks at instead.
+   */
+  redactionText?(event: E, record: SourceRecord): string;
 }
 
 /** Adds knowledge from lookup tables to a finished ECS document, in place (pure apart from the mutation). */

@@ -52,24 +52,29 @@ export interface EasFacts {
   readonly serverBuild?: string;
 }
 
-/** The fields every EAS document starts with (FileProcessor redacts every string afterwards). */
+/**
+ * The fields every EAS document starts with (FileProcessor redacts every string afterwards). `original` is stored
+ * as `event.original` only when the input keeps it (FileContext.preserveOriginalEvent); it is a function so that
+ * a normalizer builds the text only then.
+ */
 export function baseEasDocument(
   timestamp: string,
-  original: string,
+  original: () => string,
   record: SourceRecord,
   ctx: FileContext,
   format: EasLogSource,
 ): EcsDocument {
+  const event: Obj = {
+    kind: 'event',
+    module: 'exchange',
+    dataset: 'exchange.activesync',
+    category: ['web'],
+    type: ['access'],
+  };
+  if (ctx.preserveOriginalEvent === true) event['original'] = original();
   return {
     '@timestamp': timestamp,
-    event: {
-      kind: 'event',
-      module: 'exchange',
-      dataset: 'exchange.activesync',
-      category: ['web'],
-      type: ['access'],
-      original,
-    },
+    event,
     data_stream: { type: 'logs', dataset: 'exchange.activesync', namespace: 'default' },
     log: { file: { path: ctx.source.path }, offset: record.offset },
     casguard: { input: { id: ctx.source.inputId }, format },

@@ -37,9 +37,11 @@ export function normalizeHttpProxy(
     const s = v[i]!;
     return s.length === 0 ? undefined : s;
   };
-  let original = record.text;
-  if (original.endsWith('\r\n')) original = original.slice(0, -2);
-  else if (original.endsWith('\n')) original = original.slice(0, -1);
+  const original = (): string => {
+    const t = record.text;
+    if (t.endsWith('\r\n')) return t.slice(0, -2);
+    return t.endsWith('\n') ? t.slice(0, -1) : t;
+  };
   const doc = baseEasDocument(get('DateTime')!, original, record, ctx, 'httpproxy');
   setHost(doc, get('ServerHostName'), ctx);
 

@@ -135,20 +135,36 @@ function hasKeys(o: Obj): boolean {
   return false;
 }
 
+/** The record's text without a trailing CR. */
+function lineOf(record: SourceRecord): string {
+  const text = record.text;
+  return text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+}
+
+/**
+ * The text every field of the line's document is read from: the line with its credential columns masked
+ * (iisFormat.redactionText, FileProcessor's trigger scan when event.original is not stored).
+ */
+export function iisRedactionText(event: IisEvent, record: SourceRecord): string {
+  const c = columnsOf(event.layout);
+  if (c.secret.columns.length > 0) {
+    const masked = maskColumns(event.values, c.secret.columns);
+    if (masked !== undefined) return masked.join(' ');
+  }
+  return lineOf(record);
+}
+
 export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileContext): EcsDocument[] {
   let v = event.values;
   const c = columnsOf(event.layout);
-  const text = record.text;
-  let original = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+  let masked: string[] | undefined;
   if (c.secret.columns.length > 0) {
     // Every field below is read from `v`: with the credential columns masked in it too, every string of the
     // document is derived from event.original (iisFormat.redactionScope).
-    const masked = maskColumns(v, c.secret.columns);
-    if (masked !== undefined) {
-      v = masked;
-      original = masked.join(' ');
-    }
+    masked = maskColumns(v, c.secret.columns);
+    if (masked !== undefined) v = masked;
   }
+  const original = (): string => (masked !== undefined ? masked.join(' ') : lineOf(record));
   const doc = baseEasDocument(`${v[c.date]}T${v[c.time]}.000Z`, original, record, ctx, 'iis');
   setHost(doc, val(v, c.computerName), ctx);
 

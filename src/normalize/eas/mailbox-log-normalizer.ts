@@ -64,7 +64,7 @@ export function normalizeMailboxLog(
   record: SourceRecord,
   ctx: FileContext,
 ): EcsDocument[] {
-  const doc = baseEasDocument(entry.requestTime, record.text, record, ctx, 'mailbox-log');
+  const doc = baseEasDocument(entry.requestTime, () => record.text, record, ctx, 'mailbox-log');
   const event = sub(doc, 'event');
   event['timezone'] = entry.timezone;
   event['start'] = entry.requestTime;

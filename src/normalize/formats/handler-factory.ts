@@ -24,6 +24,8 @@ export interface HandlerFactoryOptions {
   readonly observerHostname: string;
   /** See FileContext.easLogTokens. */
   readonly easLogTokens?: boolean;
+  /** See FileContext.preserveOriginalEvent. */
+  readonly preserveOriginalEvent?: boolean;
   readonly deps: ProcessorDeps;
 }
 
@@ -73,6 +75,7 @@ export function createFileHandlerFactory(opts: HandlerFactoryOptions): FileHandl
       },
       observerHostname: opts.observerHostname,
       ...(opts.easLogTokens === true ? { easLogTokens: true } : {}),
+      ...(opts.preserveOriginalEvent === true ? { preserveOriginalEvent: true } : {}),
     };
     const proc = new FileProcessor(format, ctx, opts.deps);
     return {

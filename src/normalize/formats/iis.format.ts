@@ -5,7 +5,7 @@
 import type { FormatDefinition } from '../../pipeline/stages.types.js';
 import { IisParser } from '../../parsers/iis/iis-parser.js';
 import type { IisEvent } from '../../parsers/iis/iis.types.js';
-import { normalizeIis } from '../eas/iis-normalizer.js';
+import { iisRedactionText, normalizeIis } from '../eas/iis-normalizer.js';
 
 const LINE_START_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+ \S+ \//;
 
@@ -26,8 +26,9 @@ export const iisFormat: FormatDefinition<IisEvent> = {
   },
   createParser: () => new IisParser(),
   normalize: normalizeIis,
-  // The normalizer masks credential columns (cs(Cookie), cs(Authorization)...) in event.original and reads
-  // every field from the masked values, so the masked line is what FileProcessor's redaction must look at:
+  // The normalizer masks credential columns (cs(Cookie), cs(Authorization)...) in the line it reads
+  // every field from (stored as event.original when the input keeps it), so the masked line is what FileProcessor's redaction must look at:
   // a line whose only triggers were in those columns costs no document walk.
   redactionScope: 'original',
+  redactionText: iisRedactionText,
 };

@@ -11,7 +11,7 @@ const KB_4999 =
   "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='MSExchange Common'/><EventID Qualifiers='16388'>4999</EventID><Level>2</Level><Task>1</Task><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime='2013-09-19T14:22:11.000000000Z'/><EventRecordID>184467</EventRecordID><Channel>Application</Channel><Computer>CAS01.contoso.com</Computer><Security/></System><EventData><Data>5620</Data><Data>E12</Data><Data>c-RTL-AMD64</Data><Data>14.02.0328.009</Data><Data>AirSync</Data><Data>M.Exchange.Compliance</Data><Data>M.E.S.C.MessageDigestForNonCryptographicPurposes.HashCore</Data><Data>System.ArgumentOutOfRangeException</Data><Data>6c1d</Data><Data>14.02.0328.000</Data><Data>False</Data><Data>False</Data><Data>w3wp</Data><Data></Data></EventData></Event>";
 
 const source = { inputId: 'apps', path: '/logs/app.xml', fingerprint: 'fp' };
-const ctx = { source, timezone: 'UTC', observerHostname: 'agent01' };
+const ctx = { source, timezone: 'UTC', observerHostname: 'agent01', preserveOriginalEvent: true };
 
 /** The value at a dotted path of a nested document. */
 function at(doc: unknown, dotted: string): unknown {

@@ -95,8 +95,10 @@ export function normalizeWindowsEvent(
     code: String(ev.eventId),
     provider: ev.provider.name,
   };
-  const original = record.text !== '' ? record.text : ev.xml;
-  if (original !== undefined && original !== '') eventObj['original'] = original;
+  if (ctx.preserveOriginalEvent === true) {
+    const original = record.text !== '' ? record.text : ev.xml;
+    if (original !== undefined && original !== '') eventObj['original'] = original;
+  }
   if (ev.timezoneAssumed !== undefined) eventObj['timezone'] = ev.timezoneAssumed;
 
   const winlog: Obj = {

@@ -24,22 +24,23 @@ export interface GoldenSet {
 }
 
 const ctx =
-  (timezone: string, easLogTokens = false) =>
+  (timezone: string, easLogTokens = false, preserveOriginalEvent = false) =>
   (source: RecordSource): FileContext => ({
     source,
     timezone,
     observerHostname: 'agent01',
     ...(easLogTokens ? { easLogTokens } : {}),
+    ...(preserveOriginalEvent ? { preserveOriginalEvent } : {}),
   });
 
 export const GOLDEN_SETS: readonly GoldenSet[] = [
   { dir: 'iis', format: iisFormat as FormatDefinition<never>, frame: frameLines, context: ctx('UTC') },
-  // The input option easLogTokens: the full `&Log=` token map as well.
+  // The input options easLogTokens (the full `&Log=` token map as well) and preserveOriginalEvent.
   {
     dir: 'iis-log-tokens',
     format: iisFormat as FormatDefinition<never>,
     frame: frameLines,
-    context: ctx('UTC', true),
+    context: ctx('UTC', true, true),
   },
   {
     dir: 'httpproxy',

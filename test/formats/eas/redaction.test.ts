@@ -8,11 +8,12 @@ import { httpProxyFormat } from '../../../src/normalize/formats/httpproxy.format
 import { iisFormat } from '../../../src/normalize/formats/iis.format.js';
 import { mailboxLogFormat } from '../../../src/normalize/formats/mailbox-log.format.js';
 import { FileProcessor } from '../../../src/pipeline/processor.js';
-import type { RecordSource } from '../../../src/pipeline/record.types.js';
+import type { RecordSource, SourceRecord } from '../../../src/pipeline/record.types.js';
 import type { FormatDefinition } from '../../../src/pipeline/stages.types.js';
 
 const source: RecordSource = { inputId: 'in', path: 'x', fingerprint: 'fp' };
-const ctx = { source, timezone: 'UTC', observerHostname: 'agent01' };
+// event.original kept (the input option preserveOriginalEvent), so the tests see every string a document can hold.
+const ctx = { source, timezone: 'UTC', observerHostname: 'agent01', preserveOriginalEvent: true };
 const SECRETS = [
   'hunter2',
   'pw123456',
@@ -106,6 +107,35 @@ describe('EAS redaction', () => {
       '2013-09-19 14:22:12 GET /owa/ - Mozilla/5.0 - - - 200',
       'clean line as is',
     );
+  });
+
+  it('IIS without event.original (the default): the masked line decides, credential columns never reach a field', () => {
+    const lines = [
+      '#Fields: date time cs-method cs-uri-stem cs-uri-query cs(User-Agent) cs(Cookie) cs(Authorization) sc-status',
+      '2013-09-19 14:22:11 POST /owa/service.svc a=1 Mozilla/5.0 cadata=cad4ta Basic+anNtaXRoOlN1bW1lcjIwMTMh 200',
+    ];
+    const format = iisFormat as FormatDefinition;
+    const plainCtx = { source, timezone: 'UTC', observerHostname: 'agent01' };
+    const rec = (text: string, offset: number): SourceRecord => ({
+      source,
+      offset,
+      endOffset: offset + 1,
+      text,
+    });
+    const parser = format.createParser(plainCtx);
+    parser.parse(rec(lines[0]!, 0));
+    const parsed = parser.parse(rec(lines[1]!, 1000));
+    assert.equal(parsed.kind, 'event');
+    assert.equal(
+      format.redactionText!(parsed.kind === 'event' ? parsed.event : undefined, rec(lines[1]!, 1000)),
+      '2013-09-19 14:22:11 POST /owa/service.svc a=1 Mozilla/5.0 [REDACTED] [REDACTED] 200',
+    );
+    const proc = new FileProcessor(format, plainCtx, { enrichers: defaultEnrichers });
+    const docs = lines.flatMap((text, i) => proc.process(rec(text, i * 1000)).documents);
+    assert.equal(docs.length, 1);
+    const json = JSON.stringify(docs[0]!.doc);
+    assertClean(json);
+    assert.ok(!json.includes('"original":"2013'), 'no event.original');
   });
 
   it('IIS: OAuth, SAML and doubly encoded parameters, a colon, and a Bearer user agent', () => {
