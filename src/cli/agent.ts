@@ -46,6 +46,7 @@ import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
 import type { EcsDocument, JsonValue, ShippableDocument } from '../pipeline/document.types.js';
 import { AGENT_TYPE, CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
 import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/redact.js';
+import { SettleGate } from '../pipeline/settle-gate.js';
 import type { Detector, DocumentSink, Enricher } from '../pipeline/stages.types.js';
 import { ECS_VERSION } from '../setup/ecs-fields.generated.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
@@ -127,6 +128,7 @@ interface FleetParts {
   readonly agent: { readonly id: string; readonly name: string };
   readonly startedAt: string;
   status: AgentStatusWriter | undefined;
+  readonly gate: SettleGate | undefined;
 }
 
 /** Re-fills a rule's message template from a merged alert document. */
@@ -252,6 +254,9 @@ export class Agent {
     }
     const eventTimes = new EventTimes();
     sink = new ObservedSink(sink, eventTimes);
+    // Checkpoints wait for the detection state that counted their records (settle-gate.ts); `run` only.
+    const gate = config.detect.enabled && !opts.replay ? new SettleGate(sink) : undefined;
+    if (gate) sink = gate;
     let detector: DetectionEngine | undefined;
     let stateJournal: StateJournal | undefined;
     if (rules) {
@@ -299,6 +304,7 @@ export class Agent {
         eventTimes,
         arrayName,
         agent: { id: identity.id, name: agentName },
+        gate,
         startedAt: new Date().toISOString(),
         status: undefined,
       },
@@ -323,6 +329,9 @@ export class Agent {
         timezone: cfg.timezone ?? tz,
         observerHostname: hostname().split('.')[0]!.toLowerCase(),
         easLogTokens: cfg.easLogTokens,
+        // Array mode: document ids scoped by agent, so the identical IIS headers of an array's hosts cannot
+        // make two hosts' records share an id (FileContext.idScope).
+        ...(this.fleet.arraySink ? { idScope: this.fleet.agent.id } : {}),
         deps: {
           enrichers: [...defaultEnrichers, this.stamp],
           ...(this.detector ? { detector: this.detector } : {}),
@@ -526,12 +535,20 @@ export class Agent {
     const journal = this.stateJournal;
     if (!detector || !journal) return Promise.resolve();
     this.savingState ??= Promise.resolve()
-      .then(() => journal.write(detector.stateChanges(journal.needsFull)))
-      .then(
-        (written) => detectStateSaved(written, journal.bytes),
-        (err: unknown) =>
-          detectStateSaveFailed(this.logger, { path: journal.journalPath, error: describeError(err) }),
-      )
+      .then(() => {
+        // Everything settled before the state is taken is counted in it: released once the save is durable.
+        const release = this.fleet.gate?.take();
+        return journal.write(detector.stateChanges(journal.needsFull)).then(
+          (written) => {
+            detectStateSaved(written, journal.bytes);
+            release?.();
+          },
+          (err: unknown) => {
+            detectStateSaveFailed(this.logger, { path: journal.journalPath, error: describeError(err) });
+            release?.(); // holding them would stall every input; the failure is logged as an error
+          },
+        );
+      })
       .finally(() => {
         this.savingState = undefined;
       });
@@ -575,7 +592,10 @@ export class Agent {
       : undefined;
     this.state = 'stopping';
     this.fleet.status?.stopTimer();
+    // The inputs wait for their last acknowledgements, which the settle gate releases at each state save.
+    const stopSaves = this.fleet.gate ? setInterval(() => void this.saveDetectState(), 200) : undefined;
     await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
+    clearInterval(stopSaves);
     if (this.detectTimer) clearInterval(this.detectTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Ship the latest version of every alert that changed since it was last shipped.

@@ -29,6 +29,12 @@ export interface FileContext {
   readonly observerHostname: string;
   /** Store every `&Log=` token under microsoft.exchange.activesync.log_tokens (input option `easLogTokens`). */
   readonly easLogTokens?: boolean;
+  /**
+   * Part of every document id when set: the agent's id (issue 14). The CAS hosts of an array write IIS logs
+   * whose first bytes (the header) are identical, so two hosts' files can share a fingerprint, and a record at
+   * the same offset the same id: the second `create` would be answered 409 and taken for delivered.
+   */
+  readonly idScope?: string;
 }
 
 /** A stateful per-file parser (e.g. IIS keeps the latest `#Fields`). State is snapshotted with checkpoints. */

@@ -24,6 +24,8 @@ export interface HandlerFactoryOptions {
   readonly observerHostname: string;
   /** See FileContext.easLogTokens. */
   readonly easLogTokens?: boolean;
+  /** See FileContext.idScope. */
+  readonly idScope?: string;
   readonly deps: ProcessorDeps;
 }
 
@@ -73,6 +75,7 @@ export function createFileHandlerFactory(opts: HandlerFactoryOptions): FileHandl
       },
       observerHostname: opts.observerHostname,
       ...(opts.easLogTokens === true ? { easLogTokens: true } : {}),
+      ...(opts.idScope !== undefined ? { idScope: opts.idScope } : {}),
     };
     const proc = new FileProcessor(format, ctx, opts.deps);
     return {
