@@ -42,6 +42,8 @@ export type ArrayHealth = 'ok' | 'degraded' | 'down';
 interface Pending {
   update: ShareUpdate;
   version: number;
+  /** Acknowledgements of versions that could not be written to the outbox: released once merged. */
+  waiting: (() => void)[];
 }
 
 export class ArrayAlertSink implements DocumentSink {
@@ -64,8 +66,19 @@ export class ArrayAlertSink implements DocumentSink {
 
   /** Load what a previous run left in the outbox and start merging it. */
   async open(): Promise<void> {
-    await mkdir(this.opts.outboxDir, { recursive: true });
-    for (const name of await readdir(this.opts.outboxDir)) {
+    let names: string[];
+    try {
+      await mkdir(this.opts.outboxDir, { recursive: true });
+      names = await readdir(this.opts.outboxDir);
+    } catch (e) {
+      // A full or failing disk: shares are then acknowledged only once merged (see push).
+      this.opts.logger.error('array outbox unavailable; alerts are acknowledged only once merged', {
+        path: this.opts.outboxDir,
+        error: describeError(e),
+      });
+      return;
+    }
+    for (const name of names) {
       const file = path.join(this.opts.outboxDir, name);
       if (!name.endsWith('.json')) {
         await rm(file, { force: true }); // a temp file of an interrupted write
@@ -73,7 +86,7 @@ export class ArrayAlertSink implements DocumentSink {
       }
       try {
         const update = JSON.parse(await readFile(file, 'utf8')) as ShareUpdate;
-        this.pending.set(update.mergedId, { update, version: ++this.version });
+        this.pending.set(update.mergedId, { update, version: ++this.version, waiting: [] });
       } catch (e) {
         this.opts.logger.warn('unreadable array outbox file skipped', {
           path: file,
@@ -108,11 +121,19 @@ export class ArrayAlertSink implements DocumentSink {
       base: doc.doc,
     };
     const version = ++this.version;
-    this.pending.set(update.mergedId, { update, version });
+    // Acknowledgements held for earlier versions ride along: this version replaces them.
+    const waiting = this.pending.get(update.mergedId)?.waiting ?? [];
+    const entry: Pending = { update, version, waiting };
+    this.pending.set(update.mergedId, entry);
     this.fileOp(update.mergedId, () => this.writeOutbox(update)).then(one, (e: unknown) => {
-      // Not durable, but still merged from memory while the process lives.
-      this.opts.logger.error('array outbox write failed', { id: update.mergedId, error: describeError(e) });
-      one();
+      // Not durable: merged from memory, and acknowledged only once merged (else re-read after a restart).
+      this.opts.logger.error('array outbox write failed; the alert is acknowledged once merged', {
+        id: update.mergedId,
+        error: describeError(e),
+      });
+      const cur = this.pending.get(update.mergedId);
+      if (cur) cur.waiting.push(one);
+      else one(); // merged meanwhile
     });
     this.kick();
     return true;
@@ -216,6 +237,7 @@ export class ArrayAlertSink implements DocumentSink {
         this.lastSuccess = new Date(this.opts.target.now()).toISOString();
         if (this.pending.get(id)?.version === p.version) {
           this.pending.delete(id);
+          for (const cb of p.waiting.splice(0)) cb();
           void this.fileOp(id, () =>
             this.pending.has(id)
               ? Promise.resolve()
