@@ -231,7 +231,7 @@ export class Agent {
     let sink = fan(sinks)!;
     if (outputs.elasticsearch && config.array.enabled) {
       const { client, scrub } = createEsClient(outputs.elasticsearch, logger, 'elasticsearch-array');
-      store = new EsDocStore(client, scrub, outputs.elasticsearch.requestTimeoutMs);
+      store = new EsDocStore(client, scrub, Math.min(outputs.elasticsearch.requestTimeoutMs, 30_000));
       arraySink = new ArrayAlertSink({
         store,
         target: {
@@ -431,7 +431,7 @@ export class Agent {
       logger: this.logger.child({ component: 'status' }),
     });
     this.fleet.status = status;
-    await status.write('starting');
+    void status.write('starting'); // never waits for the cluster (it may be away or stalled)
     status.start(() => this.currentState());
   }
 
@@ -588,7 +588,10 @@ export class Agent {
     };
     const esSink = this.esSink;
     const esAbort = esSink
-      ? setTimeout(() => void esSink.abort().catch(() => undefined), ES_STOP_GRACE_MS)
+      ? setTimeout(() => {
+          void esSink.abort().catch(() => undefined);
+          this.fleet.store?.abort(); // merges not done by now wait in the outbox for the next start
+        }, ES_STOP_GRACE_MS)
       : undefined;
     this.state = 'stopping';
     this.fleet.status?.stopTimer();

@@ -157,6 +157,7 @@ export class ArrayAlertSink implements DocumentSink {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.opts.store.abort(); // what is not merged by now stays in the outbox for the next start
     while (this.running) await this.running;
     await Promise.all([...this.fileOps.values()]);
     await Promise.all([this.opts.events.close(), this.opts.local?.close()]);

@@ -24,6 +24,8 @@ export interface DocStore {
   get(index: string, id: string): Promise<VersionedDoc | undefined>;
   put(index: string, id: string, body: unknown, expected: Expected): Promise<WriteResult>;
   search(index: string, body: Record<string, unknown>): Promise<unknown[]>;
+  /** Abort every request in flight and refuse new ones (a stop must not wait for a stalled cluster). */
+  abort(): void;
 }
 
 function statusOf(e: unknown): number | undefined {
@@ -42,15 +44,33 @@ function failure(what: string, e: unknown, scrub: (t: string) => string): Casgua
 
 /** The store on the output's Elasticsearch client (8.x dialect, see es-client.ts). */
 export class EsDocStore implements DocStore {
+  private readonly inFlight = new Set<AbortController>();
+  private aborted = false;
+
   constructor(
     private readonly client: Client,
     private readonly scrub: (t: string) => string,
     private readonly timeoutMs = 30_000,
   ) {}
 
+  /** Per-request options: the deadline, no blind retries, and a signal abort() fires. */
+  private options(): { requestTimeout: number; maxRetries: 0; signal: AbortSignal } {
+    if (this.aborted)
+      throw new CasguardError('OUTPUT_UNAVAILABLE', 'stopping: no more requests', { recoverable: true });
+    const ac = new AbortController();
+    this.inFlight.add(ac);
+    ac.signal.addEventListener('abort', () => this.inFlight.delete(ac));
+    return { requestTimeout: this.timeoutMs, maxRetries: 0, signal: ac.signal };
+  }
+
+  abort(): void {
+    this.aborted = true;
+    for (const ac of [...this.inFlight]) ac.abort();
+  }
+
   async get(index: string, id: string): Promise<VersionedDoc | undefined> {
     try {
-      const r = await this.client.get({ index, id }, { requestTimeout: this.timeoutMs, maxRetries: 0 });
+      const r = await this.client.get({ index, id }, this.options());
       if (!r.found || r._seq_no === undefined || r._primary_term === undefined) return undefined;
       return { source: r._source, seqNo: r._seq_no, primaryTerm: r._primary_term };
     } catch (e) {
@@ -73,7 +93,7 @@ export class EsDocStore implements DocStore {
               ? {}
               : { if_seq_no: expected.seqNo, if_primary_term: expected.primaryTerm }),
         },
-        { requestTimeout: this.timeoutMs, maxRetries: 0 },
+        this.options(),
       );
       return { ok: true, seqNo: r._seq_no ?? 0 };
     } catch (e) {
@@ -86,7 +106,7 @@ export class EsDocStore implements DocStore {
     try {
       const r = await this.client.search(
         { index, ...body, ignore_unavailable: true, allow_no_indices: true },
-        { requestTimeout: this.timeoutMs, maxRetries: 0 },
+        this.options(),
       );
       return r.hits.hits.map((h) => h._source);
     } catch (e) {
@@ -96,6 +116,7 @@ export class EsDocStore implements DocStore {
   }
 
   close(): Promise<void> {
+    this.abort();
     return this.client.close();
   }
 }
