@@ -7,7 +7,9 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
 import { loadRules } from '../config/rules-loader.js';
+import { fillTemplate } from '../detect/alert-document.js';
 import { DetectionEngine } from '../detect/engine.js';
+import type { Rule } from '../detect/rule.schema.js';
 import { agentMetadataEnricher, withAlertStamp } from '../enrich/agent-metadata.js';
 import { defaultEnrichers } from '../enrich/index.js';
 import { loadAgentIdentity } from '../inputs/agent-identity.js';
@@ -17,6 +19,20 @@ import { createFileHandlerFactory } from '../normalize/formats/handler-factory.j
 import { ALL_FORMATS } from '../normalize/formats/index.js';
 import { DeadLetterFile } from '../outputs/dead-letter/dead-letter-file.js';
 import { FanoutSink } from '../outputs/fanout-sink.js';
+import {
+  AgentStatusWriter,
+  EventTimes,
+  fileLag,
+  folderBytes,
+  ObservedSink,
+  type AgentState,
+  type OutputHealth,
+} from '../outputs/array/agent-status.js';
+import { ArrayAlertSink } from '../outputs/array/array-alert-sink.js';
+import { sharesIndexName } from '../outputs/array/array.config.js';
+import { EsDocStore } from '../outputs/array/doc-store.js';
+import { spoolDir } from '../outputs/elasticsearch/elasticsearch-output.js';
+import { agentsIndexName } from '../setup/agent-status-fields.js';
 import {
   replayDeadLetters,
   type ReplayDeadLettersResult,
@@ -28,9 +44,10 @@ import { KnownIdsFilter } from '../outputs/elasticsearch/known-ids-filter.js';
 import { targetName } from '../outputs/elasticsearch/targets.js';
 import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
-import type { ShippableDocument } from '../pipeline/document.types.js';
-import { CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
+import type { EcsDocument, JsonValue, ShippableDocument } from '../pipeline/document.types.js';
+import { AGENT_TYPE, CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
 import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/redact.js';
+import { SettleGate } from '../pipeline/settle-gate.js';
 import type { Detector, DocumentSink, Enricher } from '../pipeline/stages.types.js';
 import { ECS_VERSION } from '../setup/ecs-fields.generated.js';
 import type { FileInputConfig } from '../inputs/file-input.config.js';
@@ -103,6 +120,29 @@ const DETECT_SAVE_INTERVAL_MS = 2000;
  */
 const DETECT_FLUSH_INTERVAL_MS = 60_000;
 
+/** Array mode and fleet view pieces (README "Array mode"); all optional but the event times. */
+interface FleetParts {
+  readonly arraySink: ArrayAlertSink | undefined;
+  readonly store: EsDocStore | undefined;
+  readonly eventTimes: EventTimes;
+  readonly arrayName: string;
+  readonly agent: { readonly id: string; readonly name: string };
+  readonly startedAt: string;
+  status: AgentStatusWriter | undefined;
+  readonly gate: SettleGate | undefined;
+}
+
+/** Re-fills a rule's message template from a merged alert document. */
+function messageRenderer(rules: readonly Rule[]): (doc: EcsDocument) => string | undefined {
+  const byId = new Map(rules.map((r) => [r.id, r.message.trim()]));
+  return (doc) => {
+    const rule = doc['rule'];
+    const id = rule && typeof rule === 'object' && !Array.isArray(rule) ? rule['id'] : undefined;
+    const template = typeof id === 'string' ? byId.get(id) : undefined;
+    return template === undefined ? undefined : fillTemplate(template, doc);
+  };
+}
+
 export class Agent {
   private readonly inputs: FileInput[] = [];
   private metricsServer: MetricsServer | undefined;
@@ -127,6 +167,7 @@ export class Agent {
     private readonly stamp: Enricher,
     private readonly stateJournal: StateJournal | undefined,
     private readonly knownIds: KnownIdsFilter | undefined,
+    private readonly fleet: FleetParts,
   ) {
     this.detector = engine ? withAlertStamp(engine, stamp) : undefined;
   }
@@ -163,6 +204,7 @@ export class Agent {
       logger: logger.child({ component: 'dead-letter' }),
     });
     const sinks: DocumentSink[] = [];
+    const localSinks: DocumentSink[] = [];
     const outputs = config.outputs;
     const namespace = outputs.elasticsearch?.namespace ?? 'default';
     // The Elasticsearch output warns by itself at every start when TLS verification is off.
@@ -182,26 +224,66 @@ export class Agent {
       } else sinks.push(esSink);
     }
     if (outputs.file) {
-      sinks.push(
+      localSinks.push(
         new FileOutput(
           { ...outputs.file, path: path.resolve(baseDir, outputs.file.path) },
           { namespace, logger: logger.child({ component: 'output', output: 'file' }) },
         ),
       );
     }
-    if (outputs.stdout.alerts) sinks.push(new StdoutAlerts(opts.print));
+    if (outputs.stdout.alerts) localSinks.push(new StdoutAlerts(opts.print));
+    sinks.push(...localSinks);
     if (sinks.length === 0) throw new Error('no output configured');
-    const sink = sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks);
+    const fan = (xs: DocumentSink[]): DocumentSink | undefined =>
+      xs.length === 0 ? undefined : xs.length === 1 ? xs[0]! : new FanoutSink(xs);
+    const rules = config.detect.enabled
+      ? loadRules(config.rules === undefined ? undefined : path.resolve(baseDir, config.rules))
+      : undefined;
+    // Array mode (README "Array mode"): alerts merged across the agents of the array in Elasticsearch, and the
+    // agents' status documents. Only with the Elasticsearch output.
+    const arrayName = config.array.name ?? namespace;
+    const agentName = config.agent.name ?? hostname();
+    let store: EsDocStore | undefined;
+    let arraySink: ArrayAlertSink | undefined;
+    let sink = fan(sinks)!;
+    if (outputs.elasticsearch && config.array.enabled) {
+      const { client, scrub } = createEsClient(outputs.elasticsearch, logger, 'elasticsearch-array');
+      store = new EsDocStore(client, scrub, Math.min(outputs.elasticsearch.requestTimeoutMs, 30_000));
+      arraySink = new ArrayAlertSink({
+        store,
+        target: {
+          sharesIndex: sharesIndexName(namespace),
+          alertsIndex: targetName('alerts', namespace),
+          array: arrayName,
+          render: messageRenderer(rules?.rules ?? []),
+          now: Date.now,
+        },
+        namespace,
+        // Also for `replay`: what a replay could not merge is merged by the next run (same agent, same shares).
+        outboxDir: path.join(dataDir, 'array-outbox'),
+        deadLetters,
+        events: sink,
+        ...(localSinks.length > 0 ? { local: fan(localSinks)! } : {}),
+        retry: outputs.elasticsearch.retry,
+        logger: logger.child({ component: 'array' }),
+      });
+      sink = arraySink;
+    }
+    const eventTimes = new EventTimes();
+    sink = new ObservedSink(sink, eventTimes);
+    // Checkpoints wait for the detection state that counted their records (settle-gate.ts); `run` only.
+    const gate = config.detect.enabled && !opts.replay ? new SettleGate(sink) : undefined;
+    if (gate) sink = gate;
     let detector: DetectionEngine | undefined;
     let stateJournal: StateJournal | undefined;
-    if (config.detect.enabled) {
-      const rules = loadRules(config.rules === undefined ? undefined : path.resolve(baseDir, config.rules));
+    if (rules) {
       const detectLogger = logger.child({ component: 'detect' });
       detector = new DetectionEngine(rules.rules, {
         maxKeysPerRule: config.detect.maxKeysPerRule,
         maxFutureSkewMs: config.detect.maxFutureSkewMs,
         namespace: outputs.elasticsearch?.namespace ?? 'default',
         logger: detectLogger,
+        ...(arraySink ? { shareFraction: config.array.shareFraction } : {}),
       });
       // A replay neither resumes nor saves windows (its registry is thrown away).
       if (!opts.replay) {
@@ -234,6 +316,16 @@ export class Agent {
       stamp,
       stateJournal,
       knownIds,
+      {
+        arraySink,
+        store,
+        eventTimes,
+        arrayName,
+        agent: { id: identity.id, name: agentName },
+        gate,
+        startedAt: new Date().toISOString(),
+        status: undefined,
+      },
     );
   }
 
@@ -256,6 +348,9 @@ export class Agent {
         observerHostname: hostname().split('.')[0]!.toLowerCase(),
         easLogTokens: cfg.easLogTokens,
         preserveOriginalEvent: cfg.preserveOriginalEvent,
+        // Array mode: document ids scoped by agent, so the identical IIS headers of an array's hosts cannot
+        // make two hosts' records share an id (FileContext.idScope).
+        ...(this.fleet.arraySink ? { idScope: this.fleet.agent.id } : {}),
         deps: {
           enrichers: [...defaultEnrichers, this.stamp],
           ...(this.detector ? { detector: this.detector } : {}),
@@ -299,6 +394,7 @@ export class Agent {
       }
     }
     this.buildInputs();
+    await this.startFleet();
     if (this.detector) {
       this.detectTimer = setInterval(() => void this.saveDetectState(), DETECT_SAVE_INTERVAL_MS);
       this.detectTimer.unref();
@@ -307,12 +403,110 @@ export class Agent {
       this.flushTimer.unref();
     }
     await Promise.all(this.inputs.map((i) => i.start()));
+    this.state = 'running';
+    void this.fleet.status?.write(this.currentState());
     this.logger.info('casguard started', { inputs: this.inputs.length, dataDir: this.dataDir });
+  }
+
+  private state: AgentState = 'starting';
+
+  private currentState(): AgentState {
+    if (this.state !== 'running') return this.state;
+    return this.outputHealth() === 'ok' || this.outputHealth() === 'none' ? 'running' : 'degraded';
+  }
+
+  private outputHealth(): OutputHealth {
+    const { arraySink, status } = this.fleet;
+    if (!this.esSink) return 'none';
+    if (arraySink?.health === 'down' || status?.failing === true) return 'down';
+    if (arraySink?.health === 'degraded') return 'degraded';
+    return 'ok';
+  }
+
+  /**
+   * Array mode: merge what a previous run left in the outbox, re-publish every open alert (a contribution that
+   * died with a killed process is merged again; merging is idempotent), and start the status documents.
+   */
+  private async startFleet(): Promise<void> {
+    const { arraySink } = this.fleet;
+    if (arraySink) {
+      await arraySink.open();
+      if (this.engine && !this.opts.replay) {
+        for (const a of this.engine.current()) {
+          this.stamp(a.doc);
+          this.sink.push(redactShippable(a), () => undefined);
+        }
+      }
+    }
+    if (this.opts.replay) return;
+    const { config } = this.opts.loaded;
+    const namespace = config.outputs.elasticsearch?.namespace ?? 'default';
+    const status = new AgentStatusWriter({
+      ...(this.fleet.store ? { store: this.fleet.store } : {}),
+      index: agentsIndexName(namespace),
+      localFile: path.join(this.dataDir, 'status.json'),
+      intervalMs: config.array.statusIntervalMs,
+      collect: (state) => this.statusDocument(state),
+      logger: this.logger.child({ component: 'status' }),
+    });
+    this.fleet.status = status;
+    void status.write('starting'); // never waits for the cluster (it may be away or stalled)
+    status.start(() => this.currentState());
+  }
+
+  /** The status document (src/setup/agent-status-fields.ts). */
+  private async statusDocument(state: AgentState): Promise<Record<string, JsonValue>> {
+    const { config } = this.opts.loaded;
+    const { fleet } = this;
+    const checkpoints = config.inputs.flatMap((i) => this.registry.entries(i.id));
+    const files = await fileLag(checkpoints, fleet.eventTimes);
+    const stats = this.engine?.stats() ?? {};
+    const alertsRaised = Object.values(stats).reduce((n, s) => n + s.raised + s.updated, 0);
+    const health = this.outputHealth();
+    const lastError = fleet.arraySink?.lastError ?? fleet.status?.lastError;
+    const host = hostname();
+    const agent: Record<string, JsonValue> = {
+      state,
+      started_at: fleet.startedAt,
+      status_interval_ms: config.array.statusIntervalMs,
+      inputs: config.inputs.map((i) => ({
+        id: i.id,
+        format: i.format,
+        files: this.registry.entries(i.id).length,
+      })),
+      files: files.map((f) => ({ ...f })),
+      lag: {
+        bytes: files.reduce((n, f) => n + f.lag_bytes, 0),
+        seconds: files.reduce((n, f) => Math.max(n, f.lag_seconds), 0),
+      },
+      spool: { bytes: await folderBytes(spoolDir(this.dataDir)) },
+      dead_letter: {
+        bytes: await folderBytes(path.join(this.dataDir, 'dead-letter')),
+        count: this.deadLetters.written,
+      },
+      alerts_raised: alertsRaised,
+      output: {
+        name: this.esSink ? 'elasticsearch' : config.outputs.file ? 'file' : 'stdout',
+        health,
+        ...(fleet.arraySink?.lastSuccess !== undefined || fleet.status?.lastSuccess !== undefined
+          ? { last_success: (fleet.arraySink?.lastSuccess ?? fleet.status?.lastSuccess)! }
+          : {}),
+        ...(lastError !== undefined && health !== 'ok' ? { last_error: lastError } : {}),
+      },
+    };
+    if (fleet.eventTimes.newest !== undefined) agent['last_event_time'] = fleet.eventTimes.newest;
+    return {
+      '@timestamp': new Date().toISOString(),
+      agent: { id: fleet.agent.id, name: fleet.agent.name, version: CASGUARD_VERSION, type: AGENT_TYPE },
+      host: { name: host.split('.')[0]!.toLowerCase(), hostname: host },
+      casguard: { array: fleet.arrayName, agent },
+    };
   }
 
   /** Read the given files (or every configured path) once to the end; resolves when all is settled. */
   async replay(files: readonly string[]): Promise<ReplaySummary> {
     this.buildInputs();
+    await this.fleet.arraySink?.open();
     const summaries: InputSummary[] = [];
     for (const input of this.inputs) {
       summaries.push(await input.runOnce(files.length > 0 ? [...files] : undefined));
@@ -360,12 +554,20 @@ export class Agent {
     const journal = this.stateJournal;
     if (!detector || !journal) return Promise.resolve();
     this.savingState ??= Promise.resolve()
-      .then(() => journal.write(detector.stateChanges(journal.needsFull)))
-      .then(
-        (written) => detectStateSaved(written, journal.bytes),
-        (err: unknown) =>
-          detectStateSaveFailed(this.logger, { path: journal.journalPath, error: describeError(err) }),
-      )
+      .then(() => {
+        // Everything settled before the state is taken is counted in it: released once the save is durable.
+        const release = this.fleet.gate?.take();
+        return journal.write(detector.stateChanges(journal.needsFull)).then(
+          (written) => {
+            detectStateSaved(written, journal.bytes);
+            release?.();
+          },
+          (err: unknown) => {
+            detectStateSaveFailed(this.logger, { path: journal.journalPath, error: describeError(err) });
+            release?.(); // holding them would stall every input; the failure is logged as an error
+          },
+        );
+      })
       .finally(() => {
         this.savingState = undefined;
       });
@@ -405,9 +607,17 @@ export class Agent {
     };
     const esSink = this.esSink;
     const esAbort = esSink
-      ? setTimeout(() => void esSink.abort().catch(() => undefined), ES_STOP_GRACE_MS)
+      ? setTimeout(() => {
+          void esSink.abort().catch(() => undefined);
+          this.fleet.store?.abort(); // merges not done by now wait in the outbox for the next start
+        }, ES_STOP_GRACE_MS)
       : undefined;
+    this.state = 'stopping';
+    this.fleet.status?.stopTimer();
+    // The inputs wait for their last acknowledgements, which the settle gate releases at each state save.
+    const stopSaves = this.fleet.gate ? setInterval(() => void this.saveDetectState(), 200) : undefined;
     await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
+    clearInterval(stopSaves);
     if (this.detectTimer) clearInterval(this.detectTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Ship the latest version of every alert that changed since it was last shipped.
@@ -418,11 +628,15 @@ export class Agent {
     );
     if (this.stateJournal) await bounded('closing detection state', this.stateJournal.close());
     await bounded('flushing outputs', this.sink.flush(), STOP_RESERVE_MS);
+    this.state = 'stopped';
+    if (this.fleet.status)
+      await bounded('writing the stopped status', this.fleet.status.write('stopped'), 800);
     // Whatever Elasticsearch has not answered by now goes to the spool (acknowledged there), and no request,
     // socket or retry timer is left to keep the process alive after the stop.
     clearTimeout(esAbort);
     if (esSink) await bounded('stopping Elasticsearch requests', esSink.abort());
     await bounded('closing outputs', this.sink.close());
+    if (this.fleet.store) await bounded('closing the array connection', this.fleet.store.close());
     await bounded('closing dead letters', this.deadLetters.close());
     await bounded('saving checkpoints', this.registry.close());
     if (this.metricsServer) await bounded('closing metrics endpoint', this.metricsServer.close());

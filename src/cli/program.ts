@@ -11,6 +11,7 @@ import { registerRulesExport } from './commands/rules-export-command.js';
 import { defaultOwnFields, registerSetup } from './commands/setup-command.js';
 import { registerTestOutput } from './commands/test-output-command.js';
 import { registerRun } from './commands/run-command.js';
+import { registerStatus } from './commands/status-command.js';
 import { registerTestConfig } from './commands/test-config-command.js';
 import { EXIT } from './exit-codes.js';
 import { redactingIo, type CliIo } from './io.js';
@@ -42,6 +43,7 @@ export function buildProgram(raw: CliIo): Command {
   registerRulesExport(program, (dir) => loadRules(dir).rules, raw);
   registerExportDashboards(program, io, defaultOwnFields);
   registerReport(program, io, VERSION);
+  registerStatus(program, io);
   return program;
 }
 

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { FileInputConfig } from '../inputs/file-input.config.js';
+import { ARRAY_DEFAULTS, ArrayConfig } from '../outputs/array/array.config.js';
 import { ElasticsearchOutputConfig } from '../outputs/elasticsearch/elasticsearch.config.js';
 import { FileOutputConfig } from '../outputs/file/file-output.config.js';
 import { RedactionConfig } from '../pipeline/redaction/redaction.config.js';
@@ -61,6 +62,9 @@ export const CasguardConfig = z.strictObject({
       stdout: z.strictObject({ alerts: z.boolean().default(true) }).default({ alerts: true }),
     })
     .default({ stdout: { alerts: true } }),
+  array: ArrayConfig.default(ARRAY_DEFAULTS).describe(
+    'Array mode: alerts merged across the agents of a load-balanced CAS array, and status documents (README "Array mode").',
+  ),
   kibana: KibanaSettings.optional().describe(
     'Kibana for `casguard setup`: data views, dashboards and detection rules (own credentials).',
   ),

@@ -344,6 +344,9 @@ const KNOWN_KEYS = [
   'pattern',
   'ignoreCase',
   'kibana',
+  'array',
+  'shareFraction',
+  'statusIntervalMs',
   'url',
   'space',
 ];

@@ -21,4 +21,20 @@ export const DETECT_ALERT_FIELDS: Readonly<Record<string, 'keyword' | 'long' | '
   'casguard.alert.suppression_period': 'keyword',
   'casguard.alert.below_fix': 'boolean',
   'casguard.alert.fix': 'keyword',
+  // Array mode (issue 14, outputs/array/): the merged alert of a load-balanced CAS array.
+  /** The array whose agents' contributions the alert merges (default: the namespace). */
+  'casguard.alert.array': 'keyword',
+  /** Number of agents that contributed. */
+  'casguard.alert.agents': 'long',
+  /** Version (_seq_no) of the shares document the merged alert was derived from; a writer never goes back. */
+  'casguard.alert.merge_seq': 'long',
+  /** Per-agent (per CAS host) breakdown; a plain object array, so Lens can aggregate it. */
+  'casguard.alert.by_host.agent_id': 'keyword',
+  'casguard.alert.by_host.agent_name': 'keyword',
+  'casguard.alert.by_host.hosts': 'keyword',
+  'casguard.alert.by_host.count': 'long',
+  'casguard.alert.by_host.first_seen': 'date',
+  'casguard.alert.by_host.last_seen': 'date',
+  /** Whether that agent alone reached the rule's threshold. */
+  'casguard.alert.by_host.raised': 'boolean',
 };

@@ -16,6 +16,12 @@
 // version, when the storm has been quiet for `update_every` (noticed as other documents move event time on),
 // when the period closes, when the key is evicted, and on flush(). A 2,000-request storm is thus a handful of
 // index operations, not 2,000; every later version replaces the earlier one under the same id.
+//
+// Array mode (shareFraction > 0, README "Array mode"): a threshold key whose window count reaches the fraction of
+// the rule's count opens a *pending* alert under the same id: its versions (emitted every `shareNeed` documents,
+// on `update_every`, when quiet, at close and flush, like an alert's) are this agent's contribution to the
+// array-wide count, which outputs/array/ merges with the other agents'. It is promoted (raised) if this agent
+// alone reaches the count. Every emitted document then carries its AlertShareFacts.
 
 import type { EcsDocument, ShippableDocument } from '../pipeline/document.types.js';
 import { alertRaised, alertUpdated, detectStateEvicted } from '../telemetry/detect-events.js';
@@ -137,13 +143,42 @@ export class AlertLifecycle {
     st.alert = { id, emittedCount: 0, lastEmitAt: t, dirty: true, serverKnown: true };
   }
 
-  /** A matching document was counted into an open alert: emit a version if the update policy says so. */
+  /**
+   * Array mode: the key's window count reached the share fraction of the threshold, not the threshold. Open a
+   * pending alert under the same id the raised alert would have and emit its first contribution.
+   */
+  share(rt: RuleRuntime, st: KeyState, key: string, t: number, out: ShippableDocument[]): void {
+    const p = st.period!;
+    this.open(st, alertId(rt.rule.id, key, p.start), t);
+    st.alert!.pending = true;
+    this.emit(rt, st, out, false);
+  }
+
+  /** Array mode: a pending alert's key reached the threshold on this agent alone: raise it. */
+  promote(rt: RuleRuntime, st: KeyState, _t: number, out: ShippableDocument[]): void {
+    st.alert!.pending = undefined;
+    this.emit(rt, st, out, true);
+  }
+
+  /**
+   * A matching document was counted into an open alert: emit a version if the update policy says so. A pending
+   * contribution is re-published every `shareNeed` documents (or `update_every` of event time), which bounds how
+   * late the array-wide threshold is seen (README "Array mode").
+   */
   updated(rt: RuleRuntime, st: KeyState, t: number, out: ShippableDocument[]): void {
     const a = st.alert!;
     const p = st.period!;
-    if (p.count - a.emittedCount >= rt.updateEvents || t - a.lastEmitAt >= rt.updateMs)
-      this.emit(rt, st, out, false);
+    const every = a.pending ? rt.shareNeed : rt.updateEvents;
+    if (p.count - a.emittedCount >= every || t - a.lastEmitAt >= rt.updateMs) this.emit(rt, st, out, false);
     else rt.pendingSuppressed += 1;
+  }
+
+  /**
+   * The current version of every open alert and pending contribution, without changing what was emitted (array
+   * mode: re-published at start, so a contribution lost with a killed process is merged again).
+   */
+  current(rt: RuleRuntime, out: ShippableDocument[]): void {
+    for (const st of rt.states.values()) if (st.alert && st.period) out.push(this.build(rt, st));
   }
 
   /** Emit the final version if it changed, then forget the alert and its period. */
@@ -156,6 +191,30 @@ export class AlertLifecycle {
   }
 
   private build(rt: RuleRuntime, st: KeyState): ShippableDocument {
+    const doc = this.buildDoc(rt, st);
+    if (!rt.shares) return doc;
+    const p = st.period!;
+    const from = Math.floor(p.start / rt.bucketMs);
+    const to = Math.floor((p.start + rt.periodMs - 1) / rt.bucketMs);
+    const buckets: number[] = [];
+    for (let i = 0; i < st.buckets.length; i += 2) {
+      const idx = st.buckets[i]!;
+      if (idx >= from && idx <= to) buckets.push(idx, st.buckets[i + 1]!);
+    }
+    return {
+      ...doc,
+      share: {
+        raised: st.alert!.pending !== true,
+        need: rt.need,
+        windowMs: rt.windowMs,
+        bucketMs: rt.bucketMs,
+        buckets,
+        evidenceTimes: [...p.evTimes],
+      },
+    };
+  }
+
+  private buildDoc(rt: RuleRuntime, st: KeyState): ShippableDocument {
     const p = st.period!;
     return buildAlertDocument(rt.buildCtx, {
       id: st.alert!.id,
@@ -188,6 +247,7 @@ export class AlertLifecycle {
     a.lastEmitAt = Math.max(a.lastEmitAt, p.last, Number.isFinite(watermark) ? watermark : p.last);
     a.dirty = false;
     a.serverKnown = hasBuild(doc);
+    if (a.pending) return; // a contribution, not an alert of this agent: not counted as raised or updated
     if (first) {
       rt.stats.raised += 1;
       alertRaised(rt.rule.id);

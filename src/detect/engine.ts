@@ -65,6 +65,12 @@ export interface DetectionEngineOptions {
   readonly dedupeIds?: number;
   /** data_stream.namespace of alert documents. */
   readonly namespace?: string;
+  /**
+   * Array mode (config `array`): 0 < fraction < 1 makes threshold keys whose window count reaches
+   * ceil(fraction × count) publish pending contributions, and every emitted alert carry its AlertShareFacts, for
+   * the array-wide merge (outputs/array/). Default 0: off.
+   */
+  readonly shareFraction?: number;
   readonly logger?: Logger;
 }
 
@@ -113,7 +119,16 @@ export class DetectionEngine implements Detector {
     this.evaluator = new RuleEvaluator(keys, this.lifecycle);
     this.runtimes = rules
       .filter((r) => r.enabled)
-      .map((r) => new RuleRuntime(r, latenessMs, options.namespace ?? 'default', this.facts.lookup));
+      .map(
+        (r) =>
+          new RuleRuntime(
+            r,
+            latenessMs,
+            options.namespace ?? 'default',
+            this.facts.lookup,
+            options.shareFraction ?? 0,
+          ),
+      );
     this.codec = new StateCodec({
       runtimes: this.runtimes,
       clock: this.clock,
@@ -144,6 +159,16 @@ export class DetectionEngine implements Detector {
     const out: ShippableDocument[] = [];
     for (const rt of this.runtimes) this.lifecycle.flush(rt, out);
     this.flushMetrics();
+    return out;
+  }
+
+  /**
+   * The current version of every open alert (and pending contribution in array mode), whether or not it changed
+   * since it was emitted. Changes nothing: the array merge re-publishes them at start (its merge is idempotent).
+   */
+  current(): ShippableDocument[] {
+    const out: ShippableDocument[] = [];
+    for (const rt of this.runtimes) this.lifecycle.current(rt, out);
     return out;
   }
 

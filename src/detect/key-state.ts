@@ -33,6 +33,11 @@ export interface OpenAlert {
   dirty: boolean;
   /** Whether the last version named the Exchange build (false: re-emit once another file reveals it). */
   serverKnown: boolean;
+  /**
+   * Array mode: a threshold key above the share fraction but below the rule's count on this agent. Its versions
+   * are contributions to an array-wide alert, not alerts of their own (DetectionEngineOptions.shareFraction).
+   */
+  pending?: boolean;
 }
 
 export interface KeyState {

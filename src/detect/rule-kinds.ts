@@ -2,7 +2,9 @@
 // - match: one document. With suppression, the first match of a key in a period raises the alert; later matches
 //   update it. Without suppression every match is its own alert (id from the evidence document id).
 // - threshold: per key, event counts in buckets of window/60 (at least 1 s); the alert is raised when the count
-//   in [t - window, t] reaches `count`. Window edges are therefore rounded to one bucket.
+//   in [t - window, t] reaches `count`. Window edges are therefore rounded to one bucket. In array mode a key
+//   whose window count reaches the share fraction of `count` first opens a pending alert (a contribution to an
+//   array-wide count, see alert-lifecycle.ts), raised later if this agent alone reaches `count`.
 // - sequence: per key, the times of step-1 documents (the latest 64) and bucketed counts of step-2 documents;
 //   raised when some step-1 document has `count` step-2 documents in (tA, tA + window] (ordered; step-2 documents
 //   in A's own bucket are not counted) or [tA - window, tA + window] (unordered).
@@ -61,8 +63,17 @@ export class RuleEvaluator {
     const st = this.keys.state(rt, key, out);
     addBucket(rt, st, t);
     if (!life.count(rt, st, doc, id, t, out)) return;
-    if (st.alert) life.updated(rt, st, t, out);
-    else if (countIn(rt, st, t - rt.windowMs, t) >= rt.need) life.raise(rt, st, key, t, out);
+    const a = st.alert;
+    if (a && !a.pending) {
+      life.updated(rt, st, t, out);
+      return;
+    }
+    const n = countIn(rt, st, t - rt.windowMs, t);
+    if (n >= rt.need) {
+      if (a) life.promote(rt, st, t, out);
+      else life.raise(rt, st, key, t, out);
+    } else if (a) life.updated(rt, st, t, out);
+    else if (rt.shareNeed > 0 && n >= rt.shareNeed) life.share(rt, st, key, t, out);
   }
 
   private evalSequence(

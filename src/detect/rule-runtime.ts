@@ -26,6 +26,13 @@ export class RuleRuntime {
   readonly updateMs: number;
   readonly need: number;
   readonly ordered: boolean;
+  /**
+   * Array mode: window count from which a threshold key's partial count is published (ceil(fraction × need));
+   * 0 when off or for other kinds.
+   */
+  readonly shareNeed: number;
+  /** Array mode: emitted documents carry their AlertShareFacts. */
+  readonly shares: boolean;
   readonly buildCtx: AlertBuildContext;
   readonly states = new Map<string, KeyState>();
   stats: RuleStats = { raised: 0, updated: 0, suppressed: 0, keys: 0 };
@@ -44,6 +51,7 @@ export class RuleRuntime {
     latenessMs: number,
     namespace: string,
     hostFacts: (h: string) => ServerFacts | undefined,
+    shareFraction = 0,
   ) {
     this.kind = ruleKind(rule);
     const keyFields = alertKeyFields(rule);
@@ -66,6 +74,11 @@ export class RuleRuntime {
       this.ordered = true;
     }
     this.bucketMs = Math.max(1000, Math.ceil(this.windowMs / 60));
+    this.shares = shareFraction > 0;
+    this.shareNeed =
+      this.kind === 'threshold' && shareFraction > 0 && shareFraction < 1
+        ? Math.max(1, Math.ceil(shareFraction * this.need))
+        : 0;
     this.retentionMs = this.windowMs + latenessMs;
     this.suppressed = rule.suppression !== undefined || this.kind !== 'match';
     const s = rule.suppression;

@@ -11,7 +11,7 @@
 //
 //   key entry:  [used, lastSeen, buckets, aTimes|0, period|0, alert|0]
 //   period:     [start, count, first-start, last-start, evidence times-start, evidence ids, facet slots, server|0]
-//   alert:      [id, emittedCount, lastEmitAt, dirty 0|1, serverKnown 0|1]
+//   alert:      [id, emittedCount, lastEmitAt, dirty 0|1, serverKnown 0|1, (1: pending, array mode)]
 //
 // A rule whose window or period changed since the state was saved starts empty. Snapshots of version 2 (the
 // previous format, one JSON object kept in the registry) are still read.
@@ -230,7 +230,8 @@ type PeriodEntry = [
   (string | string[] | null)[],
   ServerFacts | 0,
 ];
-type AlertEntry = [string, number, number, 0 | 1, 0 | 1];
+/** The sixth element (1: pending contribution, array mode) is absent from states saved before issue 14. */
+type AlertEntry = [string, number, number, 0 | 1, 0 | 1] | [string, number, number, 0 | 1, 0 | 1, 1];
 type KeyEntry = [number, number | null, number[], number[] | 0, PeriodEntry | 0, AlertEntry | 0];
 
 function encodeKey(st: KeyState): unknown {
@@ -253,7 +254,11 @@ function encodeKey(st: KeyState): unknown {
           p.server ?? 0,
         ]
       : 0,
-    a ? [a.id, a.emittedCount, a.lastEmitAt, a.dirty ? 1 : 0, a.serverKnown ? 1 : 0] : 0,
+    a
+      ? a.pending
+        ? [a.id, a.emittedCount, a.lastEmitAt, a.dirty ? 1 : 0, a.serverKnown ? 1 : 0, 1]
+        : [a.id, a.emittedCount, a.lastEmitAt, a.dirty ? 1 : 0, a.serverKnown ? 1 : 0]
+      : 0,
   ];
   return entry;
 }
@@ -282,6 +287,7 @@ function decodeKey(key: string, e: KeyEntry): KeyState {
   if (a !== 0) {
     const [id, emittedCount, lastEmitAt, dirty, serverKnown] = a;
     alert = { id, emittedCount, lastEmitAt, dirty: dirty === 1, serverKnown: serverKnown === 1 };
+    if (a[5] === 1) alert.pending = true;
   }
   return {
     key: detach(key),

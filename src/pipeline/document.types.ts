@@ -20,4 +20,27 @@ export interface ShippableDocument {
    */
   readonly op: 'create' | 'index';
   readonly doc: EcsDocument;
+  /**
+   * On alert documents in array mode only (the detector's `shareFraction`): what the array-wide merge needs
+   * beyond the document (outputs/array/). Never serialised into the document itself.
+   */
+  readonly share?: AlertShareFacts;
+}
+
+/**
+ * One agent's contribution to an alert, beside the alert document it emitted: whether this agent alone reached
+ * the rule's threshold, and the windowed counts from which the array-wide threshold is evaluated.
+ */
+export interface AlertShareFacts {
+  /** The rule's condition was met on this agent alone (false: a threshold key above the share fraction only). */
+  readonly raised: boolean;
+  /** Documents the rule needs in its window (1 for match rules). */
+  readonly need: number;
+  readonly windowMs: number;
+  /** Width of one count bucket (the engine's window/60, at least 1 s). */
+  readonly bucketMs: number;
+  /** (bucket index, count) pairs of the key's window counts in the alert's period, flat. */
+  readonly buckets: readonly number[];
+  /** Event times (ms) of the evidence ids, in the same order. */
+  readonly evidenceTimes: readonly number[];
 }

@@ -48,6 +48,8 @@ export function streamOf(doc: EcsDocument): DocumentStream {
 
 export class FileProcessor<E = unknown> {
   private readonly parser: RecordParser<E>;
+  /** The input id, prefixed with the agent's id when the context scopes ids (FileContext.idScope). */
+  private readonly inputScope: string;
 
   constructor(
     private readonly format: FormatDefinition<E>,
@@ -55,6 +57,8 @@ export class FileProcessor<E = unknown> {
     private readonly deps: ProcessorDeps,
   ) {
     this.parser = format.createParser(ctx);
+    this.inputScope =
+      ctx.idScope !== undefined ? `${ctx.idScope}\0${ctx.source.inputId}` : ctx.source.inputId;
   }
 
   get formatName(): string {
@@ -100,7 +104,7 @@ export class FileProcessor<E = unknown> {
       if (redactRecord || (byOriginal && redactor.triggered(this.scopeText(doc, event, record)))) {
         redactor.document(doc);
       }
-      const id = documentId(this.ctx.source.inputId, this.ctx.source.fingerprint, position, i);
+      const id = documentId(this.inputScope, this.ctx.source.fingerprint, position, i);
       out.push({ id, stream: streamOf(doc), op: 'create', doc });
       if (this.deps.detector) {
         for (const alert of this.deps.detector.evaluate(doc, id)) {

@@ -35,6 +35,12 @@ export interface FileContext {
    * always keep the raw record.
    */
   readonly preserveOriginalEvent?: boolean;
+  /**
+   * Part of every document id when set: the agent's id (issue 14). The CAS hosts of an array write IIS logs
+   * whose first bytes (the header) are identical, so two hosts' files can share a fingerprint, and a record at
+   * the same offset the same id: the second `create` would be answered 409 and taken for delivered.
+   */
+  readonly idScope?: string;
 }
 
 /** A stateful per-file parser (e.g. IIS keeps the latest `#Fields`). State is snapshotted with checkpoints. */

@@ -66,6 +66,7 @@ describe('cluster assets', () => {
         ['logs-exchange.application', true],
         ['casguard-alerts', true],
         ['casguard-agents', true],
+        ['casguard-alert-shares', true],
       ],
     );
   });

@@ -16,6 +16,7 @@
 // - Index template `casguard-alerts` (a regular index: alerts are replaced by id, which data streams forbid;
 //   see src/outputs/elasticsearch/targets.ts) and the alerts index itself.
 // - Index template `casguard-agents` for the agents' status index (src/setup/agent-status-fields.ts).
+// - Index template `casguard-alert-shares` for array mode's per-alert shares documents (src/outputs/array/).
 // - The two data streams, so they exist (with our mapping) before the first document.
 // Every template and policy carries `_meta.casguard_hash`, a hash of its body: setup compares hashes, so a
 // second run changes nothing, and a changed body is reported as updated.
@@ -266,6 +267,11 @@ function withMeta(
 }
 
 /** Everything setup installs, in dependency order. */
+/** The array shares index of a namespace (or its pattern with `*`); src/outputs/array/array.config.ts agrees. */
+export function sharesIndexPattern(namespace: string): string {
+  return `casguard-alert-shares-${namespace}`;
+}
+
 export function clusterAssets(opts: SetupOptions): Asset[] {
   const priority = opts.priority ?? 150;
   const retention = opts.retentionDays ?? 90;
@@ -393,6 +399,39 @@ export function clusterAssets(opts: SetupOptions): Asset[] {
             dynamic: false,
             date_detection: false,
             properties: buildProperties(AGENT_STATUS_FIELDS),
+          },
+        },
+      },
+      'top',
+    ),
+  );
+  // Array mode's shares documents (src/outputs/array/alert-share.ts): one per alert, each agent's contribution
+  // read and written by id with optimistic concurrency, never searched by content: only the few fields an operator
+  // filters on are mapped; the shares and the base alert are stored, not indexed.
+  assets.push(
+    withMeta(
+      'index_template',
+      'casguard-alert-shares',
+      {
+        index_patterns: [sharesIndexPattern('*')],
+        allow_auto_create: true,
+        priority,
+        template: {
+          settings: { 'index.mapping.ignore_malformed': false },
+          mappings: {
+            dynamic: false,
+            date_detection: false,
+            properties: {
+              array: { type: 'keyword' },
+              alert_id: { type: 'keyword' },
+              rule_id: { type: 'keyword' },
+              raised: { type: 'boolean' },
+              raised_at: { type: 'date' },
+              updated_at: { type: 'date' },
+              base_agent: { type: 'keyword' },
+              base: { type: 'keyword', index: false, doc_values: false },
+              shares: { type: 'object', enabled: false },
+            },
           },
         },
       },

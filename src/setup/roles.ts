@@ -11,6 +11,10 @@
 // - alerts index: `index` (alerts are replaced by id) and `auto_configure` (auto-creation, and mapping updates
 //   for an alert field casguard does not map yet: `index` grants those on a regular index only as a
 //   deprecated leniency, and without them the item is refused with 403 and retried for ever).
+// - array mode (issue 14, on by default): `read` on the alerts index (an alert is read with its `_seq_no` before
+//   it is replaced with `if_seq_no`), `read`, `index` and `auto_configure` on the shares index (each agent's share
+//   is read and written by id with optimistic concurrency) and `index` + `auto_configure` on the agents' status
+//   index (one status document per agent, replaced by id). With `array.enabled: false` they go unused.
 // - no cluster privilege: `run` never calls `GET /` (that needs `monitor`).
 // Setup (`casguard setup`):
 // - cluster: `manage_ilm` (the policy), `manage_index_templates` (component and index templates), `monitor`
@@ -20,7 +24,8 @@
 //   granted by `manage` only).
 // - alerts index: `create_index` and `view_index_metadata` (exists, mapping).
 
-import { alertsIndexName, dataStreamName } from './cluster-assets.js';
+import { agentsIndexName } from './agent-status-fields.js';
+import { alertsIndexName, dataStreamName, sharesIndexPattern } from './cluster-assets.js';
 
 export interface IndicesPrivilegesDescriptor {
   readonly names: readonly string[];
@@ -37,12 +42,16 @@ export const SETUP_ROLE_NAME = 'casguard_setup';
 
 const STREAM_PATTERNS = [dataStreamName('activesync', '*'), dataStreamName('application', '*')];
 const ALERTS_PATTERN = alertsIndexName('*');
+const SHARES_PATTERN = sharesIndexPattern('*');
+const AGENTS_PATTERN = agentsIndexName('*');
 
 export const WRITER_ROLE: RoleDescriptorBody = {
   cluster: [],
   indices: [
     { names: STREAM_PATTERNS, privileges: ['create_doc', 'auto_configure'] },
-    { names: [ALERTS_PATTERN], privileges: ['index', 'auto_configure'] },
+    { names: [ALERTS_PATTERN], privileges: ['read', 'index', 'auto_configure'] },
+    { names: [SHARES_PATTERN], privileges: ['read', 'index', 'auto_configure'] },
+    { names: [AGENTS_PATTERN], privileges: ['index', 'auto_configure'] },
   ],
 };
 
@@ -68,6 +77,8 @@ export interface NeededPrivilege {
 export function writerNeeds(namespace: string): NeededPrivilege[] {
   const streams = [dataStreamName('activesync', namespace), dataStreamName('application', namespace)];
   const alerts = alertsIndexName(namespace);
+  const shares = sharesIndexPattern(namespace);
+  const agents = agentsIndexName(namespace);
   return [
     ...streams.flatMap((s) => [
       { on: s, privilege: 'create_doc', why: 'bulk create of documents' },
@@ -75,6 +86,12 @@ export function writerNeeds(namespace: string): NeededPrivilege[] {
     ]),
     { on: alerts, privilege: 'index', why: 'write and replace alerts by id' },
     { on: alerts, privilege: 'auto_configure', why: 'auto-create the index, map new alert fields' },
+    { on: alerts, privilege: 'read', why: 'array mode: read an alert with its _seq_no before replacing it' },
+    { on: shares, privilege: 'read', why: "array mode: read the agents' shares of an alert" },
+    { on: shares, privilege: 'index', why: "array mode: write this agent's share (if_seq_no)" },
+    { on: shares, privilege: 'auto_configure', why: 'array mode: auto-create the shares index' },
+    { on: agents, privilege: 'index', why: "array mode: write this agent's status document" },
+    { on: agents, privilege: 'auto_configure', why: 'array mode: auto-create the status index' },
   ];
 }
 

@@ -73,7 +73,9 @@ describe('Kibana export', () => {
       corr['query'],
       'sequence by host.name with maxspan=15m\n' +
         '  [any where event.code == "4999" and microsoft.exchange.watson.method : "*MessageDigestForNonCryptographicPurposes.HashCore*" and microsoft.exchange.watson.exception == "System.ArgumentOutOfRangeException"]\n' +
-        '  [any where microsoft.exchange.activesync.status == 110 and (microsoft.exchange.activesync.command : "Provision" or event.action : "Provision")] with runs=5',
+        '  [any where microsoft.exchange.activesync.status == 110 and (microsoft.exchange.activesync.command : "Provision" or event.action : "Provision") and ' +
+        '(error.type : "*ArgumentOutOfRangeException*" or microsoft.exchange.activesync.error : "*ArgumentOutOfRangeException*" or error.stack_trace : "*HashCore*" or ' +
+        '(user_agent.os.name == "iOS" and user_agent.os.version : "7.*" and not microsoft.exchange.activesync.error != null and not error.type != null and not error.code != null))] with runs=5',
     );
     assert.equal(byId.get('kb2851708-vulnerable-host-ios7')!['severity'], 'low');
   });

@@ -2,7 +2,8 @@
 // every checkpoint flush) but in files of its own, saved incrementally, and a restart still resumes mid-storm.
 // The real CLI (`casguard run`) in a child process: 2,000 devices failing Provision once and one device failing
 // 60 times, stop, 60 more failures of that device, start again: the storm rule (100 in an hour) alerts with
-// count 120, which only the saved state can give.
+// count 120, which only the saved state can give. (The failures carry the KB signature, Status 110 from an iOS 7
+// device that logs no error, since issue 14 made the storm rule count only those.)
 import assert from 'node:assert/strict';
 import {
   appendFileSync,
@@ -27,8 +28,8 @@ const iisTime = (ms: number): string => {
 };
 const failure = (t: number, device: string): string =>
   `${iisTime(t)} 10.0.0.5 POST /Microsoft-Server-ActiveSync/default.eas ` +
-  `User=u-${device}&DeviceId=${device}&DeviceType=iPhone&Cmd=Provision&Log=V141_S142_Error:DeviceNotProvisioned_ ` +
-  `443 CONTOSO\\u-${device} 198.51.100.7 Apple-iPhone5C2/1101.465 449 0 0 45\r\n`;
+  `User=u-${device}&DeviceId=${device}&DeviceType=iPhone&Cmd=Provision&Log=V141_S110_ ` +
+  `443 CONTOSO\\u-${device} 198.51.100.7 Apple-iPhone5C2/1101.465 200 0 0 45\r\n`;
 const HEADER =
   '#Software: Microsoft Internet Information Services 7.5\r\n#Version: 1.0\r\n#Date: 2013-09-19 14:00:00\r\n' +
   '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken\r\n';

@@ -31,10 +31,10 @@ describe('setup and test output commands', () => {
         io1.lines.includes('created   index template logs-exchange.activesync'),
         io1.lines.join('\n'),
       );
-      assert.match(io1.lines.at(-1)!, /^setup OK: 12 changes/);
+      assert.match(io1.lines.at(-1)!, /^setup OK: 13 changes/);
       const io2 = captureIo();
       assert.equal(await setupCluster(cfg, io2, nullLogger, defaultOwnFields()), 0);
-      assert.equal(io2.lines.filter((l) => l.startsWith('unchanged')).length, 12);
+      assert.equal(io2.lines.filter((l) => l.startsWith('unchanged')).length, 13);
       assert.equal(io2.lines.at(-1), 'setup OK: everything was already in place');
     } finally {
       await es.stop();

@@ -82,7 +82,7 @@ describe('casguard export', () => {
     try {
       const r = await cli('export', 'template', '--out', dir);
       assert.equal(r.code, 0, r.err);
-      assert.match(r.err, /^wrote 9 files to /);
+      assert.match(r.err, /^wrote 10 files to /);
       if (UPDATE) {
         rmSync(path.join(GOLDEN, 'bodies'), { recursive: true, force: true });
         cpSync(dir, path.join(GOLDEN, 'bodies'), { recursive: true });
@@ -96,7 +96,7 @@ describe('casguard export', () => {
 
   it('prints each body alone for KIND NAME, and all of them keyed by request path without a name', async () => {
     const files = tree(path.join(GOLDEN, 'bodies'));
-    assert.equal(files.length, 9);
+    assert.equal(files.length, 10);
     const all = await cli('export', 'template');
     assert.equal(all.code, 0, all.err);
     const byPath = JSON.parse(all.out) as Record<string, unknown>;

@@ -68,7 +68,7 @@ describe('setup over streams the agent created first', () => {
         assert.match(line, /created from another template \(write index \.ds-\S+-000001, ILM policy logs\)/);
         assert.match(line, /DELETE \/\.ds-\S+-000001/);
       }
-      assert.match(io.lines.at(-1)!, /^setup OK: 12 changes/);
+      assert.match(io.lines.at(-1)!, /^setup OK: 13 changes/);
 
       const after = writeIndex(es, EAS);
       assert.notEqual(after.name, before.name);

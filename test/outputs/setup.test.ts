@@ -61,6 +61,7 @@ describe('casguard setup', () => {
           'created index_template logs-exchange.application',
           'created index_template casguard-alerts',
           'created index_template casguard-agents',
+          'created index_template casguard-alert-shares',
           'created data_stream logs-exchange.activesync-default',
           'created data_stream logs-exchange.application-default',
           'created index casguard-alerts-default',

@@ -26,6 +26,8 @@ export interface HandlerFactoryOptions {
   readonly easLogTokens?: boolean;
   /** See FileContext.preserveOriginalEvent. */
   readonly preserveOriginalEvent?: boolean;
+  /** See FileContext.idScope. */
+  readonly idScope?: string;
   readonly deps: ProcessorDeps;
 }
 
@@ -76,6 +78,7 @@ export function createFileHandlerFactory(opts: HandlerFactoryOptions): FileHandl
       observerHostname: opts.observerHostname,
       ...(opts.easLogTokens === true ? { easLogTokens: true } : {}),
       ...(opts.preserveOriginalEvent === true ? { preserveOriginalEvent: true } : {}),
+      ...(opts.idScope !== undefined ? { idScope: opts.idScope } : {}),
     };
     const proc = new FileProcessor(format, ctx, opts.deps);
     return {
