@@ -25,6 +25,7 @@ import type { DeliverySink } from '../outputs/delivery/delivery-sink.js';
 import { createElasticsearchOutput } from '../outputs/elasticsearch/elasticsearch-output.js';
 import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
+import { TallySink, type Tally } from '../outputs/tally-sink.js';
 import type { ShippableDocument } from '../pipeline/document.types.js';
 import { CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
 import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/redact.js';
@@ -62,6 +63,14 @@ export interface ReplaySummary {
   readonly documents: number;
   readonly deadLetters: number;
   readonly inputs: InputSummary[];
+}
+
+/** Dead letters written by this agent, by the stage that gave up. */
+export interface DeadLetterTally {
+  /** Records that never became documents (framing or parsing). */
+  readonly records: number;
+  /** Documents an output refused (never stored). */
+  readonly documents: number;
 }
 
 /** Time allowed for a graceful stop before the process exits anyway (service stop timeouts are above it). */
@@ -123,6 +132,8 @@ export class Agent {
     /** Sets `ecs.version` and `agent.*`; the last enricher, and applied to every alert. */
     private readonly stamp: Enricher,
     private readonly stateJournal: StateJournal | undefined,
+    private readonly tallySink: TallySink,
+    private readonly letterTally: { records: number; documents: number },
   ) {
     this.detector = engine ? withAlertStamp(engine, stamp) : undefined;
   }
@@ -149,9 +160,14 @@ export class Agent {
     });
     const registryDir = opts.replay ? path.join(dataDir, 'replay', `${process.pid}-${Date.now()}`) : dataDir;
     const registry = await Registry.open(registryDir, logger.child({ component: 'registry' }));
+    const letterTally = { records: 0, documents: 0 };
     const deadLetters = new DeadLetterFile({
       dir: path.join(dataDir, 'dead-letter'),
       logger: logger.child({ component: 'dead-letter' }),
+      onWrite: (letter) => {
+        if (letter.stage === 'output') letterTally.documents += 1;
+        else letterTally.records += 1;
+      },
     });
     const sinks: DocumentSink[] = [];
     const outputs = config.outputs;
@@ -172,7 +188,7 @@ export class Agent {
     }
     if (outputs.stdout.alerts) sinks.push(new StdoutAlerts(opts.print));
     if (sinks.length === 0) throw new Error('no output configured');
-    const sink = sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks);
+    const sink = new TallySink(sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks));
     let detector: DetectionEngine | undefined;
     let stateJournal: StateJournal | undefined;
     if (config.detect.enabled) {
@@ -214,7 +230,19 @@ export class Agent {
       esSink,
       stamp,
       stateJournal,
+      sink,
+      letterTally,
     );
+  }
+
+  /** Documents and alerts pushed to the outputs so far. */
+  get tally(): Tally {
+    return this.tallySink.tally;
+  }
+
+  /** Dead letters written so far, by stage. */
+  get deadLetterTally(): DeadLetterTally {
+    return { ...this.letterTally };
   }
 
   /** Path of the dead-letter file (for messages). */
@@ -317,7 +345,13 @@ export class Agent {
     const targets = paths.length > 0 ? paths : [path.join(this.dataDir, 'dead-letter')];
     const before = this.deadLetters.written;
     const results: ReplayDeadLettersResult[] = [];
-    for (const t of targets) results.push(await replayDeadLetters(t, this.sink));
+    for (const t of targets)
+      results.push(
+        await replayDeadLetters(t, this.sink, {
+          keep: this.deadLetters,
+          settle: () => this.settleEverything(),
+        }),
+      );
     await this.settleEverything();
     this.deadLettersAgain = this.deadLetters.written - before;
     return results;

@@ -147,6 +147,16 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Env, notes: string
     notes.push('dataDir from CASGUARD_DATA_DIR');
   }
   const hosts = env['CASGUARD_ES_HOSTS'];
+  if (raw['outputs'] === undefined && !hosts) {
+    // No `outputs:` at all: say where documents go instead of reading files into nowhere (an `outputs:` block
+    // that stores nothing is refused by the schema).
+    const dataDir = typeof raw['dataDir'] === 'string' ? raw['dataDir'] : './data';
+    raw['outputs'] = { file: { path: `${dataDir.replace(/[\\/]+$/, '')}/out` } };
+    notes.push(
+      `no outputs in the config: documents and alerts go to the file output ${dataDir.replace(/[\\/]+$/, '')}/out ` +
+        '(add outputs.elasticsearch, or set CASGUARD_ES_HOSTS, to ship them to a cluster)',
+    );
+  }
   const outputs = (raw['outputs'] && typeof raw['outputs'] === 'object' ? raw['outputs'] : {}) as Record<
     string,
     unknown

@@ -112,9 +112,23 @@ export class DeadLetterFile implements DeadLetterSink {
     return f;
   }
 
+  private stillThere(file: string): boolean {
+    try {
+      this.io.statSync(file);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private writePending(): void {
     if (this.closed || this.pending.length === 0) return;
     try {
+      // A file renamed away meanwhile (claimed by `replay --dead-letters`) is not written to any more.
+      if (this.appendFile !== undefined && !this.stillThere(this.appendFile.path)) {
+        this.appendFile.close();
+        this.appendFile = undefined;
+      }
       if (this.appendFile === undefined || this.appendFile.size >= this.maxFileBytes) {
         this.appendFile?.close();
         this.appendFile = undefined;

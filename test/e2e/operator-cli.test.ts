@@ -1,0 +1,172 @@
+// The command line as an operator meets it (issue 17): nothing read into nowhere, duplicate input ids refused,
+// `replay` exit codes for files it cannot read or recognise, and dead letters re-sent without doubling.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { startEsTestServer } from '../es-server/es-test-server.js';
+import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
+
+const iisSample = path.join(repoRoot, 'samples', 'u_ex130919.log');
+
+function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'cg-operator-'));
+}
+
+function writeConfig(dir: string, lines: readonly string[]): string {
+  const file = path.join(dir, 'casguard.yml');
+  writeFileSync(file, [...lines, 'metrics:', '  enabled: false', ''].join('\n'));
+  return file;
+}
+
+function ndjsonLines(dir: string): number {
+  let n = 0;
+  for (const f of readdirSync(dir))
+    n += readFileSync(path.join(dir, f), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
+  return n;
+}
+
+describe('no silent loss', () => {
+  it('refuses a config whose outputs store nothing (stdout only prints alerts)', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, [
+      'inputs:',
+      '  - id: iis',
+      '    paths: ["./logs/*.log"]',
+      'outputs:',
+      '  stdout: { alerts: true }',
+    ]);
+    for (const cmd of [['test', 'config'], ['run']]) {
+      const r = await runAgentCommand([...cmd, '--config', config], { cwd: dir });
+      assert.equal(r.code, 1, `${cmd.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /outputs\s+no output stores documents: add outputs\.elasticsearch/);
+    }
+  });
+
+  it('names the file output it uses when the config has no outputs, and writes there', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, ['dataDir: ./state', 'inputs:', '  - id: iis', '    paths: ["./x/*"]']);
+    const t = await runAgentCommand(['test', 'config', '--config', config], { cwd: dir });
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(
+      t.stdout,
+      /no outputs in the config: documents and alerts go to the file output \.\/state\/out/,
+    );
+    const r = await runAgentCommand(['replay', '--no-progress', '--config', config, iisSample], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(ndjsonLines(path.join(dir, 'state', 'out')) > 200);
+  });
+
+  it('refuses two inputs with the same id', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, [
+      'inputs:',
+      '  - id: iis',
+      '    paths: ["./a/*"]',
+      '  - id: iis',
+      '    paths: ["./b/*"]',
+      'outputs:',
+      '  file: { path: ./out }',
+    ]);
+    const r = await runAgentCommand(['test', 'config', '--config', config], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /:4:\d+\s+inputs\[1\]\.id\s+duplicate input id 'iis' \(also inputs\[0\]\.id\)/);
+  });
+});
+
+describe('replay exit codes', () => {
+  it('exits 5 for a missing file, a folder, an empty file and a binary no format recognises', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'empty.log'), '');
+    writeFileSync(
+      path.join(dir, 'binary.dat'),
+      Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256)),
+    );
+    for (const [file, said] of [
+      ['missing.log', /missing\.log: cannot read it \(no such file\)/],
+      ['.', /is a folder; name the files in it/],
+      ['empty.log', /empty\.log: is empty; nothing to read/],
+      ['binary.dat', /binary\.dat: not recognised by any format/],
+    ] as const) {
+      const r = await runAgentCommand(['replay', '--no-progress', file], { cwd: dir });
+      assert.equal(r.code, 5, `${file}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, said);
+    }
+  });
+
+  it('reads the other files when one named file is missing, then exits 5', async () => {
+    const dir = tempDir();
+    const r = await runAgentCommand(['replay', '--no-progress', iisSample, 'missing.log'], { cwd: dir });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(
+      r.stdout,
+      /replay done in [\d.]+ s: 1 file\(s\), 244 record\(s\) read, 240 document\(s\) made/,
+    );
+    assert.match(r.stderr, /missing\.log: cannot read it/);
+  });
+
+  it('exits 5 when a forced format reads nothing from a non-empty file, and 2 for an unknown format', async () => {
+    const dir = tempDir();
+    const r = await runAgentCommand(['replay', '--no-progress', '--format', 'evtx', iisSample], { cwd: dir });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /--format evtx read no record from its 75,557 bytes/);
+    const bad = await runAgentCommand(['replay', '--format', 'nope', iisSample], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /argument 'nope' is invalid. Allowed choices are auto, iis/);
+  });
+});
+
+describe('replay --dead-letters', () => {
+  it('keeps what is refused again once, removes what was delivered', async () => {
+    const es = await startEsTestServer({ faults: { item400Rate: 0.3 } });
+    try {
+      const dir = tempDir();
+      copyFileSync(iisSample, path.join(dir, 'u_ex130919.log'));
+      const config = writeConfig(dir, [
+        'dataDir: ./data',
+        'inputs:',
+        '  - id: iis',
+        '    paths: ["./*.log"]',
+        'outputs:',
+        '  elasticsearch:',
+        `    hosts: ["${es.url}"]`,
+        '  stdout: { alerts: false }',
+      ]);
+      const letters = path.join(dir, 'data', 'dead-letter');
+      const first = await runAgentCommand(['replay', '--no-progress', '-c', config, 'u_ex130919.log'], {
+        cwd: dir,
+      });
+      assert.equal(first.code, 4, first.stderr);
+      const refused = ndjsonLines(letters);
+      assert.ok(refused > 20, `${refused} dead letters`);
+      assert.match(first.stdout, new RegExp(`${refused} document\\(s\\) refused by the output`));
+
+      for (let i = 0; i < 2; i++) {
+        const again = await runAgentCommand(['replay', '--dead-letters', '-c', config], { cwd: dir });
+        assert.equal(again.code, 4, again.stderr);
+        assert.match(
+          again.stdout,
+          new RegExp(`${refused} document\\(s\\) re-sent, 0 stored, ${refused} refused`),
+        );
+        assert.equal(ndjsonLines(letters), refused, 'refused again once, not doubled');
+      }
+
+      es.setFaults({});
+      const fixed = await runAgentCommand(['replay', '--dead-letters', '-c', config], { cwd: dir });
+      assert.equal(fixed.code, 0, fixed.stderr);
+      assert.match(
+        fixed.stdout,
+        new RegExp(`${refused} document\\(s\\) re-sent, ${refused} stored, 0 refused`),
+      );
+      assert.equal(ndjsonLines(letters), 0);
+      const nothing = await runAgentCommand(['replay', '--dead-letters', '-c', config], { cwd: dir });
+      assert.equal(nothing.code, 0);
+      assert.match(nothing.stdout, / 0 document\(s\) re-sent/);
+    } finally {
+      await es.stop();
+    }
+  });
+});
