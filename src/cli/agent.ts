@@ -163,6 +163,8 @@ export class Agent {
     const letterTally = { records: 0, documents: 0 };
     const deadLetters = new DeadLetterFile({
       dir: path.join(dataDir, 'dead-letter'),
+      maxFileBytes: config.deadLetter.maxFileBytes,
+      maxFiles: config.deadLetter.maxFiles,
       logger: logger.child({ component: 'dead-letter' }),
       onWrite: (letter) => {
         if (letter.stage === 'output') letterTally.documents += 1;

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { FileInputConfig } from '../inputs/file-input.config.js';
+import { DeadLetterConfig } from '../outputs/dead-letter/dead-letter.config.js';
 import { ElasticsearchOutputConfig } from '../outputs/elasticsearch/elasticsearch.config.js';
 import { FileOutputConfig } from '../outputs/file/file-output.config.js';
 import { RedactionConfig } from '../pipeline/redaction/redaction.config.js';
@@ -62,6 +63,9 @@ export const CasguardConfig = z
         stdout: z.strictObject({ alerts: z.boolean().default(true) }).default({ alerts: true }),
       })
       .default({ stdout: { alerts: true } }),
+    deadLetter: DeadLetterConfig.default({ maxFileBytes: 64 * 1024 * 1024, maxFiles: 16 }).describe(
+      'Bounds of the dead-letter files under <dataDir>/dead-letter (README "Bounds").',
+    ),
     kibana: KibanaSettings.optional().describe(
       'Kibana for `casguard setup`: data views, dashboards and detection rules (own credentials).',
     ),

@@ -314,6 +314,9 @@ function humanMessage(issue: z.core.$ZodIssue): string {
 
 const KNOWN_KEYS = [
   'dataDir',
+  'deadLetter',
+  'maxFiles',
+  'maxFileBytes',
   'inputs',
   'outputs',
   'rules',

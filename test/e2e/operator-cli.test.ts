@@ -1,12 +1,21 @@
 // The command line as an operator meets it (issue 17): nothing read into nowhere, duplicate input ids refused,
 // `replay` exit codes for files it cannot read or recognise, and dead letters re-sent without doubling.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
-import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
+import { repoRoot, runAgentCommand, tsxLoader } from '../helpers/agent-process.js';
 
 const iisSample = path.join(repoRoot, 'samples', 'u_ex130919.log');
 
@@ -168,5 +177,90 @@ describe('replay --dead-letters', () => {
     } finally {
       await es.stop();
     }
+  });
+});
+
+describe('bounded local files', () => {
+  it('keeps at most maxFiles file-output and dead-letter files, deleting the oldest and saying so', async () => {
+    const dir = tempDir();
+    const sample = readFileSync(iisSample, 'utf8').split('\n');
+    const header = sample.filter((l) => l.startsWith('#'));
+    const rows = sample.filter((l) => l !== '' && !l.startsWith('#'));
+    // 60 copies of the sample's rows, and as many lines no parser accepts (dead letters).
+    const body: string[] = [];
+    for (let i = 0; i < 60; i++)
+      for (const r of rows) body.push(r, `garbage line ${i} that is not an IIS row`);
+    writeFileSync(path.join(dir, 'big.log'), [...header, ...body, ''].join('\n'));
+    const config = writeConfig(dir, [
+      'dataDir: ./data',
+      'inputs:',
+      '  - id: iis',
+      '    paths: ["./*.log"]',
+      'deadLetter: { maxFileBytes: 20000, maxFiles: 2 }',
+      'outputs:',
+      '  file: { path: ./out, maxFileBytes: 200000, maxFiles: 3 }',
+      '  stdout: { alerts: false }',
+    ]);
+    const r = await runAgentCommand(['replay', '--no-progress', '-c', config, 'big.log'], { cwd: dir });
+    assert.equal(r.code, 4, r.stderr);
+    const out = readdirSync(path.join(dir, 'out')).filter((n) => n.startsWith('activesync'));
+    assert.ok(out.length <= 3 && out.length >= 2, out.join(', '));
+    assert.match(r.stderr, /File output reached its bound \(outputs\.file\.maxFiles\)/);
+    const letters = readdirSync(path.join(dir, 'data', 'dead-letter'));
+    assert.ok(letters.length <= 2, letters.join(', '));
+    assert.match(r.stderr, /Dead-letter files reached their bound.*records are lost/);
+  });
+});
+
+/** Runs the CLI as the unprivileged user `nobody` (setpriv), or says why it cannot. */
+function asNobody(args: readonly string[], cwd: string): { code: number | null; stderr: string } | string {
+  if (process.getuid?.() !== 0) return 'not root: cannot switch to an unprivileged user';
+  const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
+  if (probe.error || probe.status !== 0) return 'setpriv cannot run a process as nobody here';
+  const r = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      '--import',
+      tsxLoader,
+      path.join(repoRoot, 'src/cli/main.ts'),
+      ...args,
+    ],
+    { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, CASGUARD_CONFIG: '' } },
+  );
+  return { code: r.status, stderr: r.stderr };
+}
+
+describe('rules export --out', () => {
+  it('says why it cannot write, without a stack trace, and does not spin on /proc', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'afile'), '');
+    for (const [out, said] of [
+      ['/proc/casguard-x', /cannot write to \/proc\/casguard-x \(ENOENT/],
+      [path.join(dir, 'afile', 'sub'), /\(ENOTDIR: a part of the path is a file, not a folder\)/],
+    ] as const) {
+      const r = await runAgentCommand(['rules', 'export', '--format', 'sigma', '--out', out], { cwd: dir });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, said);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+  });
+
+  it('reports permission denied for a folder the user cannot write (as an unprivileged user)', (t) => {
+    const dir = tempDir();
+    const locked = path.join(dir, 'locked');
+    mkdirSync(locked, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    const r = asNobody(['rules', 'export', '--format', 'toml', '--out', path.join(locked, 'rules')], dir);
+    if (typeof r === 'string') {
+      t.skip(r);
+      return;
+    }
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /\(EACCES: permission denied\)/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 });
