@@ -14,6 +14,7 @@ import { Agent } from '../agent.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { ReplayProgress, readCounts, type ProgressFile } from '../replay-progress.js';
+import { whereLines } from '../where-lines.js';
 import { loadOrReport } from './config-or-report.js';
 
 interface ReplayOptions {
@@ -107,6 +108,7 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
       }
       const loaded = loadOrReport(opts.config, io);
       if (!loaded) return;
+      for (const line of whereLines(loaded)) io.err(`casguard: ${line}`);
       const started = Date.now();
       const secs = (): string => ((Date.now() - started) / 1000).toFixed(1);
       let agent: Agent | undefined;
@@ -114,6 +116,7 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
         if (opts.deadLetters) {
           agent = await Agent.create({ loaded, print: (line) => io.out(line), replay: true });
           const results = await agent.replayDeadLetters(files.map((f) => path.resolve(f)));
+          await agent.stop();
           const resent = results.reduce((s, r) => s + r.resent, 0);
           const kept = results.reduce((s, r) => s + r.notDocuments + r.unreadable, 0);
           const again = agent.deadLetterTally.documents;
@@ -164,6 +167,8 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
                 `${f.path}: --format ${opts.format} read no record from its ${n(f.size)} bytes (is it in the ${opts.format} format? try --format auto)`,
               );
         }
+        // The stop prints the final count of every alert (console output) before the summary.
+        await agent.stop();
         const t = agent.tally;
         const letters = agent.deadLetterTally;
         io.out(
