@@ -38,6 +38,7 @@ import {
   detectStateSaveFailed,
 } from '../telemetry/detect-events.js';
 import { healthConditions } from '../telemetry/health.js';
+import { HealthWatch } from './health-watch.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
 import { describeError } from '../pipeline/errors.js';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
@@ -112,6 +113,7 @@ const DETECT_FLUSH_INTERVAL_MS = 60_000;
 export class Agent {
   private readonly inputs: FileInput[] = [];
   private metricsServer: MetricsServer | undefined;
+  private healthWatch: HealthWatch | undefined;
   private stopping: Promise<void> | undefined;
   private detectTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -300,6 +302,16 @@ export class Agent {
           };
         });
         this.logger.info('metrics endpoint listening', { address: this.metricsServer.address });
+        const es = config.outputs.elasticsearch;
+        this.healthWatch = new HealthWatch({
+          logger: this.logger.child({ component: 'health' }),
+          deadLetters: () => this.deadLetters.written,
+          deadLetterFile: () => this.deadLetters.file,
+          spoolMaxBytes: es?.spool.maxBytes,
+          spoolThresholdPercent: config.metrics.healthSpoolPercent,
+          deadLetterWindowMs: config.metrics.healthDeadLetterWindowMs,
+        });
+        this.healthWatch.start();
       } catch (err) {
         this.logger.warn('metrics endpoint could not start; continuing without it', {
           listen: config.metrics.listen,
@@ -424,6 +436,7 @@ export class Agent {
       : undefined;
     await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
     if (this.detectTimer) clearInterval(this.detectTimer);
+    this.healthWatch?.stop();
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Ship the latest version of every alert that changed since it was last shipped.
     if (this.detector && !this.opts.replay) this.pushAlerts(this.detector.flush());

@@ -35,6 +35,20 @@ export const MetricsConfig = z.strictObject({
     .string()
     .default('127.0.0.1:9464')
     .describe('host:port of the /metrics and /health endpoint (loopback).'),
+  healthSpoolPercent: z
+    .number()
+    .min(1)
+    .max(100)
+    .default(50)
+    .describe(
+      '/health is degraded while the Elasticsearch disk spool holds more than this share of spool.maxBytes.',
+    ),
+  healthDeadLetterWindowMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(300000)
+    .describe('/health is degraded while a dead letter was written within this window.'),
 });
 
 export const AgentConfig = z.strictObject({
@@ -82,7 +96,12 @@ export const CasguardConfig = z
       maxFileBytes: 20 * 1024 * 1024,
       maxFiles: 14,
     }),
-    metrics: MetricsConfig.default({ enabled: true, listen: '127.0.0.1:9464' }),
+    metrics: MetricsConfig.default({
+      enabled: true,
+      listen: '127.0.0.1:9464',
+      healthSpoolPercent: 50,
+      healthDeadLetterWindowMs: 300000,
+    }),
     redaction: RedactionConfig.default({ names: [], patterns: [] }).describe(
       'Additions to the built-in table of credential names (README "Redaction").',
     ),

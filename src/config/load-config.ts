@@ -351,6 +351,8 @@ const KNOWN_KEYS = [
   'console',
   'enabled',
   'listen',
+  'healthSpoolPercent',
+  'healthDeadLetterWindowMs',
   'redaction',
   'names',
   'patterns',
