@@ -3,6 +3,7 @@
 // figures come from the inputs' own per-file counters (casguard_input_bytes_read_total and
 // casguard_input_records_total), so the progress shows exactly what the agent has read.
 
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { metricsRegistry } from '../telemetry/metrics.js';
 
@@ -72,6 +73,12 @@ function duration(seconds: number): string {
   return `${m} min ${Math.round(seconds - m * 60)} s`;
 }
 
+/** The file's name, cut to fit a terminal line next to the figures. */
+function shortName(file: string): string {
+  const name = path.basename(file);
+  return name.length > 28 ? `${name.slice(0, 12)}…${name.slice(-15)}` : name;
+}
+
 export class ReplayProgress {
   private timer: NodeJS.Timeout | undefined;
   private readonly started = Date.now();
@@ -89,9 +96,8 @@ export class ReplayProgress {
       this.bars = new cliProgress.MultiBar(
         {
           stream: this.o.stream ?? process.stderr,
-          format:
-            ' {bar} {percentage}% | {name} | {done}/{size} | {records} records | {rate}/s | ETA {eta_formatted}',
-          barsize: 24,
+          format: '{bar} {percentage}% {name} {done}/{size} {records} records {rate}/s ETA {eta_formatted}',
+          barsize: 12,
           hideCursor: true,
           clearOnComplete: false,
           stopOnComplete: false,
@@ -104,7 +110,7 @@ export class ReplayProgress {
         this.fileBars.set(
           f.path,
           this.bars.create(Math.max(1, f.size), 0, {
-            name: f.path.length > 40 ? `…${f.path.slice(-39)}` : f.path,
+            name: shortName(f.path),
             done: humanBytes(0),
             size: humanBytes(f.size),
             records: 0,

@@ -112,7 +112,7 @@ describe('replay exit codes', () => {
     assert.equal(r.code, 5, r.stderr);
     assert.match(
       r.stdout,
-      /replay done in [\d.]+ s: 1 file\(s\), 244 record\(s\) read, 240 document\(s\) made/,
+      /replay done in [\d.]+ s: 1 file\(s\), 724 record\(s\) read, 720 document\(s\) made/,
     );
     assert.match(r.stderr, /missing\.log: cannot read it/);
   });
@@ -121,7 +121,7 @@ describe('replay exit codes', () => {
     const dir = tempDir();
     const r = await runAgentCommand(['replay', '--no-progress', '--format', 'evtx', iisSample], { cwd: dir });
     assert.equal(r.code, 5, r.stderr);
-    assert.match(r.stderr, /--format evtx read no record from its 75,557 bytes/);
+    assert.match(r.stderr, /--format evtx read no record from its 226,293 bytes/);
     const bad = await runAgentCommand(['replay', '--format', 'nope', iisSample], { cwd: dir });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /argument 'nope' is invalid. Allowed choices are auto, iis/);
@@ -186,9 +186,9 @@ describe('bounded local files', () => {
     const sample = readFileSync(iisSample, 'utf8').split('\n');
     const header = sample.filter((l) => l.startsWith('#'));
     const rows = sample.filter((l) => l !== '' && !l.startsWith('#'));
-    // 60 copies of the sample's rows, and as many lines no parser accepts (dead letters).
+    // 20 copies of the sample's rows, and as many lines no parser accepts (dead letters).
     const body: string[] = [];
-    for (let i = 0; i < 60; i++)
+    for (let i = 0; i < 20; i++)
       for (const r of rows) body.push(r, `garbage line ${i} that is not an IIS row`);
     writeFileSync(path.join(dir, 'big.log'), [...header, ...body, ''].join('\n'));
     const config = writeConfig(dir, [
@@ -262,5 +262,24 @@ describe('rules export --out', () => {
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /\(EACCES: permission denied\)/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+});
+
+describe('reading it', () => {
+  it('prints plain progress lines when stderr is not a terminal', async () => {
+    const dir = tempDir();
+    const sample = readFileSync(iisSample, 'utf8').split('\n');
+    const rows = sample.filter((l) => l !== '' && !l.startsWith('#'));
+    const body: string[] = sample.filter((l) => l.startsWith('#'));
+    for (let i = 0; i < 15; i++) body.push(...rows);
+    writeFileSync(path.join(dir, 'big.log'), body.join('\n') + '\n');
+    const r = await runAgentCommand(['replay', '--progress-every', '0.2', 'big.log'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /replay progress: \d+% [\d.]+ (KiB|MiB) of [\d.]+ MiB, \d+ records, [\d.]+ (KiB|MiB)\/s, \d+ records\/s, ETA/,
+    );
+    // eslint-disable-next-line no-control-regex -- looking for escape codes is the point
+    assert.doesNotMatch(r.stderr + r.stdout, /\x1b\[/, 'no escape codes in redirected output');
   });
 });

@@ -22,6 +22,7 @@ interface ReplayOptions {
   format: string;
   deadLetters?: boolean;
   progress: boolean;
+  progressEvery: string;
 }
 
 /** Whether progress bars can be drawn: a terminal on stderr (where they go), colour or not. */
@@ -87,6 +88,11 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
     )
     .option('--dead-letters', 're-send the documents of dead-letter files (default: <dataDir>/dead-letter)')
     .option('--no-progress', 'no progress bar or progress lines while reading')
+    .option(
+      '--progress-every <seconds>',
+      'seconds between progress lines when stderr is not a terminal (a bar is drawn on a terminal)',
+      '5',
+    )
     .addHelpText(
       'after',
       [
@@ -147,6 +153,7 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
               tty: stream !== undefined,
               ...(stream ? { stream } : {}),
               print: (line) => io.err(line),
+              ...(stream ? {} : { intervalMs: Math.max(0.1, Number(opts.progressEvery) || 5) * 1000 }),
             })
           : undefined;
         progress?.start();
