@@ -15,6 +15,8 @@ export interface ConfigProblem {
   readonly message: string;
   readonly line?: number;
   readonly column?: number;
+  /** Set when an environment variable, not the file, gave the value (`CASGUARD_ES_HOSTS`). */
+  readonly source?: string;
 }
 
 export interface LoadedConfig {
@@ -41,7 +43,12 @@ export function formatProblems(file: string | undefined, problems: readonly Conf
   const where = file ?? '<embedded default>';
   return problems
     .map((p) => {
-      const pos = p.line !== undefined ? `${where}:${p.line}:${p.column ?? 1}` : where;
+      const pos =
+        p.source !== undefined
+          ? `environment variable ${p.source}`
+          : p.line !== undefined
+            ? `${where}:${p.line}:${p.column ?? 1}`
+            : where;
       return `${pos}  ${p.path === '' ? '(top level)' : p.path}  ${p.message}`;
     })
     .join('\n');
@@ -264,15 +271,15 @@ export function parseConfigText(
     });
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
+  // Unset variables are reported together with every other problem (finish), not alone.
   interpolate(doc, env, problems, lc);
-  if (problems.length > 0) throw new ConfigError(file, problems);
   const js: unknown = doc.toJS({ maxAliasCount: 100 });
   if (js === null || typeof js !== 'object' || Array.isArray(js)) {
     throw new ConfigError(file, [{ path: '', message: 'the config must be a mapping of keys to values' }]);
   }
   const raw = js as Record<string, unknown>;
   applyEnvOverrides(raw, env, notes);
-  return finish(raw, file, doc, lc, path.dirname(file), notes);
+  return finish(raw, file, doc, lc, path.dirname(file), notes, problems);
 }
 
 function finish(
@@ -282,11 +289,20 @@ function finish(
   lc: LineCounter,
   baseDir: string,
   notes: string[],
+  earlier: readonly ConfigProblem[] = [],
 ): LoadedConfig {
   const parsed = CasguardConfig.safeParse(raw);
-  if (!parsed.success) {
-    const problems: ConfigProblem[] = [];
-    for (const issue of parsed.error.issues) {
+  // Settings an environment variable set: a problem there names the variable, not the file.
+  const envSources = notes
+    .map((n) => /^(\S+) from ([A-Z_][A-Z0-9_]*)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1]!, m[2]!] as const);
+  if (!parsed.success || earlier.length > 0) {
+    const problems: ConfigProblem[] = [...earlier];
+    const issues = parsed.success ? [] : parsed.error.issues;
+    for (const issue of issues) {
+      // A key whose ${VAR} was unset is reported once, as the unset variable.
+      if (earlier.some((e) => e.path !== '' && dotPath(issue.path).startsWith(e.path))) continue;
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const pos = locate(doc, lc, issue.path, key);
@@ -299,16 +315,53 @@ function finish(
         continue;
       }
       const pos = locate(doc, lc, issue.path);
-      problems.push({ path: dotPath(issue.path), message: humanMessage(issue), ...(pos ?? {}) });
+      const envSource = envSources.find(([key]) => dotPath(issue.path).startsWith(key));
+      problems.push({
+        path: dotPath(issue.path),
+        message: humanMessage(issue, raw),
+        ...(envSource ? { source: envSource[1] } : (pos ?? {})),
+      });
     }
     throw new ConfigError(file, problems);
   }
   return { config: parsed.data, file, baseDir, notes };
 }
 
-function humanMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined)
-    return `required value is missing (expected ${issue.expected})`;
+/** The value at a key path of the raw config, and whether the key is there at all. */
+function valueAt(raw: unknown, keyPath: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let cur: unknown = raw;
+  for (const seg of keyPath) {
+    if (cur === null || typeof cur !== 'object') return { present: false, value: undefined };
+    const rec = cur as Record<PropertyKey, unknown>;
+    if (!(seg in rec)) return { present: false, value: undefined };
+    cur = rec[seg];
+  }
+  return { present: true, value: cur };
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null (an empty value)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `the ${typeof v} ${JSON.stringify(v) ?? typeof v}`;
+}
+
+const EXPECTED: Record<string, string> = {
+  array: 'a list (e.g. [a, b] or one "- item" per line)',
+  object: 'a mapping of keys to values',
+  string: 'a text',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
+function humanMessage(issue: z.core.$ZodIssue, raw: unknown): string {
+  if (issue.code === 'invalid_type') {
+    const at = valueAt(raw, issue.path);
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
+    if (!at.present || at.value === undefined) return `required value is missing (expected ${expected})`;
+    return `wrong type: expected ${expected}, found ${typeName(at.value)}`;
+  }
   return issue.message;
 }
 
@@ -367,6 +420,7 @@ function suggest(key: string, _path: readonly PropertyKey[], _raw: unknown): str
   let best: string | undefined;
   let bestD = 3;
   for (const k of KNOWN_KEYS) {
+    if (k === key) continue; // valid elsewhere, not here: suggest a neighbour (path → paths)
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestD) {
       bestD = d;

@@ -11,11 +11,12 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
-import { repoRoot, runAgentCommand, tsxLoader } from '../helpers/agent-process.js';
+import { repoRoot, runAgentCommand, startAgent, tsxLoader } from '../helpers/agent-process.js';
 
 const iisSample = path.join(repoRoot, 'samples', 'u_ex130919.log');
 
@@ -281,5 +282,108 @@ describe('reading it', () => {
     );
     // eslint-disable-next-line no-control-regex -- looking for escape codes is the point
     assert.doesNotMatch(r.stderr + r.stdout, /\x1b\[/, 'no escape codes in redirected output');
+  });
+});
+
+describe('config and connection errors name the cause', () => {
+  it('reports wrong types as wrong types, suggests paths for path, and every unset variable with the rest', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, [
+      'inputs:',
+      '  - id: a',
+      '    path: ./x',
+      '    maxRecordBytes: "big"',
+      'outputs:',
+      '  elasticsearch:',
+      '    hosts: "http://127.0.0.1:9200"',
+      '    apiKey: ${CASGUARD_TEST_UNSET_A}',
+      '    username: ${CASGUARD_TEST_UNSET_B}',
+    ]);
+    const r = await runAgentCommand(['test', 'config', '-c', config], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /config INVALID: 5 problems/);
+    assert.match(
+      r.stderr,
+      /:8:\d+\s+outputs\.elasticsearch\.apiKey\s+environment variable CASGUARD_TEST_UNSET_A is not set/,
+    );
+    assert.match(
+      r.stderr,
+      /:9:\d+\s+outputs\.elasticsearch\.username\s+environment variable CASGUARD_TEST_UNSET_B/,
+    );
+    assert.match(
+      r.stderr,
+      /inputs\[0\]\.maxRecordBytes\s+wrong type: expected a number, found the text "big"/,
+    );
+    assert.match(r.stderr, /inputs\[0\]\.path\s+unknown key 'path' \(did you mean 'paths'\?\)/);
+    assert.match(r.stderr, /inputs\[0\]\.paths\s+required value is missing/);
+    assert.doesNotMatch(r.stderr, /outputs\.elasticsearch\.hosts/, 'one host as a string is accepted');
+  });
+
+  it('names the environment variable that set a URL without a scheme, and accepts an id:key API key', async () => {
+    const dir = tempDir();
+    const r = await runAgentCommand(['test', 'config'], {
+      cwd: dir,
+      env: { CASGUARD_ES_HOSTS: 'localhost:9200' },
+    });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /environment variable CASGUARD_ES_HOSTS\s+outputs\.elasticsearch\.hosts\[0\]\s+'localhost:9200' has no scheme: write http:\/\/localhost:9200/,
+    );
+    assert.doesNotMatch(r.stderr, /embedded default/);
+  });
+
+  it('run says which cluster it connected to; an id:key API key works', async () => {
+    const es = await startEsTestServer({
+      version: '9.1.0',
+      auth: { apiKey: Buffer.from('myid:mykey').toString('base64') },
+    });
+    try {
+      const dir = tempDir();
+      const config = writeConfig(dir, [
+        'inputs:',
+        '  - id: a',
+        '    paths: ["./*.log"]',
+        'outputs:',
+        '  elasticsearch:',
+        `    hosts: "${es.url}"`,
+        '    apiKey: "myid:mykey"',
+      ]);
+      const agent = startAgent(['run', '-c', config], { cwd: dir });
+      try {
+        await agent.waitFor(/Elasticsearch output connected .*cluster=\S+ version=9\.1\.0/, 30_000);
+      } finally {
+        agent.child.kill('SIGTERM');
+        await agent.exited;
+      }
+    } finally {
+      await es.stop();
+    }
+  });
+
+  it('replay says that it waits for an unreachable cluster, and why', async () => {
+    const dir = tempDir();
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    await new Promise((r) => s.close(r));
+    const config = writeConfig(dir, [
+      'inputs:',
+      '  - id: a',
+      '    paths: ["./*.log"]',
+      'outputs:',
+      '  elasticsearch:',
+      `    hosts: "http://127.0.0.1:${port}"`,
+    ]);
+    const agent = startAgent(['replay', '--no-progress', '-c', config, iisSample], { cwd: dir });
+    try {
+      await agent.waitFor(
+        /waiting for elasticsearch \(refused: connection failed: .*ECONNREFUSED.*nothing listens there/,
+        30_000,
+      );
+    } finally {
+      agent.child.kill('SIGINT');
+      await agent.exited;
+    }
   });
 });

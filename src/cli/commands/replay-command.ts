@@ -10,6 +10,7 @@ import { Option } from 'commander';
 import path from 'node:path';
 import { formatNames } from '../../normalize/formats/index.js';
 import { describeError } from '../../pipeline/errors.js';
+import { healthConditions } from '../../telemetry/health.js';
 import { Agent } from '../agent.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -63,6 +64,26 @@ function checkFiles(files: readonly string[]): { readable: ProgressFile[]; probl
     readable.push({ path: abs, size });
   }
   return { readable, problems };
+}
+
+/** How often `replay` says that it waits for a failing output (it keeps trying until Ctrl+C). */
+const WAITING_EVERY_MS = 10_000;
+
+/**
+ * While an output fails (a /health condition `output:*`), one line every 10 s saying so: an unreachable
+ * cluster must not look like a hang. The documents are kept and retried; Ctrl+C stops (they stay spooled).
+ */
+function waitingForOutput(io: CliIo): NodeJS.Timeout {
+  const t = setInterval(() => {
+    for (const [key, c] of Object.entries(healthConditions()))
+      if (key.startsWith('output:'))
+        io.err(
+          `casguard replay: waiting for ${key.slice('output:'.length)} (${JSON.stringify(c['state'])?.replace(/"/g, '')}: ${typeof c['reason'] === 'string' ? c['reason'] : ''}); ` +
+            'documents are kept and retried; Ctrl+C stops (nothing is lost: replay the files again later)',
+        );
+  }, WAITING_EVERY_MS);
+  t.unref();
+  return t;
 }
 
 function n(x: number): string {
@@ -121,7 +142,10 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
       try {
         if (opts.deadLetters) {
           agent = await Agent.create({ loaded, print: (line) => io.out(line), replay: true });
-          const results = await agent.replayDeadLetters(files.map((f) => path.resolve(f)));
+          const waiting = waitingForOutput(io);
+          const results = await agent
+            .replayDeadLetters(files.map((f) => path.resolve(f)))
+            .finally(() => clearInterval(waiting));
           await agent.stop();
           const resent = results.reduce((s, r) => s + r.resent, 0);
           const kept = results.reduce((s, r) => s + r.notDocuments + r.unreadable, 0);
@@ -157,10 +181,12 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
             })
           : undefined;
         progress?.start();
+        const waiting = waitingForOutput(io);
         let summary;
         try {
           summary = await agent.replay(readable.map((f) => f.path));
         } finally {
+          clearInterval(waiting);
           await progress?.stop();
         }
         for (const s of summary.inputs.flatMap((i) => i.skipped))

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { Agent, STOP_DEADLINE_MS } from '../agent.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { logClusterHello } from '../es-hello.js';
 import { RunStats } from '../run-stats.js';
 import { whereLines } from '../where-lines.js';
 import { loadOrReport } from './config-or-report.js';
@@ -65,6 +66,8 @@ export function registerRun(program: Command, io: CliIo): void {
         io.setExitCode(EXIT.FAILURE);
         return;
       }
+      const es = loaded.config.outputs.elasticsearch;
+      if (es) void logClusterHello(es, agent.logger.child({ component: 'output', output: 'elasticsearch' }));
       const stats = new RunStats(agent, statsSeconds * 1000);
       stats.start();
       await new Promise<void>((resolve) => {
