@@ -27,6 +27,8 @@ export interface LoadedConfig {
   readonly baseDir: string;
   /** Human sentences about where settings came from (never including secret values). */
   readonly notes: string[];
+  /** Where the value at a dotted key path came from: the file, an environment variable, or the default. */
+  readonly origin?: (keyPath: string) => string;
 }
 
 export class ConfigError extends CasguardError {
@@ -149,6 +151,15 @@ function locate(
 
 /** Environment overrides for the most used settings, so the agent can be pointed somewhere without edits. */
 function applyEnvOverrides(raw: Record<string, unknown>, env: Env, notes: string[]): void {
+  if (env['CASGUARD_LOG_LEVEL']) {
+    const logging = (raw['logging'] && typeof raw['logging'] === 'object' ? raw['logging'] : {}) as Record<
+      string,
+      unknown
+    >;
+    logging['level'] = env['CASGUARD_LOG_LEVEL'];
+    raw['logging'] = logging;
+    notes.push('logging.level from CASGUARD_LOG_LEVEL');
+  }
   if (env['CASGUARD_DATA_DIR']) {
     raw['dataDir'] = env['CASGUARD_DATA_DIR'];
     notes.push('dataDir from CASGUARD_DATA_DIR');
@@ -324,7 +335,16 @@ function finish(
     }
     throw new ConfigError(file, problems);
   }
-  return { config: parsed.data, file, baseDir, notes };
+  const fromFile = file !== undefined ? 'file' : 'embedded default';
+  const origin = (keyPath: string): string => {
+    const env = envSources.find(
+      ([key]) => keyPath === key || keyPath.startsWith(`${key}.`) || keyPath.startsWith(`${key}[`),
+    );
+    if (env) return `env ${env[1]}`;
+    const segs = keyPath.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== '');
+    return valueAt(raw, segs).present ? fromFile : 'default';
+  };
+  return { config: parsed.data, file, baseDir, notes, origin };
 }
 
 /** The value at a key path of the raw config, and whether the key is there at all. */

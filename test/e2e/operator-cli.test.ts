@@ -387,3 +387,45 @@ describe('config and connection errors name the cause', () => {
     }
   });
 });
+
+describe('command line conventions', () => {
+  it('prints help and exits 2 for casguard, casguard test and casguard rules without a subcommand', async () => {
+    for (const args of [[], ['test'], ['rules']]) {
+      const r = await runAgentCommand(args, { cwd: repoRoot });
+      assert.equal(r.code, 2, `casguard ${args.join(' ')}`);
+      assert.match(r.stderr + r.stdout, /Usage: casguard/);
+    }
+  });
+
+  it('has examples in the help of the program and of run, replay and test', async () => {
+    for (const args of [['--help'], ['run', '--help'], ['replay', '--help'], ['test', '--help']]) {
+      const r = await runAgentCommand(args, { cwd: repoRoot });
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /Examples:\n {2}casguard /, args.join(' '));
+    }
+  });
+
+  it('test config --print shows the resolved values, masks secrets and names each source; --log-level applies', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, [
+      'inputs:',
+      '  - id: a',
+      '    paths: ["./x/*"]',
+      'outputs:',
+      '  elasticsearch:',
+      '    hosts: "http://127.0.0.1:9200"',
+      '    apiKey: "myid:supersecretkey"',
+    ]);
+    const r = await runAgentCommand(['--log-level', 'debug', 'test', 'config', '--print', '-c', config], {
+      cwd: dir,
+      env: { CASGUARD_DATA_DIR: path.join(dir, 'state') },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^dataDir: ".*state" {3}# env CASGUARD_DATA_DIR$/m);
+    assert.match(r.stdout, /^inputs\[0\]\.paths: \["\.\/x\/\*"\] {3}# file$/m);
+    assert.match(r.stdout, /^inputs\[0\]\.maxRecordBytes: 1048576 {3}# default$/m);
+    assert.match(r.stdout, /^outputs\.elasticsearch\.apiKey: \[(MASKED|REDACTED)\] {3}# file$/m);
+    assert.match(r.stdout, /^logging\.level: "debug" {3}# env CASGUARD_LOG_LEVEL$/m);
+    assert.doesNotMatch(r.stdout, /supersecretkey|bXlpZDpzdXBlcnNlY3JldGtleQ/);
+  });
+});
