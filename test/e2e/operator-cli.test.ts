@@ -429,3 +429,32 @@ describe('command line conventions', () => {
     assert.doesNotMatch(r.stdout, /supersecretkey|bXlpZDpzdXBlcnNlY3JldGtleQ/);
   });
 });
+
+describe('setup', () => {
+  it('a plain setup keeps the retention an earlier setup --retention-days installed', async () => {
+    const es = await startEsTestServer();
+    try {
+      const dir = tempDir();
+      const env = { CASGUARD_ES_HOSTS: es.url };
+      const age = async (): Promise<unknown> => {
+        const body = (await (await fetch(`${es.url}/_ilm/policy/casguard-logs`)).json()) as Record<
+          string,
+          { policy: { phases: { delete: { min_age: string } } } }
+        >;
+        return body['casguard-logs']?.policy.phases.delete.min_age;
+      };
+      const first = await runAgentCommand(['setup', '--retention-days', '30'], { cwd: dir, env });
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(await age(), '30d');
+      const again = await runAgentCommand(['setup'], { cwd: dir, env });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /retention: 30 days, as installed/);
+      assert.equal(await age(), '30d');
+      const changed = await runAgentCommand(['setup', '--retention-days', '90'], { cwd: dir, env });
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.equal(await age(), '90d');
+    } finally {
+      await es.stop();
+    }
+  });
+});
