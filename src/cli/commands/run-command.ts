@@ -67,7 +67,9 @@ export function registerRun(program: Command, io: CliIo): void {
         return;
       }
       const es = loaded.config.outputs.elasticsearch;
-      if (es) void logClusterHello(es, agent.logger.child({ component: 'output', output: 'elasticsearch' }));
+      const cancelHello = es
+        ? logClusterHello(es, agent.logger.child({ component: 'output', output: 'elasticsearch' }))
+        : undefined;
       const stats = new RunStats(agent, statsSeconds * 1000);
       stats.start();
       await new Promise<void>((resolve) => {
@@ -83,6 +85,7 @@ export function registerRun(program: Command, io: CliIo): void {
               io.err('casguard: stop deadline passed; exiting');
               process.exit(EXIT.FAILURE);
             }, STOP_DEADLINE_MS + 800).unref();
+            cancelHello?.();
             agent.stop().then(resolve, resolve);
             return;
           }
