@@ -80,7 +80,7 @@ describe('replay into Elasticsearch', () => {
     // A second full replay re-sends the same ids: answered 409, stored once.
     const third = await runAgentCommand(['replay', ...samples], { cwd, env });
     assert.equal(third.code, 0, third.stderr);
-    assert.equal(es.docs('logs-exchange.activesync-default').size, 242);
+    assert.equal(es.docs('logs-exchange.activesync-default').size, 722);
     const alerts = [...es.docs('casguard-alerts-default').values()] as {
       rule?: { id?: string };
       event?: { kind?: string };
