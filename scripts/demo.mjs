@@ -2,13 +2,26 @@
 // The README's first command ends here: drop the sample logs (a KB 2851708 case) into ./inbox and run the
 // agent on its embedded default, so documents appear under ./data/out and the alert is printed. When the agent
 // stops (Ctrl+C), write the HTML incident report from ./data/out and print where it is.
+// `npm run demo` runs this file alone (it builds first itself): with `npm run build && node ...` a shell
+// would stand between npm and the agent, die of the terminal's Ctrl+C and make npm exit 130 after a clean stop.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const inbox = path.resolve(process.env.CASGUARD_INBOX ?? 'inbox');
+const build = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], {
+  cwd: root,
+  stdio: 'inherit',
+  shell: process.platform === 'win32',
+});
+if (build.status !== 0) {
+  console.error(`casguard demo: the build failed (npm run build exited ${build.status ?? build.signal})`);
+  process.exit(1);
+}
+// npm runs scripts in the package folder; the demo's files go where the user typed the command.
+const base = process.env.INIT_CWD ?? process.cwd();
+const inbox = path.resolve(base, process.env.CASGUARD_INBOX ?? 'inbox');
 mkdirSync(inbox, { recursive: true });
 for (const name of readdirSync(path.join(root, 'samples'))) {
   copyFileSync(path.join(root, 'samples', name), path.join(inbox, name));
@@ -21,12 +34,22 @@ const child = spawn(
   [path.join(root, 'dist/cli/main.js'), 'run', ...process.argv.slice(2)],
   {
     stdio: 'inherit',
+    cwd: base,
   },
 );
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+// Ctrl+C on a terminal reaches the agent by itself (same process group); a signal sent to this script alone
+// (kill, a service manager) is passed on. Either way the agent stops cleanly: it takes repeated signals within
+// a second as one request. Forwarded once per signal name, so a stop is never escalated from here.
+const forwarded = new Set();
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    if (forwarded.has(sig) || child.exitCode !== null) return;
+    forwarded.add(sig);
+    child.kill(sig);
+  });
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 0 : 1);
-  const report = path.resolve('report.html');
+  const report = path.resolve(base, 'report.html');
   // The same configuration as the agent ran with (the embedded default unless --config was given).
   const args = process.argv.slice(2);
   const at = args.findIndex((a) => a === '--config' || a === '-c');
@@ -36,6 +59,7 @@ child.on('exit', (code, signal) => {
     [path.join(root, 'dist/cli/main.js'), 'report', ...config, '--out', report],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
+      cwd: base,
     },
   );
   if (r.status === 0) console.log(`casguard demo: the incident report is ${report} (open it in a browser)`);

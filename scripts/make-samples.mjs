@@ -50,7 +50,9 @@ const lines = [
 const q = (d, cmd, log) =>
   `User=${encodeURIComponent(d.user.split('\\')[1])}&DeviceId=${d.dev}&DeviceType=${d.type}&Cmd=${cmd}&Log=${log}`;
 let t = Date.UTC(2013, 8, 19, 14, 0, 5);
-for (let i = 0; i < 240; i++) {
+// 720 requests, one in three a failing Provision: 120 per storm device within about half an hour, enough
+// to cross the storm rule (100 failures per device in an hour), so the demo shows the headline alert.
+for (let i = 0; i < 720; i++) {
   t += Math.floor(rnd() * 4000) + 500;
   const d = new Date(t);
   const ts = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;

@@ -44,6 +44,7 @@ import { KnownIdsFilter } from '../outputs/elasticsearch/known-ids-filter.js';
 import { targetName } from '../outputs/elasticsearch/targets.js';
 import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
+import { TallySink, type Tally } from '../outputs/tally-sink.js';
 import type { EcsDocument, JsonValue, ShippableDocument } from '../pipeline/document.types.js';
 import { AGENT_TYPE, CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
 import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/redact.js';
@@ -57,6 +58,7 @@ import {
   detectStateSaveFailed,
 } from '../telemetry/detect-events.js';
 import { healthConditions } from '../telemetry/health.js';
+import { HealthWatch } from './health-watch.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
 import { describeError } from '../pipeline/errors.js';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
@@ -82,6 +84,14 @@ export interface ReplaySummary {
   readonly documents: number;
   readonly deadLetters: number;
   readonly inputs: InputSummary[];
+}
+
+/** Dead letters written by this agent, by the stage that gave up. */
+export interface DeadLetterTally {
+  /** Records that never became documents (framing or parsing). */
+  readonly records: number;
+  /** Documents an output refused (never stored). */
+  readonly documents: number;
 }
 
 /** Time allowed for a graceful stop before the process exits anyway (service stop timeouts are above it). */
@@ -146,6 +156,7 @@ function messageRenderer(rules: readonly Rule[]): (doc: EcsDocument) => string |
 export class Agent {
   private readonly inputs: FileInput[] = [];
   private metricsServer: MetricsServer | undefined;
+  private healthWatch: HealthWatch | undefined;
   private stopping: Promise<void> | undefined;
   private detectTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -168,6 +179,8 @@ export class Agent {
     private readonly stateJournal: StateJournal | undefined,
     private readonly knownIds: KnownIdsFilter | undefined,
     private readonly fleet: FleetParts,
+    private readonly tallySink: TallySink,
+    private readonly letterTally: { records: number; documents: number },
   ) {
     this.detector = engine ? withAlertStamp(engine, stamp) : undefined;
   }
@@ -199,9 +212,16 @@ export class Agent {
     });
     const registryDir = opts.replay ? path.join(dataDir, 'replay', `${process.pid}-${Date.now()}`) : dataDir;
     const registry = await Registry.open(registryDir, logger.child({ component: 'registry' }));
+    const letterTally = { records: 0, documents: 0 };
     const deadLetters = new DeadLetterFile({
       dir: path.join(dataDir, 'dead-letter'),
+      maxFileBytes: config.deadLetter.maxFileBytes,
+      maxFiles: config.deadLetter.maxFiles,
       logger: logger.child({ component: 'dead-letter' }),
+      onWrite: (letter) => {
+        if (letter.stage === 'output') letterTally.documents += 1;
+        else letterTally.records += 1;
+      },
     });
     const sinks: DocumentSink[] = [];
     const localSinks: DocumentSink[] = [];
@@ -274,6 +294,9 @@ export class Agent {
     // Checkpoints wait for the detection state that counted their records (settle-gate.ts); `run` only.
     const gate = config.detect.enabled && !opts.replay ? new SettleGate(sink) : undefined;
     if (gate) sink = gate;
+    // Counts for the operator's summaries and periodic statistics (tally-sink.ts): what the agent pushes.
+    const tallySink = new TallySink(sink);
+    sink = tallySink;
     let detector: DetectionEngine | undefined;
     let stateJournal: StateJournal | undefined;
     if (rules) {
@@ -326,7 +349,19 @@ export class Agent {
         startedAt: new Date().toISOString(),
         status: undefined,
       },
+      tallySink,
+      letterTally,
     );
+  }
+
+  /** Documents and alerts pushed to the outputs so far. */
+  get tally(): Tally {
+    return this.tallySink.tally;
+  }
+
+  /** Dead letters written so far, by stage. */
+  get deadLetterTally(): DeadLetterTally {
+    return { ...this.letterTally };
   }
 
   /** Path of the dead-letter file (for messages). */
@@ -386,6 +421,16 @@ export class Agent {
           };
         });
         this.logger.info('metrics endpoint listening', { address: this.metricsServer.address });
+        const es = config.outputs.elasticsearch;
+        this.healthWatch = new HealthWatch({
+          logger: this.logger.child({ component: 'health' }),
+          deadLetters: () => this.deadLetters.written,
+          deadLetterFile: () => this.deadLetters.file,
+          spoolMaxBytes: es?.spool.maxBytes,
+          spoolThresholdPercent: config.metrics.healthSpoolPercent,
+          deadLetterWindowMs: config.metrics.healthDeadLetterWindowMs,
+        });
+        this.healthWatch.start();
       } catch (err) {
         this.logger.warn('metrics endpoint could not start; continuing without it', {
           listen: config.metrics.listen,
@@ -532,7 +577,13 @@ export class Agent {
     const targets = paths.length > 0 ? paths : [path.join(this.dataDir, 'dead-letter')];
     const before = this.deadLetters.written;
     const results: ReplayDeadLettersResult[] = [];
-    for (const t of targets) results.push(await replayDeadLetters(t, this.sink));
+    for (const t of targets)
+      results.push(
+        await replayDeadLetters(t, this.sink, {
+          keep: this.deadLetters,
+          settle: () => this.settleEverything(),
+        }),
+      );
     await this.settleEverything();
     this.deadLettersAgain = this.deadLetters.written - before;
     return results;
@@ -619,6 +670,7 @@ export class Agent {
     await bounded('stopping inputs', Promise.all(this.inputs.map((i) => i.stop())));
     clearInterval(stopSaves);
     if (this.detectTimer) clearInterval(this.detectTimer);
+    this.healthWatch?.stop();
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Ship the latest version of every alert that changed since it was last shipped.
     if (this.detector && !this.opts.replay) this.pushAlerts(this.detector.flush());

@@ -10,4 +10,9 @@ export const EXIT = {
   FAILURE: 3,
   /** `replay` finished and everything is accounted for, but some records or documents were dead-lettered. */
   DEAD_LETTERS: 4,
+  /**
+   * `replay`: a named file is missing, unreadable, a folder, empty or not recognised, or a forced --format read
+   * no record from it; the other files were read and shipped.
+   */
+  INPUT_PROBLEM: 5,
 } as const;

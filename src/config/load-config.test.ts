@@ -62,7 +62,10 @@ describe('configuration loading', () => {
     assert.equal(byPath.get('inputs[0].pathz')?.line, 4);
     assert.match(byPath.get('inputs[0].paths')?.message ?? '', /required value is missing/);
     assert.equal(byPath.get('inputs[0].paths')?.line, 3, 'a missing key is reported at its parent mapping');
-    assert.match(byPath.get('inputs[0].pollIntervalMs')?.message ?? '', /expected number/);
+    assert.match(
+      byPath.get('inputs[0].pollIntervalMs')?.message ?? '',
+      /wrong type: expected a number, found the text "soon"/,
+    );
     assert.equal(byPath.get('inputs[0].pollIntervalMs')?.line, 5);
   });
 

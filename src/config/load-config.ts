@@ -15,6 +15,8 @@ export interface ConfigProblem {
   readonly message: string;
   readonly line?: number;
   readonly column?: number;
+  /** Set when an environment variable, not the file, gave the value (`CASGUARD_ES_HOSTS`). */
+  readonly source?: string;
 }
 
 export interface LoadedConfig {
@@ -25,6 +27,8 @@ export interface LoadedConfig {
   readonly baseDir: string;
   /** Human sentences about where settings came from (never including secret values). */
   readonly notes: string[];
+  /** Where the value at a dotted key path came from: the file, an environment variable, or the default. */
+  readonly origin?: (keyPath: string) => string;
 }
 
 export class ConfigError extends CasguardError {
@@ -41,7 +45,12 @@ export function formatProblems(file: string | undefined, problems: readonly Conf
   const where = file ?? '<embedded default>';
   return problems
     .map((p) => {
-      const pos = p.line !== undefined ? `${where}:${p.line}:${p.column ?? 1}` : where;
+      const pos =
+        p.source !== undefined
+          ? `environment variable ${p.source}`
+          : p.line !== undefined
+            ? `${where}:${p.line}:${p.column ?? 1}`
+            : where;
       return `${pos}  ${p.path === '' ? '(top level)' : p.path}  ${p.message}`;
     })
     .join('\n');
@@ -142,11 +151,30 @@ function locate(
 
 /** Environment overrides for the most used settings, so the agent can be pointed somewhere without edits. */
 function applyEnvOverrides(raw: Record<string, unknown>, env: Env, notes: string[]): void {
+  if (env['CASGUARD_LOG_LEVEL']) {
+    const logging = (raw['logging'] && typeof raw['logging'] === 'object' ? raw['logging'] : {}) as Record<
+      string,
+      unknown
+    >;
+    logging['level'] = env['CASGUARD_LOG_LEVEL'];
+    raw['logging'] = logging;
+    notes.push('logging.level from CASGUARD_LOG_LEVEL');
+  }
   if (env['CASGUARD_DATA_DIR']) {
     raw['dataDir'] = env['CASGUARD_DATA_DIR'];
     notes.push('dataDir from CASGUARD_DATA_DIR');
   }
   const hosts = env['CASGUARD_ES_HOSTS'];
+  if (raw['outputs'] === undefined && !hosts) {
+    // No `outputs:` at all: say where documents go instead of reading files into nowhere (an `outputs:` block
+    // that stores nothing is refused by the schema).
+    const dataDir = typeof raw['dataDir'] === 'string' ? raw['dataDir'] : './data';
+    raw['outputs'] = { file: { path: `${dataDir.replace(/[\\/]+$/, '')}/out` } };
+    notes.push(
+      `no outputs in the config: documents and alerts go to the file output ${dataDir.replace(/[\\/]+$/, '')}/out ` +
+        '(add outputs.elasticsearch, or set CASGUARD_ES_HOSTS, to ship them to a cluster)',
+    );
+  }
   const outputs = (raw['outputs'] && typeof raw['outputs'] === 'object' ? raw['outputs'] : {}) as Record<
     string,
     unknown
@@ -254,15 +282,15 @@ export function parseConfigText(
     });
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
+  // Unset variables are reported together with every other problem (finish), not alone.
   interpolate(doc, env, problems, lc);
-  if (problems.length > 0) throw new ConfigError(file, problems);
   const js: unknown = doc.toJS({ maxAliasCount: 100 });
   if (js === null || typeof js !== 'object' || Array.isArray(js)) {
     throw new ConfigError(file, [{ path: '', message: 'the config must be a mapping of keys to values' }]);
   }
   const raw = js as Record<string, unknown>;
   applyEnvOverrides(raw, env, notes);
-  return finish(raw, file, doc, lc, path.dirname(file), notes);
+  return finish(raw, file, doc, lc, path.dirname(file), notes, problems);
 }
 
 function finish(
@@ -272,11 +300,20 @@ function finish(
   lc: LineCounter,
   baseDir: string,
   notes: string[],
+  earlier: readonly ConfigProblem[] = [],
 ): LoadedConfig {
   const parsed = CasguardConfig.safeParse(raw);
-  if (!parsed.success) {
-    const problems: ConfigProblem[] = [];
-    for (const issue of parsed.error.issues) {
+  // Settings an environment variable set: a problem there names the variable, not the file.
+  const envSources = notes
+    .map((n) => /^(\S+) from ([A-Z_][A-Z0-9_]*)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1]!, m[2]!] as const);
+  if (!parsed.success || earlier.length > 0) {
+    const problems: ConfigProblem[] = [...earlier];
+    const issues = parsed.success ? [] : parsed.error.issues;
+    for (const issue of issues) {
+      // A key whose ${VAR} was unset is reported once, as the unset variable.
+      if (earlier.some((e) => e.path !== '' && dotPath(issue.path).startsWith(e.path))) continue;
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const pos = locate(doc, lc, issue.path, key);
@@ -289,21 +326,70 @@ function finish(
         continue;
       }
       const pos = locate(doc, lc, issue.path);
-      problems.push({ path: dotPath(issue.path), message: humanMessage(issue), ...(pos ?? {}) });
+      const envSource = envSources.find(([key]) => dotPath(issue.path).startsWith(key));
+      problems.push({
+        path: dotPath(issue.path),
+        message: humanMessage(issue, raw),
+        ...(envSource ? { source: envSource[1] } : (pos ?? {})),
+      });
     }
     throw new ConfigError(file, problems);
   }
-  return { config: parsed.data, file, baseDir, notes };
+  const fromFile = file !== undefined ? 'file' : 'embedded default';
+  const origin = (keyPath: string): string => {
+    const env = envSources.find(
+      ([key]) => keyPath === key || keyPath.startsWith(`${key}.`) || keyPath.startsWith(`${key}[`),
+    );
+    if (env) return `env ${env[1]}`;
+    const segs = keyPath.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== '');
+    return valueAt(raw, segs).present ? fromFile : 'default';
+  };
+  return { config: parsed.data, file, baseDir, notes, origin };
 }
 
-function humanMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined)
-    return `required value is missing (expected ${issue.expected})`;
+/** The value at a key path of the raw config, and whether the key is there at all. */
+function valueAt(raw: unknown, keyPath: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let cur: unknown = raw;
+  for (const seg of keyPath) {
+    if (cur === null || typeof cur !== 'object') return { present: false, value: undefined };
+    const rec = cur as Record<PropertyKey, unknown>;
+    if (!(seg in rec)) return { present: false, value: undefined };
+    cur = rec[seg];
+  }
+  return { present: true, value: cur };
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null (an empty value)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `the ${typeof v} ${JSON.stringify(v) ?? typeof v}`;
+}
+
+const EXPECTED: Record<string, string> = {
+  array: 'a list (e.g. [a, b] or one "- item" per line)',
+  object: 'a mapping of keys to values',
+  string: 'a text',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
+function humanMessage(issue: z.core.$ZodIssue, raw: unknown): string {
+  if (issue.code === 'invalid_type') {
+    const at = valueAt(raw, issue.path);
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
+    if (!at.present || at.value === undefined) return `required value is missing (expected ${expected})`;
+    return `wrong type: expected ${expected}, found ${typeName(at.value)}`;
+  }
   return issue.message;
 }
 
 const KNOWN_KEYS = [
   'dataDir',
+  'deadLetter',
+  'maxFiles',
+  'maxFileBytes',
   'inputs',
   'outputs',
   'rules',
@@ -338,6 +424,8 @@ const KNOWN_KEYS = [
   'console',
   'enabled',
   'listen',
+  'healthSpoolPercent',
+  'healthDeadLetterWindowMs',
   'redaction',
   'names',
   'patterns',
@@ -355,6 +443,7 @@ function suggest(key: string, _path: readonly PropertyKey[], _raw: unknown): str
   let best: string | undefined;
   let bestD = 3;
   for (const k of KNOWN_KEYS) {
+    if (k === key) continue; // valid elsewhere, not here: suggest a neighbour (path → paths)
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestD) {
       bestD = d;

@@ -65,3 +65,32 @@ export function diskTornLineCut(log: Logger, f: { path: DiskPath; file: string; 
     { event: 'disk_torn_line_cut', ...f },
   );
 }
+
+function filesDeleted(): Counter {
+  return counter(
+    'casguard_files_deleted_at_bound_total',
+    "Rotated files of the agent's own outputs deleted because their count reached the configured bound.",
+    ['path'],
+  );
+}
+
+/**
+ * The oldest rotated file of the file output was deleted at the bound (maxFiles): a local copy, expected and
+ * documented, so INFO. For dead letters, deleting means losing records nothing else holds: ERROR.
+ */
+export function rotatedFileDeleted(
+  log: Logger,
+  f: { path: 'file-output' | 'dead-letter'; file: string; bytes: number; maxFiles: number },
+): void {
+  filesDeleted().inc({ path: f.path });
+  if (f.path === 'dead-letter')
+    log.error(
+      'Dead-letter files reached their bound (deadLetter.maxFiles); the oldest was deleted and its records are lost (re-send or archive dead letters sooner, or raise the bound)',
+      { event: 'dead_letters_deleted_at_bound', ...f },
+    );
+  else
+    log.info('File output reached its bound (outputs.file.maxFiles); the oldest rotated file was deleted', {
+      event: 'file_output_deleted_at_bound',
+      ...f,
+    });
+}

@@ -5,7 +5,20 @@
 
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { Logger } from './logger.types.js';
+import { setHealthCondition } from './health.js';
 import { counter, gauge, histogram } from './metrics.js';
+
+/** The /health condition of an output while its requests fail: `output:<name>`. */
+function outputCondition(
+  output: string,
+  state: 'failing' | 'unauthorised' | 'refused' | undefined,
+  f: Record<string, unknown> = {},
+): void {
+  setHealthCondition(
+    `output:${output}`,
+    state === undefined ? undefined : { state, ...f, since: new Date().toISOString() },
+  );
+}
 
 export interface EsMetrics {
   sent: Counter;
@@ -85,7 +98,16 @@ export function esOutageStarted(
   f: { output: string; reason: string; status?: number; retryInMs: number },
 ): void {
   events().inc({ output: f.output, event: 'outage_started' });
-  log.warn('Elasticsearch is not accepting bulk requests; retrying with backoff', f);
+  const refused = /ECONNREFUSED|connection refused/i.test(f.reason);
+  const unauthorised = f.status === 401 || f.status === 403;
+  outputCondition(f.output, unauthorised ? 'unauthorised' : refused ? 'refused' : 'failing', {
+    reason: f.reason,
+    ...(f.status !== undefined ? { status: f.status } : {}),
+  });
+  log.warn('Elasticsearch is not accepting bulk requests; retrying with backoff', {
+    event: unauthorised ? 'output_unauthorised' : refused ? 'output_refused' : 'output_failing',
+    ...f,
+  });
 }
 
 export function esOutageEnded(
@@ -93,7 +115,8 @@ export function esOutageEnded(
   f: { output: string; durationMs: number; failedRequests: number },
 ): void {
   events().inc({ output: f.output, event: 'outage_ended' });
-  log.info('Elasticsearch is accepting bulk requests again', f);
+  outputCondition(f.output, undefined);
+  log.info('Elasticsearch is accepting bulk requests again', { event: 'output_recovered', ...f });
 }
 
 export function esRequestNeedsOperator(
@@ -101,6 +124,8 @@ export function esRequestNeedsOperator(
   f: { output: string; status: number | undefined; reason: string },
 ): void {
   events().inc({ output: f.output, event: 'request_needs_operator' });
+  if (f.status === 401 || f.status === 403)
+    outputCondition(f.output, 'unauthorised', { reason: f.reason, status: f.status });
   log.error(
     'Elasticsearch refused bulk requests for a reason only an operator can fix; documents are kept and retried',
     f,

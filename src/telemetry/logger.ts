@@ -19,6 +19,7 @@ import {
 import path from 'node:path';
 import { createLogger as createWinston, format, transports, type Logger as WinstonLogger } from 'winston';
 import type TransportStream from 'winston-transport';
+import { colourWanted } from './colour.js';
 import { diskOutageEnded, diskOutageStarted } from './disk-events.js';
 import { RotatingLogFile } from './log-file.js';
 import type { LogFileIo } from './log-file.js';
@@ -176,9 +177,9 @@ export function createAgentLogger(
         format:
           cfg.console === 'json'
             ? format.json()
-            : // Colour only on a terminal. Not colorize({ level: isTTY }): logform colours the level whenever
+            : // Colour only on a terminal, and not with NO_COLOR, FORCE_COLOR=0 or TERM=dumb (colour.ts). Not colorize({ level: isTTY }): logform colours the level whenever
               // its `message` option is unset, so that form coloured redirected output too (service logs).
-              process.stderr.isTTY === true
+              colourWanted(process.stderr)
               ? format.combine(format.colorize({ level: true }), pretty)
               : pretty,
       }),

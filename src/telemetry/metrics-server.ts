@@ -1,6 +1,8 @@
 // GET /metrics (Prometheus text) and GET /health on a loopback address. Health is 200 while the agent runs
-// and its outputs are not known to be failing, 503 otherwise, with a small JSON body saying why: e.g.
-// {"status":"degraded","conditions":{"disk:file-output":{"file":"...","code":"ENOSPC","since":"..."}}}.
+// and no condition lasts, 503 otherwise, with a small JSON body saying why, one key per condition, e.g.
+// {"status":"degraded","conditions":{"output:elasticsearch":{"state":"unauthorised","status":401,...},
+// "disk:file-output":{"file":"...","code":"ENOSPC","since":"..."}}}. Conditions: output:<name> (failing,
+// refused, unauthorised), disk:<path>, spool:<output>, dead-letters (README "Health").
 
 import { createServer, type Server } from 'node:http';
 import { metricsRegistry } from './metrics.js';

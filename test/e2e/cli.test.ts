@@ -54,7 +54,7 @@ describe('casguard CLI', () => {
         `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+\\s+inputs\\[0\\]\\.paths\\s+required value is missing`,
       ),
     );
-    assert.match(r.stderr, /:7:\d+\s+outputs\.file\.path\s+.*expected string/);
+    assert.match(r.stderr, /:7:\d+\s+outputs\.file\.path\s+wrong type: expected a text, found the number 42/);
     assert.match(r.stderr, /:8:\d+\s+outputs\.stdot\s+unknown key 'stdot' \(did you mean 'stdout'\?\)/);
   });
 

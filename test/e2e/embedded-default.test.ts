@@ -52,7 +52,7 @@ describe('embedded default', () => {
           );
         await new Promise((r) => setTimeout(r, 200));
       }
-      await agent.waitFor(/ALERT \d .*KB 2851708/, 10_000);
+      await agent.waitFor(/ALERT new (high|critical) .*KB 2851708/, 10_000);
     } finally {
       const killedAt = Date.now();
       agent.child.kill('SIGTERM');

@@ -67,17 +67,20 @@ describe('replay into Elasticsearch', () => {
     es.setFaults({});
     const again = await runAgentCommand(['replay', '--dead-letters'], { cwd, env });
     assert.equal(again.code, 0, again.stdout + again.stderr);
-    assert.match(again.stdout, new RegExp(`${dlq.length} document\\(s\\) re-sent, 0 dead-lettered again`));
+    assert.match(
+      again.stdout,
+      new RegExp(`${dlq.length} document\\(s\\) re-sent, ${dlq.length} stored, 0 refused again`),
+    );
     const eas = es.docs('logs-exchange.activesync-default');
     const app = es.docs('logs-exchange.application-default');
-    assert.equal(eas.size, 240 + 2, 'every IIS line and mailbox-log entry exactly once');
+    assert.equal(eas.size, 720 + 2, 'every IIS line and mailbox-log entry exactly once');
     assert.equal(app.size, 2);
     assert.equal(es.totalDocs(), storedBefore + new Set(dlq.map((d) => d.document.id)).size);
 
     // A second full replay re-sends the same ids: answered 409, stored once.
     const third = await runAgentCommand(['replay', ...samples], { cwd, env });
     assert.equal(third.code, 0, third.stderr);
-    assert.equal(es.docs('logs-exchange.activesync-default').size, 242);
+    assert.equal(es.docs('logs-exchange.activesync-default').size, 722);
     const alerts = [...es.docs('casguard-alerts-default').values()] as {
       rule?: { id?: string };
       event?: { kind?: string };

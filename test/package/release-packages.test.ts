@@ -308,7 +308,7 @@ describe('npm run package:linux', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(
       r.stdout,
-      /replay done: 3 file\(s\), 248 record\(s\), \d+ document\(s\) shipped, 0 dead letter\(s\)/,
+      /replay done in [\d.]+ s: 3 file\(s\), 728 record\(s\) read, \d+ document\(s\) made, \d+ stored, \d+ alert\(s\); dead letters: 0 record\(s\) not parsed, 0 document\(s\) refused/,
     );
   });
 });

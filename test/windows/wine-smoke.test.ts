@@ -405,7 +405,7 @@ describe('the Windows package under Wine', { skip: IN_CI ? false : (prerequisite
       assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
       assert.match(
         r.stdout,
-        /replay done: 3 file\(s\), 248 record\(s\), \d+ document\(s\) shipped, 0 dead letter\(s\)/,
+        /replay done in [\d.]+ s: 3 file\(s\), 728 record\(s\) read, \d+ document\(s\) made, \d+ stored, \d+ alert\(s\); dead letters: 0 record\(s\) not parsed, 0 document\(s\) refused/,
       );
       const out = prefix.unix(`${DATA}\\out`);
       const activesync = readDocs(path.join(out, 'activesync.ndjson'));

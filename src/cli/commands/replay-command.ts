@@ -1,22 +1,96 @@
 // `casguard replay FILE...`: read the given files once to the end, ship everything, wait until every record
-// is delivered or dead-lettered, print a summary and exit (0, or 4 when something was dead-lettered).
+// is delivered or dead-lettered, print a summary and exit (0; 4 when something was dead-lettered; 5 when a
+// named file could not be read or recognised). Progress is shown while it reads (replay-progress.ts).
 // `casguard replay --dead-letters [FILE|DIR...]`: re-send the documents of dead-letter files once the cause
-// is fixed (default: every file under <dataDir>/dead-letter).
+// is fixed (default: every file under <dataDir>/dead-letter); see replay-dead-letters.ts.
 
+import { openSync, closeSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import path from 'node:path';
+import { formatNames } from '../../normalize/formats/index.js';
+import { describeError } from '../../pipeline/errors.js';
+import { healthConditions } from '../../telemetry/health.js';
 import { Agent } from '../agent.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { ReplayProgress, readCounts, type ProgressFile } from '../replay-progress.js';
+import { whereLines } from '../where-lines.js';
 import { loadOrReport } from './config-or-report.js';
 
 interface ReplayOptions {
   config?: string;
   format: string;
   deadLetters?: boolean;
+  progress: boolean;
+  progressEvery: string;
 }
 
-export function registerReplay(program: Command, io: CliIo): void {
+/** Whether progress bars can be drawn: a terminal on stderr (where they go), colour or not. */
+export type TtyCheck = () => NodeJS.WriteStream | undefined;
+const stderrTty: TtyCheck = () =>
+  process.stderr.isTTY && process.env['TERM'] !== 'dumb' ? process.stderr : undefined;
+
+/** The named files that can be read, and a sentence for each that cannot. */
+function checkFiles(files: readonly string[]): { readable: ProgressFile[]; problems: string[] } {
+  const readable: ProgressFile[] = [];
+  const problems: string[] = [];
+  for (const f of files) {
+    const abs = path.resolve(f);
+    let size: number;
+    try {
+      const st = statSync(abs);
+      if (st.isDirectory()) {
+        problems.push(`${f}: is a folder; name the files in it (e.g. ${path.join(f, '*')})`);
+        continue;
+      }
+      size = st.size;
+      closeSync(openSync(abs, 'r'));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : describeError(err);
+      problems.push(`${f}: cannot read it (${why})`);
+      continue;
+    }
+    if (size === 0) {
+      problems.push(`${f}: is empty; nothing to read`);
+      continue;
+    }
+    readable.push({ path: abs, size });
+  }
+  return { readable, problems };
+}
+
+/** How often `replay` says that it waits for a failing output (it keeps trying until Ctrl+C). */
+const WAITING_EVERY_MS = 10_000;
+
+/**
+ * While an output fails (a /health condition `output:*`), one line every 10 s saying so: an unreachable
+ * cluster must not look like a hang. The documents are kept and retried; Ctrl+C stops (they stay spooled).
+ */
+function waitingForOutput(io: CliIo): NodeJS.Timeout {
+  const t = setInterval(() => {
+    for (const [key, c] of Object.entries(healthConditions()))
+      if (key.startsWith('output:'))
+        io.err(
+          `casguard replay: waiting for ${key.slice('output:'.length)} (${JSON.stringify(c['state'])?.replace(/"/g, '')}: ${typeof c['reason'] === 'string' ? c['reason'] : ''}); ` +
+            'documents are kept and retried; Ctrl+C stops (nothing is lost: replay the files again later)',
+        );
+  }, WAITING_EVERY_MS);
+  t.unref();
+  return t;
+}
+
+function n(x: number): string {
+  return x.toLocaleString('en-US');
+}
+
+export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stderrTty): void {
   program
     .command('replay')
     .description(
@@ -28,8 +102,31 @@ export function registerReplay(program: Command, io: CliIo): void {
       '-c, --config <file>',
       'config file (outputs, rules, dataDir); default: $CASGUARD_CONFIG or the embedded default',
     )
-    .option('-f, --format <name>', "format of every file ('auto' recognises each file)", 'auto')
+    .addOption(
+      new Option('-f, --format <name>', "format of every file ('auto' recognises each file)")
+        .choices(['auto', ...formatNames()])
+        .default('auto'),
+    )
     .option('--dead-letters', 're-send the documents of dead-letter files (default: <dataDir>/dead-letter)')
+    .option('--no-progress', 'no progress bar or progress lines while reading')
+    .option(
+      '--progress-every <seconds>',
+      'seconds between progress lines when stderr is not a terminal (a bar is drawn on a terminal)',
+      '5',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  casguard replay /logs/W3SVC1/u_ex2609*.log             backfill IIS logs (format recognised)',
+        '  casguard replay -c casguard.yml --format httpproxy *.LOG',
+        '  casguard replay --dead-letters                         re-send dead letters once the cause is fixed',
+        '',
+        'Exit codes: 0 all shipped; 4 some records or documents dead-lettered; 5 a named file missing,',
+        'unreadable, a folder, empty or not recognised (the others were read); 1 bad config; 2 bad command line.',
+      ].join('\n'),
+    )
     .action(async (files: string[], opts: ReplayOptions) => {
       if (files.length === 0 && !opts.deadLetters) {
         io.err('casguard replay: give at least one file (or --dead-letters)');
@@ -38,43 +135,98 @@ export function registerReplay(program: Command, io: CliIo): void {
       }
       const loaded = loadOrReport(opts.config, io);
       if (!loaded) return;
+      for (const line of whereLines(loaded)) io.err(`casguard: ${line}`);
       const started = Date.now();
+      const secs = (): string => ((Date.now() - started) / 1000).toFixed(1);
       let agent: Agent | undefined;
       try {
+        if (opts.deadLetters) {
+          agent = await Agent.create({ loaded, print: (line) => io.out(line), replay: true });
+          const waiting = waitingForOutput(io);
+          const results = await agent
+            .replayDeadLetters(files.map((f) => path.resolve(f)))
+            .finally(() => clearInterval(waiting));
+          await agent.stop();
+          const resent = results.reduce((s, r) => s + r.resent, 0);
+          const kept = results.reduce((s, r) => s + r.notDocuments + r.unreadable, 0);
+          const again = agent.deadLetterTally.documents;
+          io.out(
+            `dead-letter replay done in ${secs()} s: ${n(resent)} document(s) re-sent, ${n(resent - again)} stored, ` +
+              `${n(again)} refused again (kept once, in ${agent.deadLetterFile}); ${n(kept)} record(s) that never ` +
+              'became documents kept (replay their source files)',
+          );
+          if (agent.alreadyStored > 0)
+            io.out(
+              `${n(agent.alreadyStored)} of them were already stored in Elasticsearch and not sent again`,
+            );
+          io.setExitCode(again > 0 ? EXIT.DEAD_LETTERS : EXIT.OK);
+          return;
+        }
+        const { readable, problems } = checkFiles(files);
+        if (readable.length === 0) {
+          for (const p of problems) io.err(`casguard replay: ${p}`);
+          io.setExitCode(EXIT.INPUT_PROBLEM);
+          return;
+        }
         agent = await Agent.create({
           loaded,
           print: (line) => io.out(line),
           format: opts.format,
           replay: true,
         });
-        const paths = files.map((f) => path.resolve(f));
-        const secs = (): string => ((Date.now() - started) / 1000).toFixed(1);
-        if (opts.deadLetters) {
-          const results = await agent.replayDeadLetters(paths);
-          const resent = results.reduce((n, r) => n + r.resent, 0);
-          const notDocs = results.reduce((n, r) => n + r.notDocuments, 0);
-          io.out(
-            `dead-letter replay done: ${resent} document(s) re-sent, ${agent.deadLettersAgain} dead-lettered again, ` +
-              `${notDocs} record(s) that never became documents left alone (replay their source files) in ${secs()} s`,
-          );
-          if (agent.alreadyStored > 0)
-            io.out(`${agent.alreadyStored} of them were already stored in Elasticsearch and not sent again`);
-          io.setExitCode(agent.deadLettersAgain > 0 ? EXIT.DEAD_LETTERS : EXIT.OK);
-          return;
+        const stream = opts.progress ? tty() : undefined;
+        const progress = opts.progress
+          ? new ReplayProgress({
+              files: readable,
+              tty: stream !== undefined,
+              ...(stream ? { stream } : {}),
+              print: (line) => io.err(line),
+              ...(stream ? {} : { intervalMs: Math.max(0.1, Number(opts.progressEvery) || 5) * 1000 }),
+            })
+          : undefined;
+        progress?.start();
+        const waiting = waitingForOutput(io);
+        let summary;
+        try {
+          summary = await agent.replay(readable.map((f) => f.path));
+        } finally {
+          clearInterval(waiting);
+          await progress?.stop();
         }
-        const summary = await agent.replay(paths);
+        for (const s of summary.inputs.flatMap((i) => i.skipped))
+          problems.push(`${s}: not recognised by any format (try --format <name>), or not readable`);
+        if (opts.format !== 'auto') {
+          const counts = await readCounts();
+          const skipped = new Set(summary.inputs.flatMap((i) => i.skipped));
+          for (const f of readable)
+            if (!skipped.has(f.path) && (counts.get(f.path)?.records ?? 0) === 0)
+              problems.push(
+                `${f.path}: --format ${opts.format} read no record from its ${n(f.size)} bytes (is it in the ${opts.format} format? try --format auto)`,
+              );
+        }
+        // The stop prints the final count of every alert (console output) before the summary.
+        await agent.stop();
+        const t = agent.tally;
+        const letters = agent.deadLetterTally;
         io.out(
-          `replay done: ${summary.files} file(s), ${summary.records} record(s), ${summary.documents} document(s) shipped, ` +
-            `${summary.deadLetters} dead letter(s) in ${secs()} s`,
+          `replay done in ${secs()} s: ${n(summary.files)} file(s), ${n(summary.records)} record(s) read, ` +
+            `${n(t.documents)} document(s) made, ${n(Math.max(0, t.documents - letters.documents))} stored, ` +
+            `${n(t.alerts)} alert(s); dead letters: ${n(letters.records)} record(s) not parsed, ` +
+            `${n(letters.documents)} document(s) refused by the output`,
         );
         if (agent.alreadyStored > 0)
           io.out(
-            `${agent.alreadyStored} document(s) were already stored in Elasticsearch (in some backing index) and not sent again`,
+            `${n(agent.alreadyStored)} document(s) were already stored in Elasticsearch (in some backing index) and not sent again`,
           );
-        const skipped = summary.inputs.flatMap((i) => i.skipped);
-        if (skipped.length > 0) io.out(`not recognised or unreadable, skipped: ${skipped.join(', ')}`);
-        if (summary.deadLetters > 0) io.out(`dead letters: ${agent.deadLetterFile}`);
-        io.setExitCode(summary.deadLetters > 0 ? EXIT.DEAD_LETTERS : EXIT.OK);
+        for (const p of problems) io.err(`casguard replay: ${p}`);
+        if (letters.records + letters.documents > 0) io.out(`dead letters: ${agent.deadLetterFile}`);
+        io.setExitCode(
+          problems.length > 0
+            ? EXIT.INPUT_PROBLEM
+            : letters.records + letters.documents > 0
+              ? EXIT.DEAD_LETTERS
+              : EXIT.OK,
+        );
       } catch (err) {
         io.err(`casguard replay: ${err instanceof Error ? err.message : String(err)}`);
         io.setExitCode(EXIT.FAILURE);

@@ -2,7 +2,7 @@
 // in the formats a SOC imports. Without --out the export goes to stdout (Kibana: the NDJSON import file).
 // With --out: Kibana writes one JSON body per rule plus casguard-rules.ndjson; TOML and Sigma one file per rule.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -42,6 +42,39 @@ export function registerRulesExport(program: Command, loadRules: RulesSource, io
     });
 }
 
+const WHY: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'a folder on the way cannot be created',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
+/**
+ * mkdir -p, one level at a time. Node's recursive mkdirSync loops forever on some paths of virtual file
+ * systems (`/proc/x`: mkdir answers ENOENT while the parent exists), so each missing level is created alone
+ * and any error ends it.
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let cur = path.resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(cur).isDirectory())
+        throw Object.assign(new Error(`${cur} is not a folder`), { code: 'ENOTDIR' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    missing.unshift(cur);
+    const parent = path.dirname(cur);
+    if (parent === cur) break;
+    cur = parent;
+  }
+  for (const m of missing) mkdirSync(m);
+}
+
 export function rulesExport(
   opts: { format: ExportFormat; out?: string; rules?: string },
   loadRules: RulesSource,
@@ -63,8 +96,17 @@ export function rulesExport(
     return EXIT.OK;
   }
   const files = exportRules(rules, opts.format);
-  mkdirSync(opts.out, { recursive: true });
-  for (const f of files) writeFileSync(path.join(opts.out, f.path), f.content);
+  try {
+    makeFolder(opts.out);
+    for (const f of files) writeFileSync(path.join(opts.out, f.path), f.content);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    io.err(
+      `casguard rules export: cannot write to ${opts.out} (${e.code ?? 'error'}: ${WHY[e.code ?? ''] ?? e.message}); ` +
+        'choose a folder you can write to with --out, or leave --out out to print to stdout',
+    );
+    return EXIT.FAILURE;
+  }
   io.err(
     `wrote ${files.length} file${files.length === 1 ? '' : 's'} (${rules.length} rules, ${opts.format}) to ${opts.out}`,
   );

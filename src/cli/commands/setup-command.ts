@@ -12,7 +12,7 @@ import { EAS_OWN_FIELDS } from '../../normalize/eas/eas-own-fields.js';
 import { WINDOWS_OWN_FIELDS } from '../../normalize/windows-event/windows-own-fields.js';
 import { createEsClient } from '../../outputs/elasticsearch/es-client.js';
 import type { ElasticsearchOutputConfig } from '../../outputs/elasticsearch/elasticsearch.config.js';
-import { clusterAssets, mergeOwnFieldTables } from '../../setup/cluster-assets.js';
+import { clusterAssets, ILM_POLICY, mergeOwnFieldTables } from '../../setup/cluster-assets.js';
 import type { OwnFieldTable } from '../../setup/cluster-assets.js';
 import { runSetup } from '../../setup/run-setup.js';
 import type { Logger } from '../../telemetry/logger.types.js';
@@ -41,14 +41,17 @@ export function registerSetup(
         '--kibana (or a kibana block) the data views, dashboard and detection rules in Kibana (idempotent)',
     )
     .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
-    .option('--retention-days <days>', 'delete backing indices this many days after rollover', '90')
+    .option(
+      '--retention-days <days>',
+      'delete backing indices this many days after rollover (default: what the installed policy says, else 90)',
+    )
     .option('--kibana <url>', 'also install the Kibana content here (overrides kibana.url)')
     .option('--space <id>', 'Kibana space to install into (overrides kibana.space; default: default)')
-    .action(async (o: { config?: string; retentionDays: string; kibana?: string; space?: string }) => {
+    .action(async (o: { config?: string; retentionDays?: string; kibana?: string; space?: string }) => {
       const loaded = loadOrReport(o.config, io);
       if (!loaded) return;
-      const days = Number(o.retentionDays);
-      if (!Number.isInteger(days) || days < 1) {
+      const days = o.retentionDays === undefined ? undefined : Number(o.retentionDays);
+      if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
         io.err(`--retention-days must be a whole number of days >= 1, got ${o.retentionDays}`);
         io.setExitCode(EXIT.USAGE);
         return;
@@ -89,16 +92,31 @@ export function registerSetup(
     });
 }
 
+/** The delete phase's age of the installed ILM policy in days, when it has one in days. */
+async function installedRetentionDays(client: Client): Promise<number | undefined> {
+  try {
+    const got = (await client.ilm.getLifecycle({ name: ILM_POLICY })) as Record<
+      string,
+      { policy?: { phases?: { delete?: { min_age?: unknown } } } }
+    >;
+    const age = got[ILM_POLICY]?.policy?.phases?.delete?.min_age;
+    const m = typeof age === 'string' ? /^(\d+)d$/.exec(age) : null;
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined; // not installed yet, or no privilege to read it: the default applies
+  }
+}
+
 export async function setupCluster(
   cfg: ElasticsearchOutputConfig,
   io: CliIo,
   logger: Logger,
   ownFields: OwnFieldTable,
-  retentionDays = 90,
+  askedDays?: number,
 ): Promise<number> {
   try {
     // Fail on a bad own-field table before touching the cluster.
-    clusterAssets({ namespace: cfg.namespace, ownFields, retentionDays });
+    clusterAssets({ namespace: cfg.namespace, ownFields, retentionDays: askedDays ?? 90 });
   } catch (e) {
     io.err(`setup FAILED: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT.FAILURE;
@@ -108,6 +126,11 @@ export async function setupCluster(
     // The bodies depend on the version (index.mode is unknown before 8.5). `GET /` needs the `monitor` cluster
     // privilege; without it, assume a current cluster and say so.
     const esVersion = await clusterVersion(client, io);
+    // A plain `setup` keeps the retention an earlier `setup --retention-days N` installed.
+    const installed = askedDays === undefined ? await installedRetentionDays(client) : undefined;
+    const retentionDays = askedDays ?? installed ?? 90;
+    if (installed !== undefined)
+      io.out(`retention: ${installed} days, as installed (--retention-days changes it)`);
     const assets = clusterAssets({
       namespace: cfg.namespace,
       ownFields,

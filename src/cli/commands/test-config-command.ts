@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type LoadedConfig } from '../../config/load-co
 import { loadRules, RulesError } from '../../config/rules-loader.js';
 import { Discovery } from '../../inputs/discovery.js';
 import { CasguardError } from '../../pipeline/errors.js';
+import { isCredentialName } from '../../pipeline/redact.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 
@@ -16,14 +17,47 @@ export function registerTestConfig(test: Command, io: CliIo): void {
     .command('config')
     .description('validate the configuration file and print every problem (exit 0 valid, 1 invalid)')
     .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
-    .action(async (opts: { config?: string }) => {
-      io.setExitCode(await testConfig(opts.config, io));
+    .option(
+      '--print',
+      'print the resolved configuration (defaults filled in, secrets masked) with where each value came from',
+    )
+    .action(async (opts: { config?: string; print?: boolean }) => {
+      io.setExitCode(await testConfig(opts.config, io, opts.print === true));
     });
 }
 
-export async function testConfig(file: string | undefined, io: CliIo): Promise<number> {
+/** `key: value   # source` per leaf of the resolved configuration; credentials masked. */
+export function resolvedLines(loaded: LoadedConfig): string[] {
+  const lines: string[] = [];
+  const walk = (v: unknown, keyPath: string): void => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (entries.length === 0) lines.push(`${keyPath}: {}   # ${loaded.origin?.(keyPath) ?? '?'}`);
+      for (const [k, x] of entries) walk(x, keyPath === '' ? k : `${keyPath}.${k}`);
+      return;
+    }
+    if (Array.isArray(v) && v.some((x) => x !== null && typeof x === 'object')) {
+      v.forEach((x, i) => walk(x, `${keyPath}[${i}]`));
+      return;
+    }
+    const last = keyPath.split('.').pop() ?? keyPath;
+    const secret = isCredentialName(last, 'field') || /apikey|password|username/i.test(last);
+    const shown = secret ? '[MASKED]' : JSON.stringify(v);
+    lines.push(`${keyPath}: ${shown}   # ${loaded.origin?.(keyPath) ?? '?'}`);
+  };
+  walk(loaded.config, '');
+  return lines;
+}
+
+export async function testConfig(file: string | undefined, io: CliIo, print = false): Promise<number> {
   try {
     const loaded = loadConfig(file === undefined ? { env: io.env } : { file, env: io.env });
+    if (print) {
+      io.out(
+        `# resolved configuration of ${loaded.file ?? 'the embedded default'}; # says where each value came from`,
+      );
+      for (const line of resolvedLines(loaded)) io.out(line);
+    }
     io.out(`config OK: ${loaded.file ?? 'embedded default'}`);
     for (const n of loaded.notes) io.out(`  note: ${n}`);
     io.out(`  inputs: ${loaded.config.inputs.map((i) => `${i.id} (${i.format})`).join(', ')}`);

@@ -1,5 +1,6 @@
 // The dead-letter file: NDJSON under <dataDir>/dead-letter/, one line per record or document that cannot be
-// parsed or indexed, with the reason. `write` queues a line (written through every 256 lines); `flush`
+// parsed or indexed, with the reason. Bounded: `dead-letter.ndjson` is rotated to `dead-letter-<time>.ndjson`
+// at maxFileBytes, and beyond maxFiles files the oldest is deleted with an ERROR event (records lost). `write` queues a line (written through every 256 lines); `flush`
 // resolves once everything written so far is wholly on disk and fsync'd, so a record is only acknowledged
 // (its checkpoint moved past) once its dead letter is durable.
 // A full or failing disk is an outage: the failed write is rolled back to the last whole line, the letters
@@ -11,19 +12,26 @@
 import path from 'node:path';
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
-import { diskTornLineCut } from '../../telemetry/disk-events.js';
+import { diskTornLineCut, rotatedFileDeleted } from '../../telemetry/disk-events.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import { AppendFile } from '../disk/append-file.js';
 import type { DiskIo } from '../disk/disk-io.js';
 import { nodeDiskIo } from '../disk/disk-io.js';
 import { DiskOutage } from '../disk/disk-outage.js';
+import { pruneRotated } from '../disk/rotated-files.js';
+
+/** Defaults of the `deadLetter` settings. */
+export const DEAD_LETTER_MAX_FILES = 16;
+const DEAD_LETTER_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface DeadLetterFileOptions {
   /** Folder for the files (created). */
   readonly dir: string;
-  /** Start a new file after this many bytes. */
+  /** Rotate the file after this many bytes. */
   readonly maxFileBytes?: number;
+  /** Files kept, the live one included (the oldest rotated ones are deleted beyond). */
+  readonly maxFiles?: number;
   /** Called after each line is queued (metrics). */
   readonly onWrite?: (letter: DeadLetter) => void;
   readonly logger?: Logger;
@@ -46,7 +54,7 @@ export class DeadLetterFile implements DeadLetterSink {
   private closed = false;
 
   constructor(private readonly opts: DeadLetterFileOptions) {
-    this.maxFileBytes = opts.maxFileBytes ?? 256 * 1024 * 1024;
+    this.maxFileBytes = opts.maxFileBytes ?? DEAD_LETTER_MAX_FILE_BYTES;
     this.io = opts.io ?? nodeDiskIo;
     this.log = opts.logger ?? nullLogger;
     this.io.mkdirSync(opts.dir, { recursive: true });
@@ -95,26 +103,50 @@ export class DeadLetterFile implements DeadLetterSink {
 
   private open(): AppendFile {
     const base = path.join(this.opts.dir, 'dead-letter.ndjson');
-    let target = base;
+    let full = false;
     try {
-      if (this.io.statSync(base).size >= this.maxFileBytes) {
-        target = path.join(
-          this.opts.dir,
-          `dead-letter-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`,
-        );
-      }
+      full = this.io.statSync(base).size >= this.maxFileBytes;
     } catch {
       // absent: create it
     }
-    const f = new AppendFile(this.io, target);
-    if (f.tornBytes > 0) diskTornLineCut(this.log, { path: 'dead-letter', file: target, bytes: f.tornBytes });
-    this.currentPath = target;
+    if (full) {
+      this.io.renameSync(
+        base,
+        path.join(this.opts.dir, `dead-letter-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`),
+      );
+      const maxFiles = this.opts.maxFiles ?? DEAD_LETTER_MAX_FILES;
+      pruneRotated(this.io, {
+        dir: this.opts.dir,
+        live: 'dead-letter.ndjson',
+        prefix: 'dead-letter-',
+        maxFiles,
+        onDeleted: (file, bytes) =>
+          rotatedFileDeleted(this.log, { path: 'dead-letter', file, bytes, maxFiles }),
+      });
+    }
+    const f = new AppendFile(this.io, base);
+    if (f.tornBytes > 0) diskTornLineCut(this.log, { path: 'dead-letter', file: base, bytes: f.tornBytes });
+    this.currentPath = base;
     return f;
+  }
+
+  private stillThere(file: string): boolean {
+    try {
+      this.io.statSync(file);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private writePending(): void {
     if (this.closed || this.pending.length === 0) return;
     try {
+      // A file renamed away meanwhile (claimed by `replay --dead-letters`) is not written to any more.
+      if (this.appendFile !== undefined && !this.stillThere(this.appendFile.path)) {
+        this.appendFile.close();
+        this.appendFile = undefined;
+      }
       if (this.appendFile === undefined || this.appendFile.size >= this.maxFileBytes) {
         this.appendFile?.close();
         this.appendFile = undefined;

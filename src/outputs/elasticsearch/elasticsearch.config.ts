@@ -3,15 +3,45 @@
 
 import { z } from 'zod';
 
+/** A cluster URL, with a message that says what is wrong with a mistyped one. */
+const HostUrl = z.string().superRefine((h, ctx) => {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(h)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `'${h}' has no scheme: write http://${h} (or https://${h} when the cluster uses TLS)`,
+    });
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(h);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `'${h}' is not a valid URL` });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    ctx.addIssue({
+      code: 'custom',
+      message: `'${h}': the scheme must be http or https, not ${url.protocol.replace(/:$/, '')}`,
+    });
+});
+
 export const ElasticsearchOutputConfig = z
   .strictObject({
     hosts: z
-      .array(z.url({ protocol: /^https?$/ }))
-      .min(1)
+      // One host may be written as a plain string (`hosts: "https://es:9200"`), as Filebeat accepts it.
+      .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(HostUrl).min(1))
       .optional()
-      .describe('Cluster URLs (http or https).'),
+      .describe('Cluster URLs (http or https); one URL or a list.'),
     cloudId: z.string().min(1).optional().describe('Elastic Cloud id, instead of hosts.'),
-    apiKey: z.string().min(1).optional().describe('Base64 id:key API key.'),
+    apiKey: z
+      .string()
+      .min(1)
+      // Elasticsearch's `encoded` form is base64 of `id:api_key`; the Filebeat form `id:api_key` is accepted too
+      // and encoded here (base64 has no ':', so the two cannot be confused).
+      .transform((k) => (/^[^:\s]+:[^:\s]+$/.test(k) ? Buffer.from(k, 'utf8').toString('base64') : k))
+      .optional()
+      .describe("API key: the 'encoded' value Elasticsearch returns, or id:api_key (the Filebeat form)."),
     username: z.string().min(1).optional(),
     password: z.string().min(1).optional(),
     namespace: z

@@ -155,9 +155,33 @@ function describeHttpFailure(
   return {
     status,
     ...(type !== undefined ? { errorType: type } : {}),
-    reason: scrub(`HTTP ${status}${type ? ` ${type}` : ''}${reason && reason !== type ? `: ${reason}` : ''}`),
+    reason: scrub(
+      `HTTP ${status}${type ? ` ${type}` : ''}${reason && reason !== type ? `: ${reason}` : ''}${statusHint(status)}`,
+    ),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
+}
+
+/** What an operator can do about a connection failure, when its message says enough. */
+export function connectionHint(message: string): string {
+  if (
+    /wrong version number|packet length too long|EPROTO|ssl3_get_record|record layer failure/i.test(message)
+  )
+    return ' (the TLS handshake failed: this port answers plain HTTP; write http:// in outputs.elasticsearch.hosts, or enable TLS on the cluster)';
+  if (/ECONNREFUSED/.test(message))
+    return ' (nothing listens there: is Elasticsearch running, and are the host and port right?)';
+  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(message))
+    return ' (the host name does not resolve: check outputs.elasticsearch.hosts)';
+  if (/self[- ]signed|unable to verify|certificate/i.test(message))
+    return ' (the server certificate is not trusted: set outputs.elasticsearch.tls.ca or tls.caFingerprint)';
+  return '';
+}
+
+function statusHint(status: number | undefined): string {
+  if (status === 401)
+    return " (check the credentials: apiKey is the 'encoded' value Elasticsearch returned, or id:api_key; or username and password)";
+  if (status === 403) return ' (the credentials lack a privilege: `casguard test output` names which)';
+  return '';
 }
 
 /** A secret-free one-line description of a client error, with its HTTP status when there was an answer. */
@@ -172,7 +196,7 @@ export function describeEsError(
   if (e instanceof errors.TimeoutError) return { reason: scrub(`request timed out: ${e.message}`) };
   if (e instanceof errors.ConnectionError) {
     return {
-      reason: scrub(`connection failed: ${e.message}`),
+      reason: scrub(`connection failed: ${e.message}${connectionHint(e.message)}`),
       ...(lostMidRequest(e.message) ? { connectionLost: true } : {}),
     };
   }

@@ -10,7 +10,17 @@ export const FileOutputConfig = z.strictObject({
     .number()
     .int()
     .min(1024)
-    .default(256 * 1024 * 1024)
-    .describe('Start a new events file beyond this size.'),
+    .default(64 * 1024 * 1024)
+    .describe(
+      'Rotate a stream file (`<stream>.ndjson` → `<stream>-<time>.ndjson`) once it reaches this size.',
+    ),
+  maxFiles: z
+    .number()
+    .int()
+    .min(1)
+    .default(8)
+    .describe(
+      'Files kept per stream, the live one included; at the bound the oldest rotated file is deleted (the file output is a local copy, bounded to maxFileBytes × maxFiles per stream).',
+    ),
 });
 export type FileOutputConfig = z.infer<typeof FileOutputConfig>;

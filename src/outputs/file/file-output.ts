@@ -13,13 +13,14 @@ import path from 'node:path';
 import type { DocumentStream, ShippableDocument } from '../../pipeline/document.types.js';
 import { withNamespace } from '../../pipeline/namespace.js';
 import type { DocumentSink } from '../../pipeline/stages.types.js';
-import { diskTornLineCut } from '../../telemetry/disk-events.js';
+import { diskTornLineCut, rotatedFileDeleted } from '../../telemetry/disk-events.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import { nullLogger } from '../../telemetry/logger.types.js';
 import { AppendFile } from '../disk/append-file.js';
 import type { DiskIo } from '../disk/disk-io.js';
 import { nodeDiskIo } from '../disk/disk-io.js';
 import { DiskOutage } from '../disk/disk-outage.js';
+import { pruneRotated } from '../disk/rotated-files.js';
 import type { FileOutputConfig } from './file-output.config.js';
 
 export interface FileOutputOptions {
@@ -36,6 +37,9 @@ export interface FileOutputOptions {
   readonly retryInitialDelayMs?: number;
   readonly retryMaxDelayMs?: number;
 }
+
+/** Default of outputs.file.maxFiles. */
+export const FILE_OUTPUT_MAX_FILES = 8;
 
 export function indexNameFor(stream: DocumentStream, namespace = 'default'): string {
   if (stream === 'alerts') return `casguard-alerts-${namespace}`;
@@ -63,7 +67,7 @@ export class FileOutput implements DocumentSink {
   private readonly outage: DiskOutage;
 
   constructor(
-    private readonly config: FileOutputConfig,
+    private readonly config: Omit<FileOutputConfig, 'maxFiles'> & { readonly maxFiles?: number },
     private readonly opts: FileOutputOptions = {},
   ) {
     this.io = opts.io ?? nodeDiskIo;
@@ -143,6 +147,10 @@ export class FileOutput implements DocumentSink {
     return Promise.resolve();
   }
 
+  private get maxFiles(): number {
+    return this.config.maxFiles ?? FILE_OUTPUT_MAX_FILES;
+  }
+
   private fileFor(stream: DocumentStream): AppendFile {
     let f = this.files.get(stream);
     const p = path.join(this.config.path, `${stream}.ndjson`);
@@ -151,6 +159,14 @@ export class FileOutput implements DocumentSink {
       this.files.delete(stream);
       const rotated = p.replace(/\.ndjson$/, `-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`);
       this.io.renameSync(p, rotated);
+      pruneRotated(this.io, {
+        dir: this.config.path,
+        live: `${stream}.ndjson`,
+        prefix: `${stream}-`,
+        maxFiles: this.maxFiles,
+        onDeleted: (file, bytes) =>
+          rotatedFileDeleted(this.log, { path: 'file-output', file, bytes, maxFiles: this.maxFiles }),
+      });
       f = undefined;
     }
     if (!f) {
