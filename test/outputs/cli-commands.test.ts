@@ -135,6 +135,25 @@ describe('setup and test output commands', () => {
     }
   });
 
+  it('setup reports a refused login as status, type and reason, not raw JSON, without the credentials', async () => {
+    const es = await startEsTestServer({ auth: { username: 'elastic', password: 'right-password' } });
+    try {
+      const io = captureIo();
+      const cfg = ElasticsearchOutputConfig.parse({
+        hosts: [es.url],
+        username: 'elastic',
+        password: 'wrong-password-123',
+      });
+      assert.equal(await setupCluster(cfg, io, nullLogger, defaultOwnFields()), 3);
+      const text = io.lines.join('\n');
+      assert.match(text, /^setup FAILED: HTTP 401 security_exception: /m);
+      assert.doesNotMatch(text, /\{"error"|"root_cause"/);
+      assert.ok(!text.includes('wrong-password-123'));
+    } finally {
+      await es.stop();
+    }
+  });
+
   it('test output reports an unreachable cluster', async () => {
     const es = await startEsTestServer();
     await es.stop();

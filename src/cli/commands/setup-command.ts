@@ -10,7 +10,7 @@ import { loadRules, RulesError } from '../../config/rules-loader.js';
 import { DETECT_ALERT_FIELDS } from '../../detect/alert-fields.js';
 import { EAS_OWN_FIELDS } from '../../normalize/eas/eas-own-fields.js';
 import { WINDOWS_OWN_FIELDS } from '../../normalize/windows-event/windows-own-fields.js';
-import { createEsClient } from '../../outputs/elasticsearch/es-client.js';
+import { createEsClient, describeEsError } from '../../outputs/elasticsearch/es-client.js';
 import type { ElasticsearchOutputConfig } from '../../outputs/elasticsearch/elasticsearch.config.js';
 import { clusterAssets, ILM_POLICY, mergeOwnFieldTables } from '../../setup/cluster-assets.js';
 import type { OwnFieldTable } from '../../setup/cluster-assets.js';
@@ -168,7 +168,13 @@ export async function setupCluster(
     );
     return EXIT.OK;
   } catch (e) {
-    io.err(`setup FAILED: ${e instanceof Error ? scrub(e.message) : String(e)}`);
+    // An answer of the cluster (401, 403, 5xx, ...) as its status, type and reason with a hint, not its raw JSON.
+    if (e instanceof errors.ResponseError) {
+      const d = describeEsError(e, scrub);
+      io.err(
+        `setup FAILED: HTTP ${d.status ?? e.statusCode}${d.errorType ? ` ${d.errorType}` : ''}: ${d.reason}`,
+      );
+    } else io.err(`setup FAILED: ${e instanceof Error ? scrub(e.message) : String(e)}`);
     return EXIT.FAILURE;
   } finally {
     await client.close();
