@@ -13,6 +13,7 @@ import { startEsTestServer } from '../es-server/es-test-server.js';
 import type { EsTestServer } from '../es-server/es-test-server.js';
 import { raw } from '../es-server/test-helpers.js';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
+import { WRITER_ROLE } from '../../src/setup/roles.js';
 
 const samples = [
   'u_ex130919.log',
@@ -47,16 +48,14 @@ async function scenario(withRead: boolean): Promise<{ first: number; twice: numb
     };
     const setup = await runAgentCommand(['setup'], { cwd, env: adminEnv });
     assert.equal(setup.code, 0, setup.stdout + setup.stderr);
-    // The README's writer role, with `read` on the streams or without.
+    // The README's writer role (src/setup/roles.ts), with `read` on the streams or without.
     const role = {
       cluster: [],
-      indices: [
-        {
-          names: ['logs-exchange.activesync-*', 'logs-exchange.application-*'],
-          privileges: ['create_doc', 'auto_configure', ...(withRead ? ['read'] : [])],
-        },
-        { names: ['casguard-alerts-*'], privileges: ['index', 'auto_configure'] },
-      ],
+      indices: WRITER_ROLE.indices.map((i) =>
+        i.names.some((n) => n.startsWith('logs-')) && withRead
+          ? { names: [...i.names], privileges: [...i.privileges, 'read'] }
+          : { names: [...i.names], privileges: [...i.privileges] },
+      ),
     };
     for (const [p, body] of [
       ['/_security/role/writer', role],

@@ -637,7 +637,8 @@ describe('format definition', () => {
   test('an EVTX record flows through the parser and the Windows normalizer like exported XML', () => {
     const { records } = frame(fixture('ID6-Failed_to_install_an_Exchange_transport_agent.evtx'));
     const source = { inputId: 'evtx', path: '/logs/ID6.evtx', fingerprint: 'fp' };
-    const ctx = { source, timezone: 'UTC', observerHostname: 'agent01' };
+    // event.original is kept only on request (preserveOriginalEvent), as here to compare it with the XML.
+    const ctx = { source, timezone: 'UTC', observerHostname: 'agent01', preserveOriginalEvent: true };
     const r = records[0]!;
     const record = {
       source,
