@@ -397,8 +397,21 @@ describe('command line conventions', () => {
     }
   });
 
-  it('has examples in the help of the program and of run, replay and test', async () => {
-    for (const args of [['--help'], ['run', '--help'], ['replay', '--help'], ['test', '--help']]) {
+  it('has examples in the help of the program and of every command', async () => {
+    for (const args of [
+      ['--help'],
+      ['run', '--help'],
+      ['replay', '--help'],
+      ['test', '--help'],
+      ['test', 'config', '--help'],
+      ['test', 'output', '--help'],
+      ['setup', '--help'],
+      ['export', '--help'],
+      ['export', 'dashboards', '--help'],
+      ['report', '--help'],
+      ['rules', 'export', '--help'],
+      ['status', '--help'],
+    ]) {
       const r = await runAgentCommand(args, { cwd: repoRoot });
       assert.equal(r.code, 0);
       assert.match(r.stdout, /Examples:\n {2}casguard /, args.join(' '));

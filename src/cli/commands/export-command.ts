@@ -21,6 +21,7 @@ import type { ExportKind } from '../../setup/export-assets.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { defaultOwnFields } from './setup-command.js';
+import { examples } from '../help-examples.js';
 
 export interface ExportOptions {
   readonly esVersion?: string;
@@ -45,6 +46,15 @@ export function registerExport(program: Command, io: CliIo, opts: { ownFields?: 
   // the retention only. Parent and kinds share no option name, so commander cannot hand one to the wrong one.
   const exp = program
     .command('export')
+    .addHelpText(
+      'after',
+      examples([
+        'casguard export                                        list every request setup sends',
+        'casguard export template --out ./bodies                every body as DIR/<kind>/<name>.json',
+        'casguard export index-template logs-exchange.activesync  one body on stdout',
+        'casguard export template --es-version 8.4              bodies for an 8.0-8.4 cluster',
+      ]),
+    )
     .description('list what `casguard setup` sends; `export <kind> [name]` prints the bodies')
     .option('--namespace <name>', 'namespace of the data streams and alerts index in the listing', 'default')
     .action((o: { namespace: string }) => {

@@ -16,6 +16,7 @@ import {
 } from '../../setup/kibana/saved-objects.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { examples } from '../help-examples.js';
 
 export function registerExportDashboards(program: Command, io: CliIo, ownFields: () => OwnFieldTable): void {
   const exp =
@@ -23,6 +24,14 @@ export function registerExportDashboards(program: Command, io: CliIo, ownFields:
     program.command('export').description('write what casguard installs, for those who install it by hand');
   exp
     .command('dashboards')
+    .addHelpText(
+      'after',
+      examples([
+        'casguard export dashboards --out casguard-kibana.ndjson',
+        "curl -u elastic -H 'kbn-xsrf: true' -F file=@casguard-kibana.ndjson \\",
+        "  'https://kibana:5601/api/saved_objects/_import?overwrite=true'",
+      ]),
+    )
     .description('write the Kibana data views, Lens panels and dashboard as an NDJSON import file')
     .option(
       '-o, --out <path>',

@@ -16,6 +16,7 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadOrReport } from './config-or-report.js';
+import { examples } from '../help-examples.js';
 
 interface ReportOptions {
   config?: string;
@@ -39,6 +40,13 @@ function parseTime(what: string, v: string | undefined, io: CliIo): number | und
 export function registerReport(program: Command, io: CliIo, version: string): void {
   program
     .command('report')
+    .addHelpText(
+      'after',
+      examples([
+        'casguard report                                        from ./data/out to ./report.html',
+        'casguard report --from-es -c casguard.yml --since 2026-12-01T00:00:00Z --out storm.html',
+      ]),
+    )
     .description(
       'write a self-contained HTML incident report (storms, alerts and the fix, hosts, iOS builds)',
     )

@@ -16,6 +16,7 @@ import {
 import type { Rule } from '../../detect/rule.schema.js';
 import { EXIT } from '../exit-codes.js';
 import { processIo, type CliIo } from '../io.js';
+import { examples } from '../help-examples.js';
 
 /** `loadRules(dir)` returns the rules of a folder, or the configured / built-in set when dir is undefined. */
 export type RulesSource = (rulesDir?: string) => readonly Rule[];
@@ -26,6 +27,14 @@ export function registerRulesExport(program: Command, loadRules: RulesSource, io
     program.command('rules').description('detection rules');
   rules
     .command('export')
+    .addHelpText(
+      'after',
+      examples([
+        'casguard rules export --format kibana --out ./rules    JSON files and an NDJSON import file',
+        'casguard rules export --format sigma --out ./sigma',
+        'casguard rules export --format toml                    detection-rules TOML on stdout',
+      ]),
+    )
     .description(
       'export the detection rules for Kibana (JSON + NDJSON import file), detection-rules TOML or Sigma',
     )

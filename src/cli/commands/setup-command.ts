@@ -23,6 +23,7 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadOrReport } from './config-or-report.js';
 import { resolveKibanaConfig, setupKibana } from './kibana-setup.js';
+import { examples } from '../help-examples.js';
 
 /** Every own field the formats and the alert documents emit. */
 export function defaultOwnFields(): OwnFieldTable {
@@ -36,6 +37,15 @@ export function registerSetup(
 ): void {
   program
     .command('setup')
+    .addHelpText(
+      'after',
+      examples([
+        'casguard setup -c /etc/casguard/casguard.yml           templates, ILM policy, streams, alerts index',
+        'casguard setup --retention-days 30                     keep 30 days (kept by later plain setups)',
+        'casguard setup --kibana https://kibana:5601 --space soc  also data views, dashboard and rules',
+        'casguard export template --out ./bodies                review the bodies first, without a cluster',
+      ]),
+    )
     .description(
       'install the ILM policy, index templates, data streams and alerts index in Elasticsearch, and with ' +
         '--kibana (or a kibana block) the data views, dashboard and detection rules in Kibana (idempotent)',

@@ -19,10 +19,19 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadOrReport } from './config-or-report.js';
+import { examples } from '../help-examples.js';
 
 export function registerStatus(program: Command, io: CliIo): void {
   program
     .command('status')
+    .addHelpText(
+      'after',
+      examples([
+        "casguard status -c casguard.yml                        every agent of this agent's array",
+        'casguard status --local                                this host only, without a cluster',
+        'casguard status --json | jq .                          for monitoring scripts',
+      ]),
+    )
     .description(
       "list the agents of this agent's array from their status documents (STALE: silent > 3 intervals)",
     )

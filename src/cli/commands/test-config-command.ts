@@ -11,10 +11,18 @@ import { CasguardError } from '../../pipeline/errors.js';
 import { isCredentialName } from '../../pipeline/redact.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { examples } from '../help-examples.js';
 
 export function registerTestConfig(test: Command, io: CliIo): void {
   test
     .command('config')
+    .addHelpText(
+      'after',
+      examples([
+        'casguard test config -c casguard.yml',
+        'casguard test config --print                           the resolved config, secrets masked, with sources',
+      ]),
+    )
     .description('validate the configuration file and print every problem (exit 0 valid, 1 invalid)')
     .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
     .option(

@@ -27,6 +27,7 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { elasticsearchOrReport } from './config-or-report.js';
+import { examples } from '../help-examples.js';
 
 export interface OutputCheck {
   readonly name: string;
@@ -40,6 +41,13 @@ export interface OutputCheck {
 export function registerTestOutput(test: Command, io: CliIo, opts: { logger?: Logger } = {}): void {
   test
     .command('output')
+    .addHelpText(
+      'after',
+      examples([
+        'casguard test output -c casguard.yml',
+        'CASGUARD_ES_HOSTS=https://es:9200 CASGUARD_ES_API_KEY=id:key casguard test output',
+      ]),
+    )
     .description('connect to Elasticsearch and check its version and the privileges casguard needs')
     .option('-c, --config <file>', 'config file (default: $CASGUARD_CONFIG or the embedded default)')
     .action(async (o: { config?: string }) => {
