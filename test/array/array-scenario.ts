@@ -9,7 +9,7 @@
 //   iOS 6 device failing with Status 110 180 times (neither carries the KB signature), healthy devices;
 //   event 4999 (HashCore) on every host every 5 minutes from 14:05.
 import { mulberry32 } from '../helpers/prng.js';
-import type { GeneratedFile } from '../detect/scenario.js';
+import { iisTime, KB_PARAMS, OK_LOG, watsonXml, type GeneratedFile } from '../detect/scenario.js';
 
 export const ARRAY_HOURS_START = Date.parse('2013-09-19T14:00:00Z');
 const HOUR = 3_600_000;
@@ -44,12 +44,6 @@ export interface ArrayScenario {
   readonly appDocs: number;
 }
 
-const pad = (n: number): string => String(n).padStart(2, '0');
-const iisTime = (ms: number): string => {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-};
-
 const FIELDS =
   'date time s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken';
 const KB_LOG =
@@ -57,12 +51,6 @@ const KB_LOG =
 const NO_ERROR_110 = 'V141_LdapC1_RpcC4_RpcL0_S110_Mbx:MBX01.contoso.com_Throttle0_';
 const AD_TRANSIENT =
   'V141_LdapC1_RpcC4_RpcL0_S110_Error:ADTransientException_Mbx:MBX01.contoso.com_Throttle0_';
-const OK_LOG: Record<string, string> = {
-  Sync: 'V141_LdapC1_RpcC10_RpcL15_S1_Mbx:MBX01.contoso.com_Throttle0_',
-  Ping: 'V141_LdapC1_RpcC28_RpcL31_Hb1680_S1_Mbx:MBX01.contoso.com_Throttle0_',
-  FolderSync: 'V141_LdapC1_RpcC4_RpcL5_S1_Mbx:MBX01.contoso.com_Throttle0_',
-};
-
 interface Line {
   t: number;
   text: string;
@@ -91,35 +79,6 @@ function iisLine(
     '45',
   ];
   return { t, text: cols.join(' ') };
-}
-
-const KB_PARAMS = [
-  '5620',
-  'E12',
-  'c-RTL-AMD64',
-  '14.02.0328.009',
-  'AirSync',
-  'M.Exchange.Compliance',
-  'M.E.S.C.MessageDigestForNonCryptographicPurposes.HashCore',
-  'System.ArgumentOutOfRangeException',
-  '6c1d',
-  '14.02.0328.000',
-  'False',
-  'False',
-  'w3wp',
-  '',
-];
-
-function watsonXml(t: number, recordId: number, computer: string): string {
-  const iso = `${new Date(t).toISOString().slice(0, -1)}000000Z`;
-  return (
-    `<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='MSExchange Common'/>` +
-    `<EventID Qualifiers='16388'>4999</EventID><Level>2</Level><Task>1</Task><Keywords>0x80000000000000</Keywords>` +
-    `<TimeCreated SystemTime='${iso}'/><EventRecordID>${recordId}</EventRecordID><Channel>Application</Channel>` +
-    `<Computer>${computer}</Computer><Security/></System><EventData>` +
-    KB_PARAMS.map((p) => `<Data>${p}</Data>`).join('') +
-    `</EventData></Event>`
-  );
 }
 
 export function generateArrayScenario(healthyDevices = 200): ArrayScenario {
@@ -245,7 +204,7 @@ export function generateArrayScenario(healthyDevices = 200): ArrayScenario {
       t < ARRAY_HOURS_START + HOUR;
       t += 5 * 60_000
     )
-      events.push(watsonXml(t, recordId++, `${host.toUpperCase()}.contoso.com`));
+      events.push(watsonXml(t, recordId++, `${host.toUpperCase()}.contoso.com`, KB_PARAMS));
     appDocs += events.length;
     return {
       host,

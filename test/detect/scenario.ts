@@ -44,7 +44,8 @@ export interface Scenario {
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-const iisTime = (ms: number): string => {
+/** An IIS W3C date and time column pair (UTC). */
+export const iisTime = (ms: number): string => {
   const d = new Date(ms);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 };
@@ -98,7 +99,8 @@ function iisLine(
   return { t, text: cols.join(' ') };
 }
 
-const OK_LOG: Record<string, string> = {
+/** The `&Log=` strings of successful commands. */
+export const OK_LOG: Record<string, string> = {
   Sync: 'V141_LdapC1_RpcC10_RpcL15_S1_Mbx:MBX01.contoso.com_Throttle0_',
   Ping: 'V141_LdapC1_RpcC28_RpcL31_Hb1680_S1_Mbx:MBX01.contoso.com_Throttle0_',
   FolderSync: 'V141_LdapC1_RpcC4_RpcL5_S1_Mbx:MBX01.contoso.com_Throttle0_',
@@ -106,7 +108,8 @@ const OK_LOG: Record<string, string> = {
 const KB_LOG =
   'V141_LdapC1_LdapL0_RpcC4_RpcL0_S110_Error:System.ArgumentOutOfRangeException_Mbx:MBX01.contoso.com_Dc:DC01.contoso.com_Throttle0_';
 
-function watsonXml(t: number, recordId: number, computer: string, params: string[]): string {
+/** An Application event 4999 (MSExchange Common Watson report) as wevtutil exports it. */
+export function watsonXml(t: number, recordId: number, computer: string, params: string[]): string {
   const iso = `${new Date(t).toISOString().slice(0, -1)}000000Z`; // wevtutil writes 100 ns digits
   return (
     `<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='MSExchange Common'/>` +
@@ -118,7 +121,8 @@ function watsonXml(t: number, recordId: number, computer: string, params: string
   );
 }
 
-const KB_PARAMS = [
+/** Event 4999's parameters for the KB 2851708 crash (AirSync, HashCore, ArgumentOutOfRangeException). */
+export const KB_PARAMS = [
   '5620',
   'E12',
   'c-RTL-AMD64',
