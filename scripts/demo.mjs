@@ -2,8 +2,8 @@
 // The README's first command ends here: drop the sample logs (a KB 2851708 case) into ./inbox and run the
 // agent on its embedded default, so documents appear under ./data/out and the alert is printed. When the agent
 // stops (Ctrl+C), write the HTML incident report from ./data/out and print where it is.
-// `npm run demo` runs this file alone (it builds first itself): with `npm run build && node ...` a shell
-// would stand between npm and the agent, die of the terminal's Ctrl+C and make npm exit 130 after a clean stop.
+// `npm run demo` runs this file alone (it builds first itself), so no shell list stands between npm and the
+// agent; the Ctrl+C handling below keeps npm's script shell out of the stop as well.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -37,9 +37,21 @@ const child = spawn(
     cwd: base,
   },
 );
-// Ctrl+C on a terminal reaches the agent by itself (same process group); a signal sent to this script alone
-// (kill, a service manager) is passed on. Either way the agent stops cleanly: it takes repeated signals within
-// a second as one request. Forwarded once per signal name, so a stop is never escalated from here.
+// Ctrl+C on a terminal: the terminal is put in raw mode, so the keypress arrives here as a byte instead of a
+// SIGINT to the whole foreground process group. Otherwise npm's script shell (dash on Debian) would get that
+// SIGINT too, re-raise it once the demo ends and make npm exit 130 after a clean stop. Each Ctrl+C is passed
+// to the agent as one SIGINT, as the terminal would: the first stops it cleanly, a second within a second is
+// taken as the same request, a third within a few seconds makes it exit at once (saying so).
+// A signal sent to this script alone (kill, a service manager, Ctrl+C where stdin is not a terminal) is passed
+// on once per signal name, so a stop is never escalated from here.
+const keyboard = process.stdin.isTTY ? process.stdin : undefined;
+if (keyboard) {
+  keyboard.setRawMode(true);
+  keyboard.on('data', (bytes) => {
+    if (!bytes.includes(0x03) || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT');
+  });
+}
 const forwarded = new Set();
 for (const sig of ['SIGINT', 'SIGTERM'])
   process.on(sig, () => {
@@ -48,6 +60,10 @@ for (const sig of ['SIGINT', 'SIGTERM'])
     child.kill(sig);
   });
 child.on('exit', (code, signal) => {
+  if (keyboard) {
+    keyboard.setRawMode(false);
+    keyboard.pause();
+  }
   process.exitCode = code ?? (signal ? 0 : 1);
   const report = path.resolve(base, 'report.html');
   // The same configuration as the agent ran with (the embedded default unless --config was given).
