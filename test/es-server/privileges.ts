@@ -19,7 +19,8 @@ const AUTO_CREATE = 'indices:admin/auto_create';
 export const INDEX_PRIVILEGES: Readonly<Record<string, NamedPrivilege>> = {
   none: { include: [] },
   all: { include: ['indices:*', 'internal:transport/proxy/indices:*'] },
-  read: { include: ['indices:data/read/*'] },
+  // ResolveIndexAction and TransportResolveClusterAction are part of `read` (IndexPrivilege.READ_AUTOMATON).
+  read: { include: ['indices:data/read/*', 'indices:admin/resolve/index', 'indices:admin/resolve/cluster'] },
   read_cross_cluster: {
     include: [
       'internal:transport/proxy/indices:data/read/*',

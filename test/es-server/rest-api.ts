@@ -163,6 +163,9 @@ export class RestApi {
         break;
       case '_data_stream':
         return this.dataStreams(req, p);
+      case '_resolve':
+        if (p1 === 'index') return this.resolveIndex(req, p, p2 ?? '*');
+        break;
       case '_security':
         return this.securityApi(req, p);
       case '_refresh':
@@ -383,6 +386,46 @@ export class RestApi {
       return ok(ACK);
     }
     return this.badMethod(req, ['GET', 'PUT', 'DELETE']);
+  }
+
+  /**
+   * GET _resolve/index/<expr> (ResolveIndexAction, default IndicesOptions.strictExpandOpen: a missing explicit
+   * name is a 404, wildcards expand to what the caller may see, hidden backing indices through their stream).
+   * Not modelled: aliases (always empty), `mode`, failure indices, closed indices, remote clusters.
+   */
+  private resolveIndex(req: EsRequest, p: Principal, expr: string): EsResponse {
+    if (req.method !== 'GET') return this.badMethod(req, ['GET']);
+    const action = 'indices:admin/resolve/index';
+    const { names, missing } = this.authorizedNames(p, action, expr);
+    if (missing.length > 0) throw notFound(missing[0]!);
+    const indices: Record<string, unknown>[] = [];
+    const dataStreams: Record<string, unknown>[] = [];
+    const addIndex = (i: { name: string; settings: Record<string, unknown> }, ds?: string): void => {
+      if (indices.some((x) => x.name === i.name)) return;
+      const hidden = ds !== undefined || i.settings['index.hidden'] === 'true';
+      indices.push({
+        name: i.name,
+        attributes: hidden ? ['hidden', 'open'] : ['open'],
+        ...(ds ? { data_stream: ds } : {}),
+      });
+    };
+    for (const n of names) {
+      const ds = this.cluster.dataStreams.get(n);
+      if (ds) {
+        for (const i of ds.indices) addIndex(i, ds.name);
+        dataStreams.push({
+          name: ds.name,
+          backing_indices: ds.indices.map((i) => i.name),
+          timestamp_field: '@timestamp',
+        });
+      } else {
+        const i = this.cluster.indices.get(n);
+        if (i) addIndex(i, i.dataStream);
+      }
+    }
+    const byName = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
+      String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0;
+    return ok({ indices: indices.sort(byName), aliases: [], data_streams: dataStreams.sort(byName) });
   }
 
   private dataStreams(req: EsRequest, p: Principal): EsResponse {

@@ -6,6 +6,11 @@
 // ids only), settles those at once (as the 409 they would get in the same backing index) and passes the rest
 // to the output. Alerts (`index` into a regular index) pass straight through.
 //
+// Only a stream with more than one backing index can hold an id the write index would not refuse itself: the
+// filter asks `_resolve/index/<stream>` (part of the `read` privilege) how many it has, at most every 30 s, and
+// searches only while there are several. A replay into a fresh stream, or one never rolled over, costs one
+// small request per stream instead of a search per 500 documents.
+//
 // What it does not cover: `run` (a re-send after a lost answer is rare and this would cost a search per batch),
 // the disk spool's drain, and a document stored by another request between the check and the send. The check
 // needs `read` on the streams; without it (403) the wrapper says so once and passes everything through. A
@@ -34,10 +39,22 @@ export interface KnownIdsFilterOptions {
   readonly batchSize?: number;
   /** How long a partial batch waits for more documents before it is checked (default 100 ms). */
   readonly holdMs?: number;
+  /** How long a stream's backing-index count is trusted before it is asked again (default 30 s). */
+  readonly resolveEveryMs?: number;
+  readonly now?: () => number;
+}
+
+/** What `_resolve/index` said about a stream: whether it has older backing indices, and when it was asked. */
+interface StreamShape {
+  readonly rolledOver: boolean;
+  readonly at: number;
 }
 
 export class KnownIdsFilter implements DocumentSink {
   private held: Held[] = [];
+  /** Documents in batches handed to the check chain and not yet passed on or settled. */
+  private queued = 0;
+  private readonly shapes = new Map<string, StreamShape>();
   private checking: Promise<void> = Promise.resolve();
   private disabled = false;
   private timer: NodeJS.Timeout | undefined;
@@ -60,7 +77,9 @@ export class KnownIdsFilter implements DocumentSink {
     if (this.held.length >= this.batchSize) this.startCheck();
     // Readers wait for their documents to settle before reading on: a partial batch is checked soon too.
     else this.timer ??= setTimeout(() => this.startCheck(), this.holdMs);
-    return this.held.length < this.batchSize;
+    // Backpressure: at most two batches wait for their check, so a reader never runs ahead of it (a reader
+    // that is told "full" waits in drain() for the checks and the output).
+    return this.held.length + this.queued < 2 * this.batchSize;
   }
 
   async drain(): Promise<void> {
@@ -87,12 +106,14 @@ export class KnownIdsFilter implements DocumentSink {
     if (this.held.length === 0) return;
     const batch = this.held;
     this.held = [];
+    this.queued += batch.length;
     this.checking = this.checking.then(() => this.check(batch));
   }
 
   private async check(batch: Held[]): Promise<void> {
     const known = this.disabled ? new Set<string>() : await this.knownIds(batch);
     for (const h of batch) {
+      this.queued -= 1;
       if (known.has(`${this.o.targetFor(h.doc)}\u0000${h.doc.id}`)) {
         this.skipped += 1;
         h.onSettled();
@@ -112,6 +133,7 @@ export class KnownIdsFilter implements DocumentSink {
     const known = new Set<string>();
     for (const [target, ids] of byTarget) {
       try {
+        if (!(await this.rolledOver(target))) continue;
         const r = await this.o.client.search({
           index: target,
           size: ids.length,
@@ -131,5 +153,28 @@ export class KnownIdsFilter implements DocumentSink {
       }
     }
     return known;
+  }
+
+  /**
+   * Whether `target` has more than one backing index (a missing stream or a plain index: no). Asked again
+   * after `resolveEveryMs`, so a rollover during a long replay is noticed.
+   */
+  private async rolledOver(target: string): Promise<boolean> {
+    const now = (this.o.now ?? Date.now)();
+    const cached = this.shapes.get(target);
+    if (cached && now - cached.at < (this.o.resolveEveryMs ?? 30_000)) return cached.rolledOver;
+    let rolledOver: boolean;
+    try {
+      const r = await this.o.client.indices.resolveIndex({ name: target });
+      const ds = r.data_streams?.find((d) => d.name === target);
+      const backing = ds?.backing_indices;
+      rolledOver = Array.isArray(backing) && backing.length > 1;
+    } catch (e) {
+      // 404: no such stream yet, so nothing stored before. Anything else is thrown to disable the check.
+      if ((e as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw e;
+      rolledOver = false;
+    }
+    this.shapes.set(target, { rolledOver, at: now });
+    return rolledOver;
   }
 }
