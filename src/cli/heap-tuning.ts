@@ -6,11 +6,22 @@
 // `--heap-growing-percent` (node flags or NODE_OPTIONS) wins. The young generation's size cannot be changed
 // here (V8 sizes it when node starts): the service definitions and `npm start` pass `--max-semi-space-size=8`.
 
+//
+// Allocation-site pretenuring is switched off. V8 watches how many objects from each allocation site survive
+// young-generation collections and, past a threshold, allocates that site's objects straight in the old
+// generation from then on. A stall early in a run (the replay's first known-ids check, a slow cluster at start,
+// an outage) keeps a few thousand documents alive for a moment, so their allocation sites are pretenured and
+// every later document is born in the old generation: in a 200,000-line replay that doubled the GC time and
+// cost 35-40 % more CPU for the rest of the run (bench/README.md, "The replay regression"). Without a stall it
+// is neutral; with it the stall costs only its own time.
+
 import { setFlagsFromString } from 'node:v8';
 
 const HEAP_GROWING_PERCENT = 60;
 
-const given = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some((a) =>
-  /^--heap[-_]growing[-_]percent\b/.test(a),
-);
-if (!given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+const operatorFlags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+const given = (flag: RegExp): boolean => operatorFlags.some((a) => flag.test(a));
+if (!given(/^--heap[-_]growing[-_]percent\b/))
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+if (!given(/^--(no-)?allocation[-_]site[-_]pretenuring\b/))
+  setFlagsFromString('--no-allocation-site-pretenuring');

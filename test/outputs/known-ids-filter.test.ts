@@ -100,6 +100,44 @@ describe('replay known-ids check', () => {
     }
   });
 
+  it('notices a rollover during a long replay when it asks the stream again', async () => {
+    const es = await startEsTestServer({ version: '9.1.5' });
+    try {
+      const body = `{"create":{"_index":"${STREAM}","_id":"old-1"}}\n{"@timestamp":"2013-09-19T14:00:05.000Z"}\n`;
+      await raw(es.url, 'POST', '/_bulk?refresh=true', body, { 'content-type': 'application/x-ndjson' });
+      const { client, searches } = countingClient(es.url);
+      const inner = new RecordingSink();
+      let now = 1_000_000;
+      const f = new KnownIdsFilter(inner, {
+        client,
+        targetFor: () => STREAM,
+        logger: recordingLogger(),
+        holdMs: 5,
+        now: () => now,
+      });
+      f.push(doc('n1'), () => undefined);
+      await f.flush();
+      assert.equal(searches(), 0);
+      assert.equal((await raw(es.url, 'POST', `/${STREAM}/_rollover`)).status, 200);
+      now += 29_000;
+      f.push(doc('n2'), () => undefined); // still trusted: one backing index
+      now += 2_000;
+      f.push(doc('n3'), () => undefined); // stale: asked again in the background, passes meanwhile
+      // The background request is one loopback round trip.
+      await new Promise((r) => setTimeout(r, 1000));
+      let skipped = false;
+      f.push(doc('old-1'), () => (skipped = true));
+      await f.flush();
+      assert.ok(searches() >= 1, 'the rolled-over stream is searched');
+      assert.equal(f.skipped, 1);
+      assert.ok(skipped);
+      assert.ok(!inner.ids.includes('old-1'), inner.ids.join(','));
+      await f.close();
+    } finally {
+      await es.stop();
+    }
+  });
+
   it('tells the reader to wait while two batches wait for their check', async () => {
     const es = await startEsTestServer({ version: '9.1.5' });
     try {

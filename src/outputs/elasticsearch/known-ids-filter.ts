@@ -55,6 +55,7 @@ export class KnownIdsFilter implements DocumentSink {
   /** Documents in batches handed to the check chain and not yet passed on or settled. */
   private queued = 0;
   private readonly shapes = new Map<string, StreamShape>();
+  private readonly refreshing = new Set<string>();
   private checking: Promise<void> = Promise.resolve();
   private disabled = false;
   private timer: NodeJS.Timeout | undefined;
@@ -73,6 +74,14 @@ export class KnownIdsFilter implements DocumentSink {
 
   push(doc: ShippableDocument, onSettled: () => void): boolean {
     if (doc.op !== 'create' || this.disabled) return this.inner.push(doc, onSettled);
+    // A stream known not to have rolled over needs no check: straight through (unless documents wait ahead
+    // of this one), and its shape is asked again in the background once it is old.
+    const target = this.o.targetFor(doc);
+    const shape = this.shapes.get(target);
+    if (shape && !shape.rolledOver && this.held.length === 0 && this.queued === 0) {
+      this.refreshIfStale(target, shape);
+      return this.inner.push(doc, onSettled);
+    }
     this.held.push({ doc, onSettled });
     if (this.held.length >= this.batchSize) this.startCheck();
     // Readers wait for their documents to settle before reading on: a partial batch is checked soon too.
@@ -153,6 +162,18 @@ export class KnownIdsFilter implements DocumentSink {
       }
     }
     return known;
+  }
+
+  private refreshIfStale(target: string, shape: StreamShape): void {
+    if (this.refreshing.has(target)) return;
+    if ((this.o.now ?? Date.now)() - shape.at < (this.o.resolveEveryMs ?? 30_000)) return;
+    this.refreshing.add(target);
+    this.rolledOver(target)
+      .catch((e: unknown) => {
+        this.disabled = true;
+        esKnownIdsCheckUnavailable(this.o.logger, { target, reason: describeError(e) });
+      })
+      .finally(() => this.refreshing.delete(target));
   }
 
   /**
