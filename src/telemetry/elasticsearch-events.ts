@@ -110,6 +110,24 @@ export function esOutageStarted(
   });
 }
 
+/** While an outage lasts: one line per interval (outage-gate.ts), so a long outage is never a single line. */
+export function esOutageContinues(
+  log: Logger,
+  f: {
+    output: string;
+    reason: string;
+    status?: number;
+    downForMs: number;
+    failedRequests: number;
+    retryInMs: number;
+  },
+): void {
+  log.warn('Elasticsearch is still not accepting bulk requests; documents are kept and retried', {
+    event: 'output_still_failing',
+    ...f,
+  });
+}
+
 export function esOutageEnded(
   log: Logger,
   f: { output: string; durationMs: number; failedRequests: number },

@@ -1,9 +1,11 @@
 // Request-level retry state: while bulk requests fail ("outage") only one request probes the cluster, gated by
-// backoff with full jitter and the server's Retry-After. Reports the outage's start and end, and (once per
+// backoff with full jitter and the server's Retry-After. Reports the outage's start and end, a reminder every
+// `reportEveryMs` while it lasts (with how long, how many requests failed and the last reason), and (once per
 // outage) a refusal only an operator can fix.
 
 import type { Logger } from '../../telemetry/logger.types.js';
 import {
+  esOutageContinues,
   esOutageEnded,
   esOutageStarted,
   esRequestNeedsOperator,
@@ -18,10 +20,13 @@ export interface OutageGateOptions {
   readonly retry: BackoffOptions;
   readonly random: () => number;
   readonly now: () => number;
+  /** How often a lasting outage is logged again (default 30 s). */
+  readonly reportEveryMs?: number;
 }
 
 export class OutageGate {
   private outageStart = 0;
+  private lastReport = 0;
   private operatorReported = false;
   /** True from a failed request until a request gets a bulk answer. */
   outage = false;
@@ -45,13 +50,25 @@ export class OutageGate {
     this.consecutiveFailures += 1;
     const delay = backoffDelay(this.consecutiveFailures, o.retry, o.random, r.retryAfterMs);
     this.gateUntil = o.now() + delay;
+    const now = o.now();
     if (!this.outage) {
       this.outage = true;
-      this.outageStart = o.now();
+      this.outageStart = now;
+      this.lastReport = now;
       esOutageStarted(o.logger, {
         output: o.name,
         reason: r.reason,
         ...(r.status !== undefined ? { status: r.status } : {}),
+        retryInMs: delay,
+      });
+    } else if (now - this.lastReport >= (o.reportEveryMs ?? 30_000)) {
+      this.lastReport = now;
+      esOutageContinues(o.logger, {
+        output: o.name,
+        reason: r.reason,
+        ...(r.status !== undefined ? { status: r.status } : {}),
+        downForMs: now - this.outageStart,
+        failedRequests: this.consecutiveFailures,
         retryInMs: delay,
       });
     }
