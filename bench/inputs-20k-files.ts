@@ -9,7 +9,8 @@
 // --loops: 300 files in three folders that link to each other, to their parents and to the root (three loops),
 //          watched by chokidar as in service.
 // --no-watch: no chokidar (rescans only); --rare-flush: checkpoints flushed every 10 minutes (to tell the
-// registry's share of the peak); --heap: write a heap snapshot to the temp folder after the live phase.
+// registry's share of the peak); --heap: write a heap snapshot to the temp folder after the live phase;
+// --trace: memory and reader counts every second on stderr.
 // Run it with the flags the service gives node: node --max-semi-space-size=8 --heap-growing-percent=60 ...
 // Figures are printed next to the recorded baseline (bench/inputs-baseline.json, key `files20k` / `symlinkLoops`).
 
@@ -26,6 +27,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultEnrichers } from '../src/enrich/index.js';
 import { FileInput, FileInputConfig, Registry } from '../src/inputs/index.js';
+import type { InputContext } from '../src/inputs/tail.types.js';
 import { createFileHandlerFactory } from '../src/normalize/formats/handler-factory.js';
 import { ALL_FORMATS } from '../src/normalize/formats/index.js';
 import { nullLogger } from '../src/telemetry/logger.types.js';
@@ -92,6 +94,22 @@ try {
     { baseDir: root, handlerFactory, sink, deadLetters: nullDeadLetters, registry, logger: nullLogger },
   );
   const t0 = performance.now();
+  if (args.includes('--trace')) console.error(`before start: rss ${mib(process.memoryUsage().rss)} MiB`);
+  // --trace: memory and reader counts every second on stderr (where the peak is reached, and what is held then).
+  const inner = (input as unknown as { ctx: InputContext }).ctx;
+  const trace = args.includes('--trace')
+    ? setInterval(
+        () => {
+          const m = process.memoryUsage();
+          let active = 0;
+          for (const t of inner.tails.values()) if (t.handler && !t.finished) active += 1;
+          console.error(
+            `${Math.round(performance.now() - t0)} ms: rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} MiB; readers ${inner.tails.size} (with a parser ${active}), waiting ${inner.waiting.size}, documents ${sink.count}`,
+          );
+        },
+        Number(process.env['TRACE_MS'] ?? 1000),
+      )
+    : undefined;
   await input.start();
   while (sink.count < expected) await new Promise((r) => setTimeout(r, 20));
   const allDocumentsMs = Math.round(performance.now() - t0);
@@ -121,6 +139,7 @@ try {
   await input.stop();
   await registry.close();
   rss.stop();
+  clearInterval(trace);
   let onDisk = 0;
   for (const f of ['registry.json', 'checkpoints.base', 'checkpoints.journal']) {
     try {

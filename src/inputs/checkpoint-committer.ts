@@ -5,6 +5,7 @@
 
 import { describeError } from '../pipeline/errors.js';
 import { checkpointCommitFailed, inputMetrics } from '../telemetry/input-events.js';
+import { pathText } from '../telemetry/path-text.js';
 import { RegistryWriteError } from './registry.js';
 import type { RecordDispatcher } from './record-dispatcher.js';
 import type { InputContext, Tail } from './tail.types.js';
@@ -49,7 +50,9 @@ export class CheckpointCommitter {
           t.committedStateJson === undefined ? undefined : ctx.states.fromJson(t.committedStateJson).value;
         t.cp.updatedAt = new Date().toISOString();
         ctx.deps.registry.touch(t.cp);
-        inputMetrics.lag().set({ input: ctx.id, file: t.path }, Math.max(0, t.size - offset));
+        // A parked reader has no series (dropped while it is idle); it gets them back when it grows.
+        if (t.handler)
+          inputMetrics.lag().set({ input: ctx.id, file: pathText(t.path) }, Math.max(0, t.size - offset));
       }
       await ctx.deps.registry.flush();
       this.failing = false;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Discovery, escapeBadUtf8 } from './discovery.js';
+import { fsPath } from './raw-path.js';
 
 describe('Discovery', () => {
   it('watches the static base of each pattern and matches files with globs and excludes', async () => {
@@ -91,6 +92,42 @@ describe('Discovery', () => {
     }
   });
 
+  it('hints files in the folders of the tree at start (given to chokidar one by one) and in folders made later', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-tree-'));
+    const hints = new Set<string>();
+    for (const d of ['W3SVC1', 'W3SVC2', path.join('W3SVC2', 'deep')]) await mkdir(path.join(root, d));
+    const d = new Discovery({
+      patterns: ['**/*.log'],
+      exclude: [],
+      baseDir: root,
+      usePolling: false,
+      pollIntervalMs: 100,
+      onHint: (f) => hints.add(f),
+      onError: () => undefined,
+    });
+    const seen = async (file: string): Promise<void> => {
+      const deadline = Date.now() + 5000;
+      while (!hints.has(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(hints.has(file), `hinted: ${path.relative(root, file)}`);
+    };
+    try {
+      d.start();
+      await d.scan(); // as the input does: the walk hands chokidar the folders it finds
+      await new Promise((r) => setTimeout(r, 300));
+      for (const f of ['W3SVC1/a.log', 'W3SVC2/deep/b.log']) {
+        await writeFile(path.join(root, f), 'x\n');
+        await seen(path.join(root, f));
+      }
+      await mkdir(path.join(root, 'W3SVC3'));
+      await new Promise((r) => setTimeout(r, 300));
+      await writeFile(path.join(root, 'W3SVC3', 'c.log'), 'x\n');
+      await seen(path.join(root, 'W3SVC3', 'c.log'));
+    } finally {
+      await d.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('follows directory symlinks once per real directory: a 3-loop symlink tree is walked once', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-loop-'));
     const outside = await mkdtemp(path.join(tmpdir(), 'casguard-disc-outside-'));
@@ -132,7 +169,7 @@ describe('Discovery', () => {
     }
   });
 
-  it('reports a matching file whose name is not valid UTF-8 instead of losing it silently', async () => {
+  it('finds a matching file whose name is not valid UTF-8 by its bytes, and reports it', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-name-'));
     try {
       const bad = Buffer.concat([
@@ -153,9 +190,12 @@ describe('Discovery', () => {
         onError: (e) => assert.fail(e),
         onBadName: (f) => badNames.push(f),
       });
-      const found = await d.scan();
-      assert.deepEqual(found, [path.join(root, 'good.log')]);
-      assert.deepEqual(badNames, [path.join(root, 'u_ex-\\xff\\xfeé.log')]);
+      const found = (await d.scan()).sort();
+      const escaped = path.join(root, 'u_ex-\udcff\udcfeé.log');
+      assert.deepEqual(found, [path.join(root, 'good.log'), escaped]);
+      assert.deepEqual(fsPath(escaped), bad, 'the path names the file by its bytes');
+      assert.deepEqual(badNames, [escaped]);
+      assert.equal(escapeBadUtf8(Buffer.from([0x75, 0xff, 0xfe, 0xc3, 0xa9])), 'u\\xff\\xfeé');
       assert.equal(escapeBadUtf8(Buffer.from('plain-é.log')), 'plain-é.log');
     } finally {
       await rm(root, { recursive: true, force: true });

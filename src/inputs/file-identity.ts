@@ -25,12 +25,20 @@ export const fileId = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:$
  * read under it keep their ids), and different from it, so new records at offsets used before get new ids.
  */
 export function nextGeneration(fingerprint: string): string {
-  return createHash('sha256').update(`${fingerprint}\u0000truncated`).digest('hex').slice(0, 32);
+  return hex128(createHash('sha256').update(`${fingerprint}\u0000truncated`));
 }
 
 /** Hash of the first `len` bytes of `head` (len ≤ head.length). */
 export function prefixHash(head: Buffer, len: number): string {
-  return createHash('sha256').update(head.subarray(0, len)).digest('hex').slice(0, 32);
+  return hex128(createHash('sha256').update(head.subarray(0, len)));
+}
+
+/**
+ * The first 128 bits of a digest as 32 hex digits (the same text as `digest('hex').slice(0, 32)`), as a string of
+ * its own: a slice of the 64-digit text would keep the whole text alive for as long as the identity is held.
+ */
+function hex128(h: Hash): string {
+  return h.digest().toString('hex', 0, 16);
 }
 
 /**
@@ -45,7 +53,7 @@ export function prefixHashes(head: Buffer, lengths: readonly number[]): Map<numb
   for (const len of sorted) {
     h.update(head.subarray(fed, len));
     fed = len;
-    out.set(len, h.copy().digest('hex').slice(0, 32));
+    out.set(len, hex128(h.copy()));
   }
   return out;
 }
@@ -97,7 +105,7 @@ export async function readHeadFromHandle(fh: FileHandle, n: number): Promise<Buf
 }
 
 /** Up to `n` decompressed bytes from the start of a gzip file. */
-export async function readGzipHead(file: string, n: number): Promise<Buffer> {
+export async function readGzipHead(file: string | Buffer, n: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let got = 0;
   const src = createReadStream(file);

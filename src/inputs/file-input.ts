@@ -52,6 +52,13 @@ export type { FileInputDeps, InputSummary, RunOnceOptions } from './tail.types.j
 const INSPECT_BATCH = 256;
 /** Files probed or served at once (file system latency, not CPU, is what this hides). */
 const IO_CONCURRENCY = 8;
+/**
+ * Readers with a parser and framer at once (not parked). Past it, new paths wait as paths (`ctx.waiting`) and
+ * files read to their end are parked at once instead of after their idle delay, so a backlog of 20,000 files
+ * holds a few hundred parsers, not thousands. One waiting path is still let in per poll interval, so files
+ * that are written without pause can never keep a new one from being read.
+ */
+export const MAX_ACTIVE_FILES = 512;
 
 /** Map with at most `limit` calls in flight; results in input order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -78,6 +85,8 @@ export class FileInput {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private nextRescanAt = 0;
+  /** When a waiting path may be let in although every reader slot is taken. */
+  private nextForcedAdmitAt = 0;
   /** A rescan happened; forget stale checkpoints once every path it found has been looked at. */
   private forgetDue = false;
 
@@ -95,6 +104,7 @@ export class FileInput {
       tails: new Map<string, Tail>(),
       paths: new Map<string, PathInfo>(),
       hints: new Set<string>(),
+      waiting: new Set<string>(),
       startupFiles: new Set<string>(),
       blocked: false,
       stopping: false,
@@ -258,6 +268,54 @@ export class FileInput {
     forgetFileMetrics(this.id, t.path);
   }
 
+  /** Readers holding a parser and framer (not parked, not finished). */
+  private activeReaders(): number {
+    let n = 0;
+    for (const t of this.ctx.tails.values()) if (t.handler && !t.finished) n += 1;
+    return n;
+  }
+
+  /**
+   * The paths to look at in this turn: known paths always (a stat each), new ones while reader slots are free
+   * (first those that waited longest); the other new ones wait as paths.
+   */
+  private nextBatch(now: number): string[] {
+    const ctx = this.ctx;
+    let free = ctx.waiting.size > 0 || ctx.hints.size > 0 ? MAX_ACTIVE_FILES - this.activeReaders() : 0;
+    if (free <= 0 && ctx.waiting.size > 0 && now >= this.nextForcedAdmitAt) {
+      free = 1;
+      this.nextForcedAdmitAt = now + this.config.pollIntervalMs;
+    }
+    const batch = new Set<string>();
+    for (const f of ctx.waiting) {
+      if (free <= 0 || batch.size >= INSPECT_BATCH) break;
+      ctx.waiting.delete(f);
+      batch.add(f);
+      free -= 1;
+    }
+    for (const f of ctx.hints) {
+      if (batch.size >= INSPECT_BATCH) break;
+      ctx.hints.delete(f);
+      if (batch.has(f)) continue;
+      if (!ctx.paths.has(f)) {
+        if (free <= 0) {
+          if (ctx.waiting.size === 0) this.parkSoon();
+          ctx.waiting.add(f);
+          continue;
+        }
+        free -= 1;
+      }
+      batch.add(f);
+    }
+    return [...batch];
+  }
+
+  /** A backlog begins: readers already at their end and settled are looked at (and parked) in the next turn. */
+  private parkSoon(): void {
+    for (const t of this.ctx.tails.values())
+      if (t.handler && !t.finished && t.pos >= t.size && t.tracker.pending === 0) t.nextCheckAt = 0;
+  }
+
   /** One pass: discovery, identification of new paths, a turn for every due file, commit. True if more work is waiting. */
   private async turn(): Promise<boolean> {
     const ctx = this.ctx;
@@ -273,8 +331,7 @@ export class FileInput {
     }
     // Probe a batch of paths concurrently (I/O only), then resolve identities one by one, so two paths with
     // the same content can never both become readers.
-    const batch = [...ctx.hints].slice(0, INSPECT_BATCH);
-    for (const f of batch) ctx.hints.delete(f);
+    const batch = this.nextBatch(now);
     const opts = { replay: false, forceComplete: false };
     const probes = await mapLimit(batch, IO_CONCURRENCY, (f) => this.identity.probe(f, opts));
     for (let i = 0; i < batch.length && !ctx.stopping; i++) {
@@ -300,7 +357,10 @@ export class FileInput {
       await this.reader.service(t);
       if (t.pos - before >= TURN_BUDGET_BYTES) more = true;
     });
-    if (this.forgetDue && ctx.hints.size === 0) {
+    // Free reader slots (readers parked in this turn) are for the waiting paths, in the next turn.
+    if (ctx.waiting.size > 0 && this.activeReaders() < MAX_ACTIVE_FILES) more = true;
+    // Waiting paths have not been looked at: their checkpoints are not stale.
+    if (this.forgetDue && ctx.hints.size === 0 && ctx.waiting.size === 0) {
       this.forgetDue = false;
       this.identity.forgetGone(Date.now());
     }

@@ -5,6 +5,7 @@
 import { open } from 'node:fs/promises';
 import { inputMetrics, openFileLimitReached } from '../telemetry/input-events.js';
 import { fileId } from './file-identity.js';
+import { fsPath } from './raw-path.js';
 import type { InputContext, Tail } from './tail.types.js';
 
 export class HandlePool {
@@ -17,7 +18,7 @@ export class HandlePool {
   async open(t: Tail): Promise<boolean> {
     if (!this.reserve(t)) return false;
     try {
-      const fh = await open(t.path, 'r');
+      const fh = await open(fsPath(t.path), 'r');
       const st = await fh.stat({ bigint: true });
       if (fileId(st) !== t.ino) {
         await fh.close();

@@ -32,6 +32,7 @@ import {
   readHeadFromHandle,
 } from './file-identity.js';
 import type { HandlePool } from './handle-pool.js';
+import { documentPath, fsPath } from './raw-path.js';
 import type { Checkpoint } from './registry.js';
 import type { InputContext, InspectOptions, Probe, Tail } from './tail.types.js';
 import { isPermissionError } from './unreadable-paths.js';
@@ -43,7 +44,7 @@ import { isPermissionError } from './unreadable-paths.js';
 async function lastLineEnd(file: string, size: number, encoding: TextEncoding): Promise<number> {
   const span = Math.min(size, 64 * 1024);
   const from = size - span;
-  const fh = await open(file, 'r');
+  const fh = await open(fsPath(file), 'r');
   try {
     const buf = Buffer.alloc(span);
     const { bytesRead } = await fh.read(buf, 0, span, from);
@@ -76,7 +77,7 @@ export class IdentityResolver {
   async probe(file: string, opts: { replay: boolean }): Promise<Probe> {
     let fh: FileHandle;
     try {
-      fh = await open(file, 'r');
+      fh = await open(fsPath(file), 'r');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return { missing: true };
@@ -91,7 +92,7 @@ export class IdentityResolver {
       let compressed = false;
       if (isGzip(head)) {
         compressed = true;
-        head = await readGzipHead(file, n);
+        head = await readGzipHead(fsPath(file), n);
       }
       return { missing: false, st, head, compressed };
     } catch (err) {
@@ -267,10 +268,10 @@ export class IdentityResolver {
   /** Whether the reader's own path still holds its file (same file id, same leading bytes). */
   private async stillHolds(t: Tail): Promise<boolean> {
     try {
-      const st = await stat(t.path, { bigint: true });
+      const st = await stat(fsPath(t.path), { bigint: true });
       if (fileId(st) !== t.ino) return false;
       if (t.compressed) return true;
-      const fh = await open(t.path, 'r');
+      const fh = await open(fsPath(t.path), 'r');
       try {
         const head = await readHeadFromHandle(fh, t.cp.matchLen);
         return head.length === t.cp.matchLen && prefixHash(head, head.length) === t.cp.matchHash;
@@ -292,7 +293,8 @@ export class IdentityResolver {
     opts: InspectOptions,
   ): Tail | undefined {
     const ctx = this.ctx;
-    const source: RecordSource = { inputId: ctx.id, path: file, fingerprint: cp.fingerprint };
+    // Documents show a name that is not valid UTF-8 readably (raw-path.ts); the reader keeps the exact path.
+    const source: RecordSource = { inputId: ctx.id, path: documentPath(file), fingerprint: cp.fingerprint };
     let handler: FileHandler | undefined;
     try {
       handler = ctx.deps.handlerFactory(source, headText(head));
@@ -334,6 +336,11 @@ export class IdentityResolver {
       replay: opts.forceComplete,
       tracker: new AckTracker(start, (offset) => {
         t.committed = offset;
+        // Read to its end and now settled while new files wait for a reader slot: looked at (and parked) at once.
+        if (ctx.waiting.size > 0 && t.handler && t.tracker.pending === 0 && t.pos >= t.size && !t.busy) {
+          t.nextCheckAt = 0;
+          ctx.wake();
+        }
       }),
       path: file,
       ino,
@@ -393,7 +400,7 @@ export class IdentityResolver {
     t.ino = ino;
     t.compressed = compressed;
     t.size = size;
-    t.source = { ...t.source, path: file };
+    t.source = { ...t.source, path: documentPath(file) };
     t.gone = false;
     t.orphanSince = undefined;
     t.nextCheckAt = 0;

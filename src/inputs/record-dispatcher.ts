@@ -10,6 +10,7 @@ import type { SourceRecord } from '../pipeline/record.types.js';
 import { redactText } from '../pipeline/redact.js';
 import type { FileHandler } from '../pipeline/stages.types.js';
 import { inputMetrics } from '../telemetry/input-events.js';
+import { pathText } from '../telemetry/path-text.js';
 import type { InputContext, Tail } from './tail.types.js';
 
 const DEAD_LETTER_TEXT_LIMIT = 64 * 1024;
@@ -49,9 +50,9 @@ export class RecordDispatcher {
           time: new Date().toISOString(),
           stage: 'framing',
           code: rec.error.code,
-          reason: `${t.path}:${rec.line !== undefined ? `${rec.line}:` : ''}offset ${rec.offset}: ${rec.error.reason}`,
+          reason: `${t.source.path}:${rec.line !== undefined ? `${rec.line}:` : ''}offset ${rec.offset}: ${rec.error.reason}`,
           inputId: id,
-          path: t.path,
+          path: t.source.path,
           offset: rec.offset,
           ...(rec.line !== undefined ? { line: rec.line } : {}),
           record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
@@ -79,9 +80,9 @@ export class RecordDispatcher {
             time: new Date().toISOString(),
             stage: 'parse',
             code: `${handler.formatName}.internal_error`,
-            reason: `${t.path}:offset ${rec.offset}: ${describeError(err)}`,
+            reason: `${t.source.path}:offset ${rec.offset}: ${describeError(err)}`,
             inputId: id,
-            path: t.path,
+            path: t.source.path,
             offset: rec.offset,
             record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
           },
@@ -101,7 +102,9 @@ export class RecordDispatcher {
       const state = handler.snapshot();
       if (!shallowEqual(state, t.lastState)) {
         t.lastState = state;
-        const json = JSON.stringify(state);
+        // Interned: thousands of files of one site hold the same #Fields, and each would keep its own copy.
+        const text = JSON.stringify(state) as string | undefined;
+        const json = text === undefined ? undefined : this.ctx.states.fromJson(text).json;
         if (json !== t.lastStateJson) {
           t.lastStateJson = json;
           t.stateChanges.push({ end: rec.endOffset, json });
@@ -109,8 +112,8 @@ export class RecordDispatcher {
       }
       t.tracker.seal(pending);
     }
-    inputMetrics.records().inc({ input: id, file: t.path }, records.length);
-    if (errors > 0) inputMetrics.errors().inc({ input: id, file: t.path }, errors);
+    inputMetrics.records().inc({ input: id, file: pathText(t.path) }, records.length);
+    if (errors > 0) inputMetrics.errors().inc({ input: id, file: pathText(t.path) }, errors);
   }
 
   private writeDeadLetter(t: Tail, letter: DeadLetter): void {

@@ -22,6 +22,8 @@ import { fileId, headText, prefixHash, readHeadFromHandle } from './file-identit
 import type { HandlePool } from './handle-pool.js';
 import type { RecordDispatcher } from './record-dispatcher.js';
 import type { InputContext, Tail } from './tail.types.js';
+import { fsPath } from './raw-path.js';
+import { pathText } from '../telemetry/path-text.js';
 import { isPermissionError } from './unreadable-paths.js';
 
 /** Framings whose files are complete exports: the last record is emitted once the file stops changing. */
@@ -103,7 +105,7 @@ export class TailReader {
     if (!t.fh) {
       let st;
       try {
-        st = await stat(t.path, { bigint: true });
+        st = await stat(fsPath(t.path), { bigint: true });
       } catch {
         st = undefined;
       }
@@ -118,7 +120,7 @@ export class TailReader {
       if (size === t.pos && !this.mayComplete(t, now)) {
         if (t.replay) this.finish(t, 0);
         else {
-          if (now - t.lastGrowthAt >= Math.min(PARK_AFTER_IDLE_MS, cfg.closeIdleMs)) this.park(t);
+          if (this.parkDue(t, now)) this.park(t);
           this.idle(t, now);
         }
         return;
@@ -141,7 +143,9 @@ export class TailReader {
       // just before the read position do (they were the end of the last read).
       if (size !== t.size && !(await this.continues(t))) return this.truncated(t, size);
       if (size !== t.size)
-        inputMetrics.lag().set({ input: this.ctx.id, file: t.path }, Math.max(0, size - t.committed));
+        inputMetrics
+          .lag()
+          .set({ input: this.ctx.id, file: pathText(t.path) }, Math.max(0, size - t.committed));
       t.size = size;
     }
     if (t.fh && !t.handler && !(await this.unpark(t))) return;
@@ -151,6 +155,7 @@ export class TailReader {
     // the turn will continue; if processing blocks or stops the turn, it is awaited and dropped (t.pos has not
     // moved, so those bytes are read again next turn).
     let ahead: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
+    let atEnd = false;
     while (t.fh && total < TURN_BUDGET_BYTES && !this.ctx.blocked && !(this.ctx.stopping && !t.replay)) {
       if (!t.framer) this.newFramer(t);
       // A small file gets a buffer of its size (from Node's shared pool below 4 KiB), not a 256 KiB one each.
@@ -158,7 +163,10 @@ export class TailReader {
       const next = ahead ?? t.fh.read(Buffer.allocUnsafe(want), 0, want, t.pos);
       ahead = undefined;
       const { bytesRead, buffer } = await next;
-      if (bytesRead === 0) break;
+      if (bytesRead === 0) {
+        atEnd = true;
+        break;
+      }
       t.pos += bytesRead;
       total += bytesRead;
       if (bytesRead === READ_CHUNK_BYTES && total < TURN_BUDGET_BYTES)
@@ -177,6 +185,9 @@ export class TailReader {
       t.idleRounds = 0;
       t.ended = false;
       t.nextCheckAt = total >= TURN_BUDGET_BYTES || this.ctx.blocked ? 0 : Date.now() + cfg.pollIntervalMs;
+      // Read to its end while new files wait for a slot: parked now if its records are already settled (else
+      // once they are: see the acknowledgement callback in identity-resolver.ts).
+      if (atEnd && this.ctx.waiting.size > 0) this.park(t);
       return;
     }
     await this.atEnd(t);
@@ -187,7 +198,7 @@ export class TailReader {
     const now = Date.now();
     if (!t.gone) {
       try {
-        const st = await stat(t.path, { bigint: true });
+        const st = await stat(fsPath(t.path), { bigint: true });
         if (fileId(st) !== t.ino) t.gone = true;
       } catch {
         t.gone = true;
@@ -208,18 +219,32 @@ export class TailReader {
       return;
     }
     if (t.fh && now - t.lastGrowthAt >= this.ctx.config.closeIdleMs) await this.handles.close(t);
-    if (now - t.lastGrowthAt >= Math.min(PARK_AFTER_IDLE_MS, this.ctx.config.closeIdleMs)) this.park(t);
+    if (this.parkDue(t, now)) this.park(t);
     this.idle(t, now);
   }
 
+  /** A file at its end is parked once idle for a while, or at once while new files wait for a reader slot. */
+  private parkDue(t: Tail, now: number): boolean {
+    if (this.ctx.waiting.size > 0) return true;
+    return now - t.lastGrowthAt >= Math.min(PARK_AFTER_IDLE_MS, this.ctx.config.closeIdleMs);
+  }
+
   /**
-   * An idle file whose records are all settled and committed keeps only what finds and resumes it (identity,
-   * offset, size): its parser, framer and metric series go, so 20,000 quiet files cost little. Bytes fed to the
-   * framer after the last record (a partial line) are read again when it grows.
+   * An idle file whose records are all settled keeps only what finds and resumes it (identity, offset, size, the
+   * parser state at its last settled record): its parser, framer and metric series go, so 20,000 quiet files
+   * cost little. Bytes fed to the framer after the last record (a partial line) are read again when it grows.
+   * The registry may still hold an older offset: the next commit writes `committed` as for any reader.
    */
   private park(t: Tail): void {
     if (!t.handler || t.replay || t.compressed) return;
-    if (t.tracker.pending > 0 || t.committed !== t.cp.offset || t.stateChanges.length > 0) return;
+    if (t.tracker.pending > 0) return;
+    // Every record read is settled, so every recorded parser state change is at or before `committed`: the
+    // last one is the state to resume with (what the committer would take at its next commit).
+    const last = t.stateChanges.at(-1);
+    if (last) {
+      t.committedStateJson = last.json === undefined ? undefined : this.ctx.states.fromJson(last.json).json;
+      t.stateChanges.length = 0;
+    }
     t.handler = undefined;
     t.framer = undefined;
     t.pos = t.committed;
@@ -343,7 +368,7 @@ export class TailReader {
         t.nextCheckAt = Date.now() + this.ctx.config.pollIntervalMs;
         return;
       }
-      const src = createReadStream(t.path);
+      const src = createReadStream(fsPath(t.path));
       const gunzip = createGunzip();
       src.on('error', (err) => gunzip.destroy(err));
       src.pipe(gunzip);
@@ -363,7 +388,7 @@ export class TailReader {
           path: t.path,
           error: `gzip: ${describeError(err)}`,
         });
-        inputMetrics.errors().inc({ input: this.ctx.id, file: t.path });
+        inputMetrics.errors().inc({ input: this.ctx.id, file: pathText(t.path) });
         r = { done: true, value: undefined };
       }
       if (r.done) {
@@ -391,6 +416,6 @@ export class TailReader {
 
   private countBytes(t: Tail, n: number): void {
     this.ctx.bytesRead += n;
-    inputMetrics.bytesRead().inc({ input: this.ctx.id, file: t.path }, n);
+    inputMetrics.bytesRead().inc({ input: this.ctx.id, file: pathText(t.path) }, n);
   }
 }

@@ -141,6 +141,11 @@ export interface InputContext {
   readonly paths: Map<string, PathInfo>;
   /** Paths to look at on the next turn. */
   readonly hints: Set<string>;
+  /**
+   * New paths that wait, as their path only, until a reader slot is free (a backlog of thousands of files is
+   * read a bounded number of files at a time); looked at in the order they were found.
+   */
+  readonly waiting: Set<string>;
   /** Files present at start (`startAt: end` applies to them only; files created later are read whole). */
   readonly startupFiles: Set<string>;
   /** The sink asked to stop pushing (push returned false) until it drains. */

@@ -6,6 +6,7 @@
 import { setHealthCondition } from '../telemetry/health.js';
 import { pathReadableAgain, pathUnreadable, unreadablePathsGauge } from '../telemetry/input-events.js';
 import type { Logger } from '../telemetry/logger.types.js';
+import { pathText } from '../telemetry/path-text.js';
 
 export type UnreadableKind = 'file' | 'directory';
 
@@ -69,7 +70,7 @@ export class UnreadablePaths {
     }
     const sample = [...this.paths]
       .slice(0, HEALTH_SAMPLE)
-      .map(([p, i]) => ({ path: p, kind: i.kind, code: i.code }));
+      .map(([p, i]) => ({ path: pathText(p), kind: i.kind, code: i.code }));
     setHealthCondition(key, { count: this.paths.size, paths: sample });
   }
 }

@@ -5,6 +5,7 @@
 import { setHealthCondition } from './health.js';
 import { counter, gauge } from './metrics.js';
 import type { Logger } from './logger.types.js';
+import { pathText } from './path-text.js';
 
 const LABELS = ['input', 'file'] as const;
 
@@ -38,7 +39,7 @@ export function pathUnreadable(
     f.kind === 'directory'
       ? 'casguard may not list this folder; files in it are not found or read until it can.'
       : 'casguard may not read this file; it is not read until it can be.',
-    { event: 'path_unreadable', ...f },
+    { event: 'path_unreadable', ...f, path: pathText(f.path) },
   );
 }
 
@@ -50,20 +51,22 @@ export function pathReadableAgain(
   log.info('A file or folder that could not be read can be read again.', {
     event: 'path_readable_again',
     ...f,
+    path: pathText(f.path),
   });
 }
 
+/** Once per path: such a file is read (by its bytes), but only rescans find it and its documents show it lossily. */
 export function fileNameNotUtf8(log: Logger, f: { inputId: string; path: string }): void {
   bump('file_name_not_utf8');
-  log.error(
-    'A matching file has a name that is not valid UTF-8 (bad bytes shown as \\xNN); casguard cannot open it by name. Rename it to read it.',
-    { event: 'file_name_not_utf8', ...f },
+  log.warn(
+    "A matching file has a name that is not valid UTF-8 (bad bytes shown as \\xNN here). It is read; its documents' log.file.path shows each bad byte as U+FFFD, and it is found by rescans only (the watcher cannot name it).",
+    { event: 'file_name_not_utf8', ...f, path: pathText(f.path) },
   );
 }
 
 /** Drop a file's series once no reader has that path (a rotated or deleted file must not leave series behind). */
 export function forgetFileMetrics(inputId: string, file: string): void {
-  const labels = { input: inputId, file };
+  const labels = { input: inputId, file: pathText(file) };
   inputMetrics.bytesRead().remove(labels);
   inputMetrics.records().remove(labels);
   inputMetrics.errors().remove(labels);
@@ -97,7 +100,11 @@ export function shutdownAckTimeout(
 
 export function fileUnrecognised(log: Logger, f: { inputId: string; path: string }): void {
   bump('file_unrecognised');
-  log.warn('No format recognises this file; it is skipped.', { event: 'file_unrecognised', ...f });
+  log.warn('No format recognises this file; it is skipped.', {
+    event: 'file_unrecognised',
+    ...f,
+    path: pathText(f.path),
+  });
 }
 
 export function fileOpened(
@@ -105,7 +112,7 @@ export function fileOpened(
   f: { inputId: string; path: string; format: string; offset: number; encoding: string },
 ): void {
   bump('file_opened');
-  log.debug('Reading file.', { event: 'file_opened', ...f });
+  log.debug('Reading file.', { event: 'file_opened', ...f, path: pathText(f.path) });
 }
 
 export function fileDuplicate(log: Logger, f: { inputId: string; path: string; sameAs: string }): void {
@@ -113,6 +120,8 @@ export function fileDuplicate(log: Logger, f: { inputId: string; path: string; s
   log.info('File has the same content identity as a file already being read; it is not read twice.', {
     event: 'file_duplicate',
     ...f,
+    path: pathText(f.path),
+    sameAs: pathText(f.sameAs),
   });
 }
 
@@ -121,6 +130,8 @@ export function fileMoved(log: Logger, f: { inputId: string; from: string; to: s
   log.info('File was renamed or copied away; reading continues under its new name.', {
     event: 'file_moved',
     ...f,
+    from: pathText(f.from),
+    to: pathText(f.to),
   });
 }
 
@@ -132,6 +143,7 @@ export function fileTruncated(
   log.warn('File was truncated or its content replaced; it is read as a new file.', {
     event: 'file_truncated',
     ...f,
+    path: pathText(f.path),
   });
 }
 
@@ -142,7 +154,7 @@ export function checkpointBeyondEnd(
   bump('checkpoint_beyond_end');
   log.warn(
     'Checkpoint is beyond the end of the file (truncated while not watched?); the file is read again from its start under a new identity.',
-    { event: 'checkpoint_beyond_end', ...f },
+    { event: 'checkpoint_beyond_end', ...f, path: pathText(f.path) },
   );
 }
 
@@ -152,9 +164,14 @@ export function fileGone(log: Logger, f: { inputId: string; path: string; unread
     log.error('File disappeared before it was read to the end; its unread bytes are lost.', {
       event: 'file_gone',
       ...f,
+      path: pathText(f.path),
     });
   } else {
-    log.debug('File was removed after it was read to the end.', { event: 'file_gone', ...f });
+    log.debug('File was removed after it was read to the end.', {
+      event: 'file_gone',
+      ...f,
+      path: pathText(f.path),
+    });
   }
 }
 
@@ -165,12 +182,21 @@ export function framerWarning(
   logIt: boolean,
 ): void {
   bump('framer_warning');
-  if (logIt) log.warn('File structure problem; reading goes on.', { event: 'framer_warning', ...f });
+  if (logIt)
+    log.warn('File structure problem; reading goes on.', {
+      event: 'framer_warning',
+      ...f,
+      path: pathText(f.path),
+    });
 }
 
 export function fileReadError(log: Logger, f: { inputId: string; path: string; error: string }): void {
   bump('file_read_error');
-  log.warn('Could not read file; retrying later.', { event: 'file_read_error', ...f });
+  log.warn('Could not read file; retrying later.', {
+    event: 'file_read_error',
+    ...f,
+    path: pathText(f.path),
+  });
 }
 
 export function openFileLimitReached(log: Logger, f: { inputId: string; maxOpenFiles: number }): void {
@@ -194,6 +220,7 @@ export function registryCorrupt(
   log.error('Checkpoint registry was unreadable; recovered from the best copy available.', {
     event: 'registry_corrupt',
     ...f,
+    path: pathText(f.path),
   });
 }
 
@@ -212,6 +239,7 @@ export function registryWriteFailed(log: Logger, f: { path: string; error: strin
     {
       event: 'registry_write_failed',
       ...f,
+      path: pathText(f.path),
     },
   );
 }
@@ -227,7 +255,11 @@ export function registryWriteRecovered(
 ): void {
   bump('registry_write_recovered');
   setHealthCondition('registry', undefined);
-  log.info('The checkpoint registry is written again.', { event: 'registry_write_recovered', ...f });
+  log.info('The checkpoint registry is written again.', {
+    event: 'registry_write_recovered',
+    ...f,
+    path: pathText(f.path),
+  });
 }
 
 /** A checkpoint commit failed for another reason than the registry write (which reports itself). */
