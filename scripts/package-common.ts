@@ -156,6 +156,9 @@ export async function bundleAgent(): Promise<{ code: Buffer; packages: BundledPa
     format: 'esm',
     write: false,
     metafile: true,
+    // Module paths as the project sees them (node_modules/...), not where a symlinked node_modules really is:
+    // esbuild writes them into the bundle, which would then depend on the builder's folder layout.
+    preserveSymlinks: true,
     logLevel: 'silent',
     banner: {
       js: "import { createRequire as __casguardCreateRequire } from 'node:module';\nconst require = __casguardCreateRequire(import.meta.url);",

@@ -85,7 +85,11 @@ winsw.lock.json):
 async function loadWinsw(source: string, lock: WinswLock): Promise<Buffer> {
   let data: Buffer;
   if (/^https?:\/\//i.test(source)) {
-    const res = await fetch(source, { signal: AbortSignal.timeout(120_000) });
+    const res = await fetch(source, { signal: AbortSignal.timeout(120_000) }).catch((err: unknown) => {
+      // undici says only "fetch failed"; the reason (DNS, refused, TLS, timeout) is in its cause.
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      throw new Error(`WinSW download ${source}: ${cause}`);
+    });
     if (!res.ok) throw new Error(`WinSW download ${source}: HTTP ${res.status}`);
     data = Buffer.from(await res.arrayBuffer());
   } else {

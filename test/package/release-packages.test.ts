@@ -8,6 +8,8 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -187,6 +189,31 @@ describe('npm run package:windows', () => {
       (err: unknown) =>
         err instanceof WinswMismatchError && /pins WinSW\.NET461\.exe 2\.12\.0 as b5066b7b/.test(err.message),
     );
+  });
+
+  it('takes WinSW from a URL and checks it the same way (loopback HTTP)', async () => {
+    const body = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(1000, 9)]);
+    const server = createServer((req, res) => {
+      if (req.url === '/WinSW.NET461.exe') res.writeHead(200).end(body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await assert.rejects(
+        packageWindows({ outDir: path.join(work, 'win-url'), winsw: `${base}/WinSW.NET461.exe` }),
+        (err: unknown) =>
+          err instanceof WinswMismatchError &&
+          err.message.includes(`has SHA-256 ${sha256(body)}`) &&
+          /pins WinSW\.NET461\.exe 2\.12\.0 as b5066b7b/.test(err.message),
+      );
+      await assert.rejects(
+        packageWindows({ outDir: path.join(work, 'win-url'), winsw: `${base}/missing.exe` }),
+        /WinSW download http:\/\/127\.0\.0\.1:\d+\/missing\.exe: HTTP 404/,
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it(

