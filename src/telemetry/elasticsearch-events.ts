@@ -150,6 +150,17 @@ export function esRequestNeedsOperator(
   );
 }
 
+export function esDocumentsNeedOperator(
+  log: Logger,
+  f: { output: string; count: number; target: string; status: number; errorType: string; reason: string },
+): void {
+  events().inc({ output: f.output, event: 'documents_need_operator' });
+  log.error(
+    'Elasticsearch refused documents for a reason only an operator can fix (privileges, a missing index it may not create: run casguard setup, casguard test output); they are kept and retried (one line per interval)',
+    f,
+  );
+}
+
 export function esDocumentsDeadLettered(
   log: Logger,
   f: { output: string; count: number; code: string; target: string; reason: string; file?: string },

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, errors } from '@elastic/elasticsearch';
 import { applyFilterPath, startEsTestServer } from './es-test-server.js';
 import type { EsTestServer } from './es-test-server.js';
+import { raw } from './test-helpers.js';
 
 const json8 = 'application/vnd.elasticsearch+json; compatible-with=8';
 const ndjson8 = 'application/vnd.elasticsearch+x-ndjson; compatible-with=8';
@@ -283,6 +284,19 @@ describe('es test server', () => {
     } finally {
       await a.stop();
     }
+  });
+
+  it('refuses an endpoint it does not model (GET _mapping/field) instead of answering it as another', async () => {
+    await client8(es.url).indices.create({
+      index: 'fieldmap',
+      mappings: { properties: { a: { type: 'keyword' } } },
+    });
+    for (const path of ['/fieldmap/_mapping/field/a', '/_mapping/field/a']) {
+      const r = await raw(es.url, 'GET', path);
+      assert.equal(r.status, 400, path);
+      assert.match(r.json.error, /^no handler found for uri \[[^\]]+\] and method \[GET\]/, path);
+    }
+    assert.equal((await raw(es.url, 'GET', '/fieldmap/_mapping')).status, 200);
   });
 
   it('filters responses with filter_path', () => {

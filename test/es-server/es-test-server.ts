@@ -47,6 +47,7 @@
 // - Security: native users, roles and API keys only (no realms, tokens, service accounts, run_as, DLS/FLS,
 //   restricted indices, application privileges); API keys created by API keys are not restricted further.
 //   `manage_own_api_key` is treated as `manage_api_key`.
+// - GET _mapping/field/<fields> (field mappings): answered 400 "no handler found", as any endpoint not modelled.
 // - Cluster settings: only action.auto_create_index (true/false, not patterns) and cluster.logsdb.enabled.
 // - Index settings: the keys in index-settings.ts (plus affix groups: routing allocation, slowlogs, merge policy,
 //   analysis, similarity, sort); static settings are refused by PUT _settings on an open index.

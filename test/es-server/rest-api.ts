@@ -175,7 +175,8 @@ export class RestApi {
       case '_count':
         return this.count(req, p, '_all');
       case '_mapping':
-        if (method === 'GET') return this.getMapping(p, '_all');
+        // GET _mapping/field/<fields> (field mappings) is not modelled: refused, never answered as _mapping.
+        if (method === 'GET' && p1 === undefined) return this.getMapping(p, '_all');
         break;
       default:
         if (p0 !== undefined && !p0.startsWith('_')) return this.indexApi(req, p, p0, p1, p2);
@@ -640,6 +641,8 @@ export class RestApi {
         return ok(r);
       }
       case '_mapping':
+        // <index>/_mapping/field/<fields> is not modelled: refused, never answered as the whole mapping.
+        if (p2 !== undefined) break;
         if (m === 'GET') return this.getMapping(p, target);
         if (m === 'PUT' || m === 'POST') return this.putMapping(req, p, target);
         break;

@@ -7,6 +7,8 @@
 // - bulk items without a status or with status 0 are retried (unknown outcome), never dead-lettered;
 // - a document Elasticsearch 9.2+ keeps in the failure store (201, `failure_store: used`) is dead-lettered with
 //   the reason and counted, not counted as delivered;
+// - a 404 index_not_found_exception (a target that may not be auto-created) is reported and retried, never
+//   dead-lettered (issue 13 finding 6);
 // - an answer trickled byte by byte is cut at requestTimeoutMs (a deadline for the whole exchange), the
 //   connection dropped and the batch re-sent.
 
@@ -205,5 +207,87 @@ describe('bulk refusals', () => {
     await h.sink.close();
     assert.equal(settled.size, 50);
     for (let i = 0; i < 50; i++) assert.ok(srv.stored.has(`d${i}`));
+  });
+
+  it('a target that may not be auto-created (404 index_not_found_exception) is reported and retried, then delivered, never dead-lettered', async () => {
+    // Issue 13 finding 6: action.auto_create_index false, before casguard setup. The data streams are created
+    // from the built-in logs template (allow_auto_create: true); the alerts index has no template and answers
+    // 404 until the cluster allows it (here: the setting is reset; in practice: casguard setup).
+    const es = await startEsTestServer({ autoCreateIndex: false });
+    const lines: RecordedLine[] = [];
+    const h = openSink(
+      es.url,
+      { retry: { initialDelayMs: 20, maxDelayMs: 200 } },
+      { logger: recordingLogger(lines) },
+    );
+    try {
+      const settled = new Map<string, number>();
+      await pushAll(h.sink, range(0, 100), settled);
+      const alerts = targetName('alerts', 'default');
+      const deadline = Date.now() + 10_000;
+      while ((es.stats.itemsByStatus[404] ?? 0) < 30 && Date.now() < deadline) await sleep(50);
+      assert.ok((es.stats.itemsByStatus[404] ?? 0) >= 30, 'the refused alerts are sent again');
+      assert.equal(settled.size, 90, 'the events are delivered; the 10 alerts wait');
+      const reported = lines.filter((l) => /only an operator can fix/.test(l.message));
+      assert.equal(reported.length, 1, 'reported at once, then once per interval');
+      assert.equal(reported[0]!.level, 'error');
+      assert.deepEqual(
+        { ...reported[0]!.meta, count: undefined, component: undefined },
+        {
+          output: 'elasticsearch',
+          count: undefined,
+          component: undefined,
+          target: alerts,
+          status: 404,
+          errorType: 'index_not_found_exception',
+          reason: `no such index [${alerts}] and [action.auto_create_index] is [false]`,
+        },
+      );
+      await fetch(`${es.url}/_cluster/settings`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ persistent: { 'action.auto_create_index': null } }),
+      });
+      await h.sink.flush();
+      await h.sink.close();
+      assert.equal(settled.size, 100);
+      assert.deepEqual(await readLetters(h.deadLetterDir), []);
+      assert.equal(es.docs(alerts).size, 10);
+    } finally {
+      await h.sink.abort(); // after a failed assertion the alerts would be retried for ever
+      await es.stop();
+    }
+  });
+
+  it('items refused with 403 are retried and logged once per interval with the reason, not silently', async () => {
+    // A key that may write documents but not create a stream or map a field (no auto_configure).
+    const es = await startEsTestServer({ auth: { username: 'elastic', password: 'pw' } });
+    const key = es.createApiKey({
+      w: { indices: [{ names: ['logs-*', 'casguard-*'], privileges: ['create_doc', 'index'] }] },
+    });
+    const lines: RecordedLine[] = [];
+    const h = openSink(
+      es.url,
+      { apiKey: key.encoded, retry: { initialDelayMs: 20, maxDelayMs: 100 } },
+      { logger: recordingLogger(lines) },
+    );
+    try {
+      await pushAll(h.sink, range(0, 20), new Map());
+      const deadline = Date.now() + 10_000;
+      while ((es.stats.itemsByStatus[403] ?? 0) < 100 && Date.now() < deadline) await sleep(50);
+      assert.ok((es.stats.itemsByStatus[403] ?? 0) >= 100);
+      const reported = lines.filter((l) => /only an operator can fix/.test(l.message));
+      assert.equal(reported.length, 1, 'at once, then once per interval');
+      assert.equal(reported[0]!.meta['status'], 403);
+      assert.equal(reported[0]!.meta['errorType'], 'security_exception');
+      assert.match(
+        String(reported[0]!.meta['reason']),
+        /action \[indices:admin\/auto_create\] is unauthorized/,
+      );
+      assert.deepEqual(await readLetters(h.deadLetterDir), []);
+    } finally {
+      await h.sink.abort();
+      await es.stop();
+    }
   });
 });

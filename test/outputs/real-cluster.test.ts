@@ -5,11 +5,16 @@
 // CONTRIBUTING.md says how to start an 8.x and a 9.x cluster with default settings for it. Use a DISPOSABLE
 // cluster and a superuser (`elastic`): the suite deletes and installs casguard's templates and ILM policy (the
 // names `casguard setup` uses), creates roles and API keys named casguard_test_*, and writes to data streams of
-// random namespaces, which it deletes at the end. One test per finding of issue 13, in order (the first needs
-// the cluster without casguard's templates, so it removes them first). The same file runs against the test
+// random namespaces, which it deletes at the end; finding 6 sets action.auto_create_index: false for a moment
+// and resets it (null). One test per finding of issue 13 (the first needs the cluster without casguard's
+// templates, so it removes them first). The same file runs against the test
 // server (`node --import tsx test/es-server/serve.ts --version 9.2.0`) to check the suite itself.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { after, describe, it } from 'node:test';
 import { Client, errors } from '@elastic/elasticsearch';
 import { ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/elasticsearch.config.js';
@@ -20,6 +25,8 @@ import { setupCluster, defaultOwnFields } from '../../src/cli/commands/setup-com
 import { testOutput } from '../../src/cli/commands/test-output-command.js';
 import { SETUP_ROLE, WRITER_ROLE } from '../../src/setup/roles.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
+import { ECS_VERSION } from '../../src/setup/ecs-fields.generated.js';
+import { TEST_AGENT, testAgentStamp } from '../helpers/agent-metadata.js';
 import { makeDoc, openSink, pushAll, range, readLetters } from './helpers.js';
 
 const url = process.env.CASGUARD_TEST_ES_URL;
@@ -165,18 +172,25 @@ describe('against a real Elasticsearch cluster', () => {
 
     const { sink, deadLetterDir } = openSink(url!, { ...c, hosts: [url] });
     const settled = new Map<string, number>();
-    await pushAll(sink, range(0, 1000, `${n}-`), settled);
+    // Finding 7: the documents carry what the agent stamps on every document (src/enrich/agent-metadata.ts).
+    const stamped = (from: number, to: number) =>
+      [...range(from, to, `${n}-`)].map((d) => {
+        testAgentStamp(d.doc);
+        return d;
+      });
+    await pushAll(sink, stamped(0, 1000), settled);
     const bad = makeDoc(5000, `${n}-`);
     bad.doc.http = { response: { status_code: 'not-a-number' } };
     sink.push({ ...bad, stream: 'activesync', op: 'create' }, () => settled.set(bad.id, 1));
     // Finding 3: a date-looking event_data value, then a plain string in the same field: both index.
     const dated = { ...makeDoc(5001, `${n}-`), stream: 'application' as const, op: 'create' as const };
-    dated.doc.winlog = { event_data: { Param1: '2013-09-19 14:00:05' } };
+    // (ISO 8601 with a T, strict_date_optional_time: the default dynamic date format date detection would take)
+    dated.doc.winlog = { event_data: { Param1: '2013-09-19T14:00:05' } };
     const plain = { ...makeDoc(5003, `${n}-`), stream: 'application' as const, op: 'create' as const };
     plain.doc.winlog = { event_data: { Param1: 'not a date' } };
     for (const d of [dated, plain]) sink.push(d, () => settled.set(d.id, 1));
     await sink.flush();
-    await pushAll(sink, range(0, 1000, `${n}-`), new Map());
+    await pushAll(sink, stamped(0, 1000), new Map());
     await sink.flush();
     await sink.idle();
     await sink.close();
@@ -194,10 +208,66 @@ describe('against a real Elasticsearch cluster', () => {
     for (const st of ['activesync', 'application', 'alerts'] as const)
       total += (await admin.count({ index: targetName(st, n) })).count;
     assert.equal(total, 1000 + 2);
-    // Finding 7: ECS basics are the agent's (golden files); here only that the mapping takes them.
     const m = await admin.indices.getMapping({ index: targetName('activesync', n) });
     const anyIndex = Object.values(m)[0]!.mappings as { date_detection?: boolean };
     assert.equal(anyIndex.date_detection, false);
+    // Finding 3 (and 1 on 9.x): both stored as sent, neither with a field dropped into _ignored.
+    const pair = await admin.search({
+      index: targetName('application', n),
+      query: { ids: { values: [dated.id, plain.id] } },
+    });
+    assert.deepEqual(
+      pair.hits.hits.map((h) => [h._id, (h as { _ignored?: string[] })._ignored ?? []]).sort(),
+      [
+        [dated.id, []],
+        [plain.id, []],
+      ],
+    );
+    // Finding 7: ecs.version, agent.* and event.ingested (set by the output) are stored and mapped as ECS says.
+    const found = await admin.search({
+      index: targetName('activesync', n),
+      query: { ids: { values: [`${n}-0`] } },
+    });
+    assert.equal(found.hits.hits.length, 1);
+    const hit = found.hits.hits[0]!._source as {
+      ecs?: unknown;
+      agent?: unknown;
+      event?: { ingested?: string };
+    };
+    assert.deepEqual(hit.ecs, { version: ECS_VERSION });
+    assert.deepEqual(hit.agent, {
+      type: 'casguard',
+      version: TEST_AGENT.version,
+      id: TEST_AGENT.id,
+      name: TEST_AGENT.name,
+    });
+    assert.ok(
+      hit.event?.ingested && !Number.isNaN(Date.parse(hit.event.ingested)),
+      JSON.stringify(hit.event),
+    );
+    const types: Record<string, string> = {};
+    const props = (anyIndex as { properties?: Record<string, { properties?: unknown; type?: string }> })
+      .properties;
+    for (const f of [
+      'ecs.version',
+      'agent.type',
+      'agent.version',
+      'agent.id',
+      'agent.name',
+      'event.ingested',
+    ]) {
+      const [obj, leaf] = f.split('.') as [string, string];
+      const sub = props?.[obj]?.properties as Record<string, { type?: string }> | undefined;
+      types[f] = sub?.[leaf]?.type ?? 'unmapped';
+    }
+    assert.deepEqual(types, {
+      'ecs.version': 'keyword',
+      'agent.type': 'keyword',
+      'agent.version': 'keyword',
+      'agent.id': 'keyword',
+      'agent.name': 'keyword',
+      'event.ingested': 'date',
+    });
   });
 
   it('finding 4: test output with the README roles predicts what run and setup do', async (t) => {
@@ -269,6 +339,118 @@ describe('against a real Elasticsearch cluster', () => {
     for (const st of ['activesync', 'application'] as const)
       total += (await admin.count({ index: targetName(st, n) })).count;
     assert.equal(total, docs.length);
+  });
+
+  it('finding 6: with action.auto_create_index false, casguard templates still let a new stream and alerts index be created', async () => {
+    // setup for one namespace installs the templates; the agent of another namespace writes first. Without
+    // `allow_auto_create: true` in casguard's templates (they outrank the built-in `logs`), every item is a 404.
+    const installed = ns('autosetup');
+    assert.equal(await setupCluster(cfg(installed), io(), nullLogger, defaultOwnFields()), 0);
+    const n = ns('autocreate');
+    await admin.cluster.putSettings({ persistent: { 'action.auto_create_index': false } });
+    try {
+      const { sink, deadLetterDir } = openSink(url!, { ...cfg(n), hosts: [url] });
+      const settled = new Map<string, number>();
+      await pushAll(sink, range(0, 100, `${n}-`), settled);
+      await sink.flush();
+      await sink.idle();
+      await sink.close();
+      assert.deepEqual(await readLetters(deadLetterDir), []);
+      assert.equal(settled.size, 100);
+    } finally {
+      await admin.cluster.putSettings({ persistent: { 'action.auto_create_index': null } });
+    }
+    await admin.indices.refresh({
+      index: [targetName('activesync', n), targetName('application', n), targetName('alerts', n)],
+    });
+    let total = 0;
+    for (const st of ['activesync', 'application', 'alerts'] as const)
+      total += (await admin.count({ index: targetName(st, n) })).count;
+    assert.equal(total, 100);
+  });
+
+  it('finding 8: a request over http.max_content_length is answered 413 from its headers alone', async (t) => {
+    // What casguard's 413 handling (split the batch, bulk-refusals.test.ts) relies on and the test server models
+    // (too-large.test.ts): the answer comes before the body, and the connection is then closed. Only the headers
+    // and 64 KiB of a 100 MiB + 1 body (the default limit) are sent.
+    const e = process.env;
+    const target = new URL('/_bulk', url);
+    const auth = e.CASGUARD_TEST_ES_API_KEY
+      ? `ApiKey ${e.CASGUARD_TEST_ES_API_KEY}`
+      : e.CASGUARD_TEST_ES_USERNAME
+        ? `Basic ${Buffer.from(`${e.CASGUARD_TEST_ES_USERNAME}:${e.CASGUARD_TEST_ES_PASSWORD ?? ''}`).toString('base64')}`
+        : undefined;
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const res = await new Promise<{
+      status: number;
+      headers: IncomingMessage['headers'];
+      body: string;
+      closed: boolean;
+    }>((resolve, reject) => {
+      const req = send(target, {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/x-ndjson',
+          'content-length': String(100 * 1024 * 1024 + 1),
+          // as casguard's client sends it (a kept-alive connection, no Expect: 100-continue)
+          connection: 'keep-alive',
+          ...(auth ? { authorization: auth } : {}),
+        },
+        ...(e.CASGUARD_TEST_ES_CA ? { ca: readFileSync(e.CASGUARD_TEST_ES_CA) } : {}),
+        rejectUnauthorized: e.CASGUARD_TEST_ES_INSECURE !== '1',
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error('no answer within 20 s with the body unsent: the cluster waited for the body'));
+      }, 20_000);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.on('response', (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => {
+          clearTimeout(timer);
+          // Closed by the server within 2 s of the answer, or left open?
+          const sock = r.socket;
+          if (sock.destroyed || sock.readableEnded)
+            return resolve({
+              status: r.statusCode!,
+              headers: r.headers,
+              body: Buffer.concat(chunks).toString(),
+              closed: true,
+            });
+          const wait = setTimeout(() => {
+            req.destroy();
+            resolve({
+              status: r.statusCode!,
+              headers: r.headers,
+              body: Buffer.concat(chunks).toString(),
+              closed: false,
+            });
+          }, 2000);
+          sock.once('close', () => {
+            clearTimeout(wait);
+            resolve({
+              status: r.statusCode!,
+              headers: r.headers,
+              body: Buffer.concat(chunks).toString(),
+              closed: true,
+            });
+          });
+        });
+      });
+      req.write(Buffer.alloc(64 * 1024, 0x20));
+    });
+    t.diagnostic(
+      `413 answer: connection ${res.headers.connection ?? '(no header)'}, closed by the server: ${res.closed}`,
+    );
+    assert.equal(res.status, 413, res.body);
+    assert.equal(res.body, '');
+    assert.equal(res.headers.connection, 'close');
+    assert.equal(res.closed, true);
   });
 
   it('9.1+: the cluster answers a document it keeps in the failure store as casguard dead-letters it', async (t) => {

@@ -41,6 +41,7 @@ import type { Logger } from '../../telemetry/logger.types.js';
 import {
   esDocumentsDeadLettered,
   esDocumentsTooLarge,
+  esDocumentsNeedOperator,
   esMetrics,
   esOutputInternalError,
   esRequestSizeLimited,
@@ -148,6 +149,12 @@ export class DeliverySink implements DocumentSink {
   private answers = 0;
   private largestAnswered = 0;
   private readonly tooLargeReport: IntervalSummary<{ target: string; reason: string }>;
+  private readonly needOperatorReport: IntervalSummary<{
+    target: string;
+    status: number;
+    errorType: string;
+    reason: string;
+  }>;
   private readonly sizeLimit: RequestSizeLimit;
 
   readonly counts: DeliveryCounts = {
@@ -195,6 +202,11 @@ export class DeliverySink implements DocumentSink {
       intervalMs: opts.reportIntervalMs ?? 60_000,
       now: this.now,
       emit: (count, f) => esDocumentsTooLarge(opts.logger, { output: this.name, count, ...f }),
+    });
+    this.needOperatorReport = new IntervalSummary({
+      intervalMs: opts.reportIntervalMs ?? 60_000,
+      now: this.now,
+      emit: (count, f) => esDocumentsNeedOperator(opts.logger, { output: this.name, count, ...f }),
     });
     const sp = opts.spool;
     if (sp) {
@@ -297,6 +309,7 @@ export class DeliverySink implements DocumentSink {
     if (this.inFlight > 0) await this.waiters.closed();
     this.clearTimers();
     this.tooLargeReport.close();
+    this.needOperatorReport.close();
     this.spoolBridge?.close();
     // The connections first: a dead-letter flush can wait out a disk outage, and an open socket must not keep
     // the process alive meanwhile.
@@ -567,6 +580,10 @@ export class DeliverySink implements DocumentSink {
     this.tooLargeStreak = 0;
     const out = sortItems(batch.entries, items, this.letters);
     for (const reason of out.retryReasons) this.m.retried.inc({ output: this.name, reason });
+    if (out.needOperator) {
+      const { count, ...f } = out.needOperator;
+      this.needOperatorReport.add(count, f);
+    }
     for (const { letter } of out.dead) this.o.deadLetters.write(letter);
     if (out.failureStoreUsed > 0) this.m.failureStore.inc({ output: this.name }, out.failureStoreUsed);
     this.m.delivered.inc({ output: this.name }, out.delivered);

@@ -5,7 +5,7 @@
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { DocumentStream, EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
 import { redactText } from '../../pipeline/redact.js';
-import { classifyItem, isKnownItemStatus } from '../elasticsearch/bulk-classify.js';
+import { classifyItem, isKnownItemStatus, itemNeedsOperator } from '../elasticsearch/bulk-classify.js';
 import type { Entry } from './batch.js';
 import { entryText } from './batch.js';
 import type { BulkItemResult } from './bulk-transport.types.js';
@@ -18,6 +18,8 @@ export interface ItemOutcomes {
   readonly deadByCode: Map<string, { count: number; target: string; reason: string }>;
   /** Retried items by reason (the status as text), for the metric. */
   readonly retryReasons: string[];
+  /** Retried items only an operator can help (401, 403, 404 index_not_found): how many, the last one's answer. */
+  needOperator?: { count: number; target: string; status: number; errorType: string; reason: string };
   delivered: number;
   duplicates: number;
   failureStoreUsed: number;
@@ -47,7 +49,7 @@ export function sortItems(
   for (let i = 0; i < items.length; i++) {
     const entry = entries[i]!;
     const item = items[i]!;
-    const verdict = classifyItem(entry.op, item.status, item.failureStore);
+    const verdict = classifyItem(entry.op, item.status, item.failureStore, item.errorType);
     if (item.failureStore === 'used') out.failureStoreUsed += 1;
     if (verdict === 'delivered' || verdict === 'duplicate') {
       if (verdict === 'duplicate') out.duplicates += 1;
@@ -58,6 +60,14 @@ export function sortItems(
       out.retry.push(entry);
       // An item without a (known) status has an unknown outcome: counted apart from refusals.
       out.retryReasons.push(isKnownItemStatus(item.status) ? String(item.status) : 'unknown');
+      if (itemNeedsOperator(item.status, item.errorType))
+        out.needOperator = {
+          count: (out.needOperator?.count ?? 0) + 1,
+          target: entry.target,
+          status: item.status,
+          errorType: item.errorType ?? `http_${item.status}`,
+          reason: redactText(item.reason ?? item.errorType ?? `status ${item.status}`),
+        };
     } else {
       const letter = letterFor(
         entry,

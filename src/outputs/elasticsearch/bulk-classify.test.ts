@@ -26,6 +26,13 @@ describe('the bulk classification table', () => {
       assert.equal(classifyItem('create', s), 'dead-letter', String(s));
   });
 
+  it('retries a 404 index_not_found_exception (a target that may not be auto-created), dead-letters other 404s', () => {
+    assert.equal(classifyItem('create', 404, undefined, 'index_not_found_exception'), 'retry');
+    assert.equal(classifyItem('index', 404, undefined, 'index_not_found_exception'), 'retry');
+    assert.equal(classifyItem('create', 404, undefined, 'document_missing_exception'), 'dead-letter');
+    assert.equal(classifyItem('create', 400, undefined, 'index_not_found_exception'), 'dead-letter');
+  });
+
   it('retries items whose outcome is unknown: no status, status 0, or a status other than 2xx, 4xx, 5xx', () => {
     for (const s of [0, -1, 1, 100, 199, 302, 600, 999, Number.NaN, 201.5])
       assert.equal(classifyItem('create', s), 'retry', String(s));

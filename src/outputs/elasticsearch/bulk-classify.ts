@@ -19,8 +19,12 @@
 //   401, 403                             retry with backoff, reported as needing an operator (privileges, or a
 //                                        cluster_block_exception such as the disk flood stage: beats#12572 shows
 //                                        that dropping these loses data)
+//   404 index_not_found_exception        retry with backoff, reported as needing an operator: the target does
+//                                        not exist and may not be auto-created (`action.auto_create_index: false`
+//                                        and no template with `allow_auto_create`, e.g. before `casguard setup`);
+//                                        the document is fine, the cluster is not ready (issue 13, finding 6)
 //   other 4xx (400 document_parsing_exception, mapper_parsing_exception, strict_dynamic_mapping_exception,
-//   illegal_argument_exception, 404 ...)  dead-letter with the reason: it can never be indexed as is
+//   illegal_argument_exception, other 404s ...)  dead-letter with the reason: it can never be indexed as is
 //   no status, 0, or anything but 2xx,    retry with backoff: the outcome is unknown, not a refusal (seen from a
 //   4xx, 5xx (e.g. `errors: true` with     hostile or broken endpoint: 20,000 of 20,000 documents were
 //   `unavailable_shards_exception` and     dead-lettered when these counted as refused); `create` + ids make
@@ -44,14 +48,27 @@ export function isKnownItemStatus(status: number): boolean {
   return Number.isInteger(status) && status >= 200 && status <= 599 && (status < 300 || status >= 400);
 }
 
-/** `status` 0 = the answer gave the item no status; `failureStore` = the item's `failure_store`, if any. */
-export function classifyItem(op: 'create' | 'index', status: number, failureStore?: string): ItemVerdict {
+/**
+ * `status` 0 = the answer gave the item no status; `failureStore` = the item's `failure_store`, if any;
+ * `errorType` = the item's `error.type`, if any.
+ */
+export function classifyItem(
+  op: 'create' | 'index',
+  status: number,
+  failureStore?: string,
+  errorType?: string,
+): ItemVerdict {
   if (!isKnownItemStatus(status)) return 'retry';
   if (status >= 200 && status < 300) return failureStore === 'used' ? 'dead-letter' : 'delivered';
   if (status === 409) return op === 'create' ? 'duplicate' : 'retry';
   if (status === 429 || status >= 500) return 'retry';
-  if (status === 401 || status === 403) return 'retry';
+  if (itemNeedsOperator(status, errorType)) return 'retry';
   return 'dead-letter';
+}
+
+/** A refused item only an operator can fix (privileges, a block, a target that may not be created): retried. */
+export function itemNeedsOperator(status: number, errorType?: string): boolean {
+  return status === 401 || status === 403 || (status === 404 && errorType === 'index_not_found_exception');
 }
 
 /** `status` undefined = no HTTP answer (connection refused or reset, timeout, TLS failure). */
