@@ -308,3 +308,40 @@ export function esKnownIdsSkipped(log: Logger, f: { count: number }): void {
     f,
   );
 }
+
+/**
+ * Documents Elasticsearch refuses item by item for a reason only an operator can fix (401/403 on one target,
+ * 404 for an index it may not create) make `/health` degraded (`documents:<name>`) until every one of them is
+ * stored: the requests themselves succeed, so the output's own condition stays clear.
+ */
+export function esDocumentsRefusedCondition(
+  log: Logger,
+  f: {
+    output: string;
+    state: 'unauthorised' | 'refused' | undefined;
+    target?: string;
+    status?: number;
+    reason?: string;
+  },
+): void {
+  const { output, state, ...detail } = f;
+  setHealthCondition(
+    `documents:${output}`,
+    state === undefined ? undefined : { state, ...detail, since: new Date().toISOString() },
+  );
+  if (state === undefined) {
+    events().inc({ output, event: 'documents_accepted_again' });
+    log.info('Elasticsearch stores the documents it had refused item by item again', {
+      event: 'documents_accepted_again',
+      output,
+    });
+  } else {
+    events().inc({ output, event: 'documents_refused' });
+    log.warn('Elasticsearch refuses documents item by item; /health is degraded until they are stored', {
+      event: 'documents_refused',
+      output,
+      state,
+      ...detail,
+    });
+  }
+}

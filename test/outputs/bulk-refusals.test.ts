@@ -18,6 +18,7 @@ import { startEsTestServer } from '../es-server/es-test-server.js';
 import { recordingLogger } from '../../src/telemetry/logger.types.js';
 import type { RecordedLine } from '../../src/telemetry/logger.types.js';
 import { targetName } from '../../src/outputs/elasticsearch/targets.js';
+import { healthConditions, resetHealthConditions } from '../../src/telemetry/health.js';
 import { startLoopbackBulkServer } from './loopback-bulk-server.js';
 import { openSink, pushAll, range, readLetters } from './helpers.js';
 
@@ -214,6 +215,7 @@ describe('bulk refusals', () => {
     // from the built-in logs template (allow_auto_create: true); the alerts index has no template and answers
     // 404 until the cluster allows it (here: the setting is reset; in practice: casguard setup).
     const es = await startEsTestServer({ autoCreateIndex: false });
+    resetHealthConditions();
     const lines: RecordedLine[] = [];
     const h = openSink(
       es.url,
@@ -243,6 +245,11 @@ describe('bulk refusals', () => {
           reason: `no such index [${alerts}] and [action.auto_create_index] is [false]`,
         },
       );
+      // The requests succeed, so only the item-level condition tells /health that documents wait.
+      assert.deepEqual(Object.keys(healthConditions()), ['documents:elasticsearch']);
+      assert.equal(healthConditions()['documents:elasticsearch']!['state'], 'refused');
+      assert.equal(healthConditions()['documents:elasticsearch']!['target'], alerts);
+      assert.equal(lines.filter((l) => l.meta['event'] === 'documents_refused').length, 1);
       await fetch(`${es.url}/_cluster/settings`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
@@ -251,6 +258,8 @@ describe('bulk refusals', () => {
       await h.sink.flush();
       await h.sink.close();
       assert.equal(settled.size, 100);
+      assert.deepEqual(healthConditions(), {}, 'cleared once the last refused document is stored');
+      assert.equal(lines.filter((l) => l.meta['event'] === 'documents_accepted_again').length, 1);
       assert.deepEqual(await readLetters(h.deadLetterDir), []);
       assert.equal(es.docs(alerts).size, 10);
     } finally {

@@ -61,6 +61,7 @@ import type { BulkItemResult, BulkSendResult, BulkTransport } from './bulk-trans
 import { letterFor, sortItems } from './item-outcomes.js';
 import type { LetterContext } from './item-outcomes.js';
 import { OutageGate } from './outage-gate.js';
+import { RefusedItems } from './refused-items.js';
 import { RequestSizeLimit } from './request-size-limit.js';
 import type { Spool } from './spool.js';
 import { SpoolBridge } from './spool-bridge.js';
@@ -156,6 +157,7 @@ export class DeliverySink implements DocumentSink {
     reason: string;
   }>;
   private readonly sizeLimit: RequestSizeLimit;
+  private readonly refusedItems: RefusedItems;
 
   readonly counts: DeliveryCounts = {
     pushed: 0,
@@ -198,6 +200,7 @@ export class DeliverySink implements DocumentSink {
       now: this.now,
     });
     this.sizeLimit = new RequestSizeLimit(opts.maxBatchBytes);
+    this.refusedItems = new RefusedItems(this.name, opts.logger);
     this.tooLargeReport = new IntervalSummary({
       intervalMs: opts.reportIntervalMs ?? 60_000,
       now: this.now,
@@ -583,6 +586,7 @@ export class DeliverySink implements DocumentSink {
     if (out.needOperator) {
       const { count, ...f } = out.needOperator;
       this.needOperatorReport.add(count, f);
+      this.refusedItems.refused(out.needOperatorEntries, f);
     }
     for (const { letter } of out.dead) this.o.deadLetters.write(letter);
     if (out.failureStoreUsed > 0) this.m.failureStore.inc({ output: this.name }, out.failureStoreUsed);
@@ -617,6 +621,7 @@ export class DeliverySink implements DocumentSink {
   // ---- settlement, spool ----
 
   private settle(entry: Entry, how: 'delivered' | 'dead-lettered' | 'spooled'): void {
+    this.refusedItems.settled(entry);
     if (entry.seg) {
       if (how === 'delivered') this.counts.fromSpoolDelivered += 1;
       else if (how === 'dead-lettered') this.counts.fromSpoolDeadLettered += 1;

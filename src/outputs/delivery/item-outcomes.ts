@@ -20,6 +20,8 @@ export interface ItemOutcomes {
   readonly retryReasons: string[];
   /** Retried items only an operator can help (401, 403, 404 index_not_found): how many, the last one's answer. */
   needOperator?: { count: number; target: string; status: number; errorType: string; reason: string };
+  /** The entries counted in `needOperator`. */
+  readonly needOperatorEntries: Entry[];
   delivered: number;
   duplicates: number;
   failureStoreUsed: number;
@@ -42,6 +44,7 @@ export function sortItems(
     dead: [],
     deadByCode: new Map(),
     retryReasons: [],
+    needOperatorEntries: [],
     delivered: 0,
     duplicates: 0,
     failureStoreUsed: 0,
@@ -60,7 +63,8 @@ export function sortItems(
       out.retry.push(entry);
       // An item without a (known) status has an unknown outcome: counted apart from refusals.
       out.retryReasons.push(isKnownItemStatus(item.status) ? String(item.status) : 'unknown');
-      if (itemNeedsOperator(item.status, item.errorType))
+      if (itemNeedsOperator(item.status, item.errorType)) {
+        out.needOperatorEntries.push(entry);
         out.needOperator = {
           count: (out.needOperator?.count ?? 0) + 1,
           target: entry.target,
@@ -68,6 +72,7 @@ export function sortItems(
           errorType: item.errorType ?? `http_${item.status}`,
           reason: redactText(item.reason ?? item.errorType ?? `status ${item.status}`),
         };
+      }
     } else {
       const letter = letterFor(
         entry,
