@@ -310,4 +310,66 @@ describe('casguard setup --kibana', () => {
     assert.equal(bad.code, 2, bad.stdout + bad.stderr);
     assert.match(bad.stderr, /--space must be a Kibana space id/);
   });
+
+  it('talks TLS to Kibana: trusts the kibana.tls.caFile certificate, refuses an unknown one unless verify is off', async () => {
+    const tlsDir = path.join(repoRoot, 'test/fixtures/kibana/tls');
+    const secure = await startKibanaTestServer({
+      apiKeys: { [KEY]: SUPERUSER },
+      tls: {
+        key: readFileSync(path.join(tlsDir, 'kibana-test.key'), 'utf8'),
+        cert: readFileSync(path.join(tlsDir, 'kibana-test.crt'), 'utf8'),
+      },
+    });
+    try {
+      assert.match(secure.url, /^https:/);
+      const withTls = (tls: string): string => {
+        const file = path.join(dir, `tls-${tls.length}.yml`);
+        writeFileSync(
+          file,
+          [
+            'inputs:',
+            '  - id: inbox',
+            '    paths: ["./inbox/**/*"]',
+            'kibana:',
+            `  url: ${secure.url}`,
+            `  apiKey: "${KEY}"`,
+            `  tls: ${tls}`,
+            '',
+          ].join('\n'),
+        );
+        return file;
+      };
+      const env = { CASGUARD_DATA_DIR: path.join(dir, 'data-tls') };
+      const ca = withTls(`{ caFile: "${path.join(tlsDir, 'kibana-test.crt')}" }`);
+      const ok = await runAgentCommand(['setup', '-c', ca, '--kibana', secure.url], { cwd: dir, env });
+      assert.match(
+        ok.stdout,
+        /kibana setup OK: 15 saved objects \(15 new, 0 overwritten\)/,
+        ok.stdout + ok.stderr,
+      );
+      assert.equal(secure.objects().size, 15);
+      const unknown = withTls('{ verify: true }');
+      const refused = await runAgentCommand(['setup', '-c', unknown, '--kibana', secure.url], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(refused.code, 3, refused.stdout + refused.stderr);
+      assert.match(
+        refused.stdout + refused.stderr,
+        /kibana setup FAILED: cannot reach Kibana .*self-signed certificate/,
+      );
+      const noVerify = withTls('{ verify: false }');
+      const again = await runAgentCommand(['setup', '-c', noVerify, '--kibana', secure.url], {
+        cwd: dir,
+        env,
+      });
+      assert.match(
+        again.stdout,
+        /kibana setup OK: 15 saved objects \(0 new, 15 overwritten\)/,
+        again.stdout + again.stderr,
+      );
+    } finally {
+      await secure.stop();
+    }
+  });
 });
