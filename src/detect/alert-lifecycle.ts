@@ -30,7 +30,7 @@ import { keyValues } from './condition.js';
 import type { DocumentFacts } from './document-facts.js';
 import type { EventClock } from './event-clock.js';
 import { addFacetSlots, detach, emptySlots, slotsToFacets } from './facet-values.js';
-import type { KeyState, PeriodStats } from './key-state.js';
+import { beforeChange, type KeyState, type PeriodStats } from './key-state.js';
 import { KeyStore } from './key-store.js';
 import type { RuleRuntime } from './rule-runtime.js';
 
@@ -183,6 +183,7 @@ export class AlertLifecycle {
 
   /** Emit the final version if it changed, then forget the alert and its period. */
   closeAlert(rt: RuleRuntime, st: KeyState, out: ShippableDocument[]): void {
+    beforeChange(st);
     if (st.alert?.dirty) this.emit(rt, st, out, false);
     st.alert = undefined;
     st.period = undefined;
@@ -237,6 +238,7 @@ export class AlertLifecycle {
     first: boolean,
     built?: ShippableDocument,
   ): void {
+    beforeChange(st);
     const a = st.alert!;
     const p = st.period!;
     const doc = built ?? this.build(rt, st);

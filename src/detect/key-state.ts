@@ -63,6 +63,27 @@ export interface KeyState {
   sampled: string[] | Set<string> | undefined;
   /** Changed since the state was last saved (state-snapshot.ts writes only these). */
   changed: boolean;
+  /**
+   * The save in progress that chose this key and has not encoded it yet (state-snapshot.ts); `beforeChange` hands
+   * the key to it as it was when the save began.
+   */
+  saving: PendingSave | undefined;
+}
+
+/** A state save that encodes its keys while it is written (state-snapshot.ts). */
+export interface PendingSave {
+  keep(st: KeyState): void;
+}
+
+/**
+ * Call before changing a key: a save that chose the key and has not written it yet encodes it first, so that the
+ * save holds the key as it was when the save began, like the recent ids saved with it.
+ */
+export function beforeChange(st: KeyState): void {
+  const save = st.saving;
+  if (save === undefined) return;
+  st.saving = undefined;
+  save.keep(st);
 }
 
 const A_TIMES_LIMIT = 64;
@@ -80,6 +101,7 @@ export function freshState(key: string): KeyState {
     alert: undefined,
     sampled: undefined,
     changed: true,
+    saving: undefined,
   };
 }
 

@@ -20,7 +20,7 @@ import {
 import type { Logger } from '../telemetry/logger.types.js';
 import type { AlertLifecycle } from './alert-lifecycle.js';
 import { intern } from './facet-values.js';
-import { freshState, windowCount, type KeyState } from './key-state.js';
+import { beforeChange, freshState, windowCount, type KeyState } from './key-state.js';
 import type { RuleRuntime } from './rule-runtime.js';
 
 /** Wall-clock interval between two eviction warnings of one rule (the counters count every key). */
@@ -56,6 +56,7 @@ export class KeyStore {
   state(rt: RuleRuntime, key: string, out: ShippableDocument[]): KeyState {
     const st = rt.states.get(key);
     if (st) {
+      beforeChange(st);
       st.used = ++rt.clock;
       st.changed = true;
       return st;

@@ -20,7 +20,13 @@ import type { ServerFacts } from './alert-document.js';
 import type { DocumentFacts } from './document-facts.js';
 import type { EventClock } from './event-clock.js';
 import { detach, emptySlots, intern, type FacetSlots } from './facet-values.js';
-import type { KeyState, OpenAlert, PeriodStats } from './key-state.js';
+import {
+  beforeChange,
+  type KeyState,
+  type OpenAlert,
+  type PeriodStats,
+  type PendingSave,
+} from './key-state.js';
 import type { RecentIds } from './recent-ids.js';
 import type { RuleRuntime } from './rule-runtime.js';
 import { FACETS } from './alert-document.js';
@@ -83,11 +89,13 @@ export class StateCodec {
   }
 
   /**
-   * The entries changed since the previous call (all of them after start or restore, or when asked). Meta, the
-   * recent ids and the dropped keys are taken at the call; the keys' entries are encoded as `set` is read, which
-   * may go on while documents are evaluated (a save writes a chunk at a time). That is safe: a key changed after
-   * it was encoded is marked changed again for the next save, and the recent ids saved are those of the call, so
-   * every id saved belongs to a document whose effect is saved too (restart de-duplication relies on that).
+   * The entries changed since the previous call (all of them after start or restore, or when asked), as they are
+   * at the call. Meta, the recent ids, the dropped keys and the keys to write are taken at the call; the keys'
+   * entries are encoded as `set` is read, which may go on while documents are evaluated (the journal opens its
+   * file, then writes a chunk at a time), and a key about to change before it is encoded is encoded first
+   * (`beforeChange`, key-state.ts). So a document's effect is saved exactly when its id is in the saved recent
+   * ids: restart de-duplication relies on both directions (an effect saved without its id was counted twice
+   * after a SIGKILL, the array test's flake). A key changed after the call is marked changed for the next save.
    */
   changes(forceFull = false): DetectorStateChanges {
     const full = this.full || forceFull;
@@ -104,23 +112,17 @@ export class StateCodec {
       recentIds.length === 0 ? '' : `${recentIds.length}${SEP}${recentIds[recentIds.length - 1]!}`;
     const recent = full || recentKey !== this.lastRecent ? JSON.stringify(recentIds) : undefined;
     this.lastRecent = recentKey;
-    return { full, set: this.changedEntries(full, meta, recent), delete: del };
-  }
-
-  private *changedEntries(
-    full: boolean,
-    meta: string | undefined,
-    recent: string | undefined,
-  ): Generator<[string, string]> {
-    if (meta !== undefined) yield ['meta', meta];
-    const runtimes = this.s.runtimes;
-    for (let i = 0; i < runtimes.length; i++)
-      for (const st of runtimes[i]!.states.values()) {
+    const save = new KeySave();
+    this.s.runtimes.forEach((rt, i) => {
+      for (const st of rt.states.values()) {
         if (!full && !st.changed) continue;
         st.changed = false;
-        yield [entryName(i, st.key), JSON.stringify(encodeKey(st))];
+        beforeChange(st); // an earlier save still being written keeps its version of the key
+        st.saving = save;
+        save.chosen.push([i, st]);
       }
-    if (recent !== undefined) yield ['recent', recent];
+    });
+    return { full, set: changedEntries(meta, save, recent), delete: del };
   }
 
   /** Restore a snapshot (version 3, or the registry's version 2); throws on one it cannot use. */
@@ -209,6 +211,7 @@ export class StateCodec {
           alert: k.alert && { ...k.alert, serverKnown: k.alert.serverKnown !== false },
           sampled: undefined,
           changed: true,
+          saving: undefined,
         });
       }
     }
@@ -233,6 +236,38 @@ type PeriodEntry = [
 /** The sixth element (1: pending contribution, array mode) is absent from states saved before issue 14. */
 type AlertEntry = [string, number, number, 0 | 1, 0 | 1] | [string, number, number, 0 | 1, 0 | 1, 1];
 type KeyEntry = [number, number | null, number[], number[] | 0, PeriodEntry | 0, AlertEntry | 0];
+
+/** The keys one save writes, chosen at `changes()`; keeps those about to change before they are encoded. */
+class KeySave implements PendingSave {
+  readonly chosen: [number, KeyState][] = [];
+  private readonly kept = new Map<KeyState, string>();
+
+  keep(st: KeyState): void {
+    this.kept.set(st, JSON.stringify(encodeKey(st)));
+  }
+
+  *entries(): Generator<[string, string]> {
+    for (const [i, st] of this.chosen) {
+      let json = this.kept.get(st);
+      if (json === undefined) {
+        if (st.saving === this) st.saving = undefined;
+        json = JSON.stringify(encodeKey(st));
+      }
+      yield [entryName(i, st.key), json];
+    }
+    this.kept.clear();
+  }
+}
+
+function* changedEntries(
+  meta: string | undefined,
+  save: KeySave,
+  recent: string | undefined,
+): Generator<[string, string]> {
+  if (meta !== undefined) yield ['meta', meta];
+  yield* save.entries();
+  if (recent !== undefined) yield ['recent', recent];
+}
 
 function encodeKey(st: KeyState): unknown {
   const p = st.period;
@@ -299,6 +334,7 @@ function decodeKey(key: string, e: KeyEntry): KeyState {
     alert,
     sampled: undefined,
     changed: false,
+    saving: undefined,
   };
 }
 

@@ -333,6 +333,47 @@ describe('saving the state incrementally', () => {
     assert.equal(apply(new Map(), second).full, true);
   });
 
+  it('a save read while documents are evaluated holds the state of its start: a restart after it counts nothing twice', () => {
+    // The journal opens its file (and writes 1 MiB chunks) while the inputs go on: documents are evaluated between
+    // stateChanges() and the reading of its entries. Those documents are not in the save's recent ids and their
+    // checkpoints wait for the next save, so after a SIGKILL they are read again: the save must not hold their
+    // effect either (it did, and the array test's SIGKILLed agent counted them twice, now and then).
+    const rules = builtinRules();
+    const docs: EcsDocument[] = [];
+    for (let i = 0; i < 300; i++) {
+      docs.push(provisionFailure(T0 + i * 1000, 'DEV1', 'cas01'));
+      if (i >= 140 && i < 180) docs.push(provisionFailure(T0 + i * 1000 + 500, 'DEV2', 'cas01'));
+    }
+    const finalCounts = (alerts: ShippableDocument[]): Map<string, unknown> =>
+      new Map(alerts.map((a) => [a.id, alertField(a, 'count')]));
+    const whole = new DetectionEngine(rules, { now: () => T0 });
+    const expected = [...docs.map((d, i) => whole.evaluate(d, `d${i}`)).flat(), ...whole.flush()];
+
+    const first = new DetectionEngine(rules, { now: () => T0 });
+    const store = new Map<string, unknown>();
+    const keep = (c: ReturnType<DetectionEngine['stateChanges']>): void => {
+      if (c.full) store.clear();
+      for (const [k, json] of c.set) store.set(k, JSON.parse(json));
+      for (const k of c.delete) store.delete(k);
+    };
+    const before: ShippableDocument[] = [];
+    for (let i = 0; i < 150; i++) before.push(...first.evaluate(docs[i]!, `d${i}`));
+    keep(first.stateChanges());
+    for (let i = 150; i < 200; i++) before.push(...first.evaluate(docs[i]!, `d${i}`));
+    const save = first.stateChanges(); // settled so far: d0..d199, released once this save is durable
+    for (let i = 200; i < 240; i++) first.evaluate(docs[i]!, `d${i}`); // while the journal opens its file
+    keep(save); // durable, then SIGKILL: the checkpoint is at d200 (at most; re-reading more is also fine)
+
+    const second = new DetectionEngine(rules, { now: () => T0 });
+    second.restoreEntries(store);
+    const after: ShippableDocument[] = [];
+    for (let i = 190; i < docs.length; i++) after.push(...second.evaluate(docs[i]!, `d${i}`));
+    after.push(...second.flush());
+    const want = finalCounts(expected);
+    assert.ok([...want.values()].includes(300) && [...want.values()].includes(40), JSON.stringify([...want]));
+    assert.deepEqual(finalCounts([...before, ...after]), want);
+  });
+
   it('keys dropped (idle or evicted) are deleted from the saved state', () => {
     const e = new DetectionEngine([stormRule(100)], {
       maxKeysPerRule: 10,

@@ -33,6 +33,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -56,6 +57,8 @@ export interface KibanaTestServerOptions {
   readonly apiKeys?: Readonly<Record<string, KibanaRole>>;
   /** `savedObjects.maxImportPayloadBytes` (default 26214400, Kibana's). */
   readonly maxImportPayloadBytes?: number;
+  /** Serve HTTPS with this PEM key and certificate (Kibana's `server.ssl`); HTTP without. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 export interface StoredObject {
@@ -590,7 +593,7 @@ export async function startKibanaTestServer(opts: KibanaTestServerOptions = {}):
   }
 
   const sockets = new Set<Socket>();
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -625,7 +628,8 @@ export async function startKibanaTestServer(opts: KibanaTestServerOptions = {}):
         },
       );
     });
-  });
+  };
+  const server: Server = opts.tls ? createTlsServer(opts.tls, onRequest) : createServer(onRequest);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -634,7 +638,7 @@ export async function startKibanaTestServer(opts: KibanaTestServerOptions = {}):
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     objects: (space = 'default') => ns(space),
     rules: (space = 'default') => rulesOf(space),
     requests,

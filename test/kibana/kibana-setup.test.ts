@@ -4,7 +4,7 @@
 // never prints a credential.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +19,7 @@ import { KibanaConfig } from '../../src/outputs/kibana/kibana.config.js';
 import { clusterAssets } from '../../src/setup/cluster-assets.js';
 import { checkSavedObjects } from '../../src/setup/kibana/saved-object-check.js';
 import { kibanaSavedObjects, savedObjectsNdjson } from '../../src/setup/kibana/saved-objects.js';
-import { runAgentCommand } from '../helpers/agent-process.js';
+import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
 import {
   startKibanaTestServer,
   SUPERUSER,
@@ -275,5 +275,101 @@ describe('casguard setup --kibana', () => {
     assert.match(r.stderr, /using the Elasticsearch output's credentials for Kibana/);
     assert.match(r.stdout, /kibana setup OK/);
     assert.ok(!(r.stdout + r.stderr).includes(KEY));
+  });
+
+  it('export dashboards writes the import file by hand, which Kibana takes as the curl of its --help shows', async () => {
+    const out = path.join(dir, 'export');
+    const plain = await runAgentCommand(['export', 'dashboards', '--out', out], { cwd: dir });
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    assert.match(plain.stderr, /wrote 15 saved objects to .*casguard-kibana\.ndjson/);
+    // The default space's file is the golden file of the saved-objects test, byte for byte.
+    assert.equal(
+      readFileSync(path.join(out, 'casguard-kibana.ndjson'), 'utf8'),
+      readFileSync(path.join(repoRoot, 'test/golden/kibana/casguard-kibana.ndjson'), 'utf8'),
+    );
+    const file = path.join(dir, 'soc.ndjson');
+    const r = await runAgentCommand(['export', 'dashboards', '--space', 'soc', '--out', file], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const text = readFileSync(file, 'utf8');
+    // By hand: multipart POST with kbn-xsrf (curl -F file=@...), not casguard's own client.
+    const form = new FormData();
+    form.append('file', new Blob([text], { type: 'application/ndjson' }), 'soc.ndjson');
+    const res = await fetch(`${k.url}/s/soc/api/saved_objects/_import?overwrite=true`, {
+      method: 'POST',
+      headers: { authorization: `ApiKey ${KEY}`, 'kbn-xsrf': 'true' },
+      body: form,
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { success: boolean; successCount: number; errors?: unknown[] };
+    assert.deepEqual(
+      [body.success, body.successCount, body.errors ?? []],
+      [true, 15, []],
+      JSON.stringify(body),
+    );
+    const bad = await runAgentCommand(['export', 'dashboards', '--space', 'Not A Space'], { cwd: dir });
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /--space must be a Kibana space id/);
+  });
+
+  it('talks TLS to Kibana: trusts the kibana.tls.caFile certificate, refuses an unknown one unless verify is off', async () => {
+    const tlsDir = path.join(repoRoot, 'test/fixtures/kibana/tls');
+    const secure = await startKibanaTestServer({
+      apiKeys: { [KEY]: SUPERUSER },
+      tls: {
+        key: readFileSync(path.join(tlsDir, 'kibana-test.key'), 'utf8'),
+        cert: readFileSync(path.join(tlsDir, 'kibana-test.crt'), 'utf8'),
+      },
+    });
+    try {
+      assert.match(secure.url, /^https:/);
+      const withTls = (tls: string): string => {
+        const file = path.join(dir, `tls-${tls.length}.yml`);
+        writeFileSync(
+          file,
+          [
+            'inputs:',
+            '  - id: inbox',
+            '    paths: ["./inbox/**/*"]',
+            'kibana:',
+            `  url: ${secure.url}`,
+            `  apiKey: "${KEY}"`,
+            `  tls: ${tls}`,
+            '',
+          ].join('\n'),
+        );
+        return file;
+      };
+      const env = { CASGUARD_DATA_DIR: path.join(dir, 'data-tls') };
+      const ca = withTls(`{ caFile: "${path.join(tlsDir, 'kibana-test.crt')}" }`);
+      const ok = await runAgentCommand(['setup', '-c', ca, '--kibana', secure.url], { cwd: dir, env });
+      assert.match(
+        ok.stdout,
+        /kibana setup OK: 15 saved objects \(15 new, 0 overwritten\)/,
+        ok.stdout + ok.stderr,
+      );
+      assert.equal(secure.objects().size, 15);
+      const unknown = withTls('{ verify: true }');
+      const refused = await runAgentCommand(['setup', '-c', unknown, '--kibana', secure.url], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(refused.code, 3, refused.stdout + refused.stderr);
+      assert.match(
+        refused.stdout + refused.stderr,
+        /kibana setup FAILED: cannot reach Kibana .*self-signed certificate/,
+      );
+      const noVerify = withTls('{ verify: false }');
+      const again = await runAgentCommand(['setup', '-c', noVerify, '--kibana', secure.url], {
+        cwd: dir,
+        env,
+      });
+      assert.match(
+        again.stdout,
+        /kibana setup OK: 15 saved objects \(0 new, 15 overwritten\)/,
+        again.stdout + again.stderr,
+      );
+    } finally {
+      await secure.stop();
+    }
   });
 });

@@ -1,10 +1,11 @@
 // The generated Kibana saved objects: every field a panel, column filter or query names is mapped by what
 // `casguard setup` installs, with a type the column's operation accepts; references resolve; JSON-in-string
-// attributes parse; the shapes are Kibana's own (compared key by key with the real export in
-// ../shared/corpus/kibana/); ids and output are stable (golden file, UPDATE_GOLDEN=1 regenerates).
+// attributes parse; the shapes are Kibana's own (compared key by key with a real export, copied from
+// ../shared/corpus/kibana/ into test/fixtures/kibana/); ids and output are stable (golden file, UPDATE_GOLDEN=1
+// regenerates).
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultOwnFields } from '../../src/cli/commands/setup-command.js';
@@ -21,9 +22,7 @@ import { kibanaSavedObjects, savedObjectsNdjson } from '../../src/setup/kibana/s
 import type { SavedObject } from '../../src/setup/kibana/saved-object.types.js';
 import { repoRoot } from '../helpers/agent-process.js';
 
-// ../shared next to the checkout (CASGUARD_SHARED_DIR points elsewhere, e.g. from a git worktree).
-const SHARED = process.env['CASGUARD_SHARED_DIR'] ?? path.join(repoRoot, '../shared');
-const CORPUS = path.join(SHARED, 'corpus/kibana/ssh-security-dashboard-export.ndjson');
+const CORPUS = path.join(repoRoot, 'test/fixtures/kibana/ssh-security-dashboard-export.ndjson');
 const GOLDEN = path.join(repoRoot, 'test/golden/kibana/casguard-kibana.ndjson');
 
 const assets = clusterAssets({ namespace: 'default', ownFields: defaultOwnFields() });
@@ -171,11 +170,7 @@ describe('Kibana saved objects', () => {
     );
   });
 
-  it('have the shape of a real Kibana export, key by key', (t) => {
-    if (!existsSync(CORPUS)) {
-      t.skip('../shared/corpus/kibana absent');
-      return;
-    }
+  it('have the shape of a real Kibana export, key by key', () => {
     const real = corpusObjects();
     // The checker itself accepts Kibana's own objects.
     assert.deepEqual(checkSavedObjects(real as ObjectLike[]), []);

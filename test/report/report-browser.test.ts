@@ -1,5 +1,5 @@
 // `casguard report` rendered by a real headless Chromium (Debian's, installed by .ci/install-chromium.sh; the
-// test is skipped with a printed reason when it is absent), driven through the DevTools protocol by
+// test is skipped with a printed reason when it is absent, and fails in CI), driven through the DevTools protocol by
 // playwright-core. The real CLI replays generated logs into the file output and writes the report; the page must
 // load nothing but itself, log no console error, show data in every chart, and a screenshot of the storms section
 // must be non-blank and show one sparkline per storm device in that row's colour.
@@ -24,9 +24,13 @@ import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
 import { generateScenario } from '../detect/scenario.js';
 
 const CHROMIUM = process.env['CASGUARD_CHROMIUM'] ?? '/usr/bin/chromium';
-const SKIP = existsSync(CHROMIUM)
-  ? false
+const IN_CI = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
+const MISSING = existsSync(CHROMIUM)
+  ? undefined
   : `${CHROMIUM} not found: run .ci/install-chromium.sh (Debian's chromium) to run the report's browser test`;
+// In CI (.ci/run installs Chromium first) a missing browser fails the test instead of skipping it, as the Wine
+// smoke test does: a CI run that never opened the report in a browser must not pass.
+const SKIP = MISSING !== undefined && !IN_CI ? MISSING : false;
 const FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -179,6 +183,7 @@ function assertRendered(r: Rendered, storms: { device: string; failures: number 
 describe('casguard report in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => {
   let dir: string;
   before(() => {
+    if (MISSING !== undefined) throw new Error(`${MISSING} (CI must run it)`);
     dir = mkdtempSync(path.join(tmpdir(), 'casguard-report-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
