@@ -7,7 +7,9 @@
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
+import { easQueryRest } from '../../parsers/eas/eas-query-rest.js';
 import { osBuildOf, parseAppleUserAgent, splitUser } from '../../parsers/eas/eas-user-agent.js';
+import { protocolVersionOf } from '../../parsers/eas/log-tokens.js';
 
 export type EasLogSource = 'iis' | 'httpproxy' | 'mailbox-log';
 
@@ -50,6 +52,11 @@ export interface EasFacts {
   readonly httpStatus?: number;
   /** Normalized `major.minor.build.revision`. */
   readonly serverBuild?: string;
+  /**
+   * The request's query as logged. Not stored whole: what no other field holds of it goes to
+   * microsoft.exchange.activesync.query_rest (parsers/eas/eas-query-rest.ts).
+   */
+  readonly query?: string;
 }
 
 /**
@@ -177,6 +184,93 @@ export function applyEasFacts(doc: EcsDocument, f: EasFacts, source: EasLogSourc
   if (f.elapsedMs !== undefined) as['elapsed_ms'] = f.elapsedMs;
   if (f.queryEncoding !== undefined) as['query_encoding'] = f.queryEncoding;
   if (f.logTokens !== undefined) as['log_tokens'] = f.logTokens as Obj;
+  if (f.query !== undefined) {
+    const rest = queryRestOf(doc, as, f.query);
+    if (rest !== undefined) as['query_rest'] = rest;
+  }
   exchange['activesync'] = as;
   if (f.serverBuild !== undefined) exchange['server'] = { build: f.serverBuild };
+}
+
+function field(o: JsonValue | undefined, key: string): JsonValue | undefined {
+  return o !== null && typeof o === 'object' && !Array.isArray(o) ? o[key] : undefined;
+}
+
+/** `value` equals what `doc` holds at `v` (a number compared as written: `S01` is not status 1). */
+function holds(v: JsonValue | undefined, value: string): boolean {
+  return typeof v === 'number' ? String(v) === value : v === value;
+}
+
+// `As:AllowedG`: the state and the letter of its reason (log-tokens.ts parseAccessState).
+const REASON_LETTER: Readonly<Record<string, string>> = {
+  Global: 'G',
+  Individual: 'I',
+  DeviceRule: 'D',
+  Policy: 'P',
+};
+
+/**
+ * The query without what the document already holds: each parameter and `&Log=` token is dropped only when a
+ * field of `doc` has exactly its value, so nothing of the query is lost (eas-query-rest.ts).
+ */
+function queryRestOf(doc: EcsDocument, as: Obj, query: string): string | undefined {
+  return easQueryRest(
+    query,
+    (key, value) => {
+      switch (key) {
+        case 'cmd':
+          return holds(field(doc['event'], 'action'), value);
+        case 'user':
+          // The name alone: `CONTOSO\jd` or `jd@contoso.com` would need the spelling, which no field keeps.
+          return holds(field(doc['user'], 'name'), value);
+        case 'deviceid':
+          return holds(field(doc['device'], 'id'), value);
+        case 'devicetype':
+          return holds(as['device_type'], value);
+        case 'cafereqid':
+          return holds(field(field(doc['http'], 'request'), 'id'), value);
+      }
+    },
+    (name, value) => {
+      switch (name) {
+        case 'S':
+          return holds(as['status'], value);
+        case 'Error':
+          return holds(as['error'], value);
+        case 'V':
+        case 'Ver':
+        case 'Ver1':
+          return holds(as['protocol_version'], protocolVersionOf(value) ?? '');
+        case 'Hb':
+          return holds(as['heartbeat_seconds'], value);
+        case 'DevOS':
+          return holds(as['device_os'], value);
+        case 'DevModel':
+          return holds(field(field(doc['device'], 'model'), 'identifier'), value);
+        case 'As': {
+          const state = as['access_state'];
+          const reason = as['access_state_reason'];
+          const letter = typeof reason === 'string' ? (REASON_LETTER[reason] ?? '?') : '';
+          return typeof state === 'string' && value === `${state}${letter}`;
+        }
+        case 'Mbx':
+          return holds(as['mailbox_server'], value);
+        case 'Dc':
+          return holds(as['domain_controller'], value);
+        case 'PrxFrom':
+          return holds(as['proxied_from'], value);
+        case 'Throttle':
+          return holds(as['throttle'], value);
+        case 'Fet':
+          return holds(as['elapsed_ms'], value);
+        case 'Pk':
+          return holds(as['policy_key'], value);
+        case 'SmtpAdrs':
+          return holds(field(doc['user'], 'email'), value);
+        default:
+          // DevAgent, PrxTo, HH: read by the summary, stored in no field.
+          return false;
+      }
+    },
+  );
 }

@@ -174,6 +174,26 @@ export function scanLogSummary(raw: string): EasLogSummary {
 }
 
 /**
+ * The raw `Log=` value without the tokens a document already holds in named fields (`isHeld(name, decoded value)`,
+ * asked only for the names the summary reads, and only for the first token of a name: the one the summary read;
+ * later ones are per-folder repeats), the rest in order and as written, joined by `_` (empty tokens dropped), or
+ * '' when nothing is left. What the document stores of the `&Log=` string beside its named fields (issue 16).
+ */
+export function logTokensRest(raw: string, isHeld: (name: string, value: string) => boolean): string {
+  let rest = '';
+  let asked: string[] | undefined;
+  scanTokens(raw, (s, nameEnd, valueStart, e) => {
+    const name = summaryName(raw, s, nameEnd - s);
+    if (name !== undefined && !(asked ??= []).includes(name)) {
+      asked.push(name);
+      if (isHeld(name, urlDecode(raw.slice(valueStart, e)))) return;
+    }
+    rest = rest.length === 0 ? raw.slice(s, e) : `${rest}_${raw.slice(s, e)}`;
+  });
+  return rest;
+}
+
+/**
  * The summary of a `Log=` value, and the full token map only when asked for (the input option `easLogTokens`):
  * the one place the IIS and mailbox-log normalizers choose between the two readings.
  */
@@ -215,7 +235,8 @@ function int(v: string | undefined): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
-function version(v: string | undefined): string | undefined {
+/** `141` → `14.1` (`V141`, `Ver1:141`), `14.1` as it is; anything else undefined. */
+export function protocolVersionOf(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   if (/^\d{2,3}$/.test(v)) return `${v.slice(0, -1)}.${v.slice(-1)}`;
   if (/^\d+\.\d+$/.test(v)) return v;
@@ -250,7 +271,7 @@ export function summarizeLogTokens(v: Readonly<Record<string, string>>): EasLogS
   const s = int(v['S']);
   if (s !== undefined) out.status = s;
   if (v['Error'] !== undefined && v['Error'].length > 0) out.error = v['Error'];
-  const ver = version(v['Ver1']) ?? version(v['Ver']) ?? version(v['V']);
+  const ver = protocolVersionOf(v['Ver1']) ?? protocolVersionOf(v['Ver']) ?? protocolVersionOf(v['V']);
   if (ver !== undefined) out.protocolVersion = ver;
   const hb = int(v['Hb']);
   if (hb !== undefined) out.heartbeatSeconds = hb;
