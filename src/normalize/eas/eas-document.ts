@@ -9,7 +9,6 @@ import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
 import { easQueryRest } from '../../parsers/eas/eas-query-rest.js';
 import { osBuildOf, parseAppleUserAgent, splitUser } from '../../parsers/eas/eas-user-agent.js';
-import { protocolVersionOf } from '../../parsers/eas/log-tokens.js';
 
 export type EasLogSource = 'iis' | 'httpproxy' | 'mailbox-log';
 
@@ -196,9 +195,9 @@ function field(o: JsonValue | undefined, key: string): JsonValue | undefined {
   return o !== null && typeof o === 'object' && !Array.isArray(o) ? o[key] : undefined;
 }
 
-/** `value` equals what `doc` holds at `v` (a number compared as written: `S01` is not status 1). */
-function holds(v: JsonValue | undefined, value: string): boolean {
-  return typeof v === 'number' ? String(v) === value : v === value;
+/** A held value as the query would write it (a number as its digits: `S01` is not status 1). */
+function text(v: JsonValue | undefined): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
 // `As:AllowedG`: the state and the letter of its reason (log-tokens.ts parseAccessState).
@@ -216,60 +215,62 @@ const REASON_LETTER: Readonly<Record<string, string>> = {
 function queryRestOf(doc: EcsDocument, as: Obj, query: string): string | undefined {
   return easQueryRest(
     query,
-    (key, value) => {
+    (key) => {
       switch (key) {
         case 'cmd':
-          return holds(field(doc['event'], 'action'), value);
+          return text(field(doc['event'], 'action'));
         case 'user':
           // The name alone: `CONTOSO\jd` or `jd@contoso.com` would need the spelling, which no field keeps.
-          return holds(field(doc['user'], 'name'), value);
+          return text(field(doc['user'], 'name'));
         case 'deviceid':
-          return holds(field(doc['device'], 'id'), value);
+          return text(field(doc['device'], 'id'));
         case 'devicetype':
-          return holds(as['device_type'], value);
+          return text(as['device_type']);
         case 'cafereqid':
-          return holds(field(field(doc['http'], 'request'), 'id'), value);
+          return text(field(field(doc['http'], 'request'), 'id'));
       }
     },
-    (name, value) => {
+    (name) => {
       switch (name) {
         case 'S':
-          return holds(as['status'], value);
+          return text(as['status']);
         case 'Error':
-          return holds(as['error'], value);
+          return text(as['error']);
         case 'V':
         case 'Ver':
         case 'Ver1':
-          return holds(as['protocol_version'], protocolVersionOf(value) ?? '');
+          return text(as['protocol_version']);
         case 'Hb':
-          return holds(as['heartbeat_seconds'], value);
+          return text(as['heartbeat_seconds']);
         case 'DevOS':
-          return holds(as['device_os'], value);
+          return text(as['device_os']);
         case 'DevModel':
-          return holds(field(field(doc['device'], 'model'), 'identifier'), value);
+          return text(field(field(doc['device'], 'model'), 'identifier'));
         case 'As': {
           const state = as['access_state'];
           const reason = as['access_state_reason'];
-          const letter = typeof reason === 'string' ? (REASON_LETTER[reason] ?? '?') : '';
-          return typeof state === 'string' && value === `${state}${letter}`;
+          if (typeof state !== 'string') return undefined;
+          if (reason === undefined) return state;
+          const letter = typeof reason === 'string' ? REASON_LETTER[reason] : undefined;
+          return letter === undefined ? undefined : `${state}${letter}`;
         }
         case 'Mbx':
-          return holds(as['mailbox_server'], value);
+          return text(as['mailbox_server']);
         case 'Dc':
-          return holds(as['domain_controller'], value);
+          return text(as['domain_controller']);
         case 'PrxFrom':
-          return holds(as['proxied_from'], value);
+          return text(as['proxied_from']);
         case 'Throttle':
-          return holds(as['throttle'], value);
+          return text(as['throttle']);
         case 'Fet':
-          return holds(as['elapsed_ms'], value);
+          return text(as['elapsed_ms']);
         case 'Pk':
-          return holds(as['policy_key'], value);
+          return text(as['policy_key']);
         case 'SmtpAdrs':
-          return holds(field(doc['user'], 'email'), value);
+          return text(field(doc['user'], 'email'));
         default:
           // DevAgent, PrxTo, HH: read by the summary, stored in no field.
-          return false;
+          return undefined;
       }
     },
   );

@@ -174,23 +174,56 @@ export function scanLogSummary(raw: string): EasLogSummary {
 }
 
 /**
- * The raw `Log=` value without the tokens a document already holds in named fields (`isHeld(name, decoded value)`,
- * asked only for the names the summary reads, and only for the first token of a name: the one the summary read;
- * later ones are per-folder repeats), the rest in order and as written, joined by `_` (empty tokens dropped), or
- * '' when nothing is left. What the document stores of the `&Log=` string beside its named fields (issue 16).
+ * The raw `Log=` value without the tokens a document already holds in named fields, the rest in order and as
+ * written, joined by `_` (empty tokens at the ends dropped), or '' when nothing is left. What the document stores of the
+ * `&Log=` string beside its named fields (issue 16). `held(name)` is the value the document holds for a token the
+ * summary reads (`V`/`Ver`/`Ver1`: the protocol version `14.1`), or undefined; it is asked only for the first
+ * token of a name (the one the summary read; later ones are per-folder repeats) and the token is left out only
+ * when its decoded value is exactly that. Values are compared in place (no slice unless the token is escaped):
+ * this runs for nearly every IIS EAS line.
  */
-export function logTokensRest(raw: string, isHeld: (name: string, value: string) => boolean): string {
+export function logTokensRest(raw: string, held: (name: string) => string | undefined): string {
+  // Kept tokens are copied as runs of the raw text (one slice per run, not per token).
   let rest = '';
-  let asked: string[] | undefined;
+  let runStart = -1;
+  let runEnd = -1;
+  let asked = 0;
   scanTokens(raw, (s, nameEnd, valueStart, e) => {
     const name = summaryName(raw, s, nameEnd - s);
-    if (name !== undefined && !(asked ??= []).includes(name)) {
-      asked.push(name);
-      if (isHeld(name, urlDecode(raw.slice(valueStart, e)))) return;
+    if (name !== undefined) {
+      const bit = 1 << SUMMARY_NAMES.indexOf(name);
+      if ((asked & bit) === 0) {
+        asked |= bit;
+        const h = held(name);
+        if (h !== undefined && tokenHolds(raw, valueStart, e, name, h)) {
+          if (runStart >= 0)
+            rest = rest.length === 0 ? raw.slice(runStart, runEnd) : `${rest}_${raw.slice(runStart, runEnd)}`;
+          runStart = -1;
+          return;
+        }
+      }
     }
-    rest = rest.length === 0 ? raw.slice(s, e) : `${rest}_${raw.slice(s, e)}`;
+    if (runStart < 0) runStart = s;
+    runEnd = e;
   });
+  if (runStart >= 0)
+    rest = rest.length === 0 ? raw.slice(runStart, runEnd) : `${rest}_${raw.slice(runStart, runEnd)}`;
   return rest;
+}
+
+function tokenHolds(raw: string, s: number, e: number, name: string, value: string): boolean {
+  if (name === 'V' || name === 'Ver' || name === 'Ver1') return protocolVersionOf(raw.slice(s, e)) === value;
+  return valueAt(raw, s, e, value);
+}
+
+/** Whether raw[s, e), URL-decoded, is `value` (compared in place when it needs no decoding). */
+export function valueAt(raw: string, s: number, e: number, value: string): boolean {
+  if (e - s === value.length && raw.startsWith(value, s)) return true;
+  for (let i = s; i < e; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 37 /* % */ || c === 43 /* + */) return urlDecode(raw.slice(s, e)) === value;
+  }
+  return false;
 }
 
 /**
