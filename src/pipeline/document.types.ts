@@ -25,6 +25,24 @@ export interface ShippableDocument {
    * beyond the document (outputs/array/). Never serialised into the document itself.
    */
   readonly share?: AlertShareFacts;
+  /**
+   * The document already serialized by a replay worker (cli/parallel-replay/): then `doc` holds only what the
+   * agent reads on the main thread (detection's fields, `@timestamp`, `log.file.path`) and the outputs write
+   * these bytes instead of serializing `doc`. Events only.
+   */
+  readonly serialized?: SerializedSource;
+}
+
+/**
+ * A document as UTF-8 JSON, exactly as `JSON.stringify` writes it with the configured namespace applied and
+ * without `event.ingested`; `eventEnd` is the byte offset of the closing brace of its `event` object, where the
+ * Elasticsearch output inserts `event.ingested` (as the last key, as it does for an object document).
+ */
+export interface SerializedSource {
+  readonly bytes: Buffer;
+  readonly eventEnd: number;
+  /** The `event` object has no key (the insertion needs no comma). */
+  readonly eventEmpty: boolean;
 }
 
 /**

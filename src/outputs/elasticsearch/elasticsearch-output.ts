@@ -39,6 +39,8 @@ class ElasticsearchSink extends DeliverySink {
   }
 
   override push(doc: ShippableDocument, onSettled: () => void): boolean {
+    // A pre-serialized document gets it from the batch builder (ingestedAt below).
+    if (doc.serialized) return super.push(doc, onSettled);
     return withIngested(doc.doc, this.ingestedAt(), () => super.push(doc, onSettled));
   }
 }
@@ -70,8 +72,10 @@ export function createElasticsearchOutput(
     ...(deps.spoolIo ? { io: deps.spoolIo } : {}),
   });
   const ns = cfg.namespace;
-  return new ElasticsearchSink(isoClock(deps.now), {
+  const ingestedAt = isoClock(deps.now);
+  return new ElasticsearchSink(ingestedAt, {
     transport,
+    ingestedAt,
     // Documents say namespace 'default' (field conventions); the data stream they go to decides.
     ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),
     targetFor: (s) => targetName(s, cfg.namespace),
