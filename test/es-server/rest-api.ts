@@ -35,6 +35,8 @@ export interface RestContext {
   major: number;
   minor: number;
   writes: string[];
+  /** Where bulk request bodies are kept (EsTestServerOptions.keepBulkBodies). */
+  bulkBodies?: Buffer[];
 }
 
 const BUILD = {
@@ -208,6 +210,7 @@ export class RestApi {
   private bulk(req: EsRequest, p: Principal, defaultIndex: string | undefined): EsResponse {
     this.c.stats.bulkRequests += 1;
     this.c.stats.bulkBytes += req.body.length;
+    this.c.bulkBodies?.push(req.body);
     const before = this.c.faults.beforeBulk();
     if (before?.kind === 'reset') return { status: 0, reset: true };
     if (before?.kind === 'status') {

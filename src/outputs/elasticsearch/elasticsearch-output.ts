@@ -42,6 +42,9 @@ class ElasticsearchSink extends DeliverySink {
   }
 
   override push(doc: ShippableDocument, onSettled: () => void): boolean {
+    // A pre-serialized document (parallel replay) is in its wire shape already (its `wire` bytes when the
+    // constants are left out); the batch builder inserts `event.ingested` into it (ingestedAt below).
+    if (doc.serialized) return super.push(doc, onSettled);
     return withWireShape(doc.doc, doc.stream, this.ingestedAt(), this.sendConstants, () =>
       super.push(doc, onSettled),
     );
@@ -75,8 +78,12 @@ export function createElasticsearchOutput(
     ...(deps.spoolIo ? { io: deps.spoolIo } : {}),
   });
   const ns = cfg.namespace;
-  return new ElasticsearchSink(isoClock(deps.now), cfg.sendStreamConstants, {
+  const ingestedAt = isoClock(deps.now);
+  return new ElasticsearchSink(ingestedAt, cfg.sendStreamConstants, {
     transport,
+    ingestedAt,
+    // The worker-serialized bytes of parallel replay: without the stream constants unless they are sent.
+    serializedShape: cfg.sendStreamConstants ? 'full' : 'wire',
     // Documents say namespace 'default' (field conventions); the data stream they go to decides.
     ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),
     targetFor: (s) => targetName(s, cfg.namespace),
