@@ -5,6 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import type { CasguardConfig } from '../config/config.schema.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { loadRules } from '../config/rules-loader.js';
 import { fillTemplate } from '../detect/alert-document.js';
@@ -46,7 +47,7 @@ import { FileOutput } from '../outputs/file/file-output.js';
 import { StdoutAlerts } from '../outputs/stdout/stdout-alerts.js';
 import { TallySink, type Tally } from '../outputs/tally-sink.js';
 import type { EcsDocument, JsonValue, ShippableDocument } from '../pipeline/document.types.js';
-import { AGENT_TYPE, CASGUARD_VERSION } from '../pipeline/agent-metadata.types.js';
+import { AGENT_TYPE, CASGUARD_VERSION, type AgentMetadata } from '../pipeline/agent-metadata.types.js';
 import { activeRedactor, isCredentialName, redactShippable } from '../pipeline/redact.js';
 import { SettleGate } from '../pipeline/settle-gate.js';
 import type { Detector, DocumentSink, Enricher } from '../pipeline/stages.types.js';
@@ -59,6 +60,7 @@ import {
 } from '../telemetry/detect-events.js';
 import { healthConditions } from '../telemetry/health.js';
 import { HealthWatch } from './health-watch.js';
+import { WorkerTurnSource } from './parallel-replay/worker-turn-source.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
 import { describeError } from '../pipeline/errors.js';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics-server.js';
@@ -79,6 +81,8 @@ export interface AgentOptions {
 }
 
 export interface ReplaySummary {
+  /** Worker threads that processed the files (0: none, the records were processed on the main thread). */
+  readonly workers: number;
   readonly files: number;
   readonly records: number;
   readonly documents: number;
@@ -112,6 +116,17 @@ let machineZone: string | undefined;
 /** The machine's IANA zone, looked up once and only when a parser needs it (see HandlerFactoryOptions.timezone). */
 function localTimeZone(): string {
   return (machineZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone);
+}
+
+/**
+ * The document shapes replay workers make for these outputs (worker-protocol.ts WorkerInit.shapes): `full` for
+ * the file output and an Elasticsearch output that sends the stream constants, `wire` for one that leaves them
+ * out. The other outputs take alerts only, which the main thread makes.
+ */
+export function serializedShapes(outputs: CasguardConfig['outputs']): { full: boolean; wire: boolean } {
+  const es = outputs.elasticsearch;
+  const wire = es !== undefined && !es.sendStreamConstants;
+  return { full: outputs.file !== undefined || (es !== undefined && es.sendStreamConstants) || !wire, wire };
 }
 
 /** Registry extra that held the detection engine's state before it got files of its own (read once, dropped). */
@@ -181,6 +196,8 @@ export class Agent {
     private readonly fleet: FleetParts,
     private readonly tallySink: TallySink,
     private readonly letterTally: { records: number; documents: number },
+    /** What the stamp enricher sets (replay workers build their own stamp from it). */
+    private readonly meta: AgentMetadata,
   ) {
     this.detector = engine ? withAlertStamp(engine, stamp) : undefined;
   }
@@ -204,12 +221,13 @@ export class Agent {
     for (const note of opts.loaded.notes) logger.info(note);
     // Same data folder, same agent.id: also for `replay`, whose registry is a throw-away one.
     const identity = await loadAgentIdentity(dataDir, logger.child({ component: 'identity' }));
-    const stamp = agentMetadataEnricher({
+    const meta: AgentMetadata = {
       ecsVersion: ECS_VERSION,
       id: identity.id,
       name: config.agent.name ?? hostname(),
       version: CASGUARD_VERSION,
-    });
+    };
+    const stamp = agentMetadataEnricher(meta);
     const registryDir = opts.replay ? path.join(dataDir, 'replay', `${process.pid}-${Date.now()}`) : dataDir;
     const registry = await Registry.open(registryDir, logger.child({ component: 'registry' }));
     const letterTally = { records: 0, documents: 0 };
@@ -351,6 +369,7 @@ export class Agent {
       },
       tallySink,
       letterTally,
+      meta,
     );
   }
 
@@ -369,23 +388,62 @@ export class Agent {
     return this.deadLetters.file;
   }
 
+  /** The input configurations, with replay's --format applied. */
+  private inputConfigs(): FileInputConfig[] {
+    return this.opts.loaded.config.inputs.map((inputConfig) =>
+      this.opts.format ? { ...inputConfig, format: this.opts.format } : inputConfig,
+    );
+  }
+
+  /** What a file handler of the input `cfg` is built with, besides the formats and the processor's deps. */
+  private handlerContext(cfg: FileInputConfig): {
+    timezone: string | (() => string);
+    observerHostname: string;
+    easLogTokens: boolean | undefined;
+    preserveOriginalEvent: boolean | undefined;
+    idScope?: string;
+  } {
+    return {
+      timezone: cfg.timezone ?? this.opts.loaded.config.timezone ?? localTimeZone,
+      observerHostname: hostname().split('.')[0]!.toLowerCase(),
+      easLogTokens: cfg.easLogTokens,
+      preserveOriginalEvent: cfg.preserveOriginalEvent,
+      // Array mode: document ids scoped by agent, so the identical IIS headers of an array's hosts cannot
+      // make two hosts' records share an id (FileContext.idScope).
+      ...(this.fleet.arraySink ? { idScope: this.fleet.agent.id } : {}),
+    };
+  }
+
+  /** Replay workers that process the files of input `cfg` (parallel-replay/). */
+  private workerSource(cfg: FileInputConfig, workers: number): WorkerTurnSource {
+    const { config } = this.opts.loaded;
+    const h = this.handlerContext(cfg);
+    return new WorkerTurnSource({
+      workers,
+      init: {
+        timezone: typeof h.timezone === 'string' ? h.timezone : h.timezone(),
+        observerHostname: h.observerHostname,
+        ...(h.easLogTokens === true ? { easLogTokens: true } : {}),
+        ...(h.preserveOriginalEvent === true ? { preserveOriginalEvent: true } : {}),
+        ...(h.idScope !== undefined ? { idScope: h.idScope } : {}),
+        agent: this.meta,
+        ...(config.redaction !== undefined ? { redaction: config.redaction } : {}),
+        namespace: config.outputs.elasticsearch?.namespace ?? 'default',
+        maxRecordBytes: cfg.maxRecordBytes,
+        shapes: serializedShapes(config.outputs),
+      },
+      rules: this.engine?.rules ?? [],
+      ...(this.detector ? { detector: this.detector } : {}),
+    });
+  }
+
   private buildInputs(): void {
-    const { config, baseDir } = this.opts.loaded;
-    const tz = config.timezone ?? localTimeZone;
-    for (const inputConfig of config.inputs) {
-      const cfg: FileInputConfig = this.opts.format
-        ? { ...inputConfig, format: this.opts.format }
-        : inputConfig;
+    const { baseDir } = this.opts.loaded;
+    for (const cfg of this.inputConfigs()) {
       const handlerFactory = createFileHandlerFactory({
         formats: ALL_FORMATS,
         format: cfg.format,
-        timezone: cfg.timezone ?? tz,
-        observerHostname: hostname().split('.')[0]!.toLowerCase(),
-        easLogTokens: cfg.easLogTokens,
-        preserveOriginalEvent: cfg.preserveOriginalEvent,
-        // Array mode: document ids scoped by agent, so the identical IIS headers of an array's hosts cannot
-        // make two hosts' records share an id (FileContext.idScope).
-        ...(this.fleet.arraySink ? { idScope: this.fleet.agent.id } : {}),
+        ...this.handlerContext(cfg),
         deps: {
           enrichers: [...defaultEnrichers, this.stamp],
           ...(this.detector ? { detector: this.detector } : {}),
@@ -549,18 +607,27 @@ export class Agent {
   }
 
   /** Read the given files (or every configured path) once to the end; resolves when all is settled. */
-  async replay(files: readonly string[]): Promise<ReplaySummary> {
+  async replay(files: readonly string[], opts: { workers?: number } = {}): Promise<ReplaySummary> {
     this.buildInputs();
     await this.fleet.arraySink?.open();
     const summaries: InputSummary[] = [];
-    for (const input of this.inputs) {
-      summaries.push(await input.runOnce(files.length > 0 ? [...files] : undefined));
+    const workers = opts.workers ?? 1;
+    const configs = this.inputConfigs();
+    for (const [i, input] of this.inputs.entries()) {
+      // With workers, the pure middle of the pipeline runs in worker threads (parallel-replay/).
+      const processed = workers > 1 ? this.workerSource(configs[i]!, workers) : undefined;
+      summaries.push(
+        await input.runOnce(files.length > 0 ? [...files] : undefined, processed ? { processed } : {}),
+      );
       if (files.length > 0) break; // explicit files are read once, by the first input's settings
     }
     // A backfill ends: windows that are still open are closed so their alerts carry the final counts.
     this.pushAlerts(this.detector?.flush() ?? []);
     await this.settleEverything();
     return {
+      workers: summaries.some((s) => s.processedElsewhere === true)
+        ? Math.min(workers, summaries[0]!.files)
+        : 0,
       files: summaries.reduce((n, s) => n + s.files, 0),
       records: summaries.reduce((n, s) => n + s.records, 0),
       documents: summaries.reduce((n, s) => n + s.documents, 0),

@@ -58,11 +58,28 @@ function compileGetter(name: string): Getter {
  * `microsoft.exchange.activesync.status` and `...command` share the reads of `microsoft.exchange.activesync`.
  */
 export function fieldSlot(field: string): number {
+  requested.add(field);
+  return slotFor(field);
+}
+
+/** Every field name read through a slot so far (module tables and compiled rules), parents not included. */
+const requested = new Set<string>();
+
+/**
+ * The fields detection reads from a document (every rule compiled so far, the engine's own tables) besides
+ * `@timestamp` and `host.name`: what a projection of a document must keep for the engine to decide as it does on
+ * the whole document (parallel replay).
+ */
+export function fieldsRead(): string[] {
+  return [...requested];
+}
+
+function slotFor(field: string): number {
   let slot = slotOf.get(field);
   if (slot !== undefined) return slot;
   if (!/^[@A-Za-z_][A-Za-z0-9_@.-]*$/.test(field)) throw new Error(`invalid field name ${field}`);
   const path = splitPath(field);
-  const parent = path.length > 1 ? fieldSlot(path.slice(0, -1).join('.')) : -1;
+  const parent = path.length > 1 ? slotFor(path.slice(0, -1).join('.')) : -1;
   slot = slotOf.size;
   slotOf.set(field, slot);
   slotParent.push(parent);

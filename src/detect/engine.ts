@@ -137,7 +137,7 @@ export class DetectionEngine implements Detector {
     });
   }
 
-  evaluate(doc: EcsDocument, id: string): ShippableDocument[] {
+  evaluate(doc: EcsDocument, id: string, unmatched = false): ShippableDocument[] {
     // Timing every call would cost a measurable share of the evaluation itself: time one document in 16.
     const timed = (++this.sampleCounter & 15) === 0;
     const started = timed ? performance.now() : 0;
@@ -146,7 +146,8 @@ export class DetectionEngine implements Detector {
     // A document dated too far ahead is shipped (the caller does that) but evaluated by no rule.
     if (Number.isFinite(t) && !this.clock.tooFarAhead(t) && !this.recent.seen(id)) {
       this.facts.learnHost(doc);
-      for (const rt of this.runtimes) this.evaluator.evaluate(rt, doc, id, t, out);
+      // A document no condition holds for changes no key: only the clock and the host facts move.
+      if (!unmatched) for (const rt of this.runtimes) this.evaluator.evaluate(rt, doc, id, t, out);
       if (this.clock.advance(t)) for (const rt of this.runtimes) this.lifecycle.sweep(rt, out);
     }
     if (timed) this.evalMs += (performance.now() - started) * 16;

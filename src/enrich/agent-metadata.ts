@@ -24,7 +24,7 @@ export function withAlertStamp(detector: Detector, stamp: Enricher): Detector {
     return docs;
   };
   return {
-    evaluate: (doc, id) => stampAll(detector.evaluate(doc, id)),
+    evaluate: (doc, id, unmatched) => stampAll(detector.evaluate(doc, id, unmatched)),
     flush: () => stampAll(detector.flush()),
     snapshot: () => detector.snapshot(),
     restore: (state) => detector.restore(state),

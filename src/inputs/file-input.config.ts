@@ -26,7 +26,7 @@ export const FileInputConfig = z.strictObject({
     .boolean()
     .default(false)
     .describe(
-      'Also store every token of the EAS `&Log=` string under microsoft.exchange.activesync.log_tokens (a flattened map). The tokens casguard reads are mapped to named fields either way, and the raw string stays in url.query; the map makes documents about a quarter larger.',
+      'Also store every token of the EAS `&Log=` string under microsoft.exchange.activesync.log_tokens (a flattened map). The tokens casguard reads are mapped to named fields either way, and the others stay in microsoft.exchange.activesync.query_rest; the map makes documents about a quarter larger.',
     ),
   preserveOriginalEvent: z
     .boolean()

@@ -32,6 +32,7 @@ import { Discovery } from './discovery.js';
 import type { FileInputConfig } from './file-input.config.js';
 import { HandlePool } from './handle-pool.js';
 import { IdentityResolver } from './identity-resolver.js';
+import { dispatchTurn, replayJob, type ProcessedTurnSource } from './processed-turns.js';
 import { RecordDispatcher } from './record-dispatcher.js';
 import { TailReader, TURN_BUDGET_BYTES } from './tail-reader.js';
 import { ParserStateIntern } from './parser-state-intern.js';
@@ -82,6 +83,7 @@ export class FileInput {
   private readonly identity: IdentityResolver;
   private readonly reader: TailReader;
   private readonly committer: CheckpointCommitter;
+  private readonly records: RecordDispatcher;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private nextRescanAt = 0;
@@ -133,6 +135,7 @@ export class FileInput {
     });
     const index = new CheckpointIndex(config.id, deps.registry);
     const records = new RecordDispatcher(this.ctx);
+    this.records = records;
     this.handles = new HandlePool(this.ctx);
     this.identity = new IdentityResolver(this.ctx, index, this.handles);
     this.reader = new TailReader(this.ctx, this.handles, records, index);
@@ -189,6 +192,11 @@ export class FileInput {
       else if (info?.dupOf) duplicates.push(f);
       else if (!t) skipped.push(f);
     }
+    const elsewhere =
+      options.processed !== undefined &&
+      mine.length > 0 &&
+      mine.every((t) => !t.compressed && t.handler && !t.finished);
+    if (elsewhere) await this.runProcessed(mine, options.processed!);
     for (;;) {
       const active = mine.filter((t) => !t.finished);
       if (active.length === 0) break;
@@ -211,12 +219,47 @@ export class FileInput {
       bytesRead: ctx.bytesRead,
       skipped,
       duplicates,
+      ...(elsewhere ? { processedElsewhere: true } : {}),
     };
     for (const t of mine) {
       await this.handles.close(t);
       ctx.tails.delete(t.key);
     }
     return summary;
+  }
+
+  /**
+   * Replay with the pure middle of the pipeline elsewhere (worker threads): the same round of turns as the
+   * loop in runOnce, one turn per file in file order, with the records processed by `source`.
+   */
+  private async runProcessed(mine: Tail[], source: ProcessedTurnSource): Promise<void> {
+    const ctx = this.ctx;
+    source.start(mine.map(replayJob));
+    // The reader's handles are not needed (the workers open the files themselves).
+    for (const t of mine) await this.handles.close(t);
+    const warned = mine.map(() => ({ n: 0 }));
+    try {
+      let active = mine.map((t, i) => ({ t, i }));
+      while (active.length > 0) {
+        for (const a of active) {
+          const turn = await source.next(a.i);
+          dispatchTurn(ctx, this.records, a.t, turn, warned[a.i]!);
+          if (turn.last) {
+            a.t.ended = true;
+            a.t.finished = true;
+            a.t.framer = undefined;
+          }
+          if (ctx.blocked) {
+            await this.deps.sink.drain();
+            ctx.blocked = false;
+          }
+        }
+        active = active.filter((a) => !a.t.finished);
+        if (Date.now() >= this.committer.nextCommitAt) await this.committer.commit();
+      }
+    } finally {
+      await source.close();
+    }
   }
 
   // ---- the loop ---------------------------------------------------------------------------------------

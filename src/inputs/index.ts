@@ -2,6 +2,12 @@
 
 export { FileInput } from './file-input.js';
 export type { FileInputDeps, InputSummary, RunOnceOptions } from './file-input.js';
+export type {
+  ProcessedRecord,
+  ProcessedTurn,
+  ProcessedTurnSource,
+  ReplayFileJob,
+} from './processed-turns.js';
 export { FileInputConfig } from './file-input.config.js';
 export { Registry, REGISTRY_VERSION, readCheckpoints } from './registry.js';
 export type { Checkpoint, RegistryOptions } from './registry.js';

@@ -38,7 +38,7 @@ const EXPORT_FRAMINGS: ReadonlySet<FramingKind> = new Set([
 /** Bytes per read (one read's records are all handed on, so this also bounds the overshoot past a full sink). */
 export const READ_CHUNK_BYTES = 256 * 1024;
 /** The smallest read (a file that grew by a few bytes is read with one small buffer). */
-const MIN_READ_BYTES = 16 * 1024;
+export const MIN_READ_BYTES = 16 * 1024;
 /** Bytes one file may read per turn before the next file gets its turn. */
 export const TURN_BUDGET_BYTES = 1024 * 1024;
 /** A file idle this long (and settled) is parked: its parser and framer are dropped until it grows. */

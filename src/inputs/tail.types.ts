@@ -16,6 +16,7 @@ import type {
 import type { Logger } from '../telemetry/logger.types.js';
 import type { FileInputConfig } from './file-input.config.js';
 import type { ParserStateIntern } from './parser-state-intern.js';
+import type { ProcessedTurnSource } from './processed-turns.js';
 import type { Checkpoint, Registry } from './registry.js';
 import type { UnreadablePaths } from './unreadable-paths.js';
 
@@ -41,11 +42,18 @@ export interface InputSummary {
   readonly skipped: string[];
   /** Files not read because they have the same identity as another file in the run. */
   readonly duplicates: string[];
+  /** The records were processed by RunOnceOptions.processed (worker threads). */
+  readonly processedElsewhere?: boolean;
 }
 
 export interface RunOnceOptions {
   /** Start at the registry's checkpoints instead of the beginning of each file (default false). */
   readonly resume?: boolean;
+  /**
+   * Process the files' records elsewhere (parallel replay, cli/parallel-replay/): used when every file is a
+   * plain (not gzip) file with a format; otherwise the files are read as usual.
+   */
+  readonly processed?: ProcessedTurnSource;
 }
 
 /** How a path is being looked at: a replay reads whole files from the start and completes them. */

@@ -25,6 +25,35 @@ export interface ShippableDocument {
    * beyond the document (outputs/array/). Never serialised into the document itself.
    */
   readonly share?: AlertShareFacts;
+  /**
+   * The document already serialized by a replay worker (cli/parallel-replay/): then `doc` holds only what the
+   * agent reads on the main thread (detection's fields, `@timestamp`, `log.file.path`) and the outputs write
+   * these bytes instead of serializing `doc`. Events only.
+   */
+  readonly serialized?: SerializedDocument;
+}
+
+/**
+ * A worker-serialized document in the shapes the replay's outputs write (the worker makes only those its
+ * configuration needs): `full`, the whole document (the file output; the Elasticsearch output with
+ * `sendStreamConstants`), and `wire`, as the Elasticsearch output sends it by default: without the stream's
+ * constant fields (outputs/elasticsearch/prepare-document.ts withWireShape, which the worker runs itself).
+ */
+export interface SerializedDocument {
+  readonly full?: SerializedSource;
+  readonly wire?: SerializedSource;
+}
+
+/**
+ * A document as UTF-8 JSON, exactly as `JSON.stringify` writes it with the configured namespace applied and
+ * without `event.ingested`; `eventEnd` is the byte offset of the closing brace of its `event` object, where the
+ * Elasticsearch output inserts `event.ingested` (as the last key, as it does for an object document).
+ */
+export interface SerializedSource {
+  readonly bytes: Buffer;
+  readonly eventEnd: number;
+  /** The `event` object has no key (the insertion needs no comma). */
+  readonly eventEmpty: boolean;
 }
 
 /**

@@ -83,7 +83,11 @@ export type Enricher = (doc: EcsDocument) => void;
 
 /** Streaming detection: sees every document in order, returns alert documents to ship (new or updated). */
 export interface Detector {
-  evaluate(doc: EcsDocument, id: string): ShippableDocument[];
+  /**
+   * `unmatched`: the caller has checked that no rule's condition holds for the document (a parallel replay's
+   * worker did, on the whole document); `doc` may then hold only `@timestamp` and the host facts.
+   */
+  evaluate(doc: EcsDocument, id: string, unmatched?: boolean): ShippableDocument[];
   /** Windows that closed because time moved on (event time), e.g. at end of a replay. */
   flush(): ShippableDocument[];
   snapshot(): unknown;

@@ -45,6 +45,7 @@
 
 import { createHash } from 'node:crypto';
 import { CasguardError } from '../pipeline/errors.js';
+import { STREAM_CONSTANTS, type DataStreamKind } from '../pipeline/stream-constants.js';
 import { AGENT_STATUS_FIELDS, AGENTS_INDEX_PATTERN } from './agent-status-fields.js';
 import { ECS_FIELDS } from './ecs-fields.generated.js';
 import type { FieldDef } from './field-def.types.js';
@@ -144,6 +145,7 @@ function fieldMapping(def: FieldDef): Record<string, unknown> {
   if (def.index !== undefined) m.index = def.index;
   if (def.doc_values !== undefined) m.doc_values = def.doc_values;
   if (def.scaling_factor !== undefined) m.scaling_factor = def.scaling_factor;
+  if (def.value !== undefined) m.value = def.value;
   if (def.multi_fields && def.multi_fields.length > 0) {
     m.fields = Object.fromEntries(def.multi_fields.map((f) => [f.name, { type: f.type }]));
   }
@@ -266,6 +268,19 @@ function withMeta(
   return { kind, name, body: { ...body, _meta: meta }, hash };
 }
 
+/**
+ * The data stream's constant fields (src/pipeline/stream-constants.ts) as constant_keyword with their value, and
+ * `data_stream.namespace` as constant_keyword set by the first document (one template serves every namespace).
+ * The Elasticsearch output leaves the valued ones out of its documents (issue 16); this index template's own
+ * mappings override the ECS component's keyword for them.
+ */
+export function streamConstantProperties(dataset: DataStreamKind): Record<string, unknown> {
+  const fields: Record<string, FieldDef> = { 'data_stream.namespace': { type: 'constant_keyword' } };
+  for (const [name, value] of Object.entries(STREAM_CONSTANTS[dataset]))
+    fields[name] = { type: 'constant_keyword', value };
+  return buildProperties(fields);
+}
+
 /** Everything setup installs, in dependency order. */
 /** The array shares index of a namespace (or its pattern with `*`); src/outputs/array/array.config.ts agrees. */
 export function sharesIndexPattern(namespace: string): string {
@@ -333,19 +348,7 @@ export function clusterAssets(opts: SetupOptions): Asset[] {
           allow_auto_create: true,
           priority,
           composed_of: ['casguard@settings', ...mappingsOf],
-          template: {
-            mappings: {
-              properties: {
-                data_stream: {
-                  properties: {
-                    type: { type: 'constant_keyword', value: 'logs' },
-                    dataset: { type: 'constant_keyword', value: `exchange.${dataset}` },
-                    namespace: { type: 'constant_keyword' },
-                  },
-                },
-              },
-            },
-          },
+          template: { mappings: { properties: streamConstantProperties(dataset) } },
         },
         'top',
       ),

@@ -6,6 +6,10 @@
 // backing index would never be deleted. So, once casguard's templates are installed:
 //
 //   write index made from casguard's template (its `index.lifecycle.name` is casguard's policy)  → unchanged
+//   and mapping the stream's constant fields with their values (issue 16)
+//   made from an older casguard template, without those constants (the agent leaves them out of
+//   its documents, so they would be missing from them until the next ILM rollover)             → POST
+//                                                                                                   <stream>/_rollover
 //   GET _data_stream names another template as matching NOW (a higher priority one, e.g. a Fleet
 //   integration at 200), or the stream's `_meta.managed_by` names another manager                → not taken
 //                                                                                                   over: the
@@ -32,6 +36,11 @@ export type StreamVerdict =
       readonly newIndex: string;
       /** The ILM policy the old write index had (undefined: none). */
       readonly oldPolicy: string | undefined;
+      /**
+       * Whether the old write index now maps the stream's constant fields (added after the rollover, so that the
+       * documents the agent wrote there without them answer for them too), or why not.
+       */
+      readonly constantsOnOld: true | string;
     }
   | {
       readonly action: 'needs action';
@@ -68,6 +77,52 @@ function isForbidden(e: unknown): boolean {
   return e instanceof errors.ResponseError && e.statusCode === 403;
 }
 
+/** Whether `index` maps every dotted field of `constants` as constant_keyword with that value. */
+async function mapsConstants(
+  client: Client,
+  index: string,
+  constants: Readonly<Record<string, string>>,
+): Promise<boolean> {
+  const names = Object.keys(constants);
+  if (names.length === 0) return true;
+  const r = (await client.indices.getMapping({ index })) as Record<string, { mappings?: unknown }>;
+  const root = r[index]?.mappings;
+  return names.every((name) => {
+    let node = root as { properties?: Record<string, unknown> } | undefined;
+    const parts = name.split('.');
+    for (const p of parts) node = node?.properties?.[p] as typeof node;
+    const leaf = node as { type?: unknown; value?: unknown } | undefined;
+    return leaf?.type === 'constant_keyword' && leaf.value === constants[name];
+  });
+}
+
+/**
+ * Maps the constant fields on a former write index, where the agent's documents (which leave them out) may lack
+ * them: allowed where the field is not mapped yet, or is a constant_keyword without a value (the built-in `logs`
+ * template's `data_stream.*`); refused where it is a keyword already (an older casguard template).
+ */
+async function addConstants(
+  client: Client,
+  index: string,
+  constants: Readonly<Record<string, string>>,
+): Promise<true | string> {
+  if (Object.keys(constants).length === 0) return true;
+  const properties: Record<string, { properties?: Record<string, unknown> }> = {};
+  for (const [name, value] of Object.entries(constants)) {
+    const parts = name.split('.');
+    let props: Record<string, { properties?: Record<string, unknown> }> = properties;
+    for (const p of parts.slice(0, -1))
+      props = ((props[p] ??= { properties: {} }).properties ??= {}) as typeof props;
+    props[parts[parts.length - 1]!] = { type: 'constant_keyword', value } as never;
+  }
+  try {
+    await client.indices.putMapping({ index, properties: properties as never });
+    return true;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 /**
  * Inspects an existing stream and rolls it over when it was made from another template and casguard's template
  * matches it now. `template` is casguard's index template for the stream, `policy` casguard's ILM policy.
@@ -77,6 +132,7 @@ export async function settleExistingStream(
   stream: string,
   template: string,
   policy: string,
+  constants: Readonly<Record<string, string>> = {},
 ): Promise<StreamVerdict> {
   const r = await client.indices.getDataStream({ name: stream });
   const info = (r.data_streams as unknown as DataStreamInfo[]).find((d) => d.name === stream);
@@ -84,7 +140,8 @@ export async function settleExistingStream(
   const writeIndex = info.indices[info.indices.length - 1]?.index_name;
   if (writeIndex === undefined) throw new Error(`data stream ${stream} has no backing index`);
   const oldPolicy = await writeIndexPolicy(client, writeIndex);
-  if (oldPolicy === policy) return { action: 'unchanged' };
+  if (oldPolicy === policy && (await mapsConstants(client, writeIndex, constants)))
+    return { action: 'unchanged' };
 
   const rollover = `POST /${stream}/_rollover`;
   const managedBy = info._meta?.managed_by;
@@ -110,7 +167,14 @@ export async function settleExistingStream(
   }
   try {
     const rolled = await client.indices.rollover({ alias: stream });
-    return { action: 'rolled over', oldIndex: rolled.old_index, newIndex: rolled.new_index, oldPolicy };
+    const constantsOnOld = await addConstants(client, rolled.old_index, constants);
+    return {
+      action: 'rolled over',
+      oldIndex: rolled.old_index,
+      newIndex: rolled.new_index,
+      oldPolicy,
+      constantsOnOld,
+    };
   } catch (e) {
     if (!isForbidden(e)) throw e;
     return {

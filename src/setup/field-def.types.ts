@@ -6,5 +6,7 @@ export interface FieldDef {
   readonly index?: boolean;
   readonly doc_values?: boolean;
   readonly scaling_factor?: number;
+  /** constant_keyword: the value of every document. */
+  readonly value?: string;
   readonly multi_fields?: readonly { readonly name: string; readonly type: string }[];
 }

@@ -38,13 +38,32 @@ function templateFor(assets: readonly Asset[], name: string): string | undefined
   )?.name;
 }
 
+/** The constant_keyword fields with a value that an index template maps itself (streamConstantProperties). */
+function constantsOf(assets: readonly Asset[], template: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const body = assets.find((a) => a.kind === 'index_template' && a.name === template)?.body;
+  const walk = (props: unknown, prefix: string): void => {
+    if (props === null || typeof props !== 'object') return;
+    for (const [k, v] of Object.entries(props as Record<string, Record<string, unknown>>)) {
+      if (v.type === 'constant_keyword' && typeof v.value === 'string') out[`${prefix}${k}`] = v.value;
+      else walk(v.properties, `${prefix}${k}.`);
+    }
+  };
+  walk(
+    ((body?.template as Record<string, unknown> | undefined)?.mappings as Record<string, unknown> | undefined)
+      ?.properties,
+    '',
+  );
+  return out;
+}
+
 /** What setup does with a data stream or index that already exists (src/setup/existing-streams.ts). */
 async function settleExisting(client: Client, assets: readonly Asset[], a: Asset): Promise<SetupResult> {
   const base = { kind: a.kind, name: a.name };
   const template = a.kind === 'data_stream' ? templateFor(assets, a.name) : undefined;
   const v =
     a.kind === 'data_stream' && template !== undefined
-      ? await settleExistingStream(client, a.name, template, ILM_POLICY)
+      ? await settleExistingStream(client, a.name, template, ILM_POLICY, constantsOf(assets, template))
       : await settleExistingIndex(client, a.name);
   switch (v.action) {
     case 'unchanged':
@@ -54,9 +73,17 @@ async function settleExisting(client: Client, assets: readonly Asset[], a: Asset
         ...base,
         action: 'rolled over',
         detail:
-          `it was created from another template (write index ${v.oldIndex}, ILM policy ` +
-          `${v.oldPolicy ?? 'none'}); new documents go to ${v.newIndex} with casguard's mappings. ` +
-          `${v.oldIndex} keeps its mappings and policy: delete it (DELETE /${v.oldIndex}) once nothing in it is needed`,
+          (v.oldPolicy === ILM_POLICY
+            ? `it was created from an older casguard template, without the constant fields the agent leaves out ` +
+              `of its documents (write index ${v.oldIndex}); `
+            : `it was created from another template (write index ${v.oldIndex}, ILM policy ` +
+              `${v.oldPolicy ?? 'none'}); `) +
+          `new documents go to ${v.newIndex} with casguard's mappings. ` +
+          `${v.oldIndex} keeps its mappings and policy: delete it (DELETE /${v.oldIndex}) once nothing in it is needed` +
+          (v.constantsOnOld === true
+            ? ''
+            : `. Its documents written without the stream's constant fields (event.kind, event.dataset...) ` +
+              `do not answer for them (${v.constantsOnOld})`),
       };
     case 'needs action':
       return { ...base, action: 'needs action', detail: v.reason, commands: v.commands };

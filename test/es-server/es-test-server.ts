@@ -103,6 +103,8 @@ export interface EsTestServerOptions {
   autoCreateIndex?: boolean;
   /** The clock of backing index names (`.ds-<stream>-<yyyy.MM.dd>-<generation>`). */
   now?: () => Date;
+  /** Keep every bulk request body (uncompressed) in `bulkBodies`, in arrival order. Default false. */
+  keepBulkBodies?: boolean;
 }
 
 /** The legacy view of an index or a data stream (documents of every backing index together). */
@@ -168,6 +170,8 @@ export interface EsTestServer {
   setFaults(faults: EsFaults): void;
   /** Every mutating request (PUT/POST/DELETE other than _bulk and reads), in order, e.g. `PUT /_ilm/policy/x`. */
   readonly writes: string[];
+  /** Bulk request bodies, uncompressed, in arrival order (only with `keepBulkBodies`). */
+  readonly bulkBodies: Buffer[];
   /** Close the listener and drop every connection: clients get ECONNREFUSED until `up()`. */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -233,7 +237,18 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
   };
   const faults = new EsFaultInjector(options.seed ?? 1, options.faults ?? {}, parsingType);
   const writes: string[] = [];
-  const api = new RestApi({ cluster, security, faults, stats, version, major, minor, writes });
+  const bulkBodies: Buffer[] = [];
+  const api = new RestApi({
+    cluster,
+    security,
+    faults,
+    stats,
+    version,
+    major,
+    minor,
+    writes,
+    ...(options.keepBulkBodies === true ? { bulkBodies } : {}),
+  });
   const front = new HttpFront({
     major,
     maxContentLength: options.maxContentLength ?? 100 * 1024 * 1024,
@@ -312,6 +327,7 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
     indexTemplates: cluster.templates.indexTemplates,
     ilmPolicies: cluster.templates.ilmPolicies,
     writes,
+    bulkBodies,
     docs: docsOf,
     documents(name) {
       const ds = cluster.dataStreams.get(name);

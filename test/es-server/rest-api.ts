@@ -35,6 +35,8 @@ export interface RestContext {
   major: number;
   minor: number;
   writes: string[];
+  /** Where bulk request bodies are kept (EsTestServerOptions.keepBulkBodies). */
+  bulkBodies?: Buffer[];
 }
 
 const BUILD = {
@@ -209,6 +211,7 @@ export class RestApi {
   private bulk(req: EsRequest, p: Principal, defaultIndex: string | undefined): EsResponse {
     this.c.stats.bulkRequests += 1;
     this.c.stats.bulkBytes += req.body.length;
+    this.c.bulkBodies?.push(req.body);
     const before = this.c.faults.beforeBulk();
     if (before?.kind === 'reset') return { status: 0, reset: true };
     if (before?.kind === 'status') {
@@ -674,12 +677,29 @@ export class RestApi {
     const me = mappingError(body);
     if (me) throw me;
     for (const i of indices) {
-      // MapperService#merge with MergeReason.MAPPING_UPDATE: a field's type cannot change.
-      for (const [k, def] of Object.entries((body.properties ?? {}) as Record<string, { type?: string }>)) {
-        const cur = i.mapping.fields.get(k);
-        if (cur && def.type !== undefined && cur.type !== def.type)
-          throw illegalArgument(`mapper [${k}] cannot be changed from type [${cur.type}] to [${def.type}]`);
-      }
+      // MapperService#merge with MergeReason.MAPPING_UPDATE: a field's type cannot change, at any depth, and a
+      // constant_keyword's value, once set, neither (its merge validator: previous == null || equal).
+      const check = (props: unknown, prefix: string): void => {
+        if (props === null || typeof props !== 'object') return;
+        for (const [name, d] of Object.entries(props as Record<string, Record<string, unknown>>)) {
+          const k = `${prefix}${name}`;
+          const cur = i.mapping.fields.get(k);
+          const type = d.type as string | undefined;
+          if (cur && type !== undefined && cur.type !== type)
+            throw illegalArgument(`mapper [${k}] cannot be changed from type [${cur.type}] to [${type}]`);
+          if (
+            cur?.type === 'constant_keyword' &&
+            cur.value !== undefined &&
+            d.value !== undefined &&
+            d.value !== cur.value
+          )
+            throw illegalArgument(
+              `Cannot update parameter [value] from [${cur.value}] to [${typeof d.value === 'string' ? d.value : JSON.stringify(d.value)}]`,
+            );
+          check(d.properties, `${k}.`);
+        }
+      };
+      check(body.properties, '');
     }
     for (const i of indices) mergeMappings(i.mapping, body);
     return ok(ACK);

@@ -2,7 +2,8 @@
 // match_all, match_none, term, terms, ids, exists, range, match (keyword: exact; text: any lower-cased token),
 // and bool (must, filter, should, must_not, minimum_should_match). Values are compared with the field's mapped type
 // (dates by instant, numbers by value, keywords exactly); a multi-field path (`message.keyword`) reads its parent's
-// value. Hits are sorted by `sort` (fields, `_doc`, `_score`; missing values last), paged with `from`/`size`
+// value; a constant_keyword with a value in the mapping matches every document of its index (the source need not
+// carry it). Hits are sorted by `sort` (fields, `_doc`, `_score`; missing values last), paged with `from`/`size`
 // (index.max_result_window 10,000), and answered in Elasticsearch's shape: `hits.total {value, relation}`,
 // `max_score`, `_index` of the backing index. Scores are constant (1.0): relevance is not modelled.
 // An unknown query is `parsing_exception: unknown query [x]`; a sort on a text field or on an unmapped field is a
@@ -44,6 +45,16 @@ export function valuesAt(source: unknown, path: string): unknown[] {
   };
   walk(source, path);
   return out;
+}
+
+/**
+ * The values a query, sort or exists sees for a field of a hit: a constant_keyword with a value has it for every
+ * document of the index, whether or not the source carries it (ConstantKeywordFieldMapper: its queries are
+ * answered from the mapping); any other field reads the source.
+ */
+function hitValues(h: Hit, f: { fm: FieldMapping; sourcePath: string }): unknown[] {
+  if (f.fm.type === 'constant_keyword' && f.fm.value !== undefined) return [f.fm.value];
+  return valuesAt(h.source, f.sourcePath);
 }
 
 /** The mapping of a field path, following multi-fields (`a.keyword`). */
@@ -137,7 +148,7 @@ function compile(q: unknown): Matcher {
       return (h) => {
         const f = fieldOf(h.idx, field);
         return (
-          valuesAt(h.source, f?.sourcePath ?? field).length > 0 &&
+          (f ? hitValues(h, f) : valuesAt(h.source, field)).length > 0 &&
           !(h.idx.meta.get(h.id)?.ignored ?? []).includes(field)
         );
       };
@@ -156,7 +167,7 @@ function compile(q: unknown): Matcher {
       return (h) => {
         const f = fieldOf(h.idx, field);
         if (!f) return false;
-        const vals = valuesAt(h.source, f.sourcePath);
+        const vals = hitValues(h, f);
         if (f.fm.type === 'text' || f.fm.type === 'match_only_text') {
           const docTokens = new Set(vals.flatMap((v) => tokens(String(v as string))));
           return wanted.some((w) =>
@@ -178,7 +189,7 @@ function compile(q: unknown): Matcher {
         if (!f) return false;
         const fm =
           spec.format !== undefined ? { ...f.fm, params: { ...f.fm.params, format: spec.format } } : f.fm;
-        return valuesAt(h.source, f.sourcePath).some((raw) => {
+        return hitValues(h, f).some((raw) => {
           const v = norm(f.fm, raw);
           if (v === undefined) return false;
           const cmp = (bound: unknown): number | undefined => {
@@ -352,7 +363,7 @@ export function search(indices: ConcreteIndex[], req: SearchRequest): Record<str
       if (s.field === '_score') return 1;
       const f = fieldOf(h.idx, s.field);
       if (!f) return undefined;
-      const vals = valuesAt(h.source, f.sourcePath)
+      const vals = hitValues(h, f)
         .map((v) => norm(f.fm, v))
         .filter((v) => v !== undefined) as (string | number)[];
       if (vals.length === 0) return undefined;

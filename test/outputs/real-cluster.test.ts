@@ -152,6 +152,18 @@ describe('against a real Elasticsearch cluster', () => {
     assert.notEqual(write, first);
     const settings = await admin.indices.getSettings({ index: write, flat_settings: true });
     assert.equal(settings[write]!.settings!['index.lifecycle.name' as never], 'casguard-logs');
+    // The agent left the stream's constant fields out (issue 16); setup mapped them on the old index too.
+    const stream = targetName('activesync', n);
+    await admin.indices.refresh({ index: stream });
+    const shipped = docs.filter((d) => d.stream === 'activesync').length;
+    for (const [field, value] of [
+      ['event.dataset', 'exchange.activesync'],
+      ['event.kind', 'event'],
+      ['data_stream.type', 'logs'],
+    ] as const) {
+      const r = await admin.count({ index: stream, query: { term: { [field]: value } } });
+      assert.equal(r.count, shipped, `${field} answers for every document, written before setup or not`);
+    }
   });
 
   it('findings 1, 3 and 7: set up twice, ship, dedup, dead-letter a wrong type, date-looking strings index', async () => {

@@ -88,9 +88,77 @@ describe('setup over streams the agent created first', () => {
       assert.equal(r.items[1].create.status, 400);
       assert.equal(r.items[1].create.error.type, 'document_parsing_exception');
 
+      // The agent leaves the stream's constant fields out (issue 16): the old index, where the document written
+      // before setup has none of them, now maps them with their values too, so it answers for them.
+      const c = client8(es.url);
+      await c.indices.refresh({ index: EAS });
+      for (const [field, value] of [
+        ['event.dataset', 'exchange.activesync'],
+        ['event.kind', 'event'],
+        ['data_stream.type', 'logs'],
+      ]) {
+        const n = await c.count({ index: EAS, query: { term: { [field!]: value } } });
+        assert.equal(n.count, 2, `${field} answered for the documents of both backing indices`);
+      }
+      assert.ok(!io.lines.join('\n').includes('do not answer for them'), io.lines.join('\n'));
+
       const again = captureIo();
       assert.equal(await setupCluster(cfg, again, nullLogger, defaultOwnFields()), 0);
       assert.equal(again.lines.at(-1), 'setup OK: everything was already in place', again.lines.join('\n'));
+    } finally {
+      await es.stop();
+    }
+  });
+
+  it('rolls over a stream made from an older casguard template that does not map the constant fields', async () => {
+    const es = await startEsTestServer({ version: '8.15.0' });
+    try {
+      const cfg = ElasticsearchOutputConfig.parse({ hosts: [es.url] });
+      assert.equal(await setupCluster(cfg, captureIo(), nullLogger, defaultOwnFields()), 0);
+      // The template as casguard installed it before issue 16: data_stream.* only, event.* keyword (ECS).
+      const c = client8(es.url);
+      const got = await c.indices.getIndexTemplate({ name: 'logs-exchange.activesync' });
+      const body = got.index_templates[0]!.index_template as unknown as {
+        template: { mappings: { properties: unknown } };
+        _meta: unknown;
+      };
+      body.template.mappings.properties = {
+        data_stream: {
+          properties: {
+            type: { type: 'constant_keyword', value: 'logs' },
+            dataset: { type: 'constant_keyword', value: 'exchange.activesync' },
+            namespace: { type: 'constant_keyword' },
+          },
+        },
+      };
+      body._meta = { managed_by: 'casguard', casguard_hash: 'older' };
+      assert.equal((await raw(es.url, 'PUT', '/_index_template/logs-exchange.activesync', body)).status, 200);
+      await c.indices.rollover({ alias: EAS });
+      const older = writeIndex(es, EAS).name;
+      // An older agent's document, constants included: event.kind becomes a keyword in that index.
+      const w = await bulk(
+        c,
+        ndjson([
+          {
+            index: EAS,
+            id: 'o1',
+            doc: { '@timestamp': ts, event: { kind: 'event', dataset: 'exchange.activesync' } },
+          },
+        ]),
+      );
+      assert.equal(w.errors, false, JSON.stringify(w));
+
+      const io = captureIo();
+      assert.equal(await setupCluster(cfg, io, nullLogger, defaultOwnFields()), 0, io.lines.join('\n'));
+      const line = io.lines.find((l) => l.startsWith(`rolled over data stream ${EAS}:`));
+      assert.ok(line, io.lines.join('\n'));
+      assert.match(line, /older casguard template/);
+      assert.match(line, /do not answer for them/, 'the keyword event.kind there cannot become a constant');
+      assert.notEqual(writeIndex(es, EAS).name, older);
+      assert.ok(
+        !io.lines.some((l) => l.startsWith(`rolled over data stream ${APP}`)),
+        'the other stream is current',
+      );
     } finally {
       await es.stop();
     }

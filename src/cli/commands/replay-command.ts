@@ -5,6 +5,7 @@
 // is fixed (default: every file under <dataDir>/dead-letter); see replay-dead-letters.ts.
 
 import { openSync, closeSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import path from 'node:path';
@@ -24,6 +25,24 @@ interface ReplayOptions {
   deadLetters?: boolean;
   progress: boolean;
   progressEvery: string;
+  workers: string;
+}
+
+/**
+ * Worker threads for `--workers auto`: one per core (as this process may use them: `taskset` and cgroup limits
+ * count), at most one per file; 1 (no worker) on one core or for one file.
+ */
+export function autoWorkers(files: number, cores = availableParallelism()): number {
+  const n = Math.min(cores, files);
+  return n >= 2 ? n : 1;
+}
+
+/** The --workers value: 'auto' or a whole number from 1 to 64; undefined when it is neither. */
+function parseWorkers(v: string, files: number): number | undefined {
+  if (v === 'auto') return autoWorkers(files);
+  if (!/^\d+$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= 1 && n <= 64 ? n : undefined;
 }
 
 /** Whether progress bars can be drawn: a terminal on stderr (where they go), colour or not. */
@@ -110,6 +129,13 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
     .option('--dead-letters', 're-send the documents of dead-letter files (default: <dataDir>/dead-letter)')
     .option('--no-progress', 'no progress bar or progress lines while reading')
     .option(
+      '--workers <n|auto>',
+      'worker threads that frame, parse, normalize, enrich and serialize the files (detection, outputs and ' +
+        'acknowledgements stay in one ordered stream); 1 (default): none; auto: one per core, at most one per ' +
+        'file (faster on several cores and files, for more CPU and memory: bench/README.md)',
+      '1',
+    )
+    .option(
       '--progress-every <seconds>',
       'seconds between progress lines when stderr is not a terminal (a bar is drawn on a terminal)',
       '5',
@@ -121,6 +147,7 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
         'Examples:',
         '  casguard replay /logs/W3SVC1/u_ex2609*.log             backfill IIS logs (format recognised)',
         '  casguard replay -c casguard.yml --format httpproxy *.LOG',
+        '  casguard replay --workers auto u_ex2609*.log           one worker thread per core (default: one thread)',
         '  casguard replay --dead-letters                         re-send dead letters once the cause is fixed',
         '',
         'Exit codes: 0 all shipped; 4 some records or documents dead-lettered; 5 a named file missing,',
@@ -163,6 +190,14 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
           return;
         }
         const { readable, problems } = checkFiles(files);
+        const workers = parseWorkers(opts.workers, readable.length);
+        if (workers === undefined) {
+          io.err(
+            `casguard replay: --workers must be 'auto' or a number from 1 to 64 (got '${opts.workers}')`,
+          );
+          io.setExitCode(EXIT.USAGE);
+          return;
+        }
         if (readable.length === 0) {
           for (const p of problems) io.err(`casguard replay: ${p}`);
           io.setExitCode(EXIT.INPUT_PROBLEM);
@@ -188,7 +223,10 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
         const waiting = waitingForOutput(io);
         let summary;
         try {
-          summary = await agent.replay(readable.map((f) => f.path));
+          summary = await agent.replay(
+            readable.map((f) => f.path),
+            { workers },
+          );
         } finally {
           clearInterval(waiting);
           await progress?.stop();
@@ -212,7 +250,8 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
           `replay done in ${secs()} s: ${n(summary.files)} file(s), ${n(summary.records)} record(s) read, ` +
             `${n(t.documents)} document(s) made, ${n(Math.max(0, t.documents - letters.documents))} stored, ` +
             `${n(t.alerts)} alert(s); dead letters: ${n(letters.records)} record(s) not parsed, ` +
-            `${n(letters.documents)} document(s) refused by the output`,
+            `${n(letters.documents)} document(s) refused by the output` +
+            (summary.workers > 0 ? `; ${summary.workers} worker threads` : ''),
         );
         if (agent.alreadyStored > 0)
           io.out(

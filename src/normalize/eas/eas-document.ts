@@ -7,6 +7,7 @@
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
+import { easQueryRest } from '../../parsers/eas/eas-query-rest.js';
 import { osBuildOf, parseAppleUserAgent, splitUser } from '../../parsers/eas/eas-user-agent.js';
 
 export type EasLogSource = 'iis' | 'httpproxy' | 'mailbox-log';
@@ -50,6 +51,11 @@ export interface EasFacts {
   readonly httpStatus?: number;
   /** Normalized `major.minor.build.revision`. */
   readonly serverBuild?: string;
+  /**
+   * The request's query as logged. Not stored whole: what no other field holds of it goes to
+   * microsoft.exchange.activesync.query_rest (parsers/eas/eas-query-rest.ts).
+   */
+  readonly query?: string;
 }
 
 /**
@@ -177,6 +183,95 @@ export function applyEasFacts(doc: EcsDocument, f: EasFacts, source: EasLogSourc
   if (f.elapsedMs !== undefined) as['elapsed_ms'] = f.elapsedMs;
   if (f.queryEncoding !== undefined) as['query_encoding'] = f.queryEncoding;
   if (f.logTokens !== undefined) as['log_tokens'] = f.logTokens as Obj;
+  if (f.query !== undefined) {
+    const rest = queryRestOf(doc, as, f.query);
+    if (rest !== undefined) as['query_rest'] = rest;
+  }
   exchange['activesync'] = as;
   if (f.serverBuild !== undefined) exchange['server'] = { build: f.serverBuild };
+}
+
+function field(o: JsonValue | undefined, key: string): JsonValue | undefined {
+  return o !== null && typeof o === 'object' && !Array.isArray(o) ? o[key] : undefined;
+}
+
+/** A held value as the query would write it (a number as its digits: `S01` is not status 1). */
+function text(v: JsonValue | undefined): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+// `As:AllowedG`: the state and the letter of its reason (log-tokens.ts parseAccessState).
+const REASON_LETTER: Readonly<Record<string, string>> = {
+  Global: 'G',
+  Individual: 'I',
+  DeviceRule: 'D',
+  Policy: 'P',
+};
+
+/**
+ * The query without what the document already holds: each parameter and `&Log=` token is dropped only when a
+ * field of `doc` has exactly its value, so nothing of the query is lost (eas-query-rest.ts).
+ */
+function queryRestOf(doc: EcsDocument, as: Obj, query: string): string | undefined {
+  return easQueryRest(
+    query,
+    (key) => {
+      switch (key) {
+        case 'cmd':
+          return text(field(doc['event'], 'action'));
+        case 'user':
+          // The name alone: `CONTOSO\jd` or `jd@contoso.com` would need the spelling, which no field keeps.
+          return text(field(doc['user'], 'name'));
+        case 'deviceid':
+          return text(field(doc['device'], 'id'));
+        case 'devicetype':
+          return text(as['device_type']);
+        case 'cafereqid':
+          return text(field(field(doc['http'], 'request'), 'id'));
+      }
+    },
+    (name) => {
+      switch (name) {
+        case 'S':
+          return text(as['status']);
+        case 'Error':
+          return text(as['error']);
+        case 'V':
+        case 'Ver':
+        case 'Ver1':
+          return text(as['protocol_version']);
+        case 'Hb':
+          return text(as['heartbeat_seconds']);
+        case 'DevOS':
+          return text(as['device_os']);
+        case 'DevModel':
+          return text(field(field(doc['device'], 'model'), 'identifier'));
+        case 'As': {
+          const state = as['access_state'];
+          const reason = as['access_state_reason'];
+          if (typeof state !== 'string') return undefined;
+          if (reason === undefined) return state;
+          const letter = typeof reason === 'string' ? REASON_LETTER[reason] : undefined;
+          return letter === undefined ? undefined : `${state}${letter}`;
+        }
+        case 'Mbx':
+          return text(as['mailbox_server']);
+        case 'Dc':
+          return text(as['domain_controller']);
+        case 'PrxFrom':
+          return text(as['proxied_from']);
+        case 'Throttle':
+          return text(as['throttle']);
+        case 'Fet':
+          return text(as['elapsed_ms']);
+        case 'Pk':
+          return text(as['policy_key']);
+        case 'SmtpAdrs':
+          return text(field(doc['user'], 'email'));
+        default:
+          // DevAgent, PrxTo, HH: read by the summary, stored in no field.
+          return undefined;
+      }
+    },
+  );
 }

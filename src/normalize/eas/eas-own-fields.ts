@@ -36,6 +36,9 @@ export const EAS_OWN_FIELDS: Readonly<Record<string, OwnFieldType>> = {
   'microsoft.exchange.activesync.query_encoding': 'keyword',
   'microsoft.exchange.activesync.server_version': 'keyword',
   'microsoft.exchange.activesync.log_tokens': 'flattened',
+  // The query's parameters and `&Log=` tokens that no other field holds (eas-query-rest.ts): wildcard, as ECS maps
+  // long URL strings (url.original), so `*RpcC23*` finds a token anywhere in it.
+  'microsoft.exchange.activesync.query_rest': 'wildcard',
 
   // Exchange server build and its KB 2851708 status (enrichment).
   'microsoft.exchange.server.build': 'keyword',

@@ -67,11 +67,9 @@ export function normalizeHttpProxy(
   if (host !== undefined) url['domain'] = host;
   const stem = get('UrlStem');
   if (stem !== undefined) url['path'] = stem;
+  // The query is not stored whole (every HttpProxy line here is an EAS request): what no field holds of it goes
+  // to microsoft.exchange.activesync.query_rest (applyEasFacts).
   const rawQuery = get('UrlQuery');
-  if (rawQuery !== undefined) {
-    const q = rawQuery.startsWith('?') ? rawQuery.slice(1) : rawQuery;
-    if (q.length > 0) url['query'] = q;
-  }
   if (Object.keys(url).length > 0) doc['url'] = url;
 
   const ip = cleanIp(get('ClientIpAddress') ?? '');
@@ -123,6 +121,7 @@ export function normalizeHttpProxy(
   if (q.deviceType !== undefined) facts.deviceType = q.deviceType;
   if (q.protocolVersion !== undefined) facts.protocolVersion = q.protocolVersion;
   if (q.encoding !== 'none') facts.queryEncoding = q.encoding;
+  if (rawQuery !== undefined) facts.query = rawQuery;
   const ua = get('UserAgent');
   if (ua !== undefined) facts.userAgent = ua;
   if (status !== undefined) facts.httpStatus = status;

@@ -186,7 +186,11 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
 
   const url: Obj = {};
   if (stem !== undefined) url['path'] = stem;
-  if (rawQuery !== undefined) url['query'] = rawQuery;
+  const isEas =
+    stem !== undefined && (stem.startsWith(EAS_PATH_AS_WRITTEN) || stem.toLowerCase().startsWith(EAS_PATH));
+  // An EAS request's query is not stored whole: its parameters and `&Log=` tokens are fields, and what no field
+  // holds goes to microsoft.exchange.activesync.query_rest (applyEasFacts). Other requests keep url.query.
+  if (rawQuery !== undefined && !isEas) url['query'] = rawQuery;
   const csHost = val(v, c.host);
   if (csHost !== undefined) {
     const colon = csHost.lastIndexOf(':');
@@ -230,8 +234,6 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
 
   const ua = val(v, c.userAgent);
   const username = val(v, c.username);
-  const isEas =
-    stem !== undefined && (stem.startsWith(EAS_PATH_AS_WRITTEN) || stem.toLowerCase().startsWith(EAS_PATH));
   if (isEas) {
     const q = decodeEasQuery(rawQuery ?? '');
     const facts: {
@@ -247,6 +249,7 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
     if (q.encoding !== 'none') facts.queryEncoding = q.encoding;
     if (ua !== undefined) facts.userAgent = plusToSpace(ua);
     if (statusCode !== undefined) facts.httpStatus = statusCode;
+    if (rawQuery !== undefined) facts.query = rawQuery;
     if (q.cafeRequestId !== undefined) sub(sub(doc, 'http'), 'request')['id'] = q.cafeRequestId;
     if (q.log !== undefined) {
       const { summary: s, map } = readLogTokens(q.log, ctx.easLogTokens === true);

@@ -86,7 +86,6 @@ export function normalizeMailboxLog(
     if (req.version !== undefined) http['version'] = req.version;
     const url = sub(doc, 'url');
     url['path'] = req.path;
-    if (req.query !== undefined && req.query.length > 0) url['query'] = req.query;
     const reqHeaders = headerIndex(req.headers);
     const host = header(reqHeaders, 'host');
     if (host !== undefined) url['domain'] = host;
@@ -102,6 +101,8 @@ export function normalizeMailboxLog(
     if (q.deviceType !== undefined) facts.deviceType = q.deviceType;
     if (q.protocolVersion !== undefined) facts.protocolVersion = q.protocolVersion;
     if (q.encoding !== 'none') facts.queryEncoding = q.encoding;
+    // Not stored whole: what no field holds goes to microsoft.exchange.activesync.query_rest (applyEasFacts).
+    if (req.query !== undefined) facts.query = req.query;
     const ua = header(reqHeaders, 'user-agent');
     if (ua !== undefined) facts.userAgent = ua;
     const pv = header(reqHeaders, 'ms-asprotocolversion');

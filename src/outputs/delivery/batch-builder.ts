@@ -5,7 +5,13 @@
 // A batch is sealed at `maxBatchDocs`, `maxBatchBytes` or `flushIntervalMs` after its first document (a batch
 // age, not an idle timer: dependencies.md 3.4); the sink decides what happens to a sealed batch.
 
-import type { EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
+import { CasguardError } from '../../pipeline/errors.js';
+import type {
+  EcsDocument,
+  SerializedDocument,
+  SerializedSource,
+  ShippableDocument,
+} from '../../pipeline/document.types.js';
 import type { Entry } from './batch.js';
 import { BufferPool, MIN_BATCH_BUFFER, NdjsonBuffer } from './ndjson-buffer.js';
 
@@ -17,8 +23,19 @@ export interface BatchBuilderOptions {
   /** Buffers kept for reuse. */
   readonly poolSize: number;
   readonly prepare?: ((doc: ShippableDocument) => EcsDocument) | undefined;
+  /** `event.ingested` inserted into pre-serialized documents (ShippableDocument.serialized). */
+  readonly ingestedAt?: (() => string) | undefined;
+  /** Which bytes of a pre-serialized document are sent (SerializedDocument); default `full`. */
+  readonly serializedShape?: keyof SerializedDocument | undefined;
   /** Called when the open batch reaches its age (`flushIntervalMs` after its first document). */
   readonly onAge: () => void;
+}
+
+/** A document's bulk lines; `pre`: its pre-serialized source, into which `source` is inserted. */
+export interface BulkLines {
+  readonly action: string;
+  readonly source: string;
+  readonly pre?: SerializedSource;
 }
 
 export class BatchBuilder {
@@ -56,8 +73,11 @@ export class BatchBuilder {
     return nd === this.nd;
   }
 
-  /** The bulk lines of a document: `action\n` and the source (without its newline). */
-  serialize(doc: ShippableDocument, target: string): { action: string; source: string } {
+  /**
+   * The bulk lines of a document: `action\n` and the source (without its newline). A pre-serialized document
+   * (parallel replay) keeps its bytes: `source` is then only the `event.ingested` text inserted into them.
+   */
+  serialize(doc: ShippableDocument, target: string): BulkLines {
     const key = doc.op === 'create' ? target : `index\0${target}`;
     let prefix = this.actionPrefix.get(key);
     if (prefix === undefined) {
@@ -65,27 +85,35 @@ export class BatchBuilder {
       this.actionPrefix.set(key, prefix);
     }
     const action = `${prefix}${JSON.stringify(doc.id)}}}\n`;
+    const serialized = doc.serialized;
+    if (serialized) {
+      const shape = this.o.serializedShape ?? 'full';
+      const pre = serialized[shape];
+      // The replay's workers make the shapes its outputs use (agent.ts workerSource): never missing.
+      if (pre === undefined)
+        throw new CasguardError('INTERNAL', `a pre-serialized document without its ${shape} bytes`);
+      const at = this.o.ingestedAt;
+      // As withIngested does for an object document: the last key of `event`.
+      const source = at ? `${pre.eventEmpty ? '' : ','}"ingested":${JSON.stringify(at())}` : '';
+      return { action, source, pre };
+    }
     const source = JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
     return { action, source };
   }
 
   /** False when the open batch holds documents and these lines would take it past `maxBatchBytes`. */
-  fits(action: string, source: string): boolean {
+  fits(action: string, source: string, pre?: SerializedSource): boolean {
     const maxBytes = this.maxBytes;
+    const preBytes = pre ? pre.bytes.length : 0;
     // The exact UTF-8 size is computed only when the batch may be full (the length is a lower bound, 3x an upper).
     return !(
       this.entries.length > 0 &&
-      this.bytes + (action.length + source.length) * 3 + 1 > maxBytes &&
-      this.bytes + Buffer.byteLength(action) + Buffer.byteLength(source) + 1 > maxBytes
+      this.bytes + preBytes + (action.length + source.length) * 3 + 1 > maxBytes &&
+      this.bytes + preBytes + Buffer.byteLength(action) + Buffer.byteLength(source) + 1 > maxBytes
     );
   }
 
-  append(
-    doc: ShippableDocument,
-    target: string,
-    lines: { action: string; source: string },
-    onSettled: () => void,
-  ): Entry {
+  append(doc: ShippableDocument, target: string, lines: BulkLines, onSettled: () => void): Entry {
     let nd = this.nd;
     if (nd === undefined) {
       const maxBytes = this.maxBytes;
@@ -98,7 +126,12 @@ export class BatchBuilder {
     }
     const start = nd.len;
     nd.write(lines.action);
-    nd.write(lines.source);
+    const pre = lines.pre;
+    if (pre) {
+      nd.writeBytes(pre.bytes.subarray(0, pre.eventEnd));
+      nd.write(lines.source);
+      nd.writeBytes(pre.bytes.subarray(pre.eventEnd));
+    } else nd.write(lines.source);
     nd.newline();
     const end = nd.len;
     nd.pending += 1;

@@ -75,6 +75,10 @@ export interface DeliverySinkOptions {
   readonly spool?: Spool;
   /** Last adjustment of a document's body before serialization (e.g. the configured namespace). */
   readonly prepare?: (doc: ShippableDocument) => EcsDocument;
+  /** `event.ingested` for pre-serialized documents (ShippableDocument.serialized); none when not given. */
+  readonly ingestedAt?: () => string;
+  /** Which bytes of a pre-serialized document are sent (SerializedDocument); default `full`. */
+  readonly serializedShape?: 'full' | 'wire';
   readonly logger: Logger;
   /** Label for metrics and log lines. */
   readonly name?: string;
@@ -190,6 +194,8 @@ export class DeliverySink implements DocumentSink {
       // In flight, plus one being filled: enough to reuse in a steady flow.
       poolSize: Math.min(4, opts.maxInFlight + 1),
       prepare: opts.prepare,
+      ingestedAt: opts.ingestedAt,
+      serializedShape: opts.serializedShape,
       onAge: () => this.seal(),
     });
     this.gate = new OutageGate({
@@ -244,7 +250,7 @@ export class DeliverySink implements DocumentSink {
     if (this.closed) throw new CasguardError('INTERNAL', 'push() after close() on the Elasticsearch output');
     const target = this.o.targetFor(doc.stream);
     const lines = this.open.serialize(doc, target);
-    if (!this.open.fits(lines.action, lines.source)) this.seal();
+    if (!this.open.fits(lines.action, lines.source, lines.pre)) this.seal();
     const entry = this.open.append(doc, target, lines, onSettled);
     this.memBytes += entryBytes(entry);
     this.unsettled += 1;

@@ -71,6 +71,14 @@ export class NdjsonBuffer {
     this.len += this.buf.write(text, this.len);
   }
 
+  /** Append bytes as they are (a pre-serialized document). */
+  writeBytes(bytes: Buffer): void {
+    if (this.buf.length - this.len < bytes.length) this.reserve(bytes.length);
+    // TypedArray#set: a plain memory copy, cheaper than Buffer#copy's argument handling for small pieces.
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
   newline(): void {
     if (this.len === this.buf.length) this.reserve(1);
     this.buf[this.len++] = 0x0a;

@@ -1,6 +1,7 @@
 // Assembles the Elasticsearch output: client (8.x dialect, see es-client.ts) → bulk transport → delivery sink
 // with its disk spool under `<dataDir>/spool/elasticsearch` and the injected dead-letter sink. Documents get
-// their namespace and `event.ingested` on the way in (prepare-document.ts).
+// their namespace and `event.ingested`, and lose their stream's constant fields, on the way in
+// (prepare-document.ts).
 
 import path from 'node:path';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
@@ -13,7 +14,7 @@ import type { DiskIo } from '../disk/disk-io.js';
 import { Spool } from '../delivery/spool.js';
 import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
-import { isoClock, withIngested } from './prepare-document.js';
+import { isoClock, withWireShape } from './prepare-document.js';
 import { targetName } from './targets.js';
 
 export interface ElasticsearchOutputDeps {
@@ -29,17 +30,24 @@ export interface ElasticsearchOutputDeps {
   readonly now?: () => number;
 }
 
-/** The delivery sink with `event.ingested` = the time of hand-over (see prepare-document.ts). */
+/** The delivery sink with documents in their wire shape: `event.ingested` = the time of hand-over, the stream's
+ * constant fields left out (see prepare-document.ts). */
 class ElasticsearchSink extends DeliverySink {
   constructor(
     private readonly ingestedAt: () => string,
+    private readonly sendConstants: boolean,
     opts: ConstructorParameters<typeof DeliverySink>[0],
   ) {
     super(opts);
   }
 
   override push(doc: ShippableDocument, onSettled: () => void): boolean {
-    return withIngested(doc.doc, this.ingestedAt(), () => super.push(doc, onSettled));
+    // A pre-serialized document (parallel replay) is in its wire shape already (its `wire` bytes when the
+    // constants are left out); the batch builder inserts `event.ingested` into it (ingestedAt below).
+    if (doc.serialized) return super.push(doc, onSettled);
+    return withWireShape(doc.doc, doc.stream, this.ingestedAt(), this.sendConstants, () =>
+      super.push(doc, onSettled),
+    );
   }
 }
 
@@ -70,8 +78,12 @@ export function createElasticsearchOutput(
     ...(deps.spoolIo ? { io: deps.spoolIo } : {}),
   });
   const ns = cfg.namespace;
-  return new ElasticsearchSink(isoClock(deps.now), {
+  const ingestedAt = isoClock(deps.now);
+  return new ElasticsearchSink(ingestedAt, cfg.sendStreamConstants, {
     transport,
+    ingestedAt,
+    // The worker-serialized bytes of parallel replay: without the stream constants unless they are sent.
+    serializedShape: cfg.sendStreamConstants ? 'full' : 'wire',
     // Documents say namespace 'default' (field conventions); the data stream they go to decides.
     ...(ns === 'default' ? {} : { prepare: (d: ShippableDocument) => withNamespace(d.doc, d.stream, ns) }),
     targetFor: (s) => targetName(s, cfg.namespace),

@@ -80,6 +80,12 @@ export const ElasticsearchOutputConfig = z
     flushIntervalMs: z.number().int().min(10).default(1000),
     maxInFlightRequests: z.number().int().min(1).max(64).default(2),
     compression: z.boolean().default(true).describe('gzip request bodies.'),
+    sendStreamConstants: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Send the fields that are the same in every document of a data stream (event.kind, event.dataset, data_stream.type...). casguard's index templates map them as constant_keyword with their value, so by default they are left out (about 170 bytes per document); set true when the streams are not made from casguard's templates (setup not run, or another template wins).",
+      ),
     compressionLevel: z
       .number()
       .int()

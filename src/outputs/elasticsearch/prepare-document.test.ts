@@ -1,5 +1,5 @@
-// `event.ingested` is in what the Elasticsearch output serializes, at hand-over time, and the document other
-// outputs share is left as it was.
+// `event.ingested` is in what the Elasticsearch output serializes, at hand-over time, the stream's constant fields
+// are not, and the document other outputs share is left as it was.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import type { BulkTransport } from '../delivery/bulk-transport.types.js';
 import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
 import { createElasticsearchOutput } from './elasticsearch-output.js';
-import { isoClock, withIngested } from './prepare-document.js';
+import { isoClock, withIngested, withWireShape } from './prepare-document.js';
 
 function doc(): EcsDocument {
   return {
@@ -57,6 +57,77 @@ describe('withIngested', () => {
     assert.equal(clock(), a);
     t = 1_001;
     assert.equal(clock(), '1970-01-01T00:00:01.001Z');
+  });
+});
+
+function iisLike(): EcsDocument {
+  return {
+    '@timestamp': '2014-03-10T00:00:00.000Z',
+    event: {
+      kind: 'event',
+      module: 'exchange',
+      dataset: 'exchange.activesync',
+      category: ['web'],
+      type: ['access'],
+      action: 'Ping',
+    },
+    data_stream: { type: 'logs', dataset: 'exchange.activesync', namespace: 'default' },
+    ecs: { version: '9.4.0' },
+    agent: { type: 'casguard', version: '0.1.0', id: 'a1', name: 'vm' },
+  };
+}
+
+describe('withWireShape', () => {
+  const wire = (d: EcsDocument, stream: 'activesync' | 'application' | 'alerts', send = false): unknown =>
+    withWireShape(d, stream, 'now', send, () => JSON.parse(JSON.stringify(d)));
+
+  it("leaves out the stream's constant fields and keeps every other field in its order", () => {
+    const d = iisLike();
+    const before = JSON.stringify(d);
+    assert.equal(
+      JSON.stringify(wire(d, 'activesync')),
+      '{"@timestamp":"2014-03-10T00:00:00.000Z","event":{"action":"Ping","ingested":"now"},' +
+        '"data_stream":{"namespace":"default"},"ecs":{"version":"9.4.0"},"agent":{"version":"0.1.0","id":"a1","name":"vm"}}',
+    );
+    assert.equal(JSON.stringify(d), before, 'the shared document is left as it was, key order included');
+  });
+
+  it('sends a field whose value is not the constant, and only the constants of the stream', () => {
+    const d = iisLike();
+    (d.event as Record<string, unknown>)['category'] = ['web', 'authentication'];
+    (d.event as Record<string, unknown>)['kind'] = 'alert';
+    const w = wire(d, 'activesync') as { event: Record<string, unknown> };
+    assert.deepEqual(w.event, {
+      kind: 'alert',
+      category: ['web', 'authentication'],
+      action: 'Ping',
+      ingested: 'now',
+    });
+    // The application stream has no constant event.category/type, and its own dataset.
+    const app = wire(iisLike(), 'application') as { event: Record<string, unknown>; data_stream: unknown };
+    assert.deepEqual(app.event, {
+      dataset: 'exchange.activesync',
+      category: ['web'],
+      type: ['access'],
+      action: 'Ping',
+      ingested: 'now',
+    });
+    assert.deepEqual(app.data_stream, { dataset: 'exchange.activesync', namespace: 'default' });
+  });
+
+  it('sends everything for alerts and when sendStreamConstants is set, and restores after a throw', () => {
+    const full = JSON.parse(JSON.stringify(iisLike())) as { event: Record<string, unknown> };
+    full.event['ingested'] = 'now';
+    assert.deepEqual(wire(iisLike(), 'alerts'), full);
+    assert.deepEqual(wire(iisLike(), 'activesync', true), full);
+    const d = iisLike();
+    const before = JSON.stringify(d);
+    assert.throws(() =>
+      withWireShape(d, 'activesync', 'now', false, () => {
+        throw new Error('boom');
+      }),
+    );
+    assert.equal(JSON.stringify(d), before);
   });
 });
 

@@ -96,12 +96,17 @@ export class FileOutput implements DocumentSink {
     if (this.closed) throw new Error('file output is closed');
     const ns = this.opts.namespace ?? 'default';
     // _source names the data stream _index names (as the Elasticsearch output sends it).
-    const line =
-      JSON.stringify({
-        _id: doc.id,
-        _index: indexNameFor(doc.stream, ns),
-        _source: withNamespace(doc.doc, doc.stream, ns),
-      }) + '\n';
+    // A pre-serialized document (parallel replay) has the namespace applied already: the same line.
+    const pre = doc.serialized?.full;
+    // The replay's workers make the shapes its outputs use (agent.ts workerSource): never missing.
+    if (doc.serialized && !pre) throw new Error('a pre-serialized document without its full bytes');
+    const line = pre
+      ? `{"_id":${JSON.stringify(doc.id)},"_index":${JSON.stringify(indexNameFor(doc.stream, ns))},"_source":${pre.bytes.toString('utf8')}}\n`
+      : JSON.stringify({
+          _id: doc.id,
+          _index: indexNameFor(doc.stream, ns),
+          _source: withNamespace(doc.doc, doc.stream, ns),
+        }) + '\n';
     let p = this.pending.get(doc.stream);
     if (!p) this.pending.set(doc.stream, (p = { lines: [], settles: [], bytes: 0 }));
     p.lines.push(line);

@@ -177,7 +177,7 @@ export function decodeEasQuery(query: string): EasQuery {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Lower-cased parameter name; the spellings clients and CAFE write need no new string. */
-function paramKey(name: string): string {
+export function paramKey(name: string): string {
   switch (name) {
     case 'Cmd':
       return 'cmd';

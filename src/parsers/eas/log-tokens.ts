@@ -174,6 +174,59 @@ export function scanLogSummary(raw: string): EasLogSummary {
 }
 
 /**
+ * The raw `Log=` value without the tokens a document already holds in named fields, the rest in order and as
+ * written, joined by `_` (empty tokens at the ends dropped), or '' when nothing is left. What the document stores of the
+ * `&Log=` string beside its named fields (issue 16). `held(name)` is the value the document holds for a token the
+ * summary reads (`V`/`Ver`/`Ver1`: the protocol version `14.1`), or undefined; it is asked only for the first
+ * token of a name (the one the summary read; later ones are per-folder repeats) and the token is left out only
+ * when its decoded value is exactly that. Values are compared in place (no slice unless the token is escaped):
+ * this runs for nearly every IIS EAS line.
+ */
+export function logTokensRest(raw: string, held: (name: string) => string | undefined): string {
+  // Kept tokens are copied as runs of the raw text (one slice per run, not per token).
+  let rest = '';
+  let runStart = -1;
+  let runEnd = -1;
+  let asked = 0;
+  scanTokens(raw, (s, nameEnd, valueStart, e) => {
+    const name = summaryName(raw, s, nameEnd - s);
+    if (name !== undefined) {
+      const bit = 1 << SUMMARY_NAMES.indexOf(name);
+      if ((asked & bit) === 0) {
+        asked |= bit;
+        const h = held(name);
+        if (h !== undefined && tokenHolds(raw, valueStart, e, name, h)) {
+          if (runStart >= 0)
+            rest = rest.length === 0 ? raw.slice(runStart, runEnd) : `${rest}_${raw.slice(runStart, runEnd)}`;
+          runStart = -1;
+          return;
+        }
+      }
+    }
+    if (runStart < 0) runStart = s;
+    runEnd = e;
+  });
+  if (runStart >= 0)
+    rest = rest.length === 0 ? raw.slice(runStart, runEnd) : `${rest}_${raw.slice(runStart, runEnd)}`;
+  return rest;
+}
+
+function tokenHolds(raw: string, s: number, e: number, name: string, value: string): boolean {
+  if (name === 'V' || name === 'Ver' || name === 'Ver1') return protocolVersionOf(raw.slice(s, e)) === value;
+  return valueAt(raw, s, e, value);
+}
+
+/** Whether raw[s, e), URL-decoded, is `value` (compared in place when it needs no decoding). */
+export function valueAt(raw: string, s: number, e: number, value: string): boolean {
+  if (e - s === value.length && raw.startsWith(value, s)) return true;
+  for (let i = s; i < e; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 37 /* % */ || c === 43 /* + */) return urlDecode(raw.slice(s, e)) === value;
+  }
+  return false;
+}
+
+/**
  * The summary of a `Log=` value, and the full token map only when asked for (the input option `easLogTokens`):
  * the one place the IIS and mailbox-log normalizers choose between the two readings.
  */
@@ -215,7 +268,8 @@ function int(v: string | undefined): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
-function version(v: string | undefined): string | undefined {
+/** `141` → `14.1` (`V141`, `Ver1:141`), `14.1` as it is; anything else undefined. */
+export function protocolVersionOf(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   if (/^\d{2,3}$/.test(v)) return `${v.slice(0, -1)}.${v.slice(-1)}`;
   if (/^\d+\.\d+$/.test(v)) return v;
@@ -250,7 +304,7 @@ export function summarizeLogTokens(v: Readonly<Record<string, string>>): EasLogS
   const s = int(v['S']);
   if (s !== undefined) out.status = s;
   if (v['Error'] !== undefined && v['Error'].length > 0) out.error = v['Error'];
-  const ver = version(v['Ver1']) ?? version(v['Ver']) ?? version(v['V']);
+  const ver = protocolVersionOf(v['Ver1']) ?? protocolVersionOf(v['Ver']) ?? protocolVersionOf(v['V']);
   if (ver !== undefined) out.protocolVersion = ver;
   const hb = int(v['Hb']);
   if (hb !== undefined) out.heartbeatSeconds = hb;

@@ -1,0 +1,388 @@
+// A replay worker thread: reads its share of the replay's files, turn by turn as the tail reader would (up to
+// TURN_BUDGET_BYTES per turn, in reads of READ_CHUNK_BYTES, the file's last records in a turn of their own),
+// frames, parses, normalizes, enriches, redacts and identifies every record with the same file handler the main
+// thread would use, and serializes each document in each shape the outputs write (WorkerInit.shapes: the whole
+// document, the Elasticsearch wire shape without the stream constants). What goes back per turn
+// (worker-protocol.ts): the documents' JSON in one transferred buffer, offsets, ids, and a projection of the
+// fields detection reads. Detection, outputs and acknowledgements stay on the main thread, in file order.
+//
+// A worker serves its files round robin, one turn each, in the order the main thread consumes them, and runs at
+// most `ahead` turns ahead per file (credits), so memory stays bounded whatever the speed of the outputs.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { fieldsRead, getField } from '../../detect/condition.js';
+import { RuleRuntime } from '../../detect/rule-runtime.js';
+import { agentMetadataEnricher } from '../../enrich/agent-metadata.js';
+import { defaultEnrichers } from '../../enrich/index.js';
+import { createFramer } from '../../framing/index.js';
+import type { Framer, FramedRecord, FramerWarning } from '../../framing/framer.types.js';
+import type { ReplayFileJob } from '../../inputs/index.js';
+import { MIN_READ_BYTES, READ_CHUNK_BYTES, TURN_BUDGET_BYTES } from '../../inputs/tail-reader.js';
+import { createFileHandlerFactory } from '../../normalize/formats/handler-factory.js';
+import { ALL_FORMATS } from '../../normalize/formats/index.js';
+import { withIngested, withWireShape } from '../../outputs/elasticsearch/prepare-document.js';
+import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
+import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
+import { describeError } from '../../pipeline/errors.js';
+import { withNamespace } from '../../pipeline/namespace.js';
+import type { SourceRecord } from '../../pipeline/record.types.js';
+import { installRedaction, redactText } from '../../pipeline/redact.js';
+import type { FileHandler, FileHandlerFactory } from '../../pipeline/stages.types.js';
+import {
+  DOC_FIELDS,
+  EVENT_EMPTY,
+  MATCHED,
+  PLAIN,
+  RECORD_FIELDS,
+  STREAMS,
+  type ToWorker,
+  type TurnMessage,
+  type WorkerInit,
+  WIRE_EVENT_EMPTY,
+} from './worker-protocol.js';
+
+const DEAD_LETTER_TEXT_LIMIT = 64 * 1024;
+
+const init = workerData as WorkerInit;
+installRedaction(init.redaction);
+const enrichers = [...defaultEnrichers, agentMetadataEnricher(init.agent)];
+const factories = new Map<string, FileHandlerFactory>();
+function factoryFor(format: string): FileHandlerFactory {
+  let f = factories.get(format);
+  if (!f) {
+    f = createFileHandlerFactory({
+      formats: ALL_FORMATS,
+      format,
+      timezone: init.timezone,
+      observerHostname: init.observerHostname,
+      ...(init.easLogTokens === true ? { easLogTokens: true } : {}),
+      ...(init.preserveOriginalEvent === true ? { preserveOriginalEvent: true } : {}),
+      ...(init.idScope !== undefined ? { idScope: init.idScope } : {}),
+      deps: { enrichers },
+    });
+    factories.set(format, f);
+  }
+  return f;
+}
+
+// Every condition of every rule, compiled as the engine compiles them (RuleRuntime).
+const predicates = init.rules.flatMap((r) => new RuleRuntime(r, 0, init.namespace, () => undefined).preds);
+/** What the engine and the main thread read from every document (engine.ts, document-facts.ts, EventTimes). */
+const ALWAYS = ['host.name', 'microsoft.exchange.server', 'log.file.path'];
+const toPaths = (fields: readonly string[]): string[][] =>
+  [...new Set(fields.filter((f) => f !== '@timestamp'))].map((f) => f.split('.'));
+const PROJECTED = toPaths([...ALWAYS, ...init.fields, ...fieldsRead()]);
+const MINIMAL = toPaths(ALWAYS);
+
+function matchesAny(doc: EcsDocument): boolean {
+  for (const p of predicates) if (p(doc)) return true;
+  return false;
+}
+
+/** The fields detection and the main thread's bookkeeping read, in a fresh object of the same shape. */
+function project(doc: EcsDocument, paths: readonly string[][]): Record<string, JsonValue> {
+  const p: Record<string, JsonValue> = { '@timestamp': doc['@timestamp'] };
+  for (const path of paths) {
+    const v = getField(doc, path);
+    if (v === undefined) continue;
+    let cur = p;
+    for (let i = 0; i < path.length - 1; i++) {
+      const next = cur[path[i]!];
+      if (next !== null && typeof next === 'object' && !Array.isArray(next)) cur = next;
+      else cur = cur[path[i]!] = {};
+    }
+    cur[path[path.length - 1]!] = v;
+  }
+  return p;
+}
+
+/** A growable buffer with its own ArrayBuffer (transferable). */
+class Bytes {
+  // A turn reads about 1 MiB of log; its documents take about three times that.
+  buf = Buffer.allocUnsafeSlow(4 << 20);
+  len = 0;
+  write(s: string): void {
+    if (this.buf.length - this.len < s.length * 3) {
+      const need = this.len + Buffer.byteLength(s);
+      if (need > this.buf.length) {
+        const next = Buffer.allocUnsafeSlow(Math.max(need, this.buf.length * 2));
+        this.buf.copy(next, 0, 0, this.len);
+        this.buf = next;
+      }
+    }
+    this.len += this.buf.write(s, this.len);
+  }
+}
+
+class Growable<T extends Float64Array | Int32Array> {
+  n = 0;
+  constructor(public a: T) {}
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const next = new (this.a.constructor as new (n: number) => T)(this.a.length * 2);
+      next.set(this.a);
+      this.a = next;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+// `"ingested":"<marker>"` can only appear where the serializer wrote that key: quotes inside JSON strings are
+// escaped, and the marker is random per worker.
+const MARKER = randomBytes(12).toString('hex');
+const NEEDLE = `"ingested":"${MARKER}"`;
+
+interface FileState {
+  readonly job: ReplayFileJob & { readonly index: number };
+  readonly handler: FileHandler;
+  readonly fd: number;
+  readonly size: number;
+  readonly framer: Framer;
+  readonly warnings: FramerWarning[];
+  pos: number;
+  credits: number;
+  done: boolean;
+  /** The file could not be opened (its one turn says so). */
+  readonly openError?: string;
+}
+
+class TurnBuilder {
+  readonly bytes = new Bytes();
+  readonly records = new Growable(new Float64Array(3 * 1024));
+  readonly docs = new Growable(new Int32Array(4 * 1024));
+  readonly ids: string[] = [];
+  readonly projections: Record<string, JsonValue>[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+
+  addRecord(endOffset: number, docs: number, deadLetter: DeadLetter | undefined): void {
+    this.records.push(endOffset);
+    this.records.push(docs);
+    this.records.push(deadLetter ? this.deadLetters.push(deadLetter) - 1 : -1);
+  }
+
+  addDocument(id: string, stream: (typeof STREAMS)[number], doc: EcsDocument): void {
+    this.ids.push(id);
+    const matched = matchesAny(doc);
+    this.projections.push(project(doc, matched ? PROJECTED : MINIMAL));
+    const out = withNamespace(doc, stream, init.namespace);
+    const d = this.docs;
+    const ev = out['event'];
+    let flags = STREAMS.indexOf(stream) | (matched ? MATCHED : 0);
+    if (
+      ev === null ||
+      typeof ev !== 'object' ||
+      Array.isArray(ev) ||
+      Object.prototype.hasOwnProperty.call(ev, 'ingested')
+    ) {
+      const start = this.bytes.len;
+      this.bytes.write(JSON.stringify(out));
+      d.push(start);
+      d.push(this.bytes.len);
+      d.push(-1);
+      for (let i = 0; i < 3; i++) d.push(-1);
+      d.push(flags | PLAIN);
+      return;
+    }
+    // Each shape exactly as the output serializes it, with a marker for event.ingested (the last key of `event`).
+    if (init.shapes.full) {
+      if (this.put(withIngested(out, MARKER, () => JSON.stringify(out)))) flags |= EVENT_EMPTY;
+    } else for (let i = 0; i < 3; i++) d.push(-1);
+    if (init.shapes.wire) {
+      if (this.put(withWireShape(out, stream, MARKER, false, () => JSON.stringify(out))))
+        flags |= WIRE_EVENT_EMPTY;
+    } else for (let i = 0; i < 3; i++) d.push(-1);
+    d.push(flags);
+  }
+
+  /** Writes `json` without its event.ingested marker: start, end, event end; true when `event` had no other key. */
+  private put(json: string): boolean {
+    const w = this.bytes;
+    const start = w.len;
+    const k = json.indexOf(NEEDLE);
+    const empty = json.charCodeAt(k - 1) === 0x7b; // '{': the only key of `event`
+    w.write(json.slice(0, empty ? k : k - 1));
+    const eventEnd = w.len - start;
+    w.write(json.slice(k + NEEDLE.length));
+    this.docs.push(start);
+    this.docs.push(w.len);
+    this.docs.push(eventEnd);
+    return empty;
+  }
+
+  message(f: FileState, last: boolean, bytesRead: number, error?: string): TurnMessage {
+    return {
+      type: 'turn',
+      file: f.job.index,
+      last,
+      bytesRead,
+      records: this.records.a,
+      recordCount: this.records.n / RECORD_FIELDS,
+      docs: this.docs.a,
+      docCount: this.docs.n / DOC_FIELDS,
+      bytes: this.bytes.buf.buffer as ArrayBuffer,
+      ids: this.ids.join('\n'),
+      projections: JSON.stringify(this.projections),
+      deadLetters: this.deadLetters,
+      warnings: f.warnings.splice(0),
+      ...(error !== undefined ? { error } : {}),
+    };
+  }
+}
+
+/** As RecordDispatcher.handle and FileProcessor.process, without detection (the main thread's). */
+function handleRecords(f: FileState, records: FramedRecord[], out: TurnBuilder): void {
+  const { job, handler } = f;
+  for (const rec of records) {
+    if (rec.error) {
+      out.addRecord(rec.endOffset, 0, {
+        time: new Date().toISOString(),
+        stage: 'framing',
+        code: rec.error.code,
+        reason: `${job.path}:${rec.line !== undefined ? `${rec.line}:` : ''}offset ${rec.offset}: ${rec.error.reason}`,
+        inputId: job.source.inputId,
+        path: job.path,
+        offset: rec.offset,
+        ...(rec.line !== undefined ? { line: rec.line } : {}),
+        record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
+      });
+      continue;
+    }
+    const record: { -readonly [K in keyof SourceRecord]: SourceRecord[K] } = {
+      source: job.source,
+      offset: rec.offset,
+      endOffset: rec.endOffset,
+      text: rec.text,
+    };
+    if (rec.line !== undefined) record.line = rec.line;
+    if (rec.payload !== undefined) record.payload = rec.payload;
+    if (rec.recordId !== undefined) record.recordId = rec.recordId;
+    let result: ReturnType<FileHandler['process']>;
+    try {
+      result = handler.process(record);
+    } catch (err) {
+      result = {
+        documents: [],
+        deadLetter: {
+          time: new Date().toISOString(),
+          stage: 'parse',
+          code: `${handler.formatName}.internal_error`,
+          reason: `${job.path}:offset ${rec.offset}: ${describeError(err)}`,
+          inputId: job.source.inputId,
+          path: job.path,
+          offset: rec.offset,
+          record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
+        },
+      };
+    }
+    for (const d of result.documents) out.addDocument(d.id, d.stream, d.doc);
+    out.addRecord(rec.endOffset, result.documents.length, result.deadLetter);
+  }
+}
+
+/** One turn of one file, as TailReader.servicePlain reads it. */
+function turn(f: FileState): TurnMessage {
+  const out = new TurnBuilder();
+  if (f.openError !== undefined) return out.message(f, true, 0, f.openError);
+  let total = 0;
+  try {
+    while (total < TURN_BUDGET_BYTES) {
+      const want = Math.min(READ_CHUNK_BYTES, Math.max(MIN_READ_BYTES, f.size - f.pos));
+      const buf = Buffer.allocUnsafe(want);
+      const n = readSync(f.fd, buf, 0, want, f.pos);
+      if (n === 0) break;
+      f.pos += n;
+      total += n;
+      handleRecords(f, f.framer.push(buf.subarray(0, n)), out);
+    }
+    if (total > 0) return out.message(f, false, total);
+    handleRecords(f, f.framer.end(), out);
+    return out.message(f, true, 0);
+  } catch (err) {
+    return out.message(f, true, total, describeError(err));
+  }
+}
+
+function open(job: ReplayFileJob & { index: number }): FileState {
+  try {
+    return openFile(job);
+  } catch (err) {
+    const none = undefined as unknown as FileHandler & Framer;
+    const error = describeError(err);
+    return {
+      job,
+      handler: none,
+      framer: none,
+      fd: -1,
+      size: 0,
+      warnings: [],
+      pos: 0,
+      credits: init.ahead,
+      done: false,
+      openError: error,
+    };
+  }
+}
+
+function openFile(job: ReplayFileJob & { index: number }): FileState {
+  const handler = factoryFor(job.format)(job.source, '');
+  if (!handler) throw new Error(`no format ${job.format}`);
+  if (job.state !== undefined) handler.restore(job.state);
+  const warnings: FramerWarning[] = [];
+  const framer = createFramer(job.kind, {
+    startOffset: job.startOffset,
+    encoding: job.encoding,
+    maxRecordBytes: init.maxRecordBytes,
+    onWarning: (w) => warnings.push(w),
+  });
+  const fd = openSync(job.path, 'r');
+  return {
+    job,
+    handler,
+    fd,
+    size: fstatSync(fd).size,
+    framer,
+    warnings,
+    pos: framer.feedFrom,
+    credits: init.ahead,
+    done: false,
+  };
+}
+
+const files: FileState[] = [];
+let wake: (() => void) | undefined;
+const port = parentPort!;
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'files') {
+    for (const job of m.jobs) files.push(open(job));
+    void run();
+  } else {
+    const f = files.find((x) => x.job.index === m.file);
+    if (f) f.credits += 1;
+  }
+  wake?.();
+});
+
+let running = false;
+async function run(): Promise<void> {
+  if (running) return;
+  running = true;
+  // Round robin over this worker's files, as the main thread consumes them.
+  for (;;) {
+    const active = files.filter((f) => !f.done);
+    if (active.length === 0) break;
+    for (const f of active) {
+      while (f.credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+      f.credits -= 1;
+      const msg = turn(f);
+      if (msg.last) {
+        f.done = true;
+        if (f.fd >= 0) closeSync(f.fd);
+      }
+      port.postMessage(msg, [msg.bytes, msg.records.buffer as ArrayBuffer, msg.docs.buffer as ArrayBuffer]);
+    }
+  }
+  running = false;
+}

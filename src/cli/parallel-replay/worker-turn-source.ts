@@ -1,0 +1,203 @@
+// The main thread's side of a parallel replay: starts the worker threads (replay-worker.ts), deals the files to
+// them (file i to worker i mod n, each serving its files round robin), and turns each turn a worker sends back
+// into processed records for the input (inputs/processed-turns.ts), running detection on the way, on the
+// documents' projections, in file order: the engine sees the documents in the order a single-threaded replay
+// gives it, so it raises the same alerts. Documents keep their bytes (ShippableDocument.serialized): the outputs
+// copy them as they are.
+
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { fieldsRead } from '../../detect/condition.js';
+import type { Rule } from '../../detect/rule.schema.js';
+import type {
+  ProcessedRecord,
+  ProcessedTurn,
+  ProcessedTurnSource,
+  ReplayFileJob,
+} from '../../inputs/index.js';
+import type { EcsDocument, SerializedSource, ShippableDocument } from '../../pipeline/document.types.js';
+import { activeRedactor } from '../../pipeline/redact.js';
+import type { Detector } from '../../pipeline/stages.types.js';
+import {
+  DOC_FIELDS,
+  EVENT_EMPTY,
+  MATCHED,
+  PLAIN,
+  RECORD_FIELDS,
+  STREAMS,
+  type ToWorker,
+  type TurnMessage,
+  type WorkerInit,
+  WIRE_EVENT_EMPTY,
+} from './worker-protocol.js';
+
+/** Turns a worker may hold ready per file (each about 1 MiB of input and its documents' bytes). */
+const AHEAD = 3;
+
+/**
+ * A worker running replay-worker beside this module. From source (tests, under tsx) the worker registers tsx
+ * itself: on Node 20 a worker thread does not inherit the `--import tsx` loader of its parent.
+ */
+function startWorker(init: WorkerInit): Worker {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.ts'))
+    return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: init });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const url = new URL('./replay-worker.ts', import.meta.url).href;
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`,
+    { eval: true, workerData: init },
+  );
+}
+
+/** The shape whose start, end and event end are at `docs[k]`; undefined when the worker did not make it. */
+function shapeAt(
+  docs: Int32Array,
+  bytes: Buffer,
+  k: number,
+  eventEmpty: boolean,
+): SerializedSource | undefined {
+  const start = docs[k]!;
+  return start < 0
+    ? undefined
+    : { bytes: bytes.subarray(start, docs[k + 1]!), eventEnd: docs[k + 2]!, eventEmpty };
+}
+
+export interface WorkerTurnSourceOptions {
+  readonly workers: number;
+  readonly init: Omit<WorkerInit, 'fields' | 'ahead' | 'rules'>;
+  /** The rules the detector evaluates (none without a detector). */
+  readonly rules: readonly Rule[];
+  /** The agent's detector (alerts stamped); evaluated here, on the main thread. */
+  readonly detector?: Detector;
+}
+
+export class WorkerTurnSource implements ProcessedTurnSource {
+  private readonly workers: Worker[] = [];
+  private readonly queues: TurnMessage[][] = [];
+  private readonly waiting = new Map<
+    number,
+    { resolve: (m: TurnMessage) => void; reject: (err: Error) => void }
+  >();
+  private failure: Error | undefined;
+
+  constructor(private readonly opts: WorkerTurnSourceOptions) {}
+
+  start(jobs: readonly ReplayFileJob[]): void {
+    const n = Math.max(1, Math.min(this.opts.workers, jobs.length));
+    const init: WorkerInit = {
+      ...this.opts.init,
+      fields: fieldsRead(),
+      rules: this.opts.rules,
+      ahead: AHEAD,
+    };
+    for (let w = 0; w < n; w++) {
+      const worker = startWorker(init);
+      worker.on('message', (m: TurnMessage) => this.arrive(m));
+      worker.on('error', (err) => this.fail(err));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`replay worker exited with code ${code}`));
+      });
+      this.workers.push(worker);
+    }
+    for (let i = 0; i < jobs.length; i++) this.queues.push([]);
+    for (let w = 0; w < n; w++) {
+      const mine = jobs.map((j, index) => ({ ...j, index })).filter((j) => j.index % n === w);
+      this.workers[w]!.postMessage({ type: 'files', jobs: mine } satisfies ToWorker);
+    }
+  }
+
+  async next(file: number): Promise<ProcessedTurn> {
+    const m = await this.take(file);
+    if (!m.last)
+      this.workers[file % this.workers.length]!.postMessage({ type: 'credit', file } satisfies ToWorker);
+    return this.decode(m);
+  }
+
+  async close(): Promise<void> {
+    const ws = this.workers.splice(0);
+    for (const w of ws) w.removeAllListeners('exit');
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+
+  private take(file: number): Promise<TurnMessage> {
+    const q = this.queues[file]!;
+    if (q.length > 0) return Promise.resolve(q.shift()!);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiting.set(file, { resolve, reject }));
+  }
+
+  private arrive(m: TurnMessage): void {
+    const w = this.waiting.get(m.file);
+    if (w) {
+      this.waiting.delete(m.file);
+      w.resolve(m);
+    } else this.queues[m.file]!.push(m);
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+
+  /** The records of a turn, with the alerts each document raised right after it (as FileProcessor does). */
+  private decode(m: TurnMessage): ProcessedTurn {
+    const bytes = Buffer.from(m.bytes);
+    const ids = m.docCount > 0 ? m.ids.split('\n') : [];
+    const projections = (m.docCount > 0 ? JSON.parse(m.projections) : []) as EcsDocument[];
+    const detector = this.opts.detector;
+    const redactor = activeRedactor();
+    const records: ProcessedRecord[] = new Array<ProcessedRecord>(m.recordCount);
+    let d = 0;
+    for (let r = 0; r < m.recordCount; r++) {
+      const endOffset = m.records[r * RECORD_FIELDS]!;
+      const count = m.records[r * RECORD_FIELDS + 1]!;
+      const letter = m.records[r * RECORD_FIELDS + 2]!;
+      const documents: ShippableDocument[] = [];
+      for (let k = 0; k < count; k++, d++) {
+        const at = d * DOC_FIELDS;
+        const flags = m.docs[at + 6]!;
+        const id = ids[d]!;
+        const projection = projections[d]!;
+        const stream = STREAMS[flags & 3]!;
+        if ((flags & PLAIN) !== 0)
+          // No `event` object to put event.ingested in: the outputs get the document itself.
+          documents.push({
+            id,
+            stream,
+            op: 'create',
+            doc: JSON.parse(bytes.toString('utf8', m.docs[at]!, m.docs[at + 1]!)) as EcsDocument,
+          });
+        else {
+          const full = shapeAt(m.docs, bytes, at, (flags & EVENT_EMPTY) !== 0);
+          const wire = shapeAt(m.docs, bytes, at + 3, (flags & WIRE_EVENT_EMPTY) !== 0);
+          documents.push({
+            id,
+            stream,
+            op: 'create',
+            doc: projection,
+            serialized: { ...(full ? { full } : {}), ...(wire ? { wire } : {}) },
+          });
+        }
+        if (detector)
+          for (const alert of detector.evaluate(projection, id, (flags & MATCHED) === 0)) {
+            redactor.document(alert.doc);
+            documents.push(alert);
+          }
+      }
+      records[r] = {
+        endOffset,
+        documents,
+        ...(letter >= 0 ? { deadLetter: m.deadLetters[letter]! } : {}),
+      };
+    }
+    return {
+      records,
+      bytesRead: m.bytesRead,
+      last: m.last,
+      warnings: m.warnings,
+      ...(m.error !== undefined ? { error: m.error } : {}),
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { easQueryRest, type EasParamKey } from './eas-query-rest.js';
+
+// A document that holds Cmd=Ping, DeviceId=d1, S=1 and Mbx=MBX01 (and nothing else).
+const heldParams: Partial<Record<EasParamKey, string>> = { cmd: 'Ping', deviceid: 'd1' };
+const heldTokens: Record<string, string> = { S: '1', Mbx: 'MBX01.contoso.com' };
+const rest = (q: string): string | undefined =>
+  easQueryRest(
+    q,
+    (k) => heldParams[k],
+    (n) => heldTokens[n],
+  );
+
+describe('what a document keeps of an EAS query (query_rest)', () => {
+  it('drops the parameters and tokens the document holds and keeps the rest in order, as written', () => {
+    assert.equal(
+      rest('User=jd&DeviceId=d1&Cmd=Ping&Log=V141_RpcC23_S1_Mbx:MBX01.contoso.com_SBkOffD:L%2f-470_'),
+      'User=jd&Log=V141_RpcC23_SBkOffD:L%2f-470',
+    );
+  });
+
+  it('keeps a parameter or token whose value differs from the field', () => {
+    assert.equal(
+      rest('Cmd=Sync&DeviceId=d1&Log=S01_Mbx:MBX02.contoso.com'),
+      'Cmd=Sync&Log=S01_Mbx:MBX02.contoso.com',
+    );
+  });
+
+  it('compares decoded values and asks only for the first token of a name', () => {
+    assert.equal(rest('DeviceId=d%31&Log=Mbx:MBX01%2econtoso.com_S1_S1_'), 'Log=S1');
+  });
+
+  it('is undefined when the document holds everything, and for an empty query', () => {
+    assert.equal(rest('?Cmd=Ping&DeviceId=d1&Log=S1_'), undefined);
+    assert.equal(rest(''), undefined);
+    assert.equal(rest('-'), undefined);
+  });
+
+  it('keeps the base64 form, unknown parameters and CAFE ids nobody holds', () => {
+    assert.equal(
+      rest(
+        'jBQJBA9TRUMxQTJCM0M0RDVFNkYEYEjqTQ5TQU1TVU5HU01HOTAwRggHam9obmRvZQ==&Log=V140_S1_&CorrelationID=<empty>;&cafeReqId=f1;',
+      ),
+      'jBQJBA9TRUMxQTJCM0M0RDVFNkYEYEjqTQ5TQU1TVU5HU01HOTAwRggHam9obmRvZQ==&Log=V140&CorrelationID=<empty>;&cafeReqId=f1;',
+    );
+  });
+});
