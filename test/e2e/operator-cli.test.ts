@@ -386,6 +386,40 @@ describe('config and connection errors name the cause', () => {
       await agent.exited;
     }
   });
+
+  it('replay says that it waits while Elasticsearch refuses its documents item by item, and why', async () => {
+    // A key that may write documents but not create the streams (no auto_configure, no setup run): every bulk
+    // request succeeds and each item is refused with 403, so only the item-level condition explains the wait.
+    const es = await startEsTestServer({ auth: { username: 'elastic', password: 'pw' } });
+    try {
+      const key = es.createApiKey({
+        w: { indices: [{ names: ['logs-*', 'casguard-*'], privileges: ['create_doc', 'index', 'read'] }] },
+      });
+      const dir = tempDir();
+      const config = writeConfig(dir, [
+        'inputs:',
+        '  - id: a',
+        '    paths: ["./*.log"]',
+        'outputs:',
+        '  elasticsearch:',
+        `    hosts: "${es.url}"`,
+        `    apiKey: "${key.encoded}"`,
+      ]);
+      const agent = startAgent(['replay', '--no-progress', '-c', config, iisSample], { cwd: dir });
+      try {
+        await agent.waitFor(
+          /waiting for elasticsearch, which refuses documents for logs-exchange\.activesync-default \(unauthorised: .*\); they are kept and retried/,
+          30_000,
+        );
+        assert.equal(es.docs('logs-exchange.activesync-default').size, 0);
+      } finally {
+        agent.child.kill('SIGINT');
+        await agent.exited;
+      }
+    } finally {
+      await es.stop();
+    }
+  });
 });
 
 describe('command line conventions', () => {

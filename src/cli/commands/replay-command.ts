@@ -89,17 +89,29 @@ function checkFiles(files: readonly string[]): { readable: ProgressFile[]; probl
 const WAITING_EVERY_MS = 10_000;
 
 /**
- * While an output fails (a /health condition `output:*`), one line every 10 s saying so: an unreachable
- * cluster must not look like a hang. The documents are kept and retried; Ctrl+C stops (they stay spooled).
+ * While an output fails (a /health condition `output:*`) or Elasticsearch refuses documents item by item for a
+ * reason only an operator can fix (`documents:*`: 401/403 on a target, an index it may not create), one line
+ * every 10 s saying so: neither must look like a hang. The documents are kept and retried; Ctrl+C stops (they
+ * stay spooled).
  */
 function waitingForOutput(io: CliIo): NodeJS.Timeout {
   const t = setInterval(() => {
-    for (const [key, c] of Object.entries(healthConditions()))
+    for (const [key, c] of Object.entries(healthConditions())) {
+      const state = typeof c['state'] === 'string' ? c['state'] : '';
+      const reason = typeof c['reason'] === 'string' ? c['reason'] : '';
       if (key.startsWith('output:'))
         io.err(
-          `casguard replay: waiting for ${key.slice('output:'.length)} (${JSON.stringify(c['state'])?.replace(/"/g, '')}: ${typeof c['reason'] === 'string' ? c['reason'] : ''}); ` +
+          `casguard replay: waiting for ${key.slice('output:'.length)} (${state}: ${reason}); ` +
             'documents are kept and retried; Ctrl+C stops (nothing is lost: replay the files again later)',
         );
+      else if (key.startsWith('documents:'))
+        io.err(
+          `casguard replay: waiting for ${key.slice('documents:'.length)}, which refuses documents for ` +
+            `${typeof c['target'] === 'string' ? c['target'] : 'a target'} (${state}: ${reason}); ` +
+            'they are kept and retried until it accepts them (casguard test output says which privilege or ' +
+            'setup step is missing); Ctrl+C stops (nothing is lost: replay the files again later)',
+        );
+    }
   }, WAITING_EVERY_MS);
   t.unref();
   return t;
