@@ -95,7 +95,22 @@ const PIXELS = (
   return { width: c.width, height: c.height, nonWhite, colours: colours.size, perSpark };
 })()`;
 
+// Text of a chart that runs past its SVG's viewBox is cut off on screen (the last time label once was).
+const CLIPPED_TEXT = `(() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const vb = svg.viewBox.baseVal;
+    for (const t of svg.querySelectorAll('text')) {
+      const b = t.getBBox();
+      if (b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5)
+        out.push(svg.dataset.chart + ': ' + t.textContent);
+    }
+  }
+  return out;
+})()`;
+
 interface Rendered {
+  clippedText: string[];
   facts: PageFacts;
   consoleErrors: string[];
   requests: string[];
@@ -124,6 +139,7 @@ async function render(htmlFile: string, screenshotTo?: string): Promise<Rendered
     const url = pathToFileURL(htmlFile).href;
     await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     const facts = (await page.evaluate(FACTS)) as PageFacts;
+    const clippedText = (await page.evaluate(CLIPPED_TEXT)) as string[];
     const shot = await page.locator('#storms').screenshot({ type: 'png' });
     // The README's picture: the page down to the end of the storms (the whole page is ~4,000 px tall).
     if (screenshotTo)
@@ -135,7 +151,7 @@ async function render(htmlFile: string, screenshotTo?: string): Promise<Rendered
     const pixels = (await page.evaluate(
       PIXELS(shot.toString('base64'), facts.section, facts.sparks, PALETTE),
     )) as Rendered['pixels'];
-    return { facts, consoleErrors, requests: requests.filter((r) => r !== url), pixels };
+    return { clippedText, facts, consoleErrors, requests: requests.filter((r) => r !== url), pixels };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -145,6 +161,7 @@ async function render(htmlFile: string, screenshotTo?: string): Promise<Rendered
 function assertRendered(r: Rendered, storms: { device: string; failures: number }[]): void {
   assert.deepEqual(r.consoleErrors, [], 'no console errors');
   assert.deepEqual(r.requests, [], 'the page fetches nothing');
+  assert.deepEqual(r.clippedText, [], 'no chart text runs past its chart');
   // Every chart has data, and its marks are on screen.
   const names = r.facts.charts.map((c) => c.name);
   for (const want of ['storms-over-time', 'devices-by-ios-build', 'events-4999-per-host'])

@@ -85,9 +85,11 @@ export function stackedTimeBars(
   const ticks = Math.min(6, buckets.length);
   for (let t = 0; t < ticks; t++) {
     const i = Math.round((t * (buckets.length - 1)) / Math.max(1, ticks - 1));
-    const x = left + i * bw + bw / 2;
+    // The last label ends at the plot's right edge (centred under the last bar it ran past the chart and was cut).
+    const last = ticks > 1 && t === ticks - 1;
+    const x = last ? left + (i + 1) * bw : left + i * bw + bw / 2;
     parts.push(
-      `<text x="${x.toFixed(1)}" y="${H - bottom + 16}" class="axis" text-anchor="middle">${esc(shortTime(buckets[i]!, bucketMs))}</text>`,
+      `<text x="${x.toFixed(1)}" y="${H - bottom + 16}" class="axis" text-anchor="${last ? 'end' : 'middle'}">${esc(shortTime(buckets[i]!, bucketMs))}</text>`,
     );
   }
   parts.push(
