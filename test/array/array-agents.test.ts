@@ -148,10 +148,36 @@ function appendChunk(scn: ArrayScenario, fleet: Fleet, k: number): void {
   });
 }
 
+/**
+ * For a failure message: records stored more than once (the same agent, file and offset under several ids), with
+ * the agent ids and offsets involved, so a failed run says where the extra documents came from.
+ */
+function storedTwice(es: EsTestServer): string {
+  const byRecord = new Map<string, { ids: string[]; agentIds: Set<string> }>();
+  for (const [id, doc] of es.docs('logs-exchange.activesync-default')) {
+    const d = (doc ?? {}) as {
+      agent?: { name?: string; id?: string };
+      log?: { file?: { path?: string }; offset?: number };
+    };
+    const k = `${d.agent?.name} ${path.basename(d.log?.file?.path ?? '?')}@${d.log?.offset}`;
+    const e = byRecord.get(k) ?? { ids: [], agentIds: new Set<string>() };
+    e.ids.push(id);
+    if (d.agent?.id) e.agentIds.add(d.agent.id);
+    byRecord.set(k, e);
+  }
+  const twice = [...byRecord].filter(([, e]) => e.ids.length > 1);
+  if (twice.length === 0) return 'no record stored twice';
+  const offsets = twice.map(([k]) => k);
+  return (
+    `${twice.length} records stored under several ids, e.g. ${offsets.slice(0, 3).join(', ')} … ${offsets.at(-1)}; ` +
+    `agent ids of the first: ${[...twice[0]![1].agentIds].join(', ')}`
+  );
+}
+
 async function everythingShipped(scn: ArrayScenario, es: EsTestServer): Promise<void> {
   await until(
     () =>
-      `${scn.easDocs} ActiveSync and ${scn.appDocs} application documents (have ${es.docs('logs-exchange.activesync-default').size} and ${es.docs('logs-exchange.application-default').size})`,
+      `${scn.easDocs} ActiveSync and ${scn.appDocs} application documents (have ${es.docs('logs-exchange.activesync-default').size} and ${es.docs('logs-exchange.application-default').size}; ${storedTwice(es)})`,
     () =>
       es.docs('logs-exchange.activesync-default').size === scn.easDocs &&
       es.docs('logs-exchange.application-default').size === scn.appDocs,
