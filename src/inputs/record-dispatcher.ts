@@ -3,20 +3,12 @@
 // parser state is remembered at the record it belongs to (so it is committed with that record's offset).
 // Nothing here logs per record: only counters move.
 
+import { framingDeadLetter, processFramed } from '../pipeline/framed-record.js';
 import type { FramedRecord } from '../framing/framer.types.js';
 import type { DeadLetter } from '../pipeline/dead-letter.types.js';
-import { describeError } from '../pipeline/errors.js';
-import type { SourceRecord } from '../pipeline/record.types.js';
-import { redactText } from '../pipeline/redact.js';
-import type { FileHandler } from '../pipeline/stages.types.js';
 import { inputMetrics } from '../telemetry/input-events.js';
 import { pathText } from '../telemetry/path-text.js';
 import type { InputContext, Tail } from './tail.types.js';
-
-const DEAD_LETTER_TEXT_LIMIT = 64 * 1024;
-
-/** Same value, or plain objects whose own values are the same references. */
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function shallowEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -46,48 +38,11 @@ export class RecordDispatcher {
       const pending = t.tracker.begin(rec.endOffset);
       if (rec.error) {
         errors += 1;
-        this.writeDeadLetter(t, {
-          time: new Date().toISOString(),
-          stage: 'framing',
-          code: rec.error.code,
-          reason: `${t.source.path}:${rec.line !== undefined ? `${rec.line}:` : ''}offset ${rec.offset}: ${rec.error.reason}`,
-          inputId: id,
-          path: t.source.path,
-          offset: rec.offset,
-          ...(rec.line !== undefined ? { line: rec.line } : {}),
-          record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
-        });
+        this.writeDeadLetter(t, framingDeadLetter(rec, rec.error, t.source));
         t.tracker.seal(pending);
         continue;
       }
-      // Assigned, not spread: no temporary object per optional field on the per-record path.
-      const record: Mutable<SourceRecord> = {
-        source: t.source,
-        offset: rec.offset,
-        endOffset: rec.endOffset,
-        text: rec.text,
-      };
-      if (rec.line !== undefined) record.line = rec.line;
-      if (rec.payload !== undefined) record.payload = rec.payload;
-      if (rec.recordId !== undefined) record.recordId = rec.recordId;
-      let result: ReturnType<FileHandler['process']>;
-      try {
-        result = handler.process(record);
-      } catch (err) {
-        result = {
-          documents: [],
-          deadLetter: {
-            time: new Date().toISOString(),
-            stage: 'parse',
-            code: `${handler.formatName}.internal_error`,
-            reason: `${t.source.path}:offset ${rec.offset}: ${describeError(err)}`,
-            inputId: id,
-            path: t.source.path,
-            offset: rec.offset,
-            record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
-          },
-        };
-      }
+      const result = processFramed(handler, t.source, rec);
       if (result.deadLetter) {
         errors += 1;
         this.writeDeadLetter(t, result.deadLetter);

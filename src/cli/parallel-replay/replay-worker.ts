@@ -9,6 +9,7 @@
 // A worker serves its files round robin, one turn each, in the order the main thread consumes them, and runs at
 // most `ahead` turns ahead per file (credits), so memory stays bounded whatever the speed of the outputs.
 
+import { framingDeadLetter, processFramed } from '../../pipeline/framed-record.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -27,8 +28,7 @@ import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import { describeError } from '../../pipeline/errors.js';
 import { withNamespace } from '../../pipeline/namespace.js';
-import type { SourceRecord } from '../../pipeline/record.types.js';
-import { installRedaction, redactText } from '../../pipeline/redact.js';
+import { installRedaction } from '../../pipeline/redact.js';
 import type { FileHandler, FileHandlerFactory } from '../../pipeline/stages.types.js';
 import {
   DOC_FIELDS,
@@ -42,8 +42,6 @@ import {
   type WorkerInit,
   WIRE_EVENT_EMPTY,
 } from './worker-protocol.js';
-
-const DEAD_LETTER_TEXT_LIMIT = 64 * 1024;
 
 const init = workerData as WorkerInit;
 installRedaction(init.redaction);
@@ -236,46 +234,10 @@ function handleRecords(f: FileState, records: FramedRecord[], out: TurnBuilder):
   const { job, handler } = f;
   for (const rec of records) {
     if (rec.error) {
-      out.addRecord(rec.endOffset, 0, {
-        time: new Date().toISOString(),
-        stage: 'framing',
-        code: rec.error.code,
-        reason: `${job.path}:${rec.line !== undefined ? `${rec.line}:` : ''}offset ${rec.offset}: ${rec.error.reason}`,
-        inputId: job.source.inputId,
-        path: job.path,
-        offset: rec.offset,
-        ...(rec.line !== undefined ? { line: rec.line } : {}),
-        record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
-      });
+      out.addRecord(rec.endOffset, 0, framingDeadLetter(rec, rec.error, job.source));
       continue;
     }
-    const record: { -readonly [K in keyof SourceRecord]: SourceRecord[K] } = {
-      source: job.source,
-      offset: rec.offset,
-      endOffset: rec.endOffset,
-      text: rec.text,
-    };
-    if (rec.line !== undefined) record.line = rec.line;
-    if (rec.payload !== undefined) record.payload = rec.payload;
-    if (rec.recordId !== undefined) record.recordId = rec.recordId;
-    let result: ReturnType<FileHandler['process']>;
-    try {
-      result = handler.process(record);
-    } catch (err) {
-      result = {
-        documents: [],
-        deadLetter: {
-          time: new Date().toISOString(),
-          stage: 'parse',
-          code: `${handler.formatName}.internal_error`,
-          reason: `${job.path}:offset ${rec.offset}: ${describeError(err)}`,
-          inputId: job.source.inputId,
-          path: job.path,
-          offset: rec.offset,
-          record: redactText(rec.text.slice(0, DEAD_LETTER_TEXT_LIMIT)),
-        },
-      };
-    }
+    const result = processFramed(handler, job.source, rec);
     for (const d of result.documents) out.addDocument(d.id, d.stream, d.doc);
     out.addRecord(rec.endOffset, result.documents.length, result.deadLetter);
   }
