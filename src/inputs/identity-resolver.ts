@@ -323,7 +323,7 @@ export class IdentityResolver {
     }
     cp.path = file;
     cp.format = handler.formatName;
-    ctx.deps.registry.put(cp);
+    const identityPut = ctx.deps.registry.put(cp);
     this.index.add(cp);
     const { encoding } = detectEncoding(head);
     const key = this.index.keyOf(cp.fingerprint);
@@ -334,6 +334,7 @@ export class IdentityResolver {
       encoding,
       handler,
       replay: opts.forceComplete,
+      identityPut,
       tracker: new AckTracker(start, (offset) => {
         t.committed = offset;
         // Read to its end and now settled while new files wait for a reader slot: looked at (and parked) at once.

@@ -90,6 +90,9 @@ export class Registry {
   private allDirty = false;
   /** The current write outage: since when, and how many writes failed (reported once, not per write). */
   private outage: { since: number; failed: number } | undefined;
+  /** Puts numbered in order, and the highest number known to be on disk (see `put` and `written`). */
+  private putSeq = 0;
+  private writtenSeq = 0;
 
   private constructor(
     readonly dir: string,
@@ -178,11 +181,23 @@ export class Registry {
     return out;
   }
 
-  put(cp: Checkpoint): void {
+  /** Add or replace a checkpoint; returns its put's number, for `written`. */
+  put(cp: Checkpoint): number {
     const k = key(cp.inputId, cp.fingerprint);
     this.files.set(k, cp);
     this.removedKeys.delete(k);
     this.dirtyKeys.add(k);
+    this.putSeq += 1;
+    return this.putSeq;
+  }
+
+  /**
+   * Resolves once the put numbered `seq` (and every earlier one) is durable on disk: at once if a write already
+   * took it, else after the next write, which takes every checkpoint changed by then (one write serves every
+   * reader waiting at that moment). Rejects with RegistryWriteError if that write fails.
+   */
+  async written(seq: number): Promise<void> {
+    while (this.writtenSeq < seq) await this.flush();
   }
 
   remove(inputId: string, fingerprint: string): void {
@@ -237,7 +252,13 @@ export class Registry {
     const keys = this.dirtyKeys;
     const removed = this.removedKeys;
     const json = this.dirty;
-    if (!json && keys.size === 0 && removed.size === 0 && !this.allDirty) return;
+    // Writes run one at a time, and a failed one marks its keys dirty again: with nothing dirty now, every put
+    // so far is on disk (or removed since).
+    const upTo = this.putSeq;
+    if (!json && keys.size === 0 && removed.size === 0 && !this.allDirty) {
+      this.writtenSeq = upTo;
+      return;
+    }
     this.dirtyKeys = new Set();
     this.removedKeys = new Set();
     this.allDirty = false;
@@ -260,6 +281,7 @@ export class Registry {
       this.dirty ||= json;
       throw this.failed(err);
     }
+    this.writtenSeq = upTo;
     this.recovered();
   }
 

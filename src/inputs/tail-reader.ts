@@ -21,6 +21,7 @@ import type { CheckpointIndex } from './checkpoint-index.js';
 import { fileId, headText, prefixHash, readHeadFromHandle } from './file-identity.js';
 import type { HandlePool } from './handle-pool.js';
 import type { RecordDispatcher } from './record-dispatcher.js';
+import { RegistryWriteError } from './registry.js';
 import type { InputContext, Tail } from './tail.types.js';
 import { fsPath } from './raw-path.js';
 import { pathText } from '../telemetry/path-text.js';
@@ -69,6 +70,7 @@ export class TailReader {
         else t.nextCheckAt = Date.now() + cfg.pollIntervalMs;
         return;
       }
+      if (t.identityPut !== undefined) await this.identityWritten(t);
       if (t.compressed) await this.serviceGzip(t);
       else await this.servicePlain(t);
     } catch (err) {
@@ -81,6 +83,21 @@ export class TailReader {
     } finally {
       t.busy = false;
     }
+  }
+
+  /**
+   * Wait until the registry holds this reader's identity (one write for every reader opened by then). If the
+   * registry cannot be written (its disk full), reading goes on all the same: the outage is reported once by the
+   * registry, with a /health condition, and shipping does not stop for it; a crash during the outage may then
+   * send a file first seen during it again under another identity.
+   */
+  private async identityWritten(t: Tail): Promise<void> {
+    try {
+      await this.ctx.deps.registry.written(t.identityPut!);
+    } catch (err) {
+      if (!(err instanceof RegistryWriteError)) throw err;
+    }
+    t.identityPut = undefined;
   }
 
   /** No more reading for this identity in this run. */

@@ -101,6 +101,13 @@ export interface Tail {
   handler?: FileHandler;
   readonly tracker: AckTracker;
   readonly replay: boolean;
+  /**
+   * The registry put that made this identity, while it is not known to be on disk: no record is read (so no
+   * document carrying the identity leaves) before it is. An identity taken over a file's first bytes while the
+   * file was small (a new IIS log holds only its header) cannot be found again after a crash otherwise: the
+   * restarted agent would take it over more bytes and send every record again under other ids.
+   */
+  identityPut?: number;
   path: string;
   ino: string;
   compressed: boolean;
