@@ -8,6 +8,7 @@ import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
 import { easQueryRest } from '../../parsers/eas/eas-query-rest.js';
+import type { LogScan } from '../../parsers/eas/log-tokens.js';
 import { osBuildOf, parseAppleUserAgent, splitUser } from '../../parsers/eas/eas-user-agent.js';
 
 export type EasLogSource = 'iis' | 'httpproxy' | 'mailbox-log';
@@ -56,6 +57,8 @@ export interface EasFacts {
    * microsoft.exchange.activesync.query_rest (parsers/eas/eas-query-rest.ts).
    */
   readonly query?: string;
+  /** The walk of the query's `&Log=` value the summary was read from (query_rest reuses it; stored nowhere). */
+  readonly queryLog?: LogScan;
 }
 
 /**
@@ -184,7 +187,7 @@ export function applyEasFacts(doc: EcsDocument, f: EasFacts, source: EasLogSourc
   if (f.queryEncoding !== undefined) as['query_encoding'] = f.queryEncoding;
   if (f.logTokens !== undefined) as['log_tokens'] = f.logTokens as Obj;
   if (f.query !== undefined) {
-    const rest = queryRestOf(doc, as, f.query);
+    const rest = queryRestOf(doc, as, f.query, f.queryLog);
     if (rest !== undefined) as['query_rest'] = rest;
   }
   exchange['activesync'] = as;
@@ -212,7 +215,7 @@ const REASON_LETTER: Readonly<Record<string, string>> = {
  * The query without what the document already holds: each parameter and `&Log=` token is dropped only when a
  * field of `doc` has exactly its value, so nothing of the query is lost (eas-query-rest.ts).
  */
-function queryRestOf(doc: EcsDocument, as: Obj, query: string): string | undefined {
+function queryRestOf(doc: EcsDocument, as: Obj, query: string, log: LogScan | undefined): string | undefined {
   return easQueryRest(
     query,
     (key) => {
@@ -273,5 +276,6 @@ function queryRestOf(doc: EcsDocument, as: Obj, query: string): string | undefin
           return undefined;
       }
     },
+    log,
   );
 }

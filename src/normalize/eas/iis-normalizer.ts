@@ -252,7 +252,8 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
     if (rawQuery !== undefined) facts.query = rawQuery;
     if (q.cafeRequestId !== undefined) sub(sub(doc, 'http'), 'request')['id'] = q.cafeRequestId;
     if (q.log !== undefined) {
-      const { summary: s, map } = readLogTokens(q.log, ctx.easLogTokens === true);
+      const { summary: s, scan, map } = readLogTokens(q.log, ctx.easLogTokens === true);
+      facts.queryLog = scan;
       if (map !== undefined) facts.logTokens = map;
       if (s.status !== undefined) facts.status = s.status;
       if (s.error !== undefined) facts.errorToken = s.error;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { easQueryRest, type EasParamKey } from './eas-query-rest.js';
+import { scanLog } from './log-tokens.js';
 
 // A document that holds Cmd=Ping, DeviceId=d1, S=1 and Mbx=MBX01 (and nothing else).
 const heldParams: Partial<Record<EasParamKey, string>> = { cmd: 'Ping', deviceid: 'd1' };
@@ -44,5 +45,23 @@ describe('what a document keeps of an EAS query (query_rest)', () => {
       ),
       'jBQJBA9TRUMxQTJCM0M0RDVFNkYEYEjqTQ5TQU1TVU5HU01HOTAwRggHam9obmRvZQ==&Log=V140&CorrelationID=<empty>;&cafeReqId=f1;',
     );
+  });
+
+  it('gives the same rest with the scan of its Log= value, and walks any other Log= value itself', () => {
+    const held = (k: EasParamKey): string | undefined => heldParams[k];
+    const tok = (n: string): string | undefined => heldTokens[n];
+    for (const q of [
+      'Cmd=Ping&Log=V141_S1__Mbx:MBX01.contoso.com_RpcC2_',
+      'Cmd=Ping&Log=S1_x&Log=S1_y',
+      'Log=&Cmd=Ping',
+      'Cmd=Ping&Log=__',
+    ]) {
+      const without = easQueryRest(q, held, tok);
+      for (const m of q.matchAll(/Log=([^&]*)/g))
+        assert.equal(easQueryRest(q, held, tok, scanLog(m[1]!)), without, `${q} with the scan of ${m[1]}`);
+      // A scan of another text (a mailbox log's protocol string) is not used for this query's Log= value.
+      assert.equal(easQueryRest(q, held, tok, scanLog('S1_Mbx:other')), without, q);
+    }
+    assert.equal(easQueryRest('Cmd=Ping&Log=S1_x&Log=S1_y', held, tok, scanLog('S1_y')), 'Log=x&Log=y');
   });
 });
