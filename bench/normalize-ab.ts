@@ -2,8 +2,9 @@
 // another checkout's (`--base`, e.g. `git worktree add /tmp/base main`, with its own `node_modules` link).
 // 1. Byte identity: every record of every given file goes through each tree's FileProcessor (IIS format, the
 //    default enrichers, no detector, a fixed clock) under four file contexts (easLogTokens and
-//    preserveOriginalEvent on and off); the JSON of each result (documents with their ids, dead letters) must be
-//    the same string. Mismatches are counted and the first few printed.
+//    preserveOriginalEvent on and off); then every EAS golden input (IIS, HttpProxy, mailbox log) through each
+//    tree's own golden helpers, with its context and with both options on. The JSON of each result (documents
+//    with their ids, dead letters) must be the same string. Mismatches are counted and the first few printed.
 // 2. CPU (`--rounds N`, 0 to skip): the level `iis-stages.ts --only normalize` measures (parse, normalize,
 //    the redaction trigger and, where it fires, the document walk) of the first file, the two trees alternating
 //    every 5,000 records, after one uncounted warm-up round; prints the median µs of CPU per line of each tree,
@@ -109,7 +110,52 @@ for (const file of check ? files : []) {
     }
   }
 }
-if (check) console.log(`identity: ${compared} results compared, ${mismatches} differ`);
+// Every EAS golden set (IIS, HttpProxy, mailbox log) of each tree, framed and processed by that tree's own
+// golden helpers, under its context and with easLogTokens and preserveOriginalEvent on.
+interface GoldenSets {
+  GOLDEN_DIR: string;
+  GOLDEN_SETS: readonly {
+    dir: string;
+    format: FormatDefinition<unknown>;
+    frame: (buf: Buffer, source: RecordSource) => SourceRecord[];
+    context: (source: RecordSource) => FileContext;
+  }[];
+  goldenInputs(set: GoldenSets['GOLDEN_SETS'][number]): string[];
+}
+if (check) {
+  const roots = [path.resolve(base), here];
+  const golden = await Promise.all(
+    roots.map(
+      async (root) =>
+        (await import(pathToFileURL(path.join(root, 'test/formats/eas/golden-sets.ts')).href)) as GoldenSets,
+    ),
+  );
+  for (let si = 0; si < golden[0]!.GOLDEN_SETS.length; si++) {
+    for (const file of golden[0]!.goldenInputs(golden[0]!.GOLDEN_SETS[si]!)) {
+      for (const extra of [{}, { preserveOriginalEvent: true, easLogTokens: true }]) {
+        const [ja, jb] = [0, 1].map((k) => {
+          const set = golden[k]!.GOLDEN_SETS[si]!;
+          const source: RecordSource = { inputId: 'ab', path: file, fingerprint: 'fp' };
+          const t = trees[k as 0 | 1];
+          const proc = new t.FileProcessor(
+            set.format,
+            { ...set.context(source), ...extra },
+            { enrichers: t.enrichers, now },
+          );
+          const frames = set.frame(readFileSync(path.join(golden[k]!.GOLDEN_DIR, set.dir, file)), source);
+          return frames.map((r) => JSON.stringify(proc.process(r))).join('\n');
+        });
+        compared++;
+        if (ja !== jb && ++mismatches <= 5)
+          console.log(`MISMATCH golden ${set(si)}/${file} ${JSON.stringify(extra)}`);
+      }
+    }
+  }
+  function set(si: number): string {
+    return golden[0]!.GOLDEN_SETS[si]!.dir;
+  }
+}
+if (check) console.log(`identity: ${compared} results and golden runs compared, ${mismatches} differ`);
 
 if (rounds > 0) {
   const file = files[0]!;

@@ -63,12 +63,12 @@ export interface EasFacts {
 
 /**
  * The fields every EAS document starts with (FileProcessor redacts every string afterwards). `original` is stored
- * as `event.original` only when the input keeps it (FileContext.preserveOriginalEvent); it is a function so that
- * a normalizer builds the text only then.
+ * as `event.original`: callers pass the record's text only when the input keeps it
+ * (keepsOriginal), so that it is built only then.
  */
 export function baseEasDocument(
   timestamp: string,
-  original: () => string,
+  original: string | undefined,
   record: SourceRecord,
   ctx: FileContext,
   format: EasLogSource,
@@ -80,7 +80,7 @@ export function baseEasDocument(
     category: ['web'],
     type: ['access'],
   };
-  if (ctx.preserveOriginalEvent === true) event['original'] = original();
+  if (original !== undefined) event['original'] = original;
   return {
     '@timestamp': timestamp,
     event,
@@ -88,6 +88,11 @@ export function baseEasDocument(
     log: { file: { path: ctx.source.path }, offset: record.offset },
     casguard: { input: { id: ctx.source.inputId }, format },
   };
+}
+
+/** Whether the input keeps the record's text as event.original (the input option preserveOriginalEvent). */
+export function keepsOriginal(ctx: FileContext): boolean {
+  return ctx.preserveOriginalEvent === true;
 }
 
 /** Get or create a nested object field. */

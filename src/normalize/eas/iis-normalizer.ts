@@ -13,7 +13,14 @@ import { cleanIp, splitUser } from '../../parsers/eas/eas-user-agent.js';
 import { readLogTokens } from '../../parsers/eas/log-tokens.js';
 import type { IisEvent, IisLayout } from '../../parsers/iis/iis.types.js';
 import { activeRedactor, REDACTED, type Redactor } from '../../pipeline/redact.js';
-import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
+import {
+  applyEasFacts,
+  baseEasDocument,
+  keepsOriginal,
+  setHost,
+  sub,
+  type EasFacts,
+} from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
 
@@ -164,7 +171,11 @@ export function normalizeIis(event: IisEvent, record: SourceRecord, ctx: FileCon
     masked = maskColumns(v, c.secret.columns);
     if (masked !== undefined) v = masked;
   }
-  const original = (): string => (masked !== undefined ? masked.join(' ') : lineOf(record));
+  const original = keepsOriginal(ctx)
+    ? masked !== undefined
+      ? masked.join(' ')
+      : lineOf(record)
+    : undefined;
   const doc = baseEasDocument(`${v[c.date]}T${v[c.time]}.000Z`, original, record, ctx, 'iis');
   setHost(doc, val(v, c.computerName), ctx);
 

@@ -28,16 +28,22 @@ export function easQueryRest(
   const n = query.length;
   let s = n > 0 && query.charCodeAt(0) === 63 /* ? */ ? 1 : 0;
   if (s === n || (n === 1 && query === '-')) return undefined;
+  // Kept parameters are copied as runs of the query (one slice per run, not per parameter); a run ends at a
+  // dropped parameter, an empty one (`&&`: not kept) and `Log=`, whose value is reduced.
   let rest = '';
+  let runStart = -1;
+  let runEnd = -1;
   let asked = 0;
   while (s <= n) {
     let e = query.indexOf('&', s);
     if (e < 0) e = n;
-    let kept: string | undefined;
-    if (e > s) {
+    let keep = e > s;
+    let log: string | undefined;
+    if (keep) {
       const eq = query.indexOf('=', s);
       if (eq > s && eq < e) {
         if (eq - s === 3 && query.startsWith('Log', s)) {
+          keep = false;
           // The same text as the scan's gives the same rest (logRestOf), whichever `Log=` of the query it is.
           // (Compared as a slice: `===` compares memory; startsWith with an offset goes char by char, 0.7 µs.)
           const raw = query.slice(eq + 1, e);
@@ -45,24 +51,35 @@ export function easQueryRest(
             logScan !== undefined && raw === logScan.raw
               ? logRestOf(logScan, heldToken)
               : logTokensRest(raw, heldToken);
-          if (r.length > 0) kept = `Log=${r}`;
+          if (r.length > 0) log = `Log=${r}`;
         } else {
-          kept = query.slice(s, e);
           const key = keyAt(query, s, eq);
           if (key !== undefined && (asked & KEY_BIT[key]) === 0) {
             asked |= KEY_BIT[key];
             const h = heldParam(key);
             // CAFE writes `cafeReqId=<guid>;`: the `;` closes the value.
             const end = e > eq + 1 && query.charCodeAt(e - 1) === 59 /* ; */ ? e - 1 : e;
-            if (h !== undefined && valueAt(query, eq + 1, end, h)) kept = undefined;
+            if (h !== undefined && valueAt(query, eq + 1, end, h)) keep = false;
           }
         }
-      } else kept = query.slice(s, e);
+      }
     }
-    if (kept !== undefined) rest = rest.length === 0 ? kept : `${rest}&${kept}`;
+    if (keep) {
+      if (runStart < 0) runStart = s;
+      runEnd = e;
+    } else {
+      if (runStart >= 0) rest = append(rest, query.slice(runStart, runEnd));
+      runStart = -1;
+      if (log !== undefined) rest = append(rest, log);
+    }
     s = e + 1;
   }
+  if (runStart >= 0) rest = append(rest, query.slice(runStart, runEnd));
   return rest.length > 0 ? rest : undefined;
+}
+
+function append(rest: string, part: string): string {
+  return rest.length === 0 ? part : `${rest}&${part}`;
 }
 
 const KEY_BIT: Readonly<Record<EasParamKey, number>> = {

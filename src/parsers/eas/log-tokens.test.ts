@@ -358,6 +358,42 @@ describe('scanLog: one walk of a Log= value for its summary and its rest', () =>
     }
   });
 
+  it('compares protocol versions as protocolVersionOf reads them (V141 is 14.1, Ver:14.1 as it is)', () => {
+    const raws = [
+      '',
+      '1',
+      '14',
+      '141',
+      '1410',
+      '14.1',
+      '1.4',
+      '.14',
+      '14.',
+      '1..4',
+      '1.4.1',
+      '14a',
+      '%31%341',
+    ];
+    const helds = ['14.1', '1.4', '141', '14.', '', '16.1', '1.41'];
+    for (const x of raws) {
+      for (const h of helds) {
+        for (const raw of [`V${x}_S1`, `Ver:${x}_S1`, `Ver1:${x}_S1`, `Ver${x}_Ver1:${x}`]) {
+          const held = (name: string): string | undefined =>
+            name === 'V' || name === 'Ver' || name === 'Ver1' ? h : undefined;
+          assert.equal(logRestOf(scanLog(raw), held), referenceRest(raw, held), `${raw} held ${h}`);
+        }
+      }
+    }
+    assert.equal(
+      logTokensRest('V141_S1', (n) => (n === 'V' ? '14.1' : undefined)),
+      'S1',
+    );
+    assert.equal(
+      logTokensRest('V14_S1', (n) => (n === 'V' ? '1.4' : undefined)),
+      'S1',
+    );
+  });
+
   it('keeps everything but the empty tokens at the ends when nothing is held', () => {
     const none = (): undefined => undefined;
     assert.equal(logRestOf(scanLog('__V141__S1_Mbx:a_'), none), 'V141__S1_Mbx:a');

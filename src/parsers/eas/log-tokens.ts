@@ -302,13 +302,37 @@ function appendRun(rest: string, raw: string, a: number, b: number): string {
 }
 
 function tokenHolds(raw: string, s: number, e: number, name: string, value: string): boolean {
-  if (name === 'V' || name === 'Ver' || name === 'Ver1') return protocolVersionOf(raw.slice(s, e)) === value;
+  if (name === 'V' || name === 'Ver' || name === 'Ver1') return versionAt(raw, s, e, value);
   return valueAt(raw, s, e, value);
+}
+
+/** Whether raw[s, s + value.length) is `value` (startsWith with an offset goes through a slow generic path). */
+function equalAt(raw: string, s: number, value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (raw.charCodeAt(s + i) !== value.charCodeAt(i)) return false;
+  return true;
+}
+
+/** protocolVersionOf(raw.slice(s, e)) === value, without the slice and the regexes. */
+function versionAt(raw: string, s: number, e: number, value: string): boolean {
+  const len = e - s;
+  let dot = -1;
+  for (let i = s; i < e; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 46 /* . */ && dot < 0) dot = i;
+    else if (!isDigit(c)) return false;
+  }
+  // `14.1` as it is (digits on both sides of the dot).
+  if (dot >= 0) return dot > s && dot < e - 1 && len === value.length && equalAt(raw, s, value);
+  // `141` is `14.1`, `14` is `1.4`.
+  if (len !== 2 && len !== 3) return false;
+  if (value.length !== len + 1 || value.charCodeAt(len - 1) !== 46) return false;
+  for (let i = 0; i < len - 1; i++) if (value.charCodeAt(i) !== raw.charCodeAt(s + i)) return false;
+  return value.charCodeAt(len) === raw.charCodeAt(e - 1);
 }
 
 /** Whether raw[s, e), URL-decoded, is `value` (compared in place when it needs no decoding). */
 export function valueAt(raw: string, s: number, e: number, value: string): boolean {
-  if (e - s === value.length && raw.startsWith(value, s)) return true;
+  if (e - s === value.length && equalAt(raw, s, value)) return true;
   for (let i = s; i < e; i++) {
     const c = raw.charCodeAt(i);
     if (c === 37 /* % */ || c === 43 /* + */) return urlDecode(raw.slice(s, e)) === value;
