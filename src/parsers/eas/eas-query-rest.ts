@@ -42,7 +42,12 @@ export function easQueryRest(
     if (keep) {
       const eq = query.indexOf('=', s);
       if (eq > s && eq < e) {
-        if (eq - s === 3 && query.startsWith('Log', s)) {
+        if (
+          eq - s === 3 &&
+          query.charCodeAt(s) === 76 /* L */ &&
+          query.charCodeAt(s + 1) === 111 /* o */ &&
+          query.charCodeAt(s + 2) === 103 /* g */
+        ) {
           keep = false;
           // The same text as the scan's gives the same rest (logRestOf), whichever `Log=` of the query it is.
           // (Compared as a slice: `===` compares memory; startsWith with an offset goes char by char, 0.7 µs.)

@@ -172,6 +172,13 @@ const SUMMARY_INDEX_BY_LENGTH: readonly (readonly number[])[] = (() => {
   return by;
 })();
 
+/** Char codes below 128 that start a summary name: a token starting with another cannot be one. */
+const SUMMARY_FIRST: Uint8Array = (() => {
+  const first = new Uint8Array(128);
+  for (const name of SUMMARY_NAMES) first[name.charCodeAt(0)] = 1;
+  return first;
+})();
+
 /** The index in SUMMARY_NAMES of the name written at raw[s, s + len), or -1. */
 function summaryIndex(raw: string, s: number, len: number): number {
   const candidates = SUMMARY_INDEX_BY_LENGTH[len];
@@ -180,7 +187,7 @@ function summaryIndex(raw: string, s: number, len: number): number {
   for (let k = 0; k < candidates.length; k += 2) {
     if (candidates[k] !== c0) continue;
     const i = candidates[k + 1]!;
-    if (len === 1 || raw.startsWith(SUMMARY_NAMES[i]!, s)) return i;
+    if (equalAt(raw, s, SUMMARY_NAMES[i]!)) return i;
   }
   return -1;
 }
@@ -216,35 +223,35 @@ export function scanLog(raw: string, withSummary = true): LogScan {
   while (s < n) {
     let e = raw.indexOf('_', s);
     if (e < 0) e = n;
-    if (e > s) {
-      let i = s;
+    const c0 = raw.charCodeAt(s);
+    // Only tokens whose name the summary reads are recorded (`LdapC0`, `RpcC23`... are passed over at once).
+    if (e > s && c0 < 128 && SUMMARY_FIRST[c0] === 1) {
+      let i = s + 1;
       while (i < e && isLetter(raw.charCodeAt(i))) i++;
-      if (i > s) {
-        let nameEnd = i;
-        let valueStart = i;
-        if (i < e) {
-          const c = raw.charCodeAt(i);
-          if (c === COLON) valueStart = i + 1;
-          else if (isDigit(c)) {
-            let j = i + 1;
-            while (j < e && isDigit(raw.charCodeAt(j))) j++;
-            // `Ver1:161`, `SC1:1` (see splitToken); never the 2013 `Tm...` times.
-            if (
-              j < e &&
-              raw.charCodeAt(j) === COLON &&
-              !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109)
-            ) {
-              nameEnd = j;
-              valueStart = j + 1;
-            }
+      let nameEnd = i;
+      let valueStart = i;
+      if (i < e) {
+        const c = raw.charCodeAt(i);
+        if (c === COLON) valueStart = i + 1;
+        else if (isDigit(c)) {
+          let j = i + 1;
+          while (j < e && isDigit(raw.charCodeAt(j))) j++;
+          // `Ver1:161`, `SC1:1` (see splitToken); never the 2013 `Tm...` times.
+          if (
+            j < e &&
+            raw.charCodeAt(j) === COLON &&
+            !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109)
+          ) {
+            nameEnd = j;
+            valueStart = j + 1;
           }
         }
-        const k = summaryIndex(raw, s, nameEnd - s);
-        if (k >= 0 && (seen & (1 << k)) === 0) {
-          seen |= 1 << k;
-          firsts.push(k, s, valueStart, e);
-          if (values !== undefined) values[k] = urlDecode(raw.slice(valueStart, e));
-        }
+      }
+      const k = summaryIndex(raw, s, nameEnd - s);
+      if (k >= 0 && (seen & (1 << k)) === 0) {
+        seen |= 1 << k;
+        firsts.push(k, s, valueStart, e);
+        if (values !== undefined) values[k] = urlDecode(raw.slice(valueStart, e));
       }
     }
     s = e + 1;
