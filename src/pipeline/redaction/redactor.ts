@@ -8,7 +8,8 @@
 // ConvertTo-SecureString literals) have their own rules.
 //
 // Hot path: one case-insensitive scan for trigger literals (every credential name contains one, and so does
-// every shape) decides whether a text can hold anything; text without a trigger is returned as is. Otherwise
+// every shape) decides whether a text can hold anything; text without a trigger is returned as is. A char-code
+// prefilter (compilePrefilter) runs before that scan and settles most texts alone. Otherwise
 // the rules run only on the lines around each trigger. Every rule matches within one line, except the
 // whitespace between an authorization scheme and its token and between an XML start tag and its text, which
 // may run over blank lines to the next line with content, so a range reaches to the end of the next non-blank
