@@ -8,6 +8,7 @@ import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { FileContext } from '../../pipeline/stages.types.js';
 import { easQueryRest } from '../../parsers/eas/eas-query-rest.js';
+import type { LogScan } from '../../parsers/eas/log-tokens.js';
 import { osBuildOf, parseAppleUserAgent, splitUser } from '../../parsers/eas/eas-user-agent.js';
 
 export type EasLogSource = 'iis' | 'httpproxy' | 'mailbox-log';
@@ -56,16 +57,18 @@ export interface EasFacts {
    * microsoft.exchange.activesync.query_rest (parsers/eas/eas-query-rest.ts).
    */
   readonly query?: string;
+  /** The walk of the query's `&Log=` value the summary was read from (query_rest reuses it; stored nowhere). */
+  readonly queryLog?: LogScan;
 }
 
 /**
  * The fields every EAS document starts with (FileProcessor redacts every string afterwards). `original` is stored
- * as `event.original` only when the input keeps it (FileContext.preserveOriginalEvent); it is a function so that
- * a normalizer builds the text only then.
+ * as `event.original`: callers pass the record's text only when the input keeps it
+ * (keepsOriginal), so that it is built only then.
  */
 export function baseEasDocument(
   timestamp: string,
-  original: () => string,
+  original: string | undefined,
   record: SourceRecord,
   ctx: FileContext,
   format: EasLogSource,
@@ -77,7 +80,7 @@ export function baseEasDocument(
     category: ['web'],
     type: ['access'],
   };
-  if (ctx.preserveOriginalEvent === true) event['original'] = original();
+  if (original !== undefined) event['original'] = original;
   return {
     '@timestamp': timestamp,
     event,
@@ -85,6 +88,11 @@ export function baseEasDocument(
     log: { file: { path: ctx.source.path }, offset: record.offset },
     casguard: { input: { id: ctx.source.inputId }, format },
   };
+}
+
+/** Whether the input keeps the record's text as event.original (the input option preserveOriginalEvent). */
+export function keepsOriginal(ctx: FileContext): boolean {
+  return ctx.preserveOriginalEvent === true;
 }
 
 /** Get or create a nested object field. */
@@ -184,7 +192,7 @@ export function applyEasFacts(doc: EcsDocument, f: EasFacts, source: EasLogSourc
   if (f.queryEncoding !== undefined) as['query_encoding'] = f.queryEncoding;
   if (f.logTokens !== undefined) as['log_tokens'] = f.logTokens as Obj;
   if (f.query !== undefined) {
-    const rest = queryRestOf(doc, as, f.query);
+    const rest = queryRestOf(doc, as, f.query, f.queryLog);
     if (rest !== undefined) as['query_rest'] = rest;
   }
   exchange['activesync'] = as;
@@ -212,7 +220,7 @@ const REASON_LETTER: Readonly<Record<string, string>> = {
  * The query without what the document already holds: each parameter and `&Log=` token is dropped only when a
  * field of `doc` has exactly its value, so nothing of the query is lost (eas-query-rest.ts).
  */
-function queryRestOf(doc: EcsDocument, as: Obj, query: string): string | undefined {
+function queryRestOf(doc: EcsDocument, as: Obj, query: string, log: LogScan | undefined): string | undefined {
   return easQueryRest(
     query,
     (key) => {
@@ -273,5 +281,6 @@ function queryRestOf(doc: EcsDocument, as: Obj, query: string): string | undefin
           return undefined;
       }
     },
+    log,
   );
 }

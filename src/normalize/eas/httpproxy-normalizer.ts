@@ -10,7 +10,14 @@ import type { FileContext } from '../../pipeline/stages.types.js';
 import { decodeEasQuery } from '../../parsers/eas/eas-query.js';
 import { cleanIp, normalizeBuild } from '../../parsers/eas/eas-user-agent.js';
 import type { HttpProxyEvent } from '../../parsers/httpproxy/httpproxy.types.js';
-import { applyEasFacts, baseEasDocument, setHost, sub, type EasFacts } from './eas-document.js';
+import {
+  applyEasFacts,
+  baseEasDocument,
+  keepsOriginal,
+  setHost,
+  sub,
+  type EasFacts,
+} from './eas-document.js';
 
 type Obj = { [key: string]: JsonValue };
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -37,12 +44,13 @@ export function normalizeHttpProxy(
     const s = v[i]!;
     return s.length === 0 ? undefined : s;
   };
-  const original = (): string => {
-    const t = record.text;
-    if (t.endsWith('\r\n')) return t.slice(0, -2);
-    return t.endsWith('\n') ? t.slice(0, -1) : t;
-  };
-  const doc = baseEasDocument(get('DateTime')!, original, record, ctx, 'httpproxy');
+  const doc = baseEasDocument(
+    get('DateTime')!,
+    keepsOriginal(ctx) ? rowText(record) : undefined,
+    record,
+    ctx,
+    'httpproxy',
+  );
   setHost(doc, get('ServerHostName'), ctx);
 
   const http: Obj = {};
@@ -137,4 +145,11 @@ export function normalizeHttpProxy(
   if (errorCode !== undefined) sub(doc, 'error')['code'] = errorCode;
   sub(sub(doc, 'microsoft'), 'exchange')['httpproxy'] = hp;
   return [doc];
+}
+
+/** The row's text without its line end. */
+function rowText(record: SourceRecord): string {
+  const t = record.text;
+  if (t.endsWith('\r\n')) return t.slice(0, -2);
+  return t.endsWith('\n') ? t.slice(0, -1) : t;
 }

@@ -16,6 +16,7 @@ import type { HttpHeader, MailboxLogEntry } from '../../parsers/mailbox-log/mail
 import {
   applyEasFacts,
   baseEasDocument,
+  keepsOriginal,
   setHost,
   sub,
   type EasException,
@@ -64,7 +65,13 @@ export function normalizeMailboxLog(
   record: SourceRecord,
   ctx: FileContext,
 ): EcsDocument[] {
-  const doc = baseEasDocument(entry.requestTime, () => record.text, record, ctx, 'mailbox-log');
+  const doc = baseEasDocument(
+    entry.requestTime,
+    keepsOriginal(ctx) ? record.text : undefined,
+    record,
+    ctx,
+    'mailbox-log',
+  );
   const event = sub(doc, 'event');
   event['timezone'] = entry.timezone;
   event['start'] = entry.requestTime;

@@ -92,10 +92,10 @@ const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Decode an EAS query (`cs-uri-query`, HttpProxy `UrlQuery` with or without leading `?`). */
 export function decodeEasQuery(query: string): EasQuery {
-  let q = query;
-  if (q.length > 0 && q.charCodeAt(0) === 63 /* ? */) q = q.slice(1);
-  if (q.length === 0 || q === '-') return { encoding: 'none', params: {} };
-  const parts = q.split('&');
+  const n = query.length;
+  // Parameters are read in place between `&`s (no split, no per-parameter string but name and value).
+  let s = n > 0 && query.charCodeAt(0) === 63 /* ? */ ? 1 : 0;
+  if (s === n || (n - s === 1 && query.charCodeAt(s) === 45) /* - */) return { encoding: 'none', params: {} };
   const params: Record<string, string> = {};
   let cmd: string | undefined;
   let user: string | undefined;
@@ -104,23 +104,27 @@ export function decodeEasQuery(query: string): EasQuery {
   let log: string | undefined;
   let cafeRequestId: string | undefined;
   let base64: Base64Query | undefined;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    if (part.length === 0) continue;
+  for (let i = 0; s <= n; i++) {
+    let e = query.indexOf('&', s);
+    if (e < 0) e = n;
+    const at = s;
+    s = e + 1;
+    if (e === at) continue;
+    let eq = query.indexOf('=', at);
+    if (eq >= e) eq = -1;
     // The opaque base64 form is the first (and only client) parameter; its padding may end in `=`.
-    const eq = part.indexOf('=');
     // A `=` followed by anything but `=` or an escape (`%3D`) cannot be base64 padding: skip the attempt for
     // every plain `Name=value` first parameter.
-    if (i === 0 && part.length >= 8 && !(eq >= 0 && eq + 1 < part.length && !isPadOrEscape(part, eq + 1))) {
-      base64 = decodeBase64Query(urlDecodeNoPlus(part));
+    if (i === 0 && e - at >= 8 && !(eq >= 0 && eq + 1 < e && !isPadOrEscape(query, eq + 1))) {
+      base64 = decodeBase64Query(urlDecodeNoPlus(query.slice(at, e)));
       if (base64) continue;
     }
     if (eq < 0) {
-      params[urlDecode(part)] = '';
+      params[urlDecode(query.slice(at, e))] = '';
       continue;
     }
-    const name = part.slice(0, eq);
-    const raw = part.slice(eq + 1);
+    const name = query.slice(at, eq);
+    const raw = query.slice(eq + 1, e);
     // Exchange appends `Log=` last; its value is the token string and is decoded token by token later.
     if (name === 'Log') {
       log = raw;
@@ -128,7 +132,7 @@ export function decodeEasQuery(query: string): EasQuery {
     }
     let value = urlDecode(raw);
     // CAFE writes `CorrelationID=<empty>;&cafeReqId=<guid>;`: the `;` closes the value.
-    if (value.endsWith(';')) value = value.slice(0, -1);
+    if (value.length > 0 && value.charCodeAt(value.length - 1) === 59 /* ; */) value = value.slice(0, -1);
     switch (paramKey(name)) {
       case 'cmd':
         cmd = value;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mulberry32 } from '../../../test/helpers/prng.js';
 import { CREDENTIAL_NAMES, type Carrier } from './credential-names.js';
 import { RedactionConfig } from './redaction.config.js';
-import { compileRedactor, REDACTED } from './redactor.js';
+import { compilePrefilter, compileRedactor, rarestPiece, REDACTED } from './redactor.js';
 
 const r = compileRedactor();
 const X = REDACTED;
@@ -262,6 +263,130 @@ describe('ranged redaction equals every rule over the whole text', () => {
       for (let k = 0; k < n; k++) s += parts[Math.floor(rnd() * parts.length)];
       assert.equal(r.text(s), r.textFull(s), JSON.stringify(s));
     }
+  });
+});
+
+describe('the prefilter before the gate', () => {
+  // The gate as it was before the prefilter, rebuilt here from the table (not from the redactor's own lists):
+  // any trigger literal, case-insensitive, or a shape. `triggered` must agree with it on every text.
+  const escape = (l: string): string => l.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  const literals = [
+    ...CREDENTIAL_NAMES.map((e) => e.trigger ?? e.name),
+    ...['basic', 'bearer', 'negotiate', 'ntlm', 'digest', 'apikey', 'securestring'],
+  ];
+  const literalRe = new RegExp(literals.map(escape).join('|'), 'i');
+  const gate = (t: string): boolean =>
+    literalRe.test(t) ||
+    t.includes('eyJ') ||
+    /:\/\/[^\s/?#@]*@/.test(t) ||
+    /%(?:25)?3[aA]%(?:25)?2[fF]%(?:25)?2[fF]/.test(t);
+
+  /** `l` with each ASCII letter's case flipped at random. */
+  const anyCase = (l: string, rnd: () => number): string =>
+    [...l].map((c) => (rnd() < 0.5 ? c.toUpperCase() : c.toLowerCase())).join('');
+
+  it('lets every trigger literal through, in any case, alone and at the start, middle and end of a line', () => {
+    const rnd = mulberry32(16);
+    const line =
+      '2014-03-10 00:00:00 10.20.1.21 POST /Microsoft-Server-ActiveSync/default.eas Cmd=Ping&Log=V141_Hb721_S1_ 443';
+    for (const l of [...literals, 'eyJ', 'https://u:p@h', 'x%3A%2F%2Fy', 'x%253a%252f%252fy']) {
+      for (const t of [
+        l,
+        anyCase(l, rnd),
+        l + line,
+        line + anyCase(l, rnd),
+        `${line.slice(0, 50)}${l}${line}`,
+      ]) {
+        assert.equal(r.triggered(t), gate(t), JSON.stringify(t));
+        if (t.toLowerCase().includes(l.toLowerCase()) && l !== 'eyJ') assert.ok(r.triggered(t), t);
+      }
+    }
+  });
+
+  it('agrees with the gate on names split by encodings, control characters and look-alike letters', () => {
+    const texts = [
+      'pass%77ord=1', // `pass` is whole: triggers
+      'p%61ssword=1', // no literal left whole: does not
+      'Pass%2DWord',
+      'pa\u0000ss=1',
+      'to\u0007ken=1',
+      'coo\tkie: x',
+      'auth\r\nx',
+      'au\nth=1',
+      'se%63ret=1',
+      'to\u212Aen=1', // KELVIN SIGN: not `k` without the `u` flag
+      '\u017Fig=1', // LATIN SMALL LETTER LONG S
+      'ſecret',
+      'sig',
+      'pwd',
+      '/p:',
+      '/P:x',
+      '/p',
+      'si',
+      '',
+      'eyj.eyj',
+      'EYJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0',
+      'http://host@x',
+      'http:/\u0000/u:p@h',
+      '%3a%2f%2f',
+      '%3A%252F%2f',
+      '3a%',
+      'T%C3%B6ken',
+      'tökën',
+      'Ŧoken',
+    ];
+    for (const t of texts) assert.equal(r.triggered(t), gate(t), JSON.stringify(t));
+    assert.ok(r.triggered('pass%77ord=1') && !r.triggered('p%61ssword=1'));
+  });
+
+  it('agrees with the gate on 20,000 random texts of IIS pieces and fragments of every literal', () => {
+    const rnd = mulberry32(2851708);
+    const pieces = [
+      '_',
+      '%',
+      '%2',
+      '%25',
+      '3a',
+      '3A',
+      ':',
+      '/',
+      '//',
+      '@',
+      '&',
+      '=',
+      ' ',
+      '+',
+      '\u0000',
+      '\u212A',
+    ];
+    pieces.push('Cmd=Ping', 'User=jd', 'Mbx:EX01.contoso.com', 'Log=V141_S1_', 'eyJ', 'ey', 'J');
+    for (const l of literals) for (let i = 1; i < l.length; i++) pieces.push(l.slice(0, i), l.slice(i));
+    for (let n = 0; n < 20_000; n++) {
+      let t = '';
+      const k = 1 + Math.floor(rnd() * 10);
+      for (let i = 0; i < k; i++) t += anyCase(pieces[Math.floor(rnd() * pieces.length)]!, rnd);
+      assert.equal(r.triggered(t), gate(t), JSON.stringify(t));
+    }
+  });
+
+  it('proves nothing for a piece it cannot hash: a literal shorter than three chars, or a non-ASCII char', () => {
+    assert.equal(compilePrefilter(['abc', undefined]).mayHold('zzzz'), true);
+    assert.equal(compilePrefilter(['abc', 'ab']).mayHold('zzzz'), true);
+    assert.equal(compilePrefilter(['abc', 'clé']).mayHold('zzzz'), true);
+    const f = compilePrefilter(['abc', '/p:']);
+    for (const t of ['abc', 'xxABC', 'xAbCx', 'x/P:', '/p:']) assert.equal(f.mayHold(t), true, t);
+    for (const t of ['', 'ab', 'ab c', 'acb', 'xyz', '/p;', 'p:/']) assert.equal(f.mayHold(t), false, t);
+    assert.equal(rarestPiece('pw'), undefined);
+    assert.equal(rarestPiece('usercontext')!.length, 3);
+    assert.ok('usercontext'.includes(rarestPiece('usercontext')!));
+  });
+
+  it('lets site names through to the rules: three chars of any kind, and shorter ones (which the config refuses)', () => {
+    const site = compileRedactor(RedactionConfig.parse({ names: ['x.y', '*_pin'] }));
+    assert.equal(site.text('GET /x?X.Y=1&card_PIN=2'), `GET /x?X.Y=${X}&card_PIN=${X}`);
+    const short = compileRedactor({ names: ['pw'] });
+    assert.equal(short.triggered('GET /x?pw=hunter2'), true);
+    assert.equal(short.text('GET /x?pw=hunter2'), `GET /x?pw=${X}`);
   });
 });
 

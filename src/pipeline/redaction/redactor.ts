@@ -8,7 +8,8 @@
 // ConvertTo-SecureString literals) have their own rules.
 //
 // Hot path: one case-insensitive scan for trigger literals (every credential name contains one, and so does
-// every shape) decides whether a text can hold anything; text without a trigger is returned as is. Otherwise
+// every shape) decides whether a text can hold anything; text without a trigger is returned as is. A char-code
+// prefilter (compilePrefilter) runs before that scan and settles most texts alone. Otherwise
 // the rules run only on the lines around each trigger. Every rule matches within one line, except the
 // whitespace between an authorization scheme and its token and between an XML start tag and its text, which
 // may run over blank lines to the next line with content, so a range reaches to the end of the next non-blank
@@ -99,6 +100,104 @@ const SHAPE_TRIGGERS = ['basic', 'bearer', 'negotiate', 'ntlm', 'digest', 'apike
 const SHAPE_TRIGGER_SOURCES = ['eyJ', '://[^\\s/?#@]*@', '%(?:25)?3[aA]%(?:25)?2[fF]%(?:25)?2[fF]'];
 const URL_USERINFO_TRIGGER = /:\/\/[^\s/?#@]*@/;
 const ENCODED_URL_TRIGGER = /%(?:25)?3[aA]%(?:25)?2[fF]%(?:25)?2[fF]/;
+/** A three-character piece of every match of the shape triggers above: `eyJ`, `://`, `3a%` (`%3A%2F%2F`...). */
+const SHAPE_TRIGRAMS = ['eyJ', '://', '3a%'];
+
+// ---- prefilter ---------------------------------------------------------------------------------------------
+
+/**
+ * One pass over a text's char codes that proves most texts hold no trigger, before the gate's regexes run (issue
+ * 16: the case-insensitive gate regex cost more than anything else of the redaction on an IIS line, and nearly
+ * every line holds no trigger). Each trigger literal (and shape) has one three-character piece that any text
+ * holding it must hold too; the pieces are kept as a set of hashes, and a text none of whose three-character
+ * windows hashes into the set cannot trigger. A window that does hash into it proves nothing: the gate decides.
+ *
+ * Why no trigger can be missed: the hash of a window is `(a << 10 ^ b << 5 ^ c) & 0x7fff` over the char codes
+ * with bit 5 set (ASCII letters lower-cased; every other char mapped the same way in text and piece), so two
+ * windows equal up to ASCII case hash alike. The gate's regex is case-insensitive without the `u` flag, where
+ * an ASCII letter matches only ASCII letters (ECMAScript Canonicalize: no non-ASCII char folds to ASCII), so a
+ * piece of ASCII chars matches only windows that hash alike. A piece with another char, or a literal shorter
+ * than three chars (a site's `redaction.names`), turns the prefilter off.
+ */
+export interface Prefilter {
+  /** False only when `s` cannot hold any trigger of the set. */
+  mayHold(s: string): boolean;
+}
+
+const PASS_ALL: Prefilter = { mayHold: () => true };
+
+// Letter frequencies in English text (per cent), for choosing the rarest piece of a literal. Any piece would do
+// for correctness; a rare one lets more texts through without the gate.
+const LETTER_FREQ: Readonly<Record<string, number>> = {
+  e: 12.7,
+  t: 9.1,
+  a: 8.2,
+  o: 7.5,
+  i: 7.0,
+  n: 6.7,
+  s: 6.3,
+  h: 6.1,
+  r: 6.0,
+  d: 4.3,
+  l: 4.0,
+  c: 2.8,
+  u: 2.8,
+  m: 2.4,
+  w: 2.4,
+  f: 2.2,
+  g: 2.0,
+  y: 2.0,
+  p: 1.9,
+  b: 1.5,
+  v: 1.0,
+  k: 0.8,
+  j: 0.15,
+  x: 0.15,
+  q: 0.1,
+  z: 0.07,
+};
+
+/** The three-character piece of `literal` whose letters are rarest in English, or undefined if it is shorter. */
+export function rarestPiece(literal: string): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (let i = 0; i + 3 <= literal.length; i++) {
+    const piece = literal.slice(i, i + 3);
+    let score = 0;
+    for (const ch of piece.toLowerCase()) score += LETTER_FREQ[ch] ?? 0.5;
+    if (score < bestScore) {
+      best = piece;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** A prefilter for texts that may hold `pieces` (each three chars, matched up to ASCII case). */
+export function compilePrefilter(pieces: readonly (string | undefined)[]): Prefilter {
+  const bits = new Uint8Array(4096);
+  for (const piece of pieces) {
+    if (piece === undefined || piece.length !== 3) return PASS_ALL;
+    let h = 0;
+    for (let i = 0; i < 3; i++) {
+      const c = piece.charCodeAt(i);
+      if (c >= 128) return PASS_ALL;
+      h = ((h << 5) ^ (c | 32)) & 0x7fff;
+    }
+    bits[h >> 3]! |= 1 << (h & 7);
+  }
+  return {
+    mayHold(s: string): boolean {
+      let h = 0;
+      for (let i = 0; i < s.length; i++) {
+        // Only the last three chars stay in `h`: an older one is shifted past bit 14.
+        h = ((h << 5) ^ (s.charCodeAt(i) | 32)) & 0x7fff;
+        if ((bits[h >> 3]! & (1 << (h & 7))) !== 0) return true;
+      }
+      return false;
+    },
+  };
+}
 
 /** The shortest set of literals: a literal that contains another is implied by it. */
 function minimalLiterals(literals: readonly string[]): string[] {
@@ -285,6 +384,7 @@ export function compileRedactor(additions?: Partial<RedactionConfig>): Redactor 
     const re = new RegExp(escapeRe(l), 'i');
     return (s: string) => re.test(s);
   });
+  const prefilter = compilePrefilter([...literals.map(rarestPiece), ...SHAPE_TRIGRAMS]);
   /** Positions of every trigger (for the line ranges): the literals, case-insensitive, and the shapes. */
   const TRIGGER_G = new RegExp(
     // (`eyJ` is found in any case here; positions only need to be a superset.)
@@ -460,6 +560,7 @@ export function compileRedactor(additions?: Partial<RedactionConfig>): Redactor 
 
   /** Whether a built-in rule could change `s`: a trigger literal, `eyJ`, URL user info or an encoded URL. */
   function fastTriggered(s: string): boolean {
+    if (!prefilter.mayHold(s)) return false;
     if (LETTER_GATE.test(s)) return true;
     if (s.includes('eyJ')) return true;
     for (const check of otherChecks) if (check(s)) return true;
