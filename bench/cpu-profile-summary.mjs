@@ -62,7 +62,9 @@ const show = (title, m) => {
   for (const [k, t] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     const ms = t / 1000;
     const per = lines ? ` ${(t / lines).toFixed(3).padStart(7)}` : '';
-    console.log(`${ms.toFixed(1).padStart(9)} ${((100 * t) / active).toFixed(1).padStart(6)}${per}  ${k}`);
+    // Idle is not part of the active time it would be a share of.
+    const pct = k.startsWith('(idle)') ? '-' : ((100 * t) / active).toFixed(1);
+    console.log(`${ms.toFixed(1).padStart(9)} ${pct.padStart(6)}${per}  ${k}`);
   }
 };
 console.log(
