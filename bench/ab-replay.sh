@@ -11,6 +11,7 @@
 #   A_EXTRA / B_EXTRA   YAML appended to bench/harness-agent.yml for that variant: top-level keys the base file
 #                       does not set, e.g. B_EXTRA='timezone: UTC' (an invalid config stops the script with the
 #                       agent's message)
+# Prints wall, user and user+sys CPU seconds (compare CPU, not wall, on a shared machine) and peak RSS.
 #   NODE_FLAGS          node flags for both (default: --max-semi-space-size=8, as the service definitions)
 #   SINK=harness|null   the shared harness's validating sink (default) or bench/null-bulk-sink.mjs
 #   SHARED_DIR          the shared folder holding bench/sink/server.js (default: ../shared next to the repository)
@@ -45,28 +46,27 @@ run() {
   data="$(mktemp -d -p "$work")"
   # shellcheck disable=SC2086 # the flags are a word list
   CASGUARD_ES_HOSTS="http://127.0.0.1:$port" CASGUARD_DATA_DIR="$data" CASGUARD_CONFIG="$cfg" \
-    /usr/bin/time -f "$name %e %U %M" -o "$work/time" \
+    /usr/bin/time -f "$name %e %U %M %S" -o "$work/time" \
     ${TASKSET:-} node ${NODE_FLAGS---max-semi-space-size=8} "$dist/cli/main.js" replay --format iis "$input" >"$work/out" 2>&1 ||
     {
       echo "variant $name failed:" >&2
       cat "$work/out" >&2
       exit 1
     }
-  if [ "${SINK:-harness}" != null ]; then
-    curl -s "http://127.0.0.1:$port/_sink/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);process.stderr.write(`${process.argv[1]} sink: ${j.docs_accepted} docs, ${(j.bytes/Math.max(1,j.docs_accepted)).toFixed(0)} bytes per document on the wire\n`)})' "$name" || true
-  fi
+  # Both sinks answer /_sink/stats (bytes: uncompressed bulk bodies, action lines included).
+  curl -s "http://127.0.0.1:$port/_sink/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);process.stderr.write(`${process.argv[1]} sink: ${j.docs_accepted} docs, ${(j.bytes/Math.max(1,j.docs_accepted)).toFixed(0)} bytes per document on the wire\n`)})' "$name" || true
   stop_sink
   sleep 0.3
   cat "$work/time" | tee -a "$work/all"
 }
-echo "variant wall_s user_s maxrss_kb"
+echo "variant wall_s user_s maxrss_kb sys_s"
 for _ in $(seq "$pairs"); do
   run A "${A_DIST:-$root/dist}" "${A_EXTRA:-}"
   run B "${B_DIST:-$root/dist}" "${B_EXTRA:-}"
 done
 for v in A B; do
-  awk -v v="$v" 'BEGIN { n = 0 } $1 == v { w[n] = $2; u[n] = $3; m[n] = $4; n++ }
+  awk -v v="$v" 'BEGIN { n = 0 } $1 == v { w[n] = $2; u[n] = $3; m[n] = $4; c[n] = $3 + $5; n++ }
     function med(a, n,   i, j, t) { for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
       return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2 }
-    END { printf "median %s: wall %.2f s, user %.2f s, peak RSS %.1f MiB (%d runs)\n", v, med(w, n), med(u, n), med(m, n) / 1024, n }' "$work/all"
+    END { printf "median %s: wall %.2f s, user %.2f s, user+sys %.2f s, peak RSS %.1f MiB (%d runs)\n", v, med(w, n), med(u, n), med(c, n), med(m, n) / 1024, n }' "$work/all"
 done

@@ -4,6 +4,7 @@
 // (e.g. `processing.worker`); the shared harness's sink (which parses and validates) is the one to compare
 // with other shippers.
 // Usage: node bench/null-bulk-sink.mjs [--port 9298]   (prints the documents acknowledged at exit, Ctrl-C)
+// `GET /_sink/stats`: documents acknowledged and uncompressed body bytes received so far.
 import { createServer } from 'node:http';
 import { createGunzip } from 'node:zlib';
 
@@ -11,8 +12,15 @@ const pi = process.argv.indexOf('--port');
 const port = pi > 0 ? Number(process.argv[pi + 1]) : 9298;
 const CREATED = '{"create":{"status":201}}';
 let docs = 0;
+let bytes = 0;
 
 createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/_sink/stats') {
+    // As the shared harness's sink answers it (ab-replay.sh prints bytes per document from it).
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ docs_accepted: docs, bytes }));
+    return;
+  }
   if (req.method === 'GET' || req.method === 'HEAD') {
     res.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
     res.end(JSON.stringify({ version: { number: '8.15.0' }, tagline: 'You Know, for Search' }));
@@ -21,6 +29,7 @@ createServer((req, res) => {
   const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
   let lines = 0;
   body.on('data', (chunk) => {
+    bytes += chunk.length;
     for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
   });
   body.on('end', () => {

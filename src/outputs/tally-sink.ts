@@ -1,6 +1,8 @@
 // Counts what goes through the agent's output for the operator's summaries (replay's end line, run's periodic
-// statistics): documents pushed per stream, distinct alerts raised versus alert updates, documents settled.
-// It only counts; every push, drain and settle is the wrapped sink's.
+// statistics): documents pushed per stream, distinct alerts raised versus alert updates. It only counts; every
+// push, drain and settle is the wrapped sink's, with the caller's own settle callback: a wrapper per document
+// (it counted settled documents, which nothing read) lived until the document's batch was answered, and such
+// per-document objects are what the young-generation GC copies (issue 16).
 
 import type { ShippableDocument } from '../pipeline/document.types.js';
 import type { DocumentSink } from '../pipeline/stages.types.js';
@@ -12,14 +14,11 @@ export interface Tally {
   readonly alerts: number;
   /** Pushes of an alert already pushed once (updated counts, a closed period). */
   readonly alertUpdates: number;
-  /** Documents (events and alerts) the outputs settled: stored, spooled or dead-lettered. */
-  readonly settled: number;
 }
 
 export class TallySink implements DocumentSink {
   private documents = 0;
   private alertUpdates = 0;
-  private settled = 0;
   private readonly alertIds = new Set<string>();
 
   constructor(private readonly inner: DocumentSink) {}
@@ -29,7 +28,6 @@ export class TallySink implements DocumentSink {
       documents: this.documents,
       alerts: this.alertIds.size,
       alertUpdates: this.alertUpdates,
-      settled: this.settled,
     };
   }
 
@@ -38,10 +36,7 @@ export class TallySink implements DocumentSink {
       if (this.alertIds.has(doc.id)) this.alertUpdates += 1;
       else this.alertIds.add(doc.id);
     } else this.documents += 1;
-    return this.inner.push(doc, () => {
-      this.settled += 1;
-      onSettled();
-    });
+    return this.inner.push(doc, onSettled);
   }
 
   drain(): Promise<void> {

@@ -3,6 +3,9 @@
 // refuses the whole request: a 513-byte `_id` is "Validation Failed: 1: id [...] is too long, must be no longer
 // than 512 bytes but was: 513;"), authorized as a composite request (`indices:data/write/bulk` on any index), then
 // executed item by item (write-path.ts) with fault injection. Items answer in request order.
+// The URL's index (`POST /<index>/_bulk`) is the default of action lines without `_index` (an item answers with
+// the index it went to, as Elasticsearch does); `rest.action.multi.allow_explicit_index: false` (which refuses
+// `_index` in action lines) is not modelled.
 
 import { createHash } from 'node:crypto';
 import { EsError } from './errors.js';
@@ -52,6 +55,39 @@ const ACTION_PARAMS: Record<Op, string[]> = {
   ],
   delete: ['_index', '_id', 'routing', 'if_seq_no', 'if_primary_term', 'version', 'version_type'],
 };
+
+/** A bulk request as it arrived (EsTestServer.bulkRequests). */
+export interface KeptBulkRequest {
+  readonly index: string | undefined;
+  readonly body: Buffer;
+}
+
+/**
+ * The items of kept bulk requests as Elasticsearch reads them: each action line's op, id and effective index (its
+ * own `_index`, else the URL's), whether the line named it, the action line as sent and the source line.
+ */
+export function bulkItems(
+  requests: readonly KeptBulkRequest[],
+): { op: string; id: string; index: string; named: boolean; action: string; source: string }[] {
+  const out: { op: string; id: string; index: string; named: boolean; action: string; source: string }[] = [];
+  for (const r of requests) {
+    const lines = r.body.toString('utf8').split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const action = JSON.parse(lines[i]!) as Record<string, { _index?: string; _id: string }>;
+      const op = Object.keys(action)[0]!;
+      const meta = action[op]!;
+      out.push({
+        op,
+        id: meta._id,
+        index: meta._index ?? r.index ?? '',
+        named: meta._index !== undefined,
+        action: lines[i]!,
+        source: lines[i + 1]!,
+      });
+    }
+  }
+  return out;
+}
 
 export interface BulkStats {
   bulkItems: number;

@@ -68,6 +68,7 @@ import { RestApi, applyFilterPath } from './rest-api.js';
 import { Security } from './security.js';
 import type { RoleDescriptor, SecurityOptions } from './security.js';
 import type { FlatSettings } from './index-settings.js';
+import type { KeptBulkRequest } from './bulk.js';
 
 export { applyFilterPath };
 export { idFraction } from './faults.js';
@@ -103,7 +104,7 @@ export interface EsTestServerOptions {
   autoCreateIndex?: boolean;
   /** The clock of backing index names (`.ds-<stream>-<yyyy.MM.dd>-<generation>`). */
   now?: () => Date;
-  /** Keep every bulk request body (uncompressed) in `bulkBodies`, in arrival order. Default false. */
+  /** Keep every bulk request (its URL's index and uncompressed body) in `bulkRequests`, in arrival order. Default false. */
   keepBulkBodies?: boolean;
 }
 
@@ -170,8 +171,12 @@ export interface EsTestServer {
   setFaults(faults: EsFaults): void;
   /** Every mutating request (PUT/POST/DELETE other than _bulk and reads), in order, e.g. `PUT /_ilm/policy/x`. */
   readonly writes: string[];
-  /** Bulk request bodies, uncompressed, in arrival order (only with `keepBulkBodies`). */
-  readonly bulkBodies: Buffer[];
+  /**
+   * Bulk requests in arrival order (only with `keepBulkBodies`): the index their URL names (`POST /<index>/_bulk`,
+   * the default of action lines without `_index`; undefined for `POST /_bulk`) and the body, uncompressed.
+   * `bulkItems` reads them as Elasticsearch does.
+   */
+  readonly bulkRequests: KeptBulkRequest[];
   /** Close the listener and drop every connection: clients get ECONNREFUSED until `up()`. */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -237,7 +242,7 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
   };
   const faults = new EsFaultInjector(options.seed ?? 1, options.faults ?? {}, parsingType);
   const writes: string[] = [];
-  const bulkBodies: Buffer[] = [];
+  const bulkRequests: KeptBulkRequest[] = [];
   const api = new RestApi({
     cluster,
     security,
@@ -247,7 +252,7 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
     major,
     minor,
     writes,
-    ...(options.keepBulkBodies === true ? { bulkBodies } : {}),
+    ...(options.keepBulkBodies === true ? { bulkRequests } : {}),
   });
   const front = new HttpFront({
     major,
@@ -327,7 +332,7 @@ export async function startEsTestServer(options: EsTestServerOptions = {}): Prom
     indexTemplates: cluster.templates.indexTemplates,
     ilmPolicies: cluster.templates.ilmPolicies,
     writes,
-    bulkBodies,
+    bulkRequests,
     docs: docsOf,
     documents(name) {
       const ds = cluster.dataStreams.get(name);

@@ -7,7 +7,7 @@
 // `_authenticate` are allowed to every authenticated user (RBACEngine's same-user checks).
 
 import { randomBytes } from 'node:crypto';
-import type { BulkStats } from './bulk.js';
+import type { BulkStats, KeptBulkRequest } from './bulk.js';
 import { parseBulk, runBulk, validateBulk } from './bulk.js';
 import { indexSettingsError, parseCreateIndexBody } from './body-validation.js';
 import type { Cluster, DataStream } from './cluster.js';
@@ -36,7 +36,7 @@ export interface RestContext {
   minor: number;
   writes: string[];
   /** Where bulk request bodies are kept (EsTestServerOptions.keepBulkBodies). */
-  bulkBodies?: Buffer[];
+  bulkRequests?: KeptBulkRequest[];
 }
 
 const BUILD = {
@@ -211,7 +211,7 @@ export class RestApi {
   private bulk(req: EsRequest, p: Principal, defaultIndex: string | undefined): EsResponse {
     this.c.stats.bulkRequests += 1;
     this.c.stats.bulkBytes += req.body.length;
-    this.c.bulkBodies?.push(req.body);
+    this.c.bulkRequests?.push({ index: defaultIndex, body: req.body });
     const before = this.c.faults.beforeBulk();
     if (before?.kind === 'reset') return { status: 0, reset: true };
     if (before?.kind === 'status') {

@@ -4,7 +4,8 @@
 // soon as the request head shows an oversized Content-Length, the body never read, the channel closed), the same
 // refusal when the client sees only the closed connection (the race issue 13 names), and an answer trickled one
 // byte at a time (slow-loris).
-// It speaks raw HTTP/1.1 over `net` so the timing is exact. It does NOT model: anything but `POST /_bulk` (other
+// It speaks raw HTTP/1.1 over `net` so the timing is exact. It does NOT model: anything but `POST /_bulk` and
+// `POST /<index>/_bulk` (whose index is the default of action lines without `_index`, as in Elasticsearch) (other
 // paths answer 404), mappings or data streams (every `create`/`index` item is stored by `_id` and answered 201,
 // a repeated `create` 409), chunked request bodies (the client sends a Content-Length), `Expect: 100-continue`.
 
@@ -67,15 +68,16 @@ export async function startLoopbackBulkServer(
     timers.add(t);
   };
 
-  const bulk = (raw: Buffer, gzip: boolean): string => {
+  const bulk = (raw: Buffer, gzip: boolean, defaultIndex: string | undefined): string => {
     const text = (gzip ? gunzipSync(raw) : raw).toString('utf8');
     const lines = text.split('\n');
     lines.pop();
     const items: Record<string, { status: number } & Record<string, unknown>>[] = [];
     for (let i = 0; i < lines.length; i += 2) {
-      const action = JSON.parse(lines[i]!) as Record<string, { _index: string; _id: string }>;
+      const action = JSON.parse(lines[i]!) as Record<string, { _index?: string; _id: string }>;
       const op = Object.keys(action)[0]!;
-      const { _index, _id } = action[op]!;
+      const { _id } = action[op]!;
+      const _index = action[op]!._index ?? defaultIndex;
       const n = stored.get(_id) ?? 0;
       if (op === 'create' && n > 0) {
         items.push({
@@ -129,12 +131,14 @@ export async function startLoopbackBulkServer(
         buf = buf.subarray(need.length);
         const { head } = need;
         need = undefined;
-        if (!/^POST \/_bulk/i.test(head)) {
+        const path = /^POST \/(?:([^/?\s]+)\/)?_bulk[?\s]/i.exec(head);
+        if (!path) {
           answer(sock, 404, '{"error":"not found"}');
           continue;
         }
+        const index = path[1] === undefined ? undefined : decodeURIComponent(path[1]);
         requests.push({ bytes: body.length, status: 200 });
-        answer(sock, 200, bulk(body, /\r\ncontent-encoding:\s*gzip/i.test(head)));
+        answer(sock, 200, bulk(body, /\r\ncontent-encoding:\s*gzip/i.test(head), index));
       }
     });
   });

@@ -353,6 +353,39 @@ describe('against a real Elasticsearch cluster', () => {
     assert.equal(total, docs.length);
   });
 
+  it('issue 16: requests naming their index in the URL (one stream, mixed, an alert first) store each document in its own target', async () => {
+    const n = ns('urlindex');
+    const c = cfg(n);
+    assert.equal(await setupCluster(c, io(), nullLogger, defaultOwnFields()), 0);
+    // 30 per batch: batches of activesync only (even documents), then mixed batches starting with each stream,
+    // and one starting with an alert (sent by `index` to the alerts index, the events naming their streams).
+    const single = [...range(0, 120, `${n}-s`)].filter((d) => d.stream === 'activesync');
+    const mixed = [...range(0, 120, `${n}-m`)];
+    const alertFirst = [makeDoc(9, `${n}-a`), ...range(10, 40, `${n}-a`)];
+    const docs = [...single, ...mixed, ...alertFirst];
+    const { sink, deadLetterDir } = openSink(url!, { ...c, hosts: [url], maxBatchDocs: 30 });
+    const settled = new Map<string, number>();
+    for (const batch of [single, mixed, alertFirst]) {
+      await pushAll(sink, batch, settled);
+      await sink.flush();
+    }
+    await sink.close();
+    assert.deepEqual(await readLetters(deadLetterDir), []);
+    assert.equal(settled.size, docs.length);
+    const targets = (['activesync', 'application', 'alerts'] as const).map((s) => targetName(s, n));
+    await admin.indices.refresh({ index: targets });
+    for (const st of ['activesync', 'application', 'alerts'] as const) {
+      const want = docs.filter((d) => d.stream === st).map((d) => d.id);
+      const r = await admin.search({
+        index: targetName(st, n),
+        size: 1000,
+        _source: false,
+        query: { match_all: {} },
+      });
+      assert.deepEqual(r.hits.hits.map((h) => h._id).sort(), want.sort(), st);
+    }
+  });
+
   it('finding 6: with action.auto_create_index false, casguard templates still let a new stream and alerts index be created', async () => {
     // setup for one namespace installs the templates; the agent of another namespace writes first. Without
     // `allow_auto_create: true` in casguard's templates (they outrank the built-in `logs`), every item is a 404.

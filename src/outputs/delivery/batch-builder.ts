@@ -4,6 +4,10 @@
 // (cheap for the GC). An entry keeps only (buffer, start, end) for retries, splits, the spool and dead letters.
 // A batch is sealed at `maxBatchDocs`, `maxBatchBytes` or `flushIntervalMs` after its first document (a batch
 // age, not an idle timer: dependencies.md 3.4); the sink decides what happens to a sealed batch.
+// A batch's first document decides its request's index (`POST /<index>/_bulk`, see batch.ts): the action lines of
+// documents going there leave `_index` out (`{"create":{"_id":"..."}}`, 45 bytes less per document of the
+// activesync stream), the others name theirs. A batch of one stream (a replay, an IIS-only host) names no index
+// in its body at all.
 
 import { CasguardError } from '../../pipeline/errors.js';
 import type {
@@ -31,9 +35,11 @@ export interface BatchBuilderOptions {
   readonly onAge: () => void;
 }
 
-/** A document's bulk lines; `pre`: its pre-serialized source, into which `source` is inserted. */
+/**
+ * A document's source line (without its newline; the action line is written by `append`, which knows the batch's
+ * index); `pre`: its pre-serialized source, into which `source` is inserted.
+ */
 export interface BulkLines {
-  readonly action: string;
   readonly source: string;
   readonly pre?: SerializedSource;
 }
@@ -44,8 +50,10 @@ export class BatchBuilder {
   private lastBatchBytes = 0;
   private bytes = 0;
   private readonly pool: BufferPool;
-  /** `{"<op>":{"_index":"<target>","_id":` per op and target. */
+  /** `{"<op>":{"_index":"<target>","_id":` per op and target (documents not going to the batch's index). */
   private readonly actionPrefix = new Map<string, string>();
+  /** Where the open batch's first document goes: its request's index. */
+  private batchTarget: string | undefined;
   private ageTimer: NodeJS.Timeout | undefined;
   private maxBytes: number;
 
@@ -74,17 +82,10 @@ export class BatchBuilder {
   }
 
   /**
-   * The bulk lines of a document: `action\n` and the source (without its newline). A pre-serialized document
-   * (parallel replay) keeps its bytes: `source` is then only the `event.ingested` text inserted into them.
+   * The source line of a document. A pre-serialized document (parallel replay) keeps its bytes: `source` is then
+   * only the `event.ingested` text inserted into them.
    */
-  serialize(doc: ShippableDocument, target: string): BulkLines {
-    const key = doc.op === 'create' ? target : `index\0${target}`;
-    let prefix = this.actionPrefix.get(key);
-    if (prefix === undefined) {
-      prefix = `{"${doc.op}":{"_index":${JSON.stringify(target)},"_id":`;
-      this.actionPrefix.set(key, prefix);
-    }
-    const action = `${prefix}${JSON.stringify(doc.id)}}}\n`;
+  serialize(doc: ShippableDocument): BulkLines {
     const serialized = doc.serialized;
     if (serialized) {
       const shape = this.o.serializedShape ?? 'full';
@@ -95,21 +96,40 @@ export class BatchBuilder {
       const at = this.o.ingestedAt;
       // As withIngested does for an object document: the last key of `event`.
       const source = at ? `${pre.eventEmpty ? '' : ','}"ingested":${JSON.stringify(at())}` : '';
-      return { action, source, pre };
+      return { source, pre };
     }
-    const source = JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc);
-    return { action, source };
+    return { source: JSON.stringify(this.o.prepare ? this.o.prepare(doc) : doc.doc) };
+  }
+
+  /** The action line (with its newline), `_index` left out when the document goes to the batch's index. */
+  private action(op: ShippableDocument['op'], target: string, id: string): string {
+    if (target === this.batchTarget)
+      return op === 'create'
+        ? `{"create":{"_id":${JSON.stringify(id)}}}\n`
+        : `{"index":{"_id":${JSON.stringify(id)}}}\n`;
+    const key = op === 'create' ? target : `index\0${target}`;
+    let prefix = this.actionPrefix.get(key);
+    if (prefix === undefined) {
+      prefix = `{"${op}":{"_index":${JSON.stringify(target)},"_id":`;
+      this.actionPrefix.set(key, prefix);
+    }
+    return `${prefix}${JSON.stringify(id)}}}\n`;
   }
 
   /** False when the open batch holds documents and these lines would take it past `maxBatchBytes`. */
-  fits(action: string, source: string, pre?: SerializedSource): boolean {
+  fits(doc: ShippableDocument, target: string, lines: BulkLines): boolean {
     const maxBytes = this.maxBytes;
+    const pre = lines.pre;
     const preBytes = pre ? pre.bytes.length : 0;
+    // At least the longest action line this document can get (`{"create":{"_index":..,"_id":..}}\n`, 34 bytes and
+    // the two strings; 3 bytes per UTF-16 unit is UTF-8's most): written later, by `append`.
+    const action = 34 + (target.length + doc.id.length) * 3;
+    const source = lines.source;
     // The exact UTF-8 size is computed only when the batch may be full (the length is a lower bound, 3x an upper).
     return !(
       this.entries.length > 0 &&
-      this.bytes + preBytes + (action.length + source.length) * 3 + 1 > maxBytes &&
-      this.bytes + preBytes + Buffer.byteLength(action) + Buffer.byteLength(source) + 1 > maxBytes
+      this.bytes + preBytes + action + source.length * 3 + 1 > maxBytes &&
+      this.bytes + preBytes + action + Buffer.byteLength(source) + 1 > maxBytes
     );
   }
 
@@ -124,8 +144,10 @@ export class BatchBuilder {
       nd = new NdjsonBuffer(Math.min(guess, full), maxBytes, this.pool);
       this.nd = nd;
     }
+    if (this.entries.length === 0) this.batchTarget = target;
+    const implicitIndex = target === this.batchTarget;
     const start = nd.len;
-    nd.write(lines.action);
+    nd.write(this.action(doc.op, target, doc.id));
     const pre = lines.pre;
     if (pre) {
       nd.writeBytes(pre.bytes.subarray(0, pre.eventEnd));
@@ -135,7 +157,16 @@ export class BatchBuilder {
     nd.newline();
     const end = nd.len;
     nd.pending += 1;
-    const entry: Entry = { id: doc.id, op: doc.op, target, nd, start, end, attempts: 0, onSettled };
+    const entry: Entry = {
+      op: doc.op,
+      target,
+      implicitIndex,
+      nd,
+      start,
+      end,
+      attempts: 0,
+      onSettled,
+    };
     this.entries.push(entry);
     this.bytes += end - start;
     return entry;
@@ -172,6 +203,7 @@ export class BatchBuilder {
     const entries = this.entries;
     this.entries = [];
     this.bytes = 0;
+    this.batchTarget = undefined;
     const nd = this.nd;
     this.nd = undefined;
     if (!nd) return { entries, body: undefined };

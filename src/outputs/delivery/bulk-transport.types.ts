@@ -34,8 +34,10 @@ export interface BulkTransport {
   /**
    * `body` is the NDJSON request body as UTF-8 (sent as is, without another copy); `docs` the number of items in
    * it, for checking the answer. The buffer may be a view of a larger one and must not be kept after the answer.
+   * `index`: the request's default index (`POST /<index>/_bulk`), which action lines without `_index` go to;
+   * undefined when every action line names its own (`POST /_bulk`).
    */
-  send(body: Buffer, docs: number, encoded?: Promise<Buffer>): Promise<BulkSendResult>;
+  send(body: Buffer, docs: number, encoded?: Promise<Buffer>, index?: string): Promise<BulkSendResult>;
   /**
    * Optional: start turning a body into its wire form (e.g. gzip) ahead of `send`, so the work overlaps the wait
    * for a free request slot. The delivery layer passes the promise back to `send` with the same body; a rejected

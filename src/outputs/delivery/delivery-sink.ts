@@ -55,7 +55,7 @@ import { classifyRequest } from '../elasticsearch/bulk-classify.js';
 import { backoffDelay } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Batch, Entry } from './batch.js';
-import { batchBody, batchBytes, entryBytes } from './batch.js';
+import { batchBody, batchBytes, entryBytes, requestIndex } from './batch.js';
 import { BatchBuilder } from './batch-builder.js';
 import type { BulkItemResult, BulkSendResult, BulkTransport } from './bulk-transport.types.js';
 import { letterFor, sortItems } from './item-outcomes.js';
@@ -249,8 +249,8 @@ export class DeliverySink implements DocumentSink {
   push(doc: ShippableDocument, onSettled: () => void): boolean {
     if (this.closed) throw new CasguardError('INTERNAL', 'push() after close() on the Elasticsearch output');
     const target = this.o.targetFor(doc.stream);
-    const lines = this.open.serialize(doc, target);
-    if (!this.open.fits(lines.action, lines.source, lines.pre)) this.seal();
+    const lines = this.open.serialize(doc);
+    if (!this.open.fits(doc, target, lines)) this.seal();
     const entry = this.open.append(doc, target, lines, onSettled);
     this.memBytes += entryBytes(entry);
     this.unsettled += 1;
@@ -443,7 +443,8 @@ export class DeliverySink implements DocumentSink {
     const t0 = this.now();
     let result: BulkSendResult;
     try {
-      result = await this.o.transport.send(body, n, batch.body === body ? batch.encoded : undefined);
+      const index = requestIndex(batch.entries);
+      result = await this.o.transport.send(body, n, batch.body === body ? batch.encoded : undefined, index);
     } catch (e) {
       result = { kind: 'failed', reason: redactText(describeError(e)) };
     }

@@ -7,7 +7,7 @@ import type { DocumentStream, EcsDocument, ShippableDocument } from '../../pipel
 import { redactText } from '../../pipeline/redact.js';
 import { classifyItem, isKnownItemStatus, itemNeedsOperator } from '../elasticsearch/bulk-classify.js';
 import type { Entry } from './batch.js';
-import { entryText } from './batch.js';
+import { entryId, entryText } from './batch.js';
 import type { BulkItemResult } from './bulk-transport.types.js';
 
 export interface ItemOutcomes {
@@ -118,8 +118,10 @@ export function letterFor(
   try {
     const lines = entryText(entry);
     const src = lines.slice(lines.indexOf('\n') + 1, -1);
+    const id = entryId(entry);
+    if (id === undefined) throw new Error('no _id in the action line');
     document = {
-      id: entry.id,
+      id,
       op: entry.op,
       stream: ctx.streamByTarget.get(entry.target) ?? guessStream(entry.target),
       doc: JSON.parse(src) as EcsDocument,

@@ -20,7 +20,7 @@ import {
 import type { EsMetrics } from '../../telemetry/elasticsearch-events.js';
 import { DiskOutage } from '../disk/disk-outage.js';
 import type { Batch, Entry, LoadedSegment } from './batch.js';
-import { batchBody } from './batch.js';
+import { batchBody, explicitBody } from './batch.js';
 import { NdjsonBuffer } from './ndjson-buffer.js';
 import type { SegmentReader, Spool, SpoolSegment } from './spool.js';
 import { SegmentParser } from './spool-segment-parser.js';
@@ -77,7 +77,8 @@ export class SpoolBridge {
    */
   write(batch: Batch, dropped: (documents: number) => void): boolean {
     const { spool: sp, name, logger, metrics: m } = this.o;
-    const body = batchBody(batch);
+    // Spooled action lines always name their index: a segment is read back by them (and may be sent with others).
+    const body = batch.entries.some((e) => e.implicitIndex) ? explicitBody(batch.entries) : batchBody(batch);
     let appended: ReturnType<Spool['append']>;
     try {
       appended = sp.append(body, batch.entries.length);
@@ -186,9 +187,9 @@ export class SpoolBridge {
       const start = nd.len;
       nd.write(it.lines);
       return {
-        id: it.id,
         op: it.op,
         target: it.index,
+        implicitIndex: false,
         nd,
         start,
         end: nd.len,

@@ -227,6 +227,44 @@ interface RawBulkItem {
 
 const gzipAsync = promisify(gzip);
 
+/** The result of an item without an error or failure store, per status: shared, the usual case allocates nothing. */
+const PLAIN_ITEMS = new Map<number, BulkItemResult>();
+
+/**
+ * The answer's items as results, in place (the parsed answer is ours; a 5,000-item answer cost 1 µs and 220 bytes
+ * per document when each item was copied, issue 16).
+ */
+function bulkItemResults(raw: Record<string, RawBulkItem>[], scrub: (t: string) => string): BulkItemResult[] {
+  const items = raw as unknown as BulkItemResult[];
+  for (let i = 0; i < raw.length; i++) {
+    const entry = raw[i]!;
+    let v: RawBulkItem | undefined;
+    // The item's one key is its op (`create`, `index`).
+    for (const op in entry) {
+      v = entry[op];
+      break;
+    }
+    const status = typeof v?.status === 'number' ? v.status : 0;
+    if (v?.error === undefined && v?.failure_store === undefined) {
+      let plain = PLAIN_ITEMS.get(status);
+      if (plain === undefined) {
+        plain = Object.freeze({ status });
+        // Only HTTP statuses are kept (a foreign answer's odd numbers must not grow the table).
+        if (Number.isInteger(status) && status >= 0 && status < 600) PLAIN_ITEMS.set(status, plain);
+      }
+      items[i] = plain;
+      continue;
+    }
+    items[i] = {
+      status,
+      ...(v.error?.type !== undefined ? { errorType: v.error.type } : {}),
+      ...(v.error?.reason !== undefined ? { reason: scrub(v.error.reason) } : {}),
+      ...(v.failure_store !== undefined ? { failureStore: v.failure_store } : {}),
+    };
+  }
+  return items;
+}
+
 /**
  * Every HTTP error status. A bulk request refused as a whole (429, 503, 413, ...) comes back as an answer with its
  * headers (Retry-After) instead of a thrown error: the client's error redaction ('remove', see clientOptions)
@@ -272,7 +310,7 @@ export class EsBulkTransport implements BulkTransport {
     }
   }
 
-  async send(body: Buffer, docs: number, encoded?: Promise<Buffer>): Promise<BulkSendResult> {
+  async send(body: Buffer, docs: number, encoded?: Promise<Buffer>, index?: string): Promise<BulkSendResult> {
     const ac = new AbortController();
     const state: { cause?: AbortCause } = {};
     this.inFlight.set(ac, state);
@@ -285,7 +323,7 @@ export class EsBulkTransport implements BulkTransport {
             ac.abort();
           }, ms);
     try {
-      const r = await this.exchange(body, docs, encoded, ac.signal);
+      const r = await this.exchange(body, docs, encoded, index, ac.signal);
       if (state.cause !== undefined && r.kind === 'failed') return this.abortedResult(state.cause);
       return r;
     } finally {
@@ -308,6 +346,7 @@ export class EsBulkTransport implements BulkTransport {
     body: Buffer,
     docs: number,
     encoded: Promise<Buffer> | undefined,
+    index: string | undefined,
     signal: AbortSignal,
   ): Promise<BulkSendResult> {
     try {
@@ -317,7 +356,12 @@ export class EsBulkTransport implements BulkTransport {
       if (level !== undefined) headers['content-encoding'] = 'gzip';
       const res = await this.client.bulk(
         // Pre-serialized NDJSON (a Buffer) is sent as is (dependencies.md 3.5); the types only allow arrays.
-        { operations: payload as never, filter_path: BULK_FILTER_PATH },
+        // `index`: `POST /<index>/_bulk`, the default of action lines without `_index` (batch.ts).
+        {
+          ...(index !== undefined ? { index } : {}),
+          operations: payload as never,
+          filter_path: BULK_FILTER_PATH,
+        },
         { headers, maxRetries: 0, meta: true, ignore: ERROR_STATUSES, signal },
       );
       if (res.statusCode !== null && res.statusCode >= 400) {
@@ -325,16 +369,7 @@ export class EsBulkTransport implements BulkTransport {
         return { kind: 'failed', ...describeHttpFailure(res.statusCode, res.body, h, this.scrub) };
       }
       const raw = res.body as { errors?: boolean; items?: Record<string, RawBulkItem>[] };
-      const items: BulkItemResult[] = (raw.items ?? []).map((entry) => {
-        const v = Object.values(entry)[0] ?? {};
-        const status = typeof v.status === 'number' ? v.status : 0;
-        return {
-          status,
-          ...(v.error?.type !== undefined ? { errorType: v.error.type } : {}),
-          ...(v.error?.reason !== undefined ? { reason: this.scrub(v.error.reason) } : {}),
-          ...(v.failure_store !== undefined ? { failureStore: v.failure_store } : {}),
-        };
-      });
+      const items = bulkItemResults(raw.items ?? [], this.scrub);
       if (items.length !== docs) {
         return {
           kind: 'failed',

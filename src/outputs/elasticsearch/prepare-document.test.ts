@@ -115,6 +115,34 @@ describe('withWireShape', () => {
     assert.deepEqual(app.data_stream, { dataset: 'exchange.activesync', namespace: 'default' });
   });
 
+  it('leaves out an object holding only constants, and puts back the very same values, also in a nested call', () => {
+    const d = iisLike();
+    d['data_stream'] = { type: 'logs', dataset: 'exchange.activesync' };
+    d['agent'] = { type: 'casguard' };
+    const event = d['event'] as Record<string, unknown>;
+    const category = event['category'];
+    const other = iisLike();
+    const inner: string[] = [];
+    const outer = withWireShape(d, 'activesync', 'now', false, () => {
+      // Another document shaped while this one is (an output pushing to another): each restores its own.
+      inner.push(withWireShape(other, 'activesync', 'later', false, () => JSON.stringify(other)));
+      return JSON.stringify(d);
+    });
+    assert.equal(
+      outer,
+      '{"@timestamp":"2014-03-10T00:00:00.000Z","event":{"action":"Ping","ingested":"now"},"ecs":{"version":"9.4.0"}}',
+    );
+    assert.match(
+      inner[0]!,
+      /"event":\{"action":"Ping","ingested":"later"\},"data_stream":\{"namespace":"default"\}/,
+    );
+    assert.deepEqual(other, iisLike());
+    assert.deepEqual(Object.keys(d), ['@timestamp', 'event', 'data_stream', 'ecs', 'agent']);
+    assert.equal(event['category'], category, 'the same array object, not a copy');
+    assert.deepEqual(d['data_stream'], { type: 'logs', dataset: 'exchange.activesync' });
+    assert.deepEqual(d['agent'], { type: 'casguard' });
+  });
+
   it('sends everything for alerts and when sendStreamConstants is set, and restores after a throw', () => {
     const full = JSON.parse(JSON.stringify(iisLike())) as { event: Record<string, unknown> };
     full.event['ingested'] = 'now';

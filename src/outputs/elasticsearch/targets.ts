@@ -7,13 +7,19 @@
 
 import type { DocumentStream } from '../../pipeline/document.types.js';
 
+/** Names per namespace: the outputs ask once per document, and a name built anew each time was hashed anew. */
+const NAMES = new Map<string, Readonly<Record<DocumentStream, string>>>();
+
 export function targetName(stream: DocumentStream, namespace: string): string {
-  switch (stream) {
-    case 'activesync':
-      return `logs-exchange.activesync-${namespace}`;
-    case 'application':
-      return `logs-exchange.application-${namespace}`;
-    case 'alerts':
-      return `casguard-alerts-${namespace}`;
+  let names = NAMES.get(namespace);
+  if (names === undefined) {
+    names = {
+      activesync: `logs-exchange.activesync-${namespace}`,
+      application: `logs-exchange.application-${namespace}`,
+      alerts: `casguard-alerts-${namespace}`,
+    };
+    // A few namespaces per agent (its configuration); tests make many, each a few names.
+    if (NAMES.size < 1000) NAMES.set(namespace, names);
   }
+  return names[stream];
 }
