@@ -79,6 +79,8 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** A file of a replay holding a reader slot; `job` when the workers process it. */
 interface ReplayFile {
   readonly t: Tail;
@@ -331,7 +333,11 @@ export class FileInput {
    */
   private async release(active: ReplayFile[], done: ReplayCounts): Promise<ReplayFile[]> {
     const settled = (t: Tail): boolean => t.finished && t.tracker.pending === 0;
-    if (active.every((a) => a.t.finished) && !active.some((a) => settled(a.t))) await this.deps.sink.flush();
+    if (active.every((a) => a.t.finished) && !active.some((a) => settled(a.t))) {
+      await this.deps.sink.flush();
+      // Settled a moment after the flush (or a sink that only sends): no busy loop meanwhile.
+      if (!active.some((a) => settled(a.t))) await sleep(10);
+    }
     if (active.some((a) => settled(a.t) && a.t.cp.offset !== a.t.committed)) await this.committer.commit();
     else if (Date.now() >= this.committer.nextCommitAt) await this.committer.commit();
     const kept: ReplayFile[] = [];
