@@ -43,9 +43,15 @@ export interface ProcessedTurn {
   readonly error?: string;
 }
 
-/** Processes the files of a replay elsewhere; `next(i)` gives file i's turns in order. */
+/**
+ * Processes the files of a replay elsewhere; `next(i)` gives the turns of the i-th file added, in order. Files
+ * are added as the replay admits them (a bounded number at a time), so each is opened when it is added.
+ */
 export interface ProcessedTurnSource {
-  start(jobs: readonly ReplayFileJob[]): void;
+  /** A replay of up to `files` files begins. */
+  start(files: number): void;
+  /** A file to process; returns its number for `next`. */
+  add(job: ReplayFileJob): number;
   next(file: number): Promise<ProcessedTurn>;
   close(): Promise<void>;
 }

@@ -19,11 +19,20 @@ export interface AgentProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-export function startAgent(
-  args: readonly string[],
-  opts: { cwd: string; env?: Record<string, string> },
-): AgentProcess {
-  const child = spawn(process.execPath, ['--import', tsxLoader, mainTs, ...args], {
+export interface AgentOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  /** Start the agent under `ulimit -n` of this many descriptors (through bash). */
+  maxOpenFiles?: number;
+}
+
+export function startAgent(args: readonly string[], opts: AgentOptions): AgentProcess {
+  const argv = ['--import', tsxLoader, mainTs, ...args];
+  const [cmd, cmdArgs] =
+    opts.maxOpenFiles === undefined
+      ? [process.execPath, argv]
+      : ['bash', ['-c', `ulimit -n ${opts.maxOpenFiles} && exec "$@"`, 'bash', process.execPath, ...argv]];
+  const child = spawn(cmd, cmdArgs, {
     cwd: opts.cwd,
     env: { ...process.env, CASGUARD_CONFIG: '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,7 +71,7 @@ export function startAgent(
 /** Runs a CLI command to completion. */
 export async function runAgentCommand(
   args: readonly string[],
-  opts: { cwd: string; env?: Record<string, string> },
+  opts: AgentOptions,
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const p = startAgent(args, opts);
   const code = await p.exited;

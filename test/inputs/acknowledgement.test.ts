@@ -8,10 +8,18 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { READ_CHUNK_BYTES } from '../../src/inputs/file-input.js';
-import { FileInput, Registry, readCheckpoints } from '../../src/inputs/index.js';
+import { FileInput, readCheckpoints } from '../../src/inputs/index.js';
 import type { FramingKind } from '../../src/pipeline/record.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
-import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
+import {
+  FakeSink,
+  MemoryDeadLetters,
+  inputConfig,
+  tempDir,
+  testHandlers,
+  waitFor,
+  openRegistry,
+} from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -20,7 +28,7 @@ async function setup(framing: FramingKind = 'lines', over: Record<string, unknow
   const logs = path.join(tmp.dir, 'logs');
   await mkdir(logs);
   const data = path.join(tmp.dir, 'data');
-  const registry = await Registry.open(data, nullLogger);
+  const registry = await openRegistry(data, nullLogger);
   const sink = new FakeSink();
   const deadLetters = new MemoryDeadLetters();
   const input = new FileInput(inputConfig({ paths: [path.join(logs, '*')], ...over }), {
@@ -117,7 +125,7 @@ describe('acknowledgement', () => {
         handlerFactory: testHandlers('lines'),
         sink: sink2,
         deadLetters: new MemoryDeadLetters(),
-        registry: await Registry.open(path.join(s.dir, 'data'), nullLogger),
+        registry: await openRegistry(path.join(s.dir, 'data'), nullLogger),
         logger: nullLogger,
       });
       await again.start();
@@ -238,7 +246,7 @@ describe('complete exports while tailing', () => {
         handlerFactory: testHandlers('lines'),
         sink: s.sink,
         deadLetters: new MemoryDeadLetters(),
-        registry: await Registry.open(path.join(s.dir, 'data'), nullLogger),
+        registry: await openRegistry(path.join(s.dir, 'data'), nullLogger),
         logger: nullLogger,
       });
       await again.start();

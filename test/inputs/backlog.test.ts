@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FileInput, Registry, readCheckpoints } from '../../src/inputs/index.js';
+import { FileInput, readCheckpoints } from '../../src/inputs/index.js';
 import { MAX_ACTIVE_FILES } from '../../src/inputs/file-input.js';
 import type { InputContext } from '../../src/inputs/tail.types.js';
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import type { DocumentSink } from '../../src/pipeline/stages.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
-import { MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
+import { MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor, openRegistry } from './helpers.js';
 
 const FILES = MAX_ACTIVE_FILES + 150;
 
@@ -61,7 +61,7 @@ async function readBacklog(delayed: boolean): Promise<void> {
         handlerFactory: testHandlers('lines'),
         sink,
         deadLetters: new MemoryDeadLetters(),
-        registry: await Registry.open(data, nullLogger),
+        registry: await openRegistry(data, nullLogger),
         logger: nullLogger,
       });
     const sink = new StateSink(delayed);

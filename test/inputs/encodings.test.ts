@@ -6,10 +6,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { FileInput, Registry } from '../../src/inputs/index.js';
+import { FileInput } from '../../src/inputs/index.js';
 import type { FramingKind } from '../../src/pipeline/record.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
-import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers } from './helpers.js';
+import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, openRegistry } from './helpers.js';
 
 const MAILBOX_ENTRY = (n: number): string =>
   [
@@ -88,7 +88,7 @@ async function replay(framing: FramingKind, name: string, bytes: Buffer) {
       handlerFactory: testHandlers(framing),
       sink,
       deadLetters,
-      registry: await Registry.open(path.join(tmp.dir, 'data'), nullLogger),
+      registry: await openRegistry(path.join(tmp.dir, 'data'), nullLogger),
       logger: nullLogger,
     });
     const summary = await input.runOnce();

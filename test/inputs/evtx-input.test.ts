@@ -6,10 +6,11 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { FileInput, Registry } from '../../src/inputs/index.js';
+import type { Registry } from '../../src/inputs/index.js';
+import { FileInput } from '../../src/inputs/index.js';
 import type { FileHandlerFactory } from '../../src/pipeline/stages.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
-import { MemoryDeadLetters, inputConfig, tempDir, waitFor } from './helpers.js';
+import { MemoryDeadLetters, inputConfig, tempDir, waitFor, openRegistry } from './helpers.js';
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -75,7 +76,7 @@ describe('EVTX files through the input', () => {
           logger: nullLogger,
         });
       // Tailing: an export is complete once it stops changing (exportSettleMs).
-      const registry = await Registry.open(data, nullLogger);
+      const registry = await openRegistry(data, nullLogger);
       const tail = make(all, registry);
       await tail.start();
       let last = -1;
@@ -100,7 +101,7 @@ describe('EVTX files through the input', () => {
       registry.touch();
       await registry.flush();
       const rest: Seen[] = [];
-      const again = make(rest, await Registry.open(data, nullLogger));
+      const again = make(rest, await openRegistry(data, nullLogger));
       await again.runOnce(undefined, { resume: true });
       assert.deepEqual(
         rest.map((r) => r.recordId),

@@ -2,10 +2,18 @@ import assert from 'node:assert/strict';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FileInput, Registry, readCheckpoints } from '../../src/inputs/index.js';
+import { FileInput, readCheckpoints } from '../../src/inputs/index.js';
 import { inputMetrics } from '../../src/telemetry/input-events.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
-import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
+import {
+  FakeSink,
+  MemoryDeadLetters,
+  inputConfig,
+  tempDir,
+  testHandlers,
+  waitFor,
+  openRegistry,
+} from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -18,7 +26,7 @@ async function setup(
   const data = path.join(tmp.dir, 'data');
   const { mkdir } = await import('node:fs/promises');
   await mkdir(logs, { recursive: true });
-  const registry = await Registry.open(data, nullLogger);
+  const registry = await openRegistry(data, nullLogger);
   const sink = new FakeSink();
   const deadLetters = new MemoryDeadLetters();
   const make = (reg = registry) =>
@@ -75,7 +83,7 @@ describe('FileInput', () => {
       await waitFor(() => s.sink.docs.length === 2);
       await input.stop();
       await appendFile(f, 'two\n');
-      const reg2 = await Registry.open(s.data, nullLogger);
+      const reg2 = await openRegistry(s.data, nullLogger);
       input = s.make(reg2);
       await input.start();
       await waitFor(() => s.sink.docs.length === 3);

@@ -5,10 +5,18 @@ import assert from 'node:assert/strict';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FileInput, Registry } from '../../src/inputs/index.js';
+import { FileInput } from '../../src/inputs/index.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { metricsRegistry, resetMetrics } from '../../src/telemetry/metrics.js';
-import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
+import {
+  FakeSink,
+  MemoryDeadLetters,
+  inputConfig,
+  tempDir,
+  testHandlers,
+  waitFor,
+  openRegistry,
+} from './helpers.js';
 
 async function fileLabels(): Promise<Set<string>> {
   const out = new Set<string>();
@@ -32,7 +40,7 @@ describe('per-file metric series', () => {
         handlerFactory: testHandlers('lines'),
         sink,
         deadLetters: new MemoryDeadLetters(),
-        registry: await Registry.open(path.join(tmp.dir, 'data'), nullLogger),
+        registry: await openRegistry(path.join(tmp.dir, 'data'), nullLogger),
         logger: nullLogger,
       });
       await input.start();

@@ -8,7 +8,7 @@ import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FileInput, Registry } from '../../src/inputs/index.js';
+import { FileInput } from '../../src/inputs/index.js';
 import { fsPath } from '../../src/inputs/raw-path.js';
 import { readCheckpoints } from '../../src/inputs/registry.js';
 import { nullLogger, recordingLogger } from '../../src/telemetry/logger.types.js';
@@ -17,6 +17,7 @@ import {
   MemoryDeadLetters,
   duplicates,
   inputConfig,
+  openRegistry,
   tempDir,
   testHandlers,
   waitFor,
@@ -44,7 +45,7 @@ describe('file names that are not valid UTF-8', () => {
           handlerFactory: testHandlers('lines'),
           sink,
           deadLetters: new MemoryDeadLetters(),
-          registry: await Registry.open(dataDir, nullLogger),
+          registry: await openRegistry(dataDir, nullLogger),
           logger: log,
         });
         await input.start();

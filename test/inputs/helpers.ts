@@ -16,12 +16,39 @@ import type {
   FileHandlerFactory,
 } from '../../src/pipeline/stages.types.js';
 import { FileInputConfig } from '../../src/inputs/file-input.config.js';
+import { Registry, type RegistryOptions } from '../../src/inputs/registry.js';
+import type { Logger } from '../../src/telemetry/logger.types.js';
+import { nullLogger } from '../../src/telemetry/logger.types.js';
+
+/**
+ * Registries the tests opened, closed by the cleanup of the temporary folder they are in: a registry left open
+ * keeps its journal's FileHandle, which Node closes on garbage collection with a warning (DEP0137).
+ */
+const openRegistries = new Set<Registry>();
+
+export async function openRegistry(
+  dataDir: string,
+  logger: Logger = nullLogger,
+  options?: RegistryOptions,
+): Promise<Registry> {
+  const registry = await Registry.open(dataDir, logger, options);
+  openRegistries.add(registry);
+  return registry;
+}
 
 export async function tempDir(
   prefix = 'casguard-inputs-',
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const cleanup = async (): Promise<void> => {
+    for (const r of openRegistries)
+      if (r.dir.startsWith(dir + path.sep)) {
+        openRegistries.delete(r);
+        await r.close().catch(() => undefined);
+      }
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { dir, cleanup };
 }
 
 export interface Shipped {

@@ -6,13 +6,14 @@ import { closeSync, copyFileSync, ftruncateSync, openSync, renameSync, unlinkSyn
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FileInput, Registry } from '../../src/inputs/index.js';
+import { FileInput } from '../../src/inputs/index.js';
 import { nullLogger, recordingLogger } from '../../src/telemetry/logger.types.js';
 import {
   FakeSink,
   MemoryDeadLetters,
   duplicates,
   inputConfig,
+  openRegistry,
   tempDir,
   waitFor,
   testHandlers,
@@ -54,7 +55,7 @@ async function setup(pattern = '*.log*', logger = nullLogger) {
   const tmp = await tempDir('casguard-rotation-');
   const logs = path.join(tmp.dir, 'logs');
   await mkdir(logs);
-  const registry = await Registry.open(path.join(tmp.dir, 'data'), nullLogger);
+  const registry = await openRegistry(path.join(tmp.dir, 'data'), nullLogger);
   const sink = new FakeSink();
   const input = new FileInput(inputConfig({ paths: [path.join(logs, pattern)], closeIdleMs: 400 }), {
     baseDir: tmp.dir,
@@ -262,7 +263,7 @@ describe('rotation under load', () => {
       await s.input.stop();
       w.write(50);
       w.close();
-      const registry = await Registry.open(path.join(s.dir, 'data'), nullLogger);
+      const registry = await openRegistry(path.join(s.dir, 'data'), nullLogger);
       const again = new FileInput(inputConfig({ paths: [path.join(s.logs, '*.log*')] }), {
         baseDir: s.dir,
         handlerFactory: testHandlers('lines'),

@@ -98,9 +98,8 @@ function project(doc: EcsDocument, paths: readonly string[][]): Record<string, J
 
 /** A growable buffer with its own ArrayBuffer (transferable). */
 class Bytes {
-  // A turn reads about 1 MiB of log; its documents take about three times that.
-  buf = Buffer.allocUnsafeSlow(4 << 20);
   len = 0;
+  constructor(public buf: Buffer) {}
   write(s: string): void {
     if (this.buf.length - this.len < s.length * 3) {
       const need = this.len + Buffer.byteLength(s);
@@ -141,13 +140,16 @@ interface FileState {
   readonly warnings: FramerWarning[];
   pos: number;
   credits: number;
-  done: boolean;
   /** The file could not be opened (its one turn says so). */
   readonly openError?: string;
 }
 
 class TurnBuilder {
-  readonly bytes = new Bytes();
+  readonly bytes: Bytes;
+  /** `expect`: the bytes of log this turn reads (its documents take about three times that). */
+  constructor(expect: number) {
+    this.bytes = new Bytes(Buffer.allocUnsafeSlow(Math.max(64 << 10, Math.min(4 << 20, 4 * expect))));
+  }
   readonly records = new Growable(new Float64Array(3 * 1024));
   readonly docs = new Growable(new Int32Array(4 * 1024));
   readonly ids: string[] = [];
@@ -245,7 +247,8 @@ function handleRecords(f: FileState, records: FramedRecord[], out: TurnBuilder):
 
 /** One turn of one file, as TailReader.servicePlain reads it. */
 function turn(f: FileState): TurnMessage {
-  const out = new TurnBuilder();
+  // A turn reads up to 1 MiB; a backfill of small files reads a few KiB per turn, in a buffer of that size.
+  const out = new TurnBuilder(Math.min(TURN_BUDGET_BYTES, f.size - f.pos));
   if (f.openError !== undefined) return out.message(f, true, 0, f.openError);
   let total = 0;
   try {
@@ -281,7 +284,6 @@ function open(job: ReplayFileJob & { index: number }): FileState {
       warnings: [],
       pos: 0,
       credits: init.ahead,
-      done: false,
       openError: error,
     };
   }
@@ -308,20 +310,20 @@ function openFile(job: ReplayFileJob & { index: number }): FileState {
     warnings,
     pos: framer.feedFrom,
     credits: init.ahead,
-    done: false,
   };
 }
 
-const files: FileState[] = [];
+/** This worker's files not yet read to their end, in the order they were dealt. */
+const files = new Map<number, FileState>();
 let wake: (() => void) | undefined;
 const port = parentPort!;
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'files') {
-    for (const job of m.jobs) files.push(open(job));
+    for (const job of m.jobs) files.set(job.index, open(job));
     void run();
   } else {
-    const f = files.find((x) => x.job.index === m.file);
+    const f = files.get(m.file);
     if (f) f.credits += 1;
   }
   wake?.();
@@ -331,17 +333,17 @@ let running = false;
 async function run(): Promise<void> {
   if (running) return;
   running = true;
-  // Round robin over this worker's files, as the main thread consumes them.
-  for (;;) {
-    const active = files.filter((f) => !f.done);
-    if (active.length === 0) break;
-    for (const f of active) {
+  // Round robin over this worker's files, as the main thread consumes them; files dealt meanwhile join at the
+  // end of the round, as they do on the main thread.
+  while (files.size > 0) {
+    for (const f of [...files.values()]) {
       while (f.credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       f.credits -= 1;
       const msg = turn(f);
       if (msg.last) {
-        f.done = true;
+        // Its descriptor, parser and framer go now: a backfill deals thousands of files in turn.
         if (f.fd >= 0) closeSync(f.fd);
+        files.delete(f.job.index);
       }
       port.postMessage(msg, [msg.bytes, msg.records.buffer as ArrayBuffer, msg.docs.buffer as ArrayBuffer]);
     }

@@ -1,5 +1,5 @@
 // The main thread's side of a parallel replay: starts the worker threads (replay-worker.ts), deals the files to
-// them (file i to worker i mod n, each serving its files round robin), and turns each turn a worker sends back
+// them as the replay admits them (file i to worker i mod n, each serving its files round robin), and turns each turn a worker sends back
 // into processed records for the input (inputs/processed-turns.ts), running detection on the way, on the
 // documents' projections, in file order: the engine sees the documents in the order a single-threaded replay
 // gives it, so it raises the same alerts. Documents keep their bytes (ShippableDocument.serialized): the outputs
@@ -74,24 +74,43 @@ export interface WorkerTurnSourceOptions {
 
 export class WorkerTurnSource implements ProcessedTurnSource {
   private readonly workers: Worker[] = [];
-  private readonly queues: TurnMessage[][] = [];
+  /** Turns that arrived before they were asked for, by file number (dropped with the file's last turn). */
+  private readonly queues = new Map<number, TurnMessage[]>();
   private readonly waiting = new Map<
     number,
     { resolve: (m: TurnMessage) => void; reject: (err: Error) => void }
   >();
   private failure: Error | undefined;
+  /** Workers to start (at the first file), and files added so far. */
+  private count = 1;
+  private added = 0;
 
   constructor(private readonly opts: WorkerTurnSourceOptions) {}
 
-  start(jobs: readonly ReplayFileJob[]): void {
-    const n = Math.max(1, Math.min(this.opts.workers, jobs.length));
+  start(files: number): void {
+    this.count = Math.max(1, Math.min(this.opts.workers, files));
+  }
+
+  /** File i goes to worker i mod n, which opens it now (the replay adds files as reader slots free up). */
+  add(job: ReplayFileJob): number {
+    if (this.workers.length === 0) this.startWorkers();
+    const index = this.added++;
+    this.queues.set(index, []);
+    this.workers[index % this.workers.length]!.postMessage({
+      type: 'files',
+      jobs: [{ ...job, index }],
+    } satisfies ToWorker);
+    return index;
+  }
+
+  private startWorkers(): void {
     const init: WorkerInit = {
       ...this.opts.init,
       fields: fieldsRead(),
       rules: this.opts.rules,
       ahead: AHEAD,
     };
-    for (let w = 0; w < n; w++) {
+    for (let w = 0; w < this.count; w++) {
       const worker = startWorker(init);
       worker.on('message', (m: TurnMessage) => this.arrive(m));
       worker.on('error', (err) => this.fail(err));
@@ -100,17 +119,12 @@ export class WorkerTurnSource implements ProcessedTurnSource {
       });
       this.workers.push(worker);
     }
-    for (let i = 0; i < jobs.length; i++) this.queues.push([]);
-    for (let w = 0; w < n; w++) {
-      const mine = jobs.map((j, index) => ({ ...j, index })).filter((j) => j.index % n === w);
-      this.workers[w]!.postMessage({ type: 'files', jobs: mine } satisfies ToWorker);
-    }
   }
 
   async next(file: number): Promise<ProcessedTurn> {
     const m = await this.take(file);
-    if (!m.last)
-      this.workers[file % this.workers.length]!.postMessage({ type: 'credit', file } satisfies ToWorker);
+    if (m.last) this.queues.delete(file);
+    else this.workers[file % this.workers.length]!.postMessage({ type: 'credit', file } satisfies ToWorker);
     return this.decode(m);
   }
 
@@ -121,7 +135,7 @@ export class WorkerTurnSource implements ProcessedTurnSource {
   }
 
   private take(file: number): Promise<TurnMessage> {
-    const q = this.queues[file]!;
+    const q = this.queues.get(file)!;
     if (q.length > 0) return Promise.resolve(q.shift()!);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.waiting.set(file, { resolve, reject }));
@@ -132,7 +146,7 @@ export class WorkerTurnSource implements ProcessedTurnSource {
     if (w) {
       this.waiting.delete(m.file);
       w.resolve(m);
-    } else this.queues[m.file]!.push(m);
+    } else this.queues.get(m.file)!.push(m);
   }
 
   private fail(err: Error): void {
