@@ -46,6 +46,10 @@ class StateSink implements DocumentSink {
 
 async function readBacklog(delayed: boolean): Promise<void> {
   const tmp = await tempDir('casguard-backlog-');
+  // Stopped in `finally` too: a failed wait must not leave an input or timer running (the test file's process
+  // would then never exit, and the run would hang instead of reporting the failure).
+  const running: { stop: () => Promise<void> }[] = [];
+  let sampler: NodeJS.Timeout | undefined;
   try {
     const logs = path.join(tmp.dir, 'logs');
     await mkdir(logs);
@@ -65,11 +69,13 @@ async function readBacklog(delayed: boolean): Promise<void> {
         logger: nullLogger,
       });
     const sink = new StateSink(delayed);
+    running.push({ stop: () => sink.close() });
     const input = await make(sink);
+    running.push(input);
     const ctx = (input as unknown as { ctx: InputContext }).ctx;
     let maxActive = 0;
     let maxWaiting = 0;
-    const sampler = setInterval(() => {
+    sampler = setInterval(() => {
       let active = 0;
       for (const t of ctx.tails.values()) if (t.handler && !t.finished) active += 1;
       maxActive = Math.max(maxActive, active);
@@ -106,12 +112,16 @@ async function readBacklog(delayed: boolean): Promise<void> {
       assert.equal(cp.offset, size, cp.path);
     }
     const again = new StateSink(false);
+    running.push({ stop: () => again.close() });
     const second = await make(again);
+    running.push(second);
     await second.start();
     await new Promise((r) => setTimeout(r, 800));
     await second.stop();
     assert.deepEqual(again.docs, []);
   } finally {
+    clearInterval(sampler);
+    for (const r of running.reverse()) await r.stop().catch(() => undefined);
     await tmp.cleanup();
   }
 }
