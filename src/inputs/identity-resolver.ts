@@ -348,6 +348,7 @@ export class IdentityResolver {
       compressed,
       source,
       pos: start,
+      readEnd: start,
       committed: start,
       size,
       lastGrowthAt: Date.now(),

@@ -134,6 +134,7 @@ export class TailReader {
       }
       const size = Number(st.size);
       if (size < t.pos) return this.truncated(t, size);
+      if (this.nothingNew(t, size)) return this.atEnd(t);
       if (size === t.pos && !this.mayComplete(t, now)) {
         if (t.replay) this.finish(t, 0);
         else {
@@ -164,6 +165,7 @@ export class TailReader {
           .lag()
           .set({ input: this.ctx.id, file: pathText(t.path) }, Math.max(0, size - t.committed));
       t.size = size;
+      if (this.nothingNew(t, size)) return this.atEnd(t);
     }
     if (t.fh && !t.handler && !(await this.unpark(t))) return;
     let total = 0;
@@ -195,8 +197,15 @@ export class TailReader {
     }
     if (ahead) await ahead.catch(() => undefined);
     if (t.pos > t.size) t.size = t.pos;
-    if (total > 0) {
-      this.countBytes(t, total);
+    // Bytes read again after a park (from the acknowledged offset) are not growth.
+    const grown = t.pos - t.readEnd;
+    if (grown > 0) t.readEnd = t.pos;
+    if (total > 0 && grown <= 0 && !atEnd) {
+      t.nextCheckAt = 0; // the turn's budget ran out while reading again: go on next turn
+      return;
+    }
+    if (total > 0 && grown > 0) {
+      this.countBytes(t, Math.min(total, grown));
       t.lastGrowthAt = Date.now();
       t.lastUsedAt = t.lastGrowthAt;
       t.idleRounds = 0;
@@ -208,6 +217,11 @@ export class TailReader {
       return;
     }
     await this.atEnd(t);
+  }
+
+  /** A parked reader of a completed file whose size is no more than what it read: there is nothing to read. */
+  private nothingNew(t: Tail, size: number): boolean {
+    return t.ended && !t.handler && !t.framer && size <= t.readEnd;
   }
 
   /** Nothing new to read: complete the file if it is done, close idle handles, back off. */

@@ -117,6 +117,11 @@ export interface Tail {
   framer?: Framer;
   /** Next byte to feed the framer (decompressed offset for gzip). */
   pos: number;
+  /**
+   * The furthest offset read so far. A parked reader goes back to its acknowledged offset and reads the bytes
+   * after it again (an export's closing line end, a partial line): reading up to here again is not growth.
+   */
+  readEnd: number;
   committed: number;
   size: number;
   /** The last bytes read, ending at `lastBytesEnd` (checked when the file changes size: still the same data?). */
