@@ -36,7 +36,6 @@ import { HandlePool } from './handle-pool.js';
 import { IdentityResolver } from './identity-resolver.js';
 import { dispatchTurn, replayJob, type ProcessedTurnSource } from './processed-turns.js';
 import { RecordDispatcher } from './record-dispatcher.js';
-import { RegistryWriteError } from './registry.js';
 import { TailReader, TURN_BUDGET_BYTES } from './tail-reader.js';
 import { ParserStateIntern } from './parser-state-intern.js';
 import { UnreadablePaths } from './unreadable-paths.js';
@@ -310,13 +309,8 @@ export class FileInput {
   /** One turn of a file processed by the workers, handed on as the reader hands on its own turns. */
   private async processedTurn(a: ReplayFile, source: ProcessedTurnSource): Promise<void> {
     const t = a.t;
-    if (t.identityPut !== undefined) {
-      // As the tail reader: no document carrying a new identity leaves before the identity is on disk.
-      await this.deps.registry.written(t.identityPut).catch((err: unknown) => {
-        if (!(err instanceof RegistryWriteError)) throw err;
-      });
-      t.identityPut = undefined;
-    }
+    // As the tail reader: no document carrying a new identity leaves before the identity is on disk.
+    if (t.identityPut !== undefined) await this.reader.identityWritten(t);
     const turn = await source.next(a.job!);
     dispatchTurn(this.ctx, this.records, t, turn, a.warned);
     if (turn.last) {

@@ -91,7 +91,7 @@ export class TailReader {
    * registry, with a /health condition, and shipping does not stop for it; a crash during the outage may then
    * send a file first seen during it again under another identity.
    */
-  private async identityWritten(t: Tail): Promise<void> {
+  async identityWritten(t: Tail): Promise<void> {
     try {
       await this.ctx.deps.registry.written(t.identityPut!);
     } catch (err) {

@@ -41,6 +41,23 @@ const SUMMARY_NAMES: readonly string[] = [
   'HH',
 ];
 
+/**
+ * Where the value of the token `raw[s, e)` starts, its letters ending at `i`: after a colon (`Mbx:host`), after
+ * digits and a colon (`Ver1:161`, `SC1:1`; see splitToken; never the 2013 `Tm...` times), else at `i` (`Hb721`).
+ * The name ends one before it, or at `i`.
+ */
+function valueStartOf(raw: string, s: number, i: number, e: number): number {
+  if (i >= e) return i;
+  const c = raw.charCodeAt(i);
+  if (c === COLON) return i + 1;
+  if (!isDigit(c)) return i;
+  let j = i + 1;
+  while (j < e && isDigit(raw.charCodeAt(j))) j++;
+  if (j < e && raw.charCodeAt(j) === COLON && !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109))
+    return j + 1;
+  return i;
+}
+
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
@@ -92,25 +109,8 @@ function scanTokens(
     if (e > s) {
       let i = s;
       while (i < e && isLetter(raw.charCodeAt(i))) i++;
-      let nameEnd = i;
-      let valueStart = i;
-      if (i > s && i < e) {
-        const c = raw.charCodeAt(i);
-        if (c === COLON) valueStart = i + 1;
-        else if (isDigit(c)) {
-          let j = i + 1;
-          while (j < e && isDigit(raw.charCodeAt(j))) j++;
-          // `Ver1:161`, `SC1:1` (see splitToken); never the 2013 `Tm...` times.
-          if (
-            j < e &&
-            raw.charCodeAt(j) === COLON &&
-            !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109)
-          ) {
-            nameEnd = j;
-            valueStart = j + 1;
-          }
-        }
-      }
+      const valueStart = i > s ? valueStartOf(raw, s, i, e) : i;
+      const nameEnd = valueStart > i ? valueStart - 1 : i;
       visit(s, nameEnd, valueStart, e, index);
     }
     s = e + 1;
@@ -228,25 +228,8 @@ export function scanLog(raw: string, withSummary = true): LogScan {
     if (e > s && c0 < 128 && SUMMARY_FIRST[c0] === 1) {
       let i = s + 1;
       while (i < e && isLetter(raw.charCodeAt(i))) i++;
-      let nameEnd = i;
-      let valueStart = i;
-      if (i < e) {
-        const c = raw.charCodeAt(i);
-        if (c === COLON) valueStart = i + 1;
-        else if (isDigit(c)) {
-          let j = i + 1;
-          while (j < e && isDigit(raw.charCodeAt(j))) j++;
-          // `Ver1:161`, `SC1:1` (see splitToken); never the 2013 `Tm...` times.
-          if (
-            j < e &&
-            raw.charCodeAt(j) === COLON &&
-            !(raw.charCodeAt(s) === 84 && raw.charCodeAt(s + 1) === 109)
-          ) {
-            nameEnd = j;
-            valueStart = j + 1;
-          }
-        }
-      }
+      const valueStart = valueStartOf(raw, s, i, e);
+      const nameEnd = valueStart > i ? valueStart - 1 : i;
       const k = summaryIndex(raw, s, nameEnd - s);
       if (k >= 0 && (seen & (1 << k)) === 0) {
         seen |= 1 << k;
