@@ -6,8 +6,8 @@
 // (worker-protocol.ts): the documents' JSON in one transferred buffer, offsets, ids, and a projection of the
 // fields detection reads. Detection, outputs and acknowledgements stay on the main thread, in file order.
 //
-// A worker serves its files round robin, one turn each, in the order the main thread consumes them, and runs at
-// most `ahead` turns ahead per file (credits), so memory stays bounded whatever the speed of the outputs.
+// A worker serves its files round robin, one turn each, passing over a file that has no credit, and runs at most
+// `ahead` turns ahead per file (credits), so memory stays bounded whatever the speed of the outputs.
 
 import { framingDeadLetter, processFramed } from '../../pipeline/framed-record.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -333,11 +333,16 @@ let running = false;
 async function run(): Promise<void> {
   if (running) return;
   running = true;
-  // Round robin over this worker's files, as the main thread consumes them; files dealt meanwhile join at the
-  // end of the round, as they do on the main thread.
+  // Round robin over this worker's files that have a credit. A file without one is passed over, never waited
+  // for: the main thread asks for its files' turns in its own order (files join as reader slots free up), so a
+  // worker that waited for one file's credit while the main thread waited for another file's turn would wait
+  // forever (it did: `replay --workers 2` of three large files hung). Each file stays at most `ahead` turns
+  // ahead. Between rounds the worker lets its messages in (credits, files dealt meanwhile).
   while (files.size > 0) {
+    let served = false;
     for (const f of [...files.values()]) {
-      while (f.credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+      if (f.credits === 0) continue;
+      served = true;
       f.credits -= 1;
       const msg = turn(f);
       if (msg.last) {
@@ -347,6 +352,8 @@ async function run(): Promise<void> {
       }
       port.postMessage(msg, [msg.bytes, msg.records.buffer as ArrayBuffer, msg.docs.buffer as ArrayBuffer]);
     }
+    if (served) await new Promise<void>((resolve) => setImmediate(resolve));
+    else await new Promise<void>((resolve) => (wake = resolve));
   }
   running = false;
 }
