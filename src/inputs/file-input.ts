@@ -220,6 +220,7 @@ export class FileInput {
     const slots = source ? Math.min(MAX_ACTIVE_FILES, this.config.maxOpenFiles) : MAX_ACTIVE_FILES;
     const skipped: string[] = [];
     const duplicates: string[] = [];
+    const stopped: InputSummary['stopped'] = [];
     /** Identities read in this run, with their path: a later path with the same identity is a duplicate. */
     const read = new Map<string, string>();
     const done: ReplayCounts = { files: 0, records: 0, documents: 0, deadLetters: 0 };
@@ -248,7 +249,7 @@ export class FileInput {
         for (const a of active) {
           if (a.t.finished) continue;
           if (a.job === undefined) await this.reader.service(a.t);
-          else await this.processedTurn(a, source!);
+          else await this.processedTurn(a, source!, stopped);
           if (ctx.blocked) {
             await this.deps.sink.drain();
             ctx.blocked = false;
@@ -269,6 +270,7 @@ export class FileInput {
       bytesRead: ctx.bytesRead,
       skipped,
       duplicates,
+      stopped,
       ...(elsewhere ? { processedElsewhere: true } : {}),
     };
     for (const a of active) {
@@ -307,12 +309,18 @@ export class FileInput {
   }
 
   /** One turn of a file processed by the workers, handed on as the reader hands on its own turns. */
-  private async processedTurn(a: ReplayFile, source: ProcessedTurnSource): Promise<void> {
+  private async processedTurn(
+    a: ReplayFile,
+    source: ProcessedTurnSource,
+    stopped: InputSummary['stopped'],
+  ): Promise<void> {
     const t = a.t;
     // As the tail reader: no document carrying a new identity leaves before the identity is on disk.
     if (t.identityPut !== undefined) await this.reader.identityWritten(t);
     const turn = await source.next(a.job!);
     dispatchTurn(this.ctx, this.records, t, turn, a.warned);
+    // A worker gives up on a file at its first open or read error (logged by dispatchTurn): the replay says so.
+    if (turn.error !== undefined) stopped.push({ path: t.path, offset: t.pos, error: turn.error });
     if (turn.last) {
       t.ended = true;
       t.finished = true;

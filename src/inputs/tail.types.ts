@@ -42,6 +42,11 @@ export interface InputSummary {
   readonly skipped: string[];
   /** Files not read because they have the same identity as another file in the run. */
   readonly duplicates: string[];
+  /**
+   * Files whose reading stopped at an error before their end (worker threads: a file that could not be opened
+   * or read), with the offset reached: the rest of each was not replayed.
+   */
+  readonly stopped: { readonly path: string; readonly offset: number; readonly error: string }[];
   /** The records were processed by RunOnceOptions.processed (worker threads). */
   readonly processedElsewhere?: boolean;
 }

@@ -245,6 +245,10 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
         }
         for (const s of summary.inputs.flatMap((i) => i.skipped))
           problems.push(`${s}: not recognised by any format (try --format <name>), or not readable`);
+        for (const s of summary.inputs.flatMap((i) => i.stopped))
+          problems.push(
+            `${s.path}: reading stopped at byte ${n(s.offset)}: ${s.error}; the rest of the file was not replayed (replay it again: what was stored is not stored twice)`,
+          );
         if (opts.format !== 'auto') {
           const counts = await readCounts();
           const skipped = new Set(summary.inputs.flatMap((i) => i.skipped));
