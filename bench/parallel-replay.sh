@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Backfill on every core (issue 16): `casguard replay` of several IIS files into bench/null-bulk-sink.mjs (which
-# costs next to nothing), alternating the same replay pinned to one core (`taskset -c 0`: --workers auto gives 1,
-# everything on one thread) and unpinned (--workers auto: one worker thread per core, at most one per file).
+# costs next to nothing), alternating the same replay pinned to one core (`taskset -c 0`, --workers 1: everything
+# on one thread) and unpinned with worker threads (--workers 2 by default: `auto` gives one thread on 2 vCPUs).
 # Prints each run, the medians and their ratio (target: >= 1.7 for 4 files of 250,000 lines).
 #
 # Usage (from the repository root, after `npm run build`):
 #   bench/parallel-replay.sh <pairs> <file.log>...
 # Inputs: node ../shared/bench/gen/gen.js iis --out /tmp/b1.log --lines 250000 --seed 1   (and seeds 2, 3, 4)
 # Variables: PORT (sink port, default 9296), CONFIG (default bench/harness-agent.yml), WORKERS (unpinned
-# --workers, default auto), NODE_FLAGS (default --max-semi-space-size=8, as the service definitions).
+# --workers, default 2), NODE_FLAGS (default --max-semi-space-size=8, as the service definitions).
 set -euo pipefail
 pairs="$1"
 shift
@@ -46,8 +46,8 @@ run() {
   echo "$name $rate" >>"$work/rates"
 }
 for _ in $(seq "$pairs"); do
-  run pinned "taskset -c 0" auto
-  run all "" "${WORKERS:-auto}"
+  run pinned "taskset -c 0" 1
+  run all "" "${WORKERS:-2}"
 done
 med() { grep "^$1 " "$work/rates" | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 p=$(med pinned)

@@ -29,11 +29,14 @@ interface ReplayOptions {
 }
 
 /**
- * Worker threads for `--workers auto`: one per core (as this process may use them: `taskset` and cgroup limits
- * count), at most one per file; 1 (no worker) on one core or for one file.
+ * Worker threads for `--workers auto`: one per core but one (as this process may use them: `taskset` and cgroup
+ * limits count), at most one per file; 1 (no worker) below two. The main thread keeps a core: it runs detection,
+ * the outputs and the acknowledgements, about a third of a replay's work per line, and with workers on every core
+ * it competes with them. On 2 vCPUs the parallel path was measured slower than one thread (bench/README.md,
+ * 0.84x lines/s for about 2x the CPU on 2026-12-07), so there `auto` is one thread.
  */
 export function autoWorkers(files: number, cores = availableParallelism()): number {
-  const n = Math.min(cores, files);
+  const n = Math.min(cores - 1, files);
   return n >= 2 ? n : 1;
 }
 
@@ -143,7 +146,7 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
     .option(
       '--workers <n|auto>',
       'worker threads that frame, parse, normalize, enrich and serialize the files (detection, outputs and ' +
-        'acknowledgements stay in one ordered stream); 1 (default): none; auto: one per core, at most one per ' +
+        'acknowledgements stay in one ordered stream); 1 (default): none; auto: one per core but one, at most one per ' +
         'file (faster on several cores and files, for more CPU and memory: bench/README.md)',
       '1',
     )
@@ -159,7 +162,7 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
         'Examples:',
         '  casguard replay /logs/W3SVC1/u_ex2609*.log             backfill IIS logs (format recognised)',
         '  casguard replay -c casguard.yml --format httpproxy *.LOG',
-        '  casguard replay --workers auto u_ex2609*.log           one worker thread per core (default: one thread)',
+        '  casguard replay --workers auto u_ex2609*.log           worker threads on every core but one (default: one thread)',
         '  casguard replay --dead-letters                         re-send dead letters once the cause is fixed',
         '',
         'Exit codes: 0 all shipped; 4 some records or documents dead-lettered; 5 a named file missing,',

@@ -6,6 +6,10 @@
 // (worker-protocol.ts): the documents' JSON in one transferred buffer, offsets, ids, and a projection of the
 // fields detection reads. Detection, outputs and acknowledgements stay on the main thread, in file order.
 //
+// A turn must be the tail reader's turn (TURN_BUDGET_BYTES): the main thread hands files on turn by turn, round
+// robin, as a single-threaded replay does, and detection's alerts depend on that order (with 256 KiB turns,
+// 8 % less CPU, the KB 2851708 scenario's documents came out in another order: test/e2e/parallel-replay.test.ts).
+//
 // A worker serves its files round robin, one turn each, passing over a file that has no credit, and runs at most
 // `ahead` turns ahead per file (credits), so memory stays bounded whatever the speed of the outputs.
 
