@@ -33,7 +33,7 @@ interface ReplayOptions {
  * limits count), at most one per file; 1 (no worker) below two. The main thread keeps a core: it runs detection,
  * the outputs and the acknowledgements, about a third of a replay's work per line, and with workers on every core
  * it competes with them. On 2 vCPUs the parallel path was measured slower than one thread (bench/README.md,
- * 0.84x lines/s for about 2x the CPU on 2026-12-07), so there `auto` is one thread.
+ * 0.84-0.91x lines/s for about 2x the CPU on 2026-12-07), so there `auto` is one thread.
  */
 export function autoWorkers(files: number, cores = availableParallelism()): number {
   const n = Math.min(cores - 1, files);
