@@ -10,8 +10,9 @@
 // robin, as a single-threaded replay does, and detection's alerts depend on that order (with 256 KiB turns,
 // 8 % less CPU, the KB 2851708 scenario's documents came out in another order: test/e2e/parallel-replay.test.ts).
 //
-// A worker serves its files round robin, one turn each, passing over a file that has no credit, and runs at most
-// `ahead` turns ahead per file (credits), so memory stays bounded whatever the speed of the outputs.
+// A worker serves its files round robin, one turn each, passing over a file that may not have one: at most `ahead`
+// turns ahead per file (credits) and `budget` over all of its files, but for a file the main thread waits for
+// (served first), so memory stays bounded whatever the speed of the outputs and however many files it holds.
 
 import { framingDeadLetter, processFramed } from '../../pipeline/framed-record.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -317,47 +318,82 @@ function openFile(job: ReplayFileJob & { index: number }): FileState {
   };
 }
 
-/** This worker's files not yet read to their end, in the order they were dealt. */
+/** This worker's files not yet read to their end, by number and in the order they were dealt. */
 const files = new Map<number, FileState>();
+const order: FileState[] = [];
+/** Where in `order` the round robin goes on. */
+let cursor = 0;
+/** Turns sent and not yet consumed (credited back), over all files: at most `init.budget` unless wanted. */
+let outstanding = 0;
+/** Files the main thread waits for and holds no turn of: served first, beyond the budget. */
+const wanted = new Set<number>();
 let wake: (() => void) | undefined;
 const port = parentPort!;
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'files') {
-    for (const job of m.jobs) files.set(job.index, open(job));
+    for (const job of m.jobs) {
+      const f = open(job);
+      files.set(job.index, f);
+      order.push(f);
+    }
     void run();
-  } else {
+  } else if (m.type === 'credit') {
+    outstanding -= 1;
     const f = files.get(m.file);
     if (f) f.credits += 1;
-  }
+  } else if (files.has(m.file)) wanted.add(m.file);
   wake?.();
 });
+
+/**
+ * The file to serve next: one the main thread waits for, else (with room in the budget) the next file with a
+ * credit in round-robin order from the cursor, the order in which the main thread asks for its files' turns.
+ */
+function pick(): FileState | undefined {
+  for (const i of wanted) {
+    const f = files.get(i);
+    if (f === undefined) wanted.delete(i);
+    else if (f.credits > 0) return f;
+  }
+  if (outstanding >= init.budget) return undefined;
+  for (let k = 0; k < order.length; k++) {
+    const f = order[(cursor + k) % order.length]!;
+    if (f.credits > 0) return f;
+  }
+  return undefined;
+}
 
 let running = false;
 async function run(): Promise<void> {
   if (running) return;
   running = true;
-  // Round robin over this worker's files that have a credit. A file without one is passed over, never waited
-  // for: the main thread asks for its files' turns in its own order (files join as reader slots free up), so a
-  // worker that waited for one file's credit while the main thread waited for another file's turn would wait
-  // forever (it did: `replay --workers 2` of three large files hung). Each file stays at most `ahead` turns
-  // ahead. Between rounds the worker lets its messages in (credits, files dealt meanwhile).
+  // A file that may not have a turn is passed over, never waited for: the main thread asks for its files' turns in
+  // its own order (files join as reader slots free up), so a worker that waited for one file's credit while the
+  // main thread waited for another file's turn would wait forever (it did: `replay --workers 2` of three large
+  // files hung). Each file stays at most `ahead` turns ahead, and all of them together at most `budget`, but for
+  // a file the main thread waits for: it holds none of that file's turns, so serving it can only end a wait.
+  // After each turn the worker lets its messages in (credits, wants, files dealt meanwhile).
   while (files.size > 0) {
-    let served = false;
-    for (const f of [...files.values()]) {
-      if (f.credits === 0) continue;
-      served = true;
-      f.credits -= 1;
-      const msg = turn(f);
-      if (msg.last) {
-        // Its descriptor, parser and framer go now: a backfill deals thousands of files in turn.
-        if (f.fd >= 0) closeSync(f.fd);
-        files.delete(f.job.index);
-      }
-      port.postMessage(msg, [msg.bytes, msg.records.buffer as ArrayBuffer, msg.docs.buffer as ArrayBuffer]);
+    const f = pick();
+    if (f === undefined) {
+      await new Promise<void>((resolve) => (wake = resolve));
+      continue;
     }
-    if (served) await new Promise<void>((resolve) => setImmediate(resolve));
-    else await new Promise<void>((resolve) => (wake = resolve));
+    f.credits -= 1;
+    outstanding += 1;
+    wanted.delete(f.job.index);
+    const at = order.indexOf(f);
+    const msg = turn(f);
+    if (msg.last) {
+      // Its descriptor, parser and framer go now: a backfill deals thousands of files in turn.
+      if (f.fd >= 0) closeSync(f.fd);
+      files.delete(f.job.index);
+      order.splice(at, 1);
+      cursor = order.length > 0 ? at % order.length : 0;
+    } else cursor = (at + 1) % order.length;
+    port.postMessage(msg, [msg.bytes, msg.records.buffer as ArrayBuffer, msg.docs.buffer as ArrayBuffer]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   running = false;
 }

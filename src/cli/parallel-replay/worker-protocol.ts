@@ -33,6 +33,11 @@ export interface WorkerInit {
   /** Turns a worker may run ahead of the main thread per file. */
   readonly ahead: number;
   /**
+   * Turns a worker may have sent and not yet seen consumed, over all of its files: a file the main thread is
+   * waiting for ('want') is served beyond it, so that memory stays bounded however many files a worker holds.
+   */
+  readonly budget: number;
+  /**
    * The shapes the replay's outputs write (document.types.ts SerializedDocument): `full` for the file output and
    * an Elasticsearch output that sends the stream constants, `wire` for one that leaves them out (the default).
    * Each shape made costs one serialization per document.
@@ -42,8 +47,10 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { readonly type: 'files'; readonly jobs: readonly (ReplayFileJob & { readonly index: number })[] }
-  /** The main thread consumed a turn of this file. */
-  | { readonly type: 'credit'; readonly file: number };
+  /** The main thread consumed a turn of this file (its last turn too). */
+  | { readonly type: 'credit'; readonly file: number }
+  /** The main thread is waiting for a turn of this file and holds none. */
+  | { readonly type: 'want'; readonly file: number };
 
 /**
  * Per document in `docs`: start, end (in `bytes`) and event end of its `full` shape, the same of its `wire` shape

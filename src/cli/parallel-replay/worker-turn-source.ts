@@ -33,6 +33,16 @@ import {
 
 /** Turns a worker may hold ready per file (each about 1 MiB of input and its documents' bytes). */
 const AHEAD = 3;
+/**
+ * Turns a worker may hold ready over all of its files, besides the one the main thread waits for: about 4 MiB
+ * each on the main thread until consumed. Without it, a worker with many files filled every file's credits while
+ * the outputs were stalled: 48 files of 10 MiB, `--workers 2`, the sink stopped for 15 s, 892-909 MiB peak RSS
+ * (162-165 on one thread), growing with the number of files. With 24: 500 MiB, whatever the number of files.
+ * Fewer cost throughput: the main thread takes the files' turns in one round robin across the workers, so a
+ * worker that is a turn behind stops the other's consumption, which then needs room to keep working (48 files
+ * without a stall: 6 turns 45 s, 12 turns 40.9 s, 24 turns 30.9-34.6 s, no budget 29.3-36.4 s; bench/README.md).
+ */
+const BUDGET = 8 * AHEAD;
 
 /**
  * A worker running replay-worker beside this module. From source (tests, under tsx) the worker registers tsx
@@ -65,7 +75,7 @@ function shapeAt(
 
 export interface WorkerTurnSourceOptions {
   readonly workers: number;
-  readonly init: Omit<WorkerInit, 'fields' | 'ahead' | 'rules'>;
+  readonly init: Omit<WorkerInit, 'fields' | 'ahead' | 'budget' | 'rules'>;
   /** The rules the detector evaluates (none without a detector). */
   readonly rules: readonly Rule[];
   /** The agent's detector (alerts stamped); evaluated here, on the main thread. */
@@ -96,7 +106,7 @@ export class WorkerTurnSource implements ProcessedTurnSource {
     if (this.workers.length === 0) this.startWorkers();
     const index = this.added++;
     this.queues.set(index, []);
-    this.workers[index % this.workers.length]!.postMessage({
+    this.workerOf(index).postMessage({
       type: 'files',
       jobs: [{ ...job, index }],
     } satisfies ToWorker);
@@ -109,6 +119,7 @@ export class WorkerTurnSource implements ProcessedTurnSource {
       fields: fieldsRead(),
       rules: this.opts.rules,
       ahead: AHEAD,
+      budget: BUDGET,
     };
     for (let w = 0; w < this.count; w++) {
       const worker = startWorker(init);
@@ -124,7 +135,7 @@ export class WorkerTurnSource implements ProcessedTurnSource {
   async next(file: number): Promise<ProcessedTurn> {
     const m = await this.take(file);
     if (m.last) this.queues.delete(file);
-    else this.workers[file % this.workers.length]!.postMessage({ type: 'credit', file } satisfies ToWorker);
+    this.workerOf(file).postMessage({ type: 'credit', file } satisfies ToWorker);
     return this.decode(m);
   }
 
@@ -134,10 +145,16 @@ export class WorkerTurnSource implements ProcessedTurnSource {
     await Promise.all(ws.map((w) => w.terminate()));
   }
 
+  private workerOf(file: number): Worker {
+    return this.workers[file % this.workers.length]!;
+  }
+
   private take(file: number): Promise<TurnMessage> {
     const q = this.queues.get(file)!;
     if (q.length > 0) return Promise.resolve(q.shift()!);
     if (this.failure) return Promise.reject(this.failure);
+    // The worker serves a file it is asked for beyond its budget (it may be busy with the budget's other files).
+    this.workerOf(file).postMessage({ type: 'want', file } satisfies ToWorker);
     return new Promise((resolve, reject) => this.waiting.set(file, { resolve, reject }));
   }
 

@@ -1,0 +1,132 @@
+// The replay's worker threads (WorkerTurnSource, real workers) hold a bounded number of turns ready for the main
+// thread, however many files they serve: at most 3 turns ahead per file and 24 over all of a worker's files. Before
+// the overall bound, a worker filled every file's credits while the outputs were stalled (the main thread consumes
+// nothing then): 48 files of 10 MiB took 900 MiB. Then the main thread takes the turns in an order the worker did
+// not expect (the last file to its end first, then the others in turn), which the worker must serve beyond its
+// budget ('want'): every turn of every file arrives, in order, with nothing lost or repeated, and nothing hangs.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkerTurnSource } from '../../src/cli/parallel-replay/worker-turn-source.js';
+import type { ProcessedTurn } from '../../src/inputs/processed-turns.js';
+
+const FILES = 12;
+/** About 3.3 MiB per file: 4 turns of up to 1 MiB (the tail reader's turn) and a last one. */
+const LINES = 10_000;
+
+function iisLog(i: number): string {
+  const parts = [
+    '#Software: Microsoft Internet Information Services 8.5\r\n#Version: 1.0\r\n#Date: 2026-11-02 00:00:00\r\n' +
+      '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) ' +
+      'cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n',
+  ];
+  for (let l = 0; l < LINES; l++)
+    parts.push(
+      `2026-11-02 10:${String(Math.floor(l / 60) % 60).padStart(2, '0')}:${String(l % 60).padStart(2, '0')} ` +
+        `10.0.0.${i + 1} POST /Microsoft-Server-ActiveSync/default.eas ` +
+        `User=f${i}u${l % 300}&DeviceId=ApplF${i}D${l % 300}&DeviceType=iPhone&Cmd=Sync` +
+        `&Log=V141_Sst${l % 20}_LdapC0_LdapL0_RpcC12_RpcL31_Ers1_Pk3090276676_S1_ 443 CONTOSO\\f${i}u${l % 300} ` +
+        `192.168.${i}.${l % 250} Apple-iPhone9C1/1402.72 - 200 0 0 ${15 + (l % 90)}\r\n`,
+    );
+  return parts.join('');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('replay worker threads under a stalled main thread', () => {
+  let dir: string;
+  const files: string[] = [];
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cg-worker-budget-'));
+    for (let i = 0; i < FILES; i++) {
+      const f = path.join(dir, `u_ex2611${String(i).padStart(2, '0')}.log`);
+      writeFileSync(f, iisLog(i));
+      files.push(f);
+    }
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('hold at most 24 turns ready over all files, then serve any file asked for until every turn is read', async () => {
+    const source = new WorkerTurnSource({
+      workers: 1,
+      init: {
+        timezone: 'UTC',
+        observerHostname: 'cas01',
+        agent: { ecsVersion: '9.4.0', id: 'a', name: 'cas01', version: '0.0.0' },
+        namespace: 'default',
+        maxRecordBytes: 1 << 20,
+        shapes: { full: false, wire: true },
+      },
+      rules: [],
+    });
+    const queued = (): number =>
+      [...(source as unknown as { queues: Map<number, unknown[]> }).queues.values()].reduce(
+        (n, q) => n + q.length,
+        0,
+      );
+    try {
+      source.start(FILES);
+      const ids = files.map((f, i) =>
+        source.add({
+          path: f,
+          source: { inputId: 'backfill', path: f, fingerprint: `fp${i}` },
+          kind: 'lines',
+          encoding: 'utf8',
+          format: 'iis',
+          startOffset: 0,
+        }),
+      );
+      // Nothing consumed: the worker fills its budget and stops (48 turns could be made: 3 per file).
+      let last = -1;
+      for (let waited = 0; waited < 60_000; waited += 200) {
+        await sleep(200);
+        const n = queued();
+        if (n === last && n > 0) break;
+        last = n;
+      }
+      await sleep(500);
+      assert.equal(queued(), 24, 'turns ready while nothing is consumed');
+
+      // The round robin made 2 turns of each file. The main thread now reads the last file to its end before any
+      // other: its third turn is asked for while the budget is full (credits come back only for that file), so
+      // the worker must serve it beyond the budget ('want'). Then the other files in turn.
+      const records = new Map<number, number>();
+      const ends = new Map<number, number>();
+      const read = async (file: number): Promise<boolean> => {
+        let timer: NodeJS.Timeout | undefined;
+        const turn: ProcessedTurn = await Promise.race([
+          source.next(file),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`no turn of file ${file} in 60 s: the worker waits`)),
+              60_000,
+            );
+          }),
+        ]).finally(() => clearTimeout(timer));
+        assert.equal(turn.error, undefined);
+        assert.ok(queued() <= 24 + 1, `turns ready: ${queued()}`);
+        for (const r of turn.records) {
+          assert.ok(r.endOffset > (ends.get(file) ?? 0), 'records in file order, none twice');
+          ends.set(file, r.endOffset);
+        }
+        records.set(file, (records.get(file) ?? 0) + turn.records.length);
+        return turn.last;
+      };
+      while (!(await read(ids[FILES - 1]!)));
+      let open = ids.slice(0, FILES - 1);
+      while (open.length > 0) {
+        const still: number[] = [];
+        for (const file of open) if (!(await read(file))) still.push(file);
+        open = still;
+      }
+      for (const [i, file] of ids.entries()) {
+        assert.equal(records.get(file), 4 + LINES, `records of file ${i}`);
+        assert.equal(ends.get(file), Buffer.byteLength(iisLog(i)), `file ${i} read to its end`);
+      }
+    } finally {
+      await source.close();
+    }
+  });
+});
