@@ -37,7 +37,7 @@ const AHEAD = 3;
  * Turns a worker may hold ready over all of its files, besides the one the main thread waits for: about 4 MiB
  * each on the main thread until consumed. Without it, a worker with many files filled every file's credits while
  * the outputs were stalled: 48 files of 10 MiB, `--workers 2`, the sink stopped for 15 s, 892-909 MiB peak RSS
- * (162-165 on one thread), growing with the number of files. With 24: 500 MiB, whatever the number of files.
+ * (165 on one thread), growing with the number of files. With 24: 500 MiB, whatever the number of files.
  * Fewer cost throughput: the main thread takes the files' turns in one round robin across the workers, so a
  * worker that is a turn behind stops the other's consumption, which then needs room to keep working (48 files
  * without a stall: 6 turns 45 s, 12 turns 40.9 s, 24 turns 30.9-34.6 s, no budget 29.3-36.4 s; bench/README.md).
