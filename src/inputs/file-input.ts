@@ -1,7 +1,7 @@
 // The file input: finds files (discovery.ts), decides what each path holds (identity-resolver.ts), reads them
 // by offset on a timer (tail-reader.ts), turns records into documents for the sink (record-dispatcher.ts), and
 // commits offsets to the registry only when acknowledged (checkpoint-committer.ts). This file wires the parts
-// and runs the loop.
+// and runs the loop; a replay (read given files once to their end) runs in replay-run.ts.
 //
 // Invariants:
 // - A file's committed offset only moves over a contiguous prefix of records whose documents are all settled
@@ -18,7 +18,6 @@ import path from 'node:path';
 import { describeError } from '../pipeline/errors.js';
 import {
   fileNameNotUtf8,
-  fileDuplicate,
   fileReadError,
   forgetFileMetrics,
   inputStarted,
@@ -31,11 +30,10 @@ import { CheckpointCommitter } from './checkpoint-committer.js';
 import { CheckpointIndex } from './checkpoint-index.js';
 import { Discovery } from './discovery.js';
 import type { FileInputConfig } from './file-input.config.js';
-import { fileId } from './file-identity.js';
 import { HandlePool } from './handle-pool.js';
 import { IdentityResolver } from './identity-resolver.js';
-import { dispatchTurn, replayJob, type ProcessedTurnSource } from './processed-turns.js';
 import { RecordDispatcher } from './record-dispatcher.js';
+import { ReplayRun } from './replay-run.js';
 import { TailReader, TURN_BUDGET_BYTES } from './tail-reader.js';
 import { ParserStateIntern } from './parser-state-intern.js';
 import { UnreadablePaths } from './unreadable-paths.js';
@@ -44,7 +42,6 @@ import type {
   InputContext,
   InputSummary,
   PathInfo,
-  Probe,
   RunOnceOptions,
   Tail,
 } from './tail.types.js';
@@ -78,29 +75,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A file of a replay holding a reader slot; `job` when the workers process it. */
-interface ReplayFile {
-  readonly t: Tail;
-  readonly job?: number;
-  readonly warned: { n: number };
-}
-
-interface ReplayCounts {
-  files: number;
-  records: number;
-  documents: number;
-  deadLetters: number;
-}
-
-function count(t: Tail, c: ReplayCounts): void {
-  c.files += 1;
-  c.records += t.records;
-  c.documents += t.documents;
-  c.deadLetters += t.deadLetters;
-}
-
 export class FileInput {
   readonly id: string;
   private readonly ctx: InputContext;
@@ -109,8 +83,7 @@ export class FileInput {
   private readonly identity: IdentityResolver;
   private readonly reader: TailReader;
   private readonly committer: CheckpointCommitter;
-  private readonly records: RecordDispatcher;
-  private readonly index: CheckpointIndex;
+  private readonly replay: ReplayRun;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private nextRescanAt = 0;
@@ -161,13 +134,21 @@ export class FileInput {
       },
     });
     const index = new CheckpointIndex(config.id, deps.registry);
-    this.index = index;
     const records = new RecordDispatcher(this.ctx);
-    this.records = records;
     this.handles = new HandlePool(this.ctx);
     this.identity = new IdentityResolver(this.ctx, index, this.handles);
     this.reader = new TailReader(this.ctx, this.handles, records, index);
     this.committer = new CheckpointCommitter(this.ctx, records);
+    this.replay = new ReplayRun({
+      ctx: this.ctx,
+      index,
+      identity: this.identity,
+      reader: this.reader,
+      records,
+      handles: this.handles,
+      committer: this.committer,
+      maxActiveFiles: MAX_ACTIVE_FILES,
+    });
   }
 
   /** Start tailing: watch, rescan and poll until `stop()`. Resolves once started. */
@@ -205,157 +186,11 @@ export class FileInput {
 
   /**
    * Replay: read the given files (or every file the config matches) to the end, as complete files, and
-   * resolve when every record is settled. Starts at the beginning of each file unless `resume` is set.
-   *
-   * A backfill may name thousands of files: they are read as run reads a backlog, at most MAX_ACTIVE_FILES
-   * readers at once (with worker threads, at most `maxOpenFiles`, each a descriptor held by a worker); the
-   * other files wait as paths. A file read to its end keeps its slot until its records are settled and its
-   * checkpoint committed; then it is dropped and the next path is looked at. Files take one turn each per
-   * round, in the order they were given.
+   * resolve when every record is settled (replay-run.ts).
    */
   async runOnce(paths?: string[], options: RunOnceOptions = {}): Promise<InputSummary> {
-    const ctx = this.ctx;
     const files = paths ? paths.map((p) => path.resolve(this.deps.baseDir, p)) : await this.scan();
-    const source = options.processed;
-    const slots = source ? Math.min(MAX_ACTIVE_FILES, this.config.maxOpenFiles) : MAX_ACTIVE_FILES;
-    const skipped: string[] = [];
-    const duplicates: string[] = [];
-    const stopped: InputSummary['stopped'] = [];
-    /** Identities read in this run, with their path: a later path with the same identity is a duplicate. */
-    const read = new Map<string, string>();
-    const done: ReplayCounts = { files: 0, records: 0, documents: 0, deadLetters: 0 };
-    let active: ReplayFile[] = [];
-    let next = 0;
-    let elsewhere = false;
-    source?.start(files.length);
-    try {
-      for (;;) {
-        while (active.length < slots && next < files.length) {
-          const f = files[next++]!;
-          const t = await this.admit(f, read, options);
-          if (t) {
-            read.set(t.key, t.path);
-            // Plain files with a format are processed by the workers, which open them themselves.
-            const job = source && !t.compressed && t.handler ? source.add(replayJob(t)) : undefined;
-            if (job !== undefined) {
-              elsewhere = true;
-              await this.handles.close(t);
-            }
-            active.push({ t, ...(job !== undefined ? { job } : {}), warned: { n: 0 } });
-          } else if (ctx.paths.get(f)?.dupOf) duplicates.push(f);
-          else skipped.push(f);
-        }
-        if (next >= files.length && active.every((a) => a.t.finished)) break;
-        for (const a of active) {
-          if (a.t.finished) continue;
-          if (a.job === undefined) await this.reader.service(a.t);
-          else await this.processedTurn(a, source!, stopped);
-          if (ctx.blocked) {
-            await this.deps.sink.drain();
-            ctx.blocked = false;
-          }
-        }
-        if (next < files.length && active.some((a) => a.t.finished))
-          active = await this.release(active, done);
-        else if (Date.now() >= this.committer.nextCommitAt) await this.committer.commit();
-      }
-      await this.committer.waitSettled(Number.POSITIVE_INFINITY);
-      await this.committer.commit();
-    } finally {
-      await source?.close();
-    }
-    for (const a of active) count(a.t, done);
-    const summary: InputSummary = {
-      ...done,
-      bytesRead: ctx.bytesRead,
-      skipped,
-      duplicates,
-      stopped,
-      ...(elsewhere ? { processedElsewhere: true } : {}),
-    };
-    for (const a of active) {
-      await this.handles.close(a.t);
-      ctx.tails.delete(a.t.key);
-    }
-    return summary;
-  }
-
-  /**
-   * Look at a path of a replay; its reader, or undefined (a duplicate of a file read in this run, not
-   * recognised, not readable). A file whose identity was read and dropped earlier in the run is told by its
-   * checkpoint (all of them are in the index), as the identity resolver tells a duplicate of a file being read.
-   */
-  private async admit(
-    file: string,
-    read: ReadonlyMap<string, string>,
-    options: RunOnceOptions,
-  ): Promise<Tail | undefined> {
-    const opts = { replay: !options.resume, forceComplete: true };
-    const probe = await this.identity.probe(file, opts);
-    const cp = probe.head && probe.head.length > 0 ? this.index.find(probe.head) : undefined;
-    const key = cp ? this.index.keyOf(cp.fingerprint) : undefined;
-    if (key !== undefined && read.has(key)) return this.duplicate(file, probe, key, read.get(key)!);
-    const t = await this.identity.inspect(file, opts, probe);
-    // The probe's bytes did not tell, the resolver's did (the file changed in between).
-    if (t && read.has(t.key)) return this.duplicate(file, probe, t.key, read.get(t.key)!);
-    return t;
-  }
-
-  private duplicate(file: string, probe: Probe, key: string, first: string): undefined {
-    if (probe.st)
-      this.ctx.paths.set(file, { ino: fileId(probe.st), size: Number(probe.st.size), dupOf: key });
-    fileDuplicate(this.ctx.log, { inputId: this.id, path: file, sameAs: first });
-    return undefined;
-  }
-
-  /** One turn of a file processed by the workers, handed on as the reader hands on its own turns. */
-  private async processedTurn(
-    a: ReplayFile,
-    source: ProcessedTurnSource,
-    stopped: InputSummary['stopped'],
-  ): Promise<void> {
-    const t = a.t;
-    // As the tail reader: no document carrying a new identity leaves before the identity is on disk.
-    if (t.identityPut !== undefined) await this.reader.identityWritten(t);
-    const turn = await source.next(a.job!);
-    dispatchTurn(this.ctx, this.records, t, turn, a.warned);
-    // A worker gives up on a file at its first open or read error (logged by dispatchTurn): the replay says so.
-    if (turn.error !== undefined) stopped.push({ path: t.path, offset: t.pos, error: turn.error });
-    if (turn.last) {
-      t.ended = true;
-      t.finished = true;
-      t.framer = undefined;
-    }
-  }
-
-  /**
-   * Files of a replay read to their end give their slots to waiting paths once their records are settled and
-   * their checkpoints committed. When every slot holds such a file, what the sink holds is sent now rather than
-   * at its next flush interval (their acknowledgements are all that reading waits for).
-   */
-  private async release(active: ReplayFile[], done: ReplayCounts): Promise<ReplayFile[]> {
-    const settled = (t: Tail): boolean => t.finished && t.tracker.pending === 0;
-    if (active.every((a) => a.t.finished) && !active.some((a) => settled(a.t))) {
-      await this.deps.sink.flush();
-      // Settled a moment after the flush (or a sink that only sends): no busy loop meanwhile.
-      if (!active.some((a) => settled(a.t))) await sleep(10);
-    }
-    if (active.some((a) => settled(a.t) && a.t.cp.offset !== a.t.committed)) await this.committer.commit();
-    else if (Date.now() >= this.committer.nextCommitAt) await this.committer.commit();
-    const kept: ReplayFile[] = [];
-    for (const a of active) {
-      const t = a.t;
-      if (!settled(t) || t.cp.offset !== t.committed) {
-        kept.push(a);
-        continue;
-      }
-      // The path's per-file metrics stay (the progress bar and the summary read them).
-      count(t, done);
-      await this.handles.close(t);
-      this.ctx.tails.delete(t.key);
-      this.ctx.paths.delete(t.path);
-    }
-    return kept;
+    return this.replay.run(files, options);
   }
 
   // ---- the loop ---------------------------------------------------------------------------------------
