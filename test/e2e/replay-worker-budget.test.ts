@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { iisBackfillLog } from '../helpers/iis-backfill.js';
 import { WorkerTurnSource } from '../../src/cli/parallel-replay/worker-turn-source.js';
 import type { ProcessedTurn } from '../../src/inputs/processed-turns.js';
 
@@ -16,34 +17,20 @@ const FILES = 12;
 /** About 3.3 MiB per file: 4 turns of up to 1 MiB (the tail reader's turn) and a last one. */
 const LINES = 10_000;
 
-function iisLog(i: number): string {
-  const parts = [
-    '#Software: Microsoft Internet Information Services 8.5\r\n#Version: 1.0\r\n#Date: 2026-11-02 00:00:00\r\n' +
-      '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) ' +
-      'cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n',
-  ];
-  for (let l = 0; l < LINES; l++)
-    parts.push(
-      `2026-11-02 10:${String(Math.floor(l / 60) % 60).padStart(2, '0')}:${String(l % 60).padStart(2, '0')} ` +
-        `10.0.0.${i + 1} POST /Microsoft-Server-ActiveSync/default.eas ` +
-        `User=f${i}u${l % 300}&DeviceId=ApplF${i}D${l % 300}&DeviceType=iPhone&Cmd=Sync` +
-        `&Log=V141_Sst${l % 20}_LdapC0_LdapL0_RpcC12_RpcL31_Ers1_Pk3090276676_S1_ 443 CONTOSO\\f${i}u${l % 300} ` +
-        `192.168.${i}.${l % 250} Apple-iPhone9C1/1402.72 - 200 0 0 ${15 + (l % 90)}\r\n`,
-    );
-  return parts.join('');
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('replay worker threads under a stalled main thread', () => {
   let dir: string;
   const files: string[] = [];
+  const sizes: number[] = [];
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'cg-worker-budget-'));
     for (let i = 0; i < FILES; i++) {
       const f = path.join(dir, `u_ex2611${String(i).padStart(2, '0')}.log`);
-      writeFileSync(f, iisLog(i));
+      const text = iisBackfillLog(i, LINES);
+      writeFileSync(f, text);
       files.push(f);
+      sizes.push(Buffer.byteLength(text));
     }
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,14 +66,14 @@ describe('replay worker threads under a stalled main thread', () => {
         }),
       );
       // Nothing consumed: the worker fills its budget and stops (48 turns could be made: 3 per file).
-      let last = -1;
-      for (let waited = 0; waited < 60_000; waited += 200) {
-        await sleep(200);
+      // Until the budget is reached, then until nothing more arrives for 2 s (a turn takes well under that).
+      for (let waited = 0; queued() < 24 && waited < 60_000; waited += 100) await sleep(100);
+      for (let last = -1, same = 0; same < 4;) {
+        await sleep(500);
         const n = queued();
-        if (n === last && n > 0) break;
+        same = n === last ? same + 1 : 0;
         last = n;
       }
-      await sleep(500);
       assert.equal(queued(), 24, 'turns ready while nothing is consumed');
 
       // The round robin made 2 turns of each file. The main thread now reads the last file to its end before any
@@ -123,7 +110,7 @@ describe('replay worker threads under a stalled main thread', () => {
       }
       for (const [i, file] of ids.entries()) {
         assert.equal(records.get(file), 4 + LINES, `records of file ${i}`);
-        assert.equal(ends.get(file), Buffer.byteLength(iisLog(i)), `file ${i} read to its end`);
+        assert.equal(ends.get(file), sizes[i], `file ${i} read to its end`);
       }
     } finally {
       await source.close();

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { iisBackfillLog } from '../helpers/iis-backfill.js';
 import { startAgent } from '../helpers/agent-process.js';
 
 const FILES = 3;
@@ -16,26 +17,6 @@ const FILES = 3;
 const LINES = 16_000;
 /** Far beyond the replay's time even on a loaded CI machine (about 15 s here); the hang never ends. */
 const LIMIT_MS = 240_000;
-
-function iisLog(i: number): string {
-  const parts = [
-    '#Software: Microsoft Internet Information Services 8.5\r\n#Version: 1.0\r\n#Date: 2026-11-02 00:00:00\r\n' +
-      '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) ' +
-      'cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n',
-  ];
-  for (let l = 0; l < LINES; l++) {
-    const s = String(l % 60).padStart(2, '0');
-    const m = String(Math.floor(l / 60) % 60).padStart(2, '0');
-    const h = String(Math.floor(l / 3600) % 24).padStart(2, '0');
-    parts.push(
-      `2026-11-02 ${h}:${m}:${s} 10.0.0.${i + 1} POST /Microsoft-Server-ActiveSync/default.eas ` +
-        `User=f${i}u${l % 500}&DeviceId=ApplF${i}D${l % 500}&DeviceType=iPhone&Cmd=Sync` +
-        `&Log=V141_Sst${l % 20}_LdapC0_LdapL0_RpcC12_RpcL31_Ers1_Pk3090276676_S1_` +
-        ` 443 CONTOSO\\f${i}u${l % 500} 192.168.${i}.${l % 250} Apple-iPhone9C1/1402.72 - 200 0 0 ${15 + (l % 90)}\r\n`,
-    );
-  }
-  return parts.join('');
-}
 
 describe('replay --workers 2 of files longer than a worker may run ahead', () => {
   let dir: string;
@@ -45,7 +26,7 @@ describe('replay --workers 2 of files longer than a worker may run ahead', () =>
     mkdirSync(path.join(dir, 'logs'));
     for (let i = 0; i < FILES; i++) {
       const f = path.join(dir, 'logs', `u_ex26110${i}.log`);
-      writeFileSync(f, iisLog(i));
+      writeFileSync(f, iisBackfillLog(i, LINES));
       files.push(f);
     }
   });

@@ -1,9 +1,9 @@
 // The main thread's side of a parallel replay: starts the worker threads (replay-worker.ts), deals the files to
-// them as the replay admits them (file i to worker i mod n, each serving its files round robin), and turns each turn a worker sends back
-// into processed records for the input (inputs/processed-turns.ts), running detection on the way, on the
-// documents' projections, in file order: the engine sees the documents in the order a single-threaded replay
-// gives it, so it raises the same alerts. Documents keep their bytes (ShippableDocument.serialized): the outputs
-// copy them as they are.
+// them as the replay admits them (file i to worker i mod n, each serving its files round robin), and turns each
+// turn a worker sends back into processed records for the input (inputs/processed-turns.ts), running detection
+// on the way, on the documents' projections, in file order: the engine sees the documents in the order a
+// single-threaded replay gives it, so it raises the same alerts. Documents keep their bytes
+// (ShippableDocument.serialized): the outputs copy them as they are.
 
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
