@@ -62,6 +62,23 @@ function midLine(sink: FakeSink): string[] {
   return sink.docs.filter((d) => !/^(line|new)-\d/.test(d.text)).map((d) => d.text.slice(0, 30));
 }
 
+/** Waits (bounded) for the `total` new lines, stops the input, and checks each was read once, from its start. */
+async function expectEveryNewLineOnce(
+  sink: FakeSink,
+  input: { stop(): Promise<void> },
+  total: number,
+): Promise<void> {
+  await waitFor(() => newLineCounts(sink, total).missing.length === 0, 20000, 'every new line').catch(
+    () => undefined,
+  );
+  await sleep(300);
+  await input.stop();
+  const { missing, twice } = newLineCounts(sink, total);
+  assert.deepEqual(missing.slice(0, 10), [], `${missing.length} new lines never read`);
+  assert.deepEqual(twice.slice(0, 10), [], `${twice.length} new lines read twice`);
+  assert.deepEqual(midLine(sink), [], 'no document starts in the middle of a line');
+}
+
 const events = (log: ReturnType<typeof recordingLogger>, name: string): number =>
   log.lines.filter((l) => l.meta['event'] === name).length;
 
@@ -81,15 +98,7 @@ describe('truncation in place that keeps the identifying bytes', () => {
         writeSync(fd, lines('new', i, 500));
         await sleep(20);
       }
-      await waitFor(() => newLineCounts(sink, total).missing.length === 0, 20000, 'every new line').catch(
-        () => undefined,
-      );
-      await sleep(300);
-      await input.stop();
-      const { missing, twice } = newLineCounts(sink, total);
-      assert.deepEqual(missing.slice(0, 10), [], `${missing.length} new lines never read`);
-      assert.deepEqual(twice.slice(0, 10), [], `${twice.length} new lines read twice`);
-      assert.deepEqual(midLine(sink), [], 'no document starts in the middle of a line');
+      await expectEveryNewLineOnce(sink, input, total);
       assert.ok(
         events(s.log, 'file_truncated') <= 2,
         `file_truncated logged ${events(s.log, 'file_truncated')} times`,
@@ -120,15 +129,7 @@ describe('truncation in place that keeps the identifying bytes', () => {
         ftruncateSync(fd, 4096);
         const total = 4_000;
         writeSync(fd, lines('new', 0, total));
-        await waitFor(() => newLineCounts(sink, total).missing.length === 0, 20000, 'every new line').catch(
-          () => undefined,
-        );
-        await sleep(300);
-        await input.stop();
-        const { missing, twice } = newLineCounts(sink, total);
-        assert.deepEqual(missing.slice(0, 10), [], `${missing.length} new lines never read`);
-        assert.deepEqual(twice.slice(0, 10), [], `${twice.length} new lines read twice`);
-        assert.deepEqual(midLine(sink), [], 'no document starts in the middle of a line');
+        await expectEveryNewLineOnce(sink, input, total);
       } finally {
         closeSync(fd);
         await s.cleanup();
