@@ -158,7 +158,8 @@ class TurnBuilder {
   readonly records = new Growable(new Float64Array(3 * 1024));
   readonly docs = new Growable(new Int32Array(4 * 1024));
   readonly ids: string[] = [];
-  readonly projections: Record<string, JsonValue>[] = [];
+  /** Each document's projection as JSON, made at once: objects kept for the whole turn outlived the young generation. */
+  readonly projections: string[] = [];
   readonly deadLetters: DeadLetter[] = [];
 
   addRecord(endOffset: number, docs: number, deadLetter: DeadLetter | undefined): void {
@@ -170,7 +171,7 @@ class TurnBuilder {
   addDocument(id: string, stream: (typeof STREAMS)[number], doc: EcsDocument): void {
     this.ids.push(id);
     const matched = matchesAny(doc);
-    this.projections.push(project(doc, matched ? PROJECTED : MINIMAL));
+    this.projections.push(JSON.stringify(project(doc, matched ? PROJECTED : MINIMAL)));
     const out = withNamespace(doc, stream, init.namespace);
     const d = this.docs;
     const ev = out['event'];
@@ -228,7 +229,7 @@ class TurnBuilder {
       docCount: this.docs.n / DOC_FIELDS,
       bytes: this.bytes.buf.buffer as ArrayBuffer,
       ids: this.ids.join('\n'),
-      projections: JSON.stringify(this.projections),
+      projections: `[${this.projections.join(',')}]`,
       deadLetters: this.deadLetters,
       warnings: f.warnings.splice(0),
       ...(error !== undefined ? { error } : {}),
