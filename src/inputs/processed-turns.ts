@@ -34,7 +34,8 @@ export interface ProcessedRecord {
 
 /** The records of one turn of one file (what the tail reader reads per turn: up to TURN_BUDGET_BYTES). */
 export interface ProcessedTurn {
-  readonly records: readonly ProcessedRecord[];
+  /** In read order; iterated once (a worker's turn makes each record as it is asked for). */
+  readonly records: Iterable<ProcessedRecord>;
   readonly bytesRead: number;
   /** The file is done (its last record, if any, is in this turn). */
   readonly last: boolean;
@@ -83,7 +84,9 @@ export function dispatchTurn(
     framerWarning(ctx.log, { inputId: id, path: t.path, ...w }, warned.n <= 10);
   }
   if (turn.error !== undefined) fileReadError(ctx.log, { inputId: id, path: t.path, error: turn.error });
+  let records = 0;
   for (const rec of turn.records) {
+    records += 1;
     t.records += 1;
     const pending = t.tracker.begin(rec.endOffset);
     if (rec.deadLetter) {
@@ -98,7 +101,7 @@ export function dispatchTurn(
     }
     t.tracker.seal(pending);
   }
-  if (turn.records.length > 0) inputMetrics.records().inc({ input: id, file: t.path }, turn.records.length);
+  if (records > 0) inputMetrics.records().inc({ input: id, file: t.path }, records);
   if (errors > 0) inputMetrics.errors().inc({ input: id, file: t.path }, errors);
   if (turn.bytesRead > 0) {
     t.pos += turn.bytesRead;

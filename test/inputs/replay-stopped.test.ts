@@ -9,7 +9,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { FileInput } from '../../src/inputs/index.js';
-import type { ProcessedTurn, ProcessedTurnSource, ReplayFileJob } from '../../src/inputs/processed-turns.js';
+import type {
+  ProcessedRecord,
+  ProcessedTurn,
+  ProcessedTurnSource,
+  ReplayFileJob,
+} from '../../src/inputs/processed-turns.js';
 import { documentId } from '../../src/pipeline/document-id.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { FakeSink, MemoryDeadLetters, inputConfig, openRegistry, tempDir, testHandlers } from './helpers.js';
@@ -26,7 +31,7 @@ class FailingSource implements ProcessedTurnSource {
     const job = this.jobs[file]!;
     const k = this.turns.get(file) ?? 0;
     this.turns.set(file, k + 1);
-    const one = (offset: number, text: string): ProcessedTurn['records'][number] => ({
+    const one = (offset: number, text: string): ProcessedRecord => ({
       endOffset: offset + text.length + 1,
       documents: [
         {
@@ -49,6 +54,7 @@ class FailingSource implements ProcessedTurnSource {
     if (name === 'b.log')
       return {
         records: [],
+
         bytesRead: 0,
         last: true,
         warnings: [],
