@@ -3,8 +3,8 @@
 // frames, parses, normalizes, enriches, redacts and identifies every record with the same file handler the main
 // thread would use, and serializes each document in each shape the outputs write (WorkerInit.shapes: the whole
 // document, the Elasticsearch wire shape without the stream constants). What goes back per turn
-// (worker-protocol.ts): the documents' JSON in one transferred buffer, offsets, ids, and a projection of the
-// fields detection reads. Detection, outputs and acknowledgements stay on the main thread, in file order.
+// (worker-protocol.ts): the documents' JSON in one transferred buffer, offsets, and in another their ids and
+// projections of the fields detection reads. Detection, outputs and acknowledgements stay on the main thread, in file order.
 //
 // A turn must be the tail reader's turn (TURN_BUDGET_BYTES): the main thread hands files on turn by turn, round
 // robin, as a single-threaded replay does, and detection's alerts depend on that order (with 256 KiB turns,
@@ -39,6 +39,8 @@ import {
   DOC_FIELDS,
   EVENT_EMPTY,
   MATCHED,
+  MINIMAL_FIELDS,
+  type MinimalValues,
   PLAIN,
   RECORD_FIELDS,
   STREAMS,
@@ -73,7 +75,7 @@ function factoryFor(format: string): FileHandlerFactory {
 // Every condition of every rule, compiled as the engine compiles them (RuleRuntime).
 const predicates = init.rules.flatMap((r) => new RuleRuntime(r, 0, init.namespace, () => undefined).preds);
 /** What the engine and the main thread read from every document (engine.ts, document-facts.ts, EventTimes). */
-const ALWAYS = ['host.name', 'microsoft.exchange.server', 'log.file.path'];
+const ALWAYS = MINIMAL_FIELDS.map((p) => p.join('.'));
 const toPaths = (fields: readonly string[]): string[][] =>
   [...new Set(fields.filter((f) => f !== '@timestamp'))].map((f) => f.split('.'));
 const PROJECTED = toPaths([...ALWAYS, ...init.fields, ...fieldsRead()]);
@@ -151,16 +153,20 @@ interface FileState {
 
 class TurnBuilder {
   readonly bytes: Bytes;
+  /** Each document's id and projection (worker-protocol.ts DOC_ID_END, DOC_META_END). */
+  readonly meta: Bytes;
   /** `expect`: the bytes of log this turn reads (its documents take about three times that). */
   constructor(expect: number) {
     this.bytes = new Bytes(Buffer.allocUnsafeSlow(Math.max(64 << 10, Math.min(4 << 20, 4 * expect))));
+    this.meta = new Bytes(Buffer.allocUnsafeSlow(Math.max(16 << 10, Math.min(1 << 20, expect >> 2))));
   }
   readonly records = new Growable(new Float64Array(3 * 1024));
-  readonly docs = new Growable(new Int32Array(4 * 1024));
-  readonly ids: string[] = [];
-  /** Each document's projection as JSON, made at once: objects kept for the whole turn outlived the young generation. */
-  readonly projections: string[] = [];
+  readonly docs = new Growable(new Int32Array(DOC_FIELDS * 1024));
   readonly deadLetters: DeadLetter[] = [];
+  /** MINIMAL_FIELDS' values of this turn's unmatched documents, each once (the last one used is looked at first). */
+  readonly minimal: MinimalValues[] = [];
+  private readonly minimalIndex = new Map<string, number>();
+  private lastMinimal = -1;
 
   addRecord(endOffset: number, docs: number, deadLetter: DeadLetter | undefined): void {
     this.records.push(endOffset);
@@ -169,9 +175,41 @@ class TurnBuilder {
   }
 
   addDocument(id: string, stream: (typeof STREAMS)[number], doc: EcsDocument): void {
-    this.ids.push(id);
     const matched = matchesAny(doc);
-    this.projections.push(JSON.stringify(project(doc, matched ? PROJECTED : MINIMAL)));
+    const d = this.docs;
+    d.push(this.shapes(stream, doc, matched));
+    const m = this.meta;
+    m.write(id);
+    d.push(m.len);
+    const ts = doc['@timestamp'];
+    const minimal = matched || typeof ts !== 'string' ? -1 : this.minimalOf(doc);
+    m.write(minimal < 0 ? JSON.stringify(project(doc, matched ? PROJECTED : MINIMAL)) : ts);
+    d.push(m.len);
+    d.push(minimal);
+  }
+
+  /** The entry of `minimal` holding this document's MINIMAL_FIELDS; -1 when one of them is not a string. */
+  private minimalOf(doc: EcsDocument): number {
+    const values: (string | undefined)[] = [];
+    for (const path of MINIMAL_FIELDS) {
+      const v = getField(doc, path);
+      if (v !== undefined && typeof v !== 'string') return -1;
+      values.push(v);
+    }
+    const last = this.minimal[this.lastMinimal];
+    if (last !== undefined && values.every((v, i) => v === last[i])) return this.lastMinimal;
+    // \u0000 cannot end a value's part ambiguously here: each value is prefixed with its presence.
+    const key = values.map((v) => (v === undefined ? '0' : `1${v}`)).join('\u0000');
+    let i = this.minimalIndex.get(key);
+    if (i === undefined) {
+      i = this.minimal.push(values) - 1;
+      this.minimalIndex.set(key, i);
+    }
+    return (this.lastMinimal = i);
+  }
+
+  /** Writes the document's shapes (six offsets in `docs`); returns its flags. */
+  private shapes(stream: (typeof STREAMS)[number], doc: EcsDocument, matched: boolean): number {
     const out = withNamespace(doc, stream, init.namespace);
     const d = this.docs;
     const ev = out['event'];
@@ -188,8 +226,7 @@ class TurnBuilder {
       d.push(this.bytes.len);
       d.push(-1);
       for (let i = 0; i < 3; i++) d.push(-1);
-      d.push(flags | PLAIN);
-      return;
+      return flags | PLAIN;
     }
     // Each shape exactly as the output serializes it, with a marker for event.ingested (the last key of `event`).
     if (init.shapes.full) {
@@ -199,7 +236,7 @@ class TurnBuilder {
       if (this.put(withWireShape(out, stream, MARKER, false, () => JSON.stringify(out))))
         flags |= WIRE_EVENT_EMPTY;
     } else for (let i = 0; i < 3; i++) d.push(-1);
-    d.push(flags);
+    return flags;
   }
 
   /** Writes `json` without its event.ingested marker: start, end, event end; true when `event` had no other key. */
@@ -228,8 +265,8 @@ class TurnBuilder {
       docs: this.docs.a,
       docCount: this.docs.n / DOC_FIELDS,
       bytes: this.bytes.buf.buffer as ArrayBuffer,
-      ids: this.ids.join('\n'),
-      projections: `[${this.projections.join(',')}]`,
+      meta: this.meta.buf.buffer as ArrayBuffer,
+      minimal: this.minimal,
       deadLetters: this.deadLetters,
       warnings: f.warnings.splice(0),
       ...(error !== undefined ? { error } : {}),
@@ -393,7 +430,12 @@ async function run(): Promise<void> {
       order.splice(at, 1);
       cursor = order.length > 0 ? at % order.length : 0;
     } else cursor = (at + 1) % order.length;
-    port.postMessage(msg, [msg.bytes, msg.records.buffer as ArrayBuffer, msg.docs.buffer as ArrayBuffer]);
+    port.postMessage(msg, [
+      msg.bytes,
+      msg.meta,
+      msg.records.buffer as ArrayBuffer,
+      msg.docs.buffer as ArrayBuffer,
+    ]);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   running = false;

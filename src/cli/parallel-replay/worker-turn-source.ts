@@ -20,8 +20,13 @@ import { activeRedactor } from '../../pipeline/redact.js';
 import type { Detector } from '../../pipeline/stages.types.js';
 import {
   DOC_FIELDS,
+  DOC_FLAGS,
+  DOC_ID_END,
+  DOC_META_END,
+  DOC_MINIMAL,
   EVENT_EMPTY,
   MATCHED,
+  minimalProjection,
   PLAIN,
   RECORD_FIELDS,
   STREAMS,
@@ -190,8 +195,8 @@ export class WorkerTurnSource implements ProcessedTurnSource {
 
   private *records(m: TurnMessage): Generator<ProcessedRecord, void, undefined> {
     const bytes = Buffer.from(m.bytes);
-    const ids = m.docCount > 0 ? m.ids.split('\n') : [];
-    const projections = (m.docCount > 0 ? JSON.parse(m.projections) : []) as EcsDocument[];
+    const meta = Buffer.from(m.meta);
+    let metaAt = 0;
     const detector = this.opts.detector;
     const redactor = activeRedactor();
     let d = 0;
@@ -202,9 +207,15 @@ export class WorkerTurnSource implements ProcessedTurnSource {
       const documents: ShippableDocument[] = [];
       for (let k = 0; k < count; k++, d++) {
         const at = d * DOC_FIELDS;
-        const flags = m.docs[at + 6]!;
-        const id = ids[d]!;
-        const projection = projections[d]!;
+        const flags = m.docs[at + DOC_FLAGS]!;
+        const idEnd = m.docs[at + DOC_ID_END]!;
+        const metaEnd = m.docs[at + DOC_META_END]!;
+        const minimal = m.docs[at + DOC_MINIMAL]!;
+        const id = meta.toString('utf8', metaAt, idEnd);
+        const text = meta.toString('utf8', idEnd, metaEnd);
+        metaAt = metaEnd;
+        const projection =
+          minimal < 0 ? (JSON.parse(text) as EcsDocument) : minimalProjection(text, m.minimal[minimal]!);
         const stream = STREAMS[flags & 3]!;
         if ((flags & PLAIN) !== 0)
           // No `event` object to put event.ingested in: the outputs get the document itself.
