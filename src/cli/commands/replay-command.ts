@@ -29,15 +29,18 @@ interface ReplayOptions {
 }
 
 /**
- * Worker threads for `--workers auto`: one per core but one (as this process may use them: `taskset` and cgroup
- * limits count), at most one per file; 1 (no worker) below two. The main thread keeps a core: it runs detection,
- * the outputs and the acknowledgements, about a third of a replay's work per line, and with workers on every core
- * it competes with them. On 2 vCPUs the parallel path was measured slower than one thread (bench/README.md,
- * 0.84-0.91x lines/s for about 2x the CPU on 2026-12-07), so there `auto` is one thread.
+ * The --workers value `auto` gives: one worker per core but one (as this process may use them: `taskset` and
+ * cgroup limits count), at most one per file, and at least two on two cores or more; 1 (no worker) on one core.
+ * `--workers N` starts at most one worker per file, so one file gets one worker: it frames, parses, normalizes and
+ * serializes while the main thread runs detection, the outputs and the acknowledgements (about a third of the
+ * work per line). On 2 vCPUs (bench/README.md, 2026-12-07): 4 IIS files of 250,000 lines with 2 workers at
+ * 1.17-1.24x the lines/s of one thread pinned to one core, one file of 1,000,000 lines with one worker at about
+ * 1.35x (it was 0.84-0.91x before the workers' ids and projections stopped crossing as strings, when `auto` gave
+ * one thread on 2 vCPUs).
  */
 export function autoWorkers(files: number, cores = availableParallelism()): number {
-  const n = Math.min(cores - 1, files);
-  return n >= 2 ? n : 1;
+  if (cores < 2) return 1;
+  return Math.max(2, Math.min(cores - 1, files));
 }
 
 /** The --workers value: 'auto' or a whole number from 1 to 64; undefined when it is neither. */
@@ -146,8 +149,8 @@ export function registerReplay(program: Command, io: CliIo, tty: TtyCheck = stde
     .option(
       '--workers <n|auto>',
       'worker threads that frame, parse, normalize, enrich and serialize the files (detection, outputs and ' +
-        'acknowledgements stay in one ordered stream); 1 (default): none; auto: one per core but one, at most one per ' +
-        'file (faster on several cores and files, for more CPU and memory: bench/README.md)',
+        'acknowledgements stay in one ordered stream); 1 (default): none; auto: one per core but one (at least two), ' +
+        'at most one per file (faster on two cores or more, for more CPU and memory: bench/README.md)',
       '1',
     )
     .option(
