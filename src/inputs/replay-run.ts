@@ -103,7 +103,7 @@ export class ReplayRun {
         if (next >= files.length && active.every((a) => a.t.finished)) break;
         for (const a of active) {
           if (a.t.finished) continue;
-          if (a.job === undefined) await this.parts.reader.service(a.t);
+          if (a.job === undefined) await this.serviceTurn(a.t, stopped);
           else await this.processedTurn(a, source!, stopped);
           if (ctx.blocked) {
             await this.ctx.deps.sink.drain();
@@ -161,6 +161,16 @@ export class ReplayRun {
       this.ctx.paths.set(file, { ino: fileId(probe.st), size: Number(probe.st.size), dupOf: key });
     fileDuplicate(this.ctx.log, { inputId: this.ctx.id, path: file, sameAs: first });
     return undefined;
+  }
+
+  /** One turn of a file read here. At a read error the replay gives up on the file, as with workers. */
+  private async serviceTurn(t: Tail, stopped: InputSummary['stopped']): Promise<void> {
+    await this.parts.reader.service(t);
+    if (t.readError === undefined) return;
+    stopped.push({ path: t.path, offset: t.pos, error: t.readError });
+    t.ended = true;
+    t.finished = true;
+    t.framer = undefined;
   }
 
   /** One turn of a file processed by the workers, handed on as the reader hands on its own turns. */

@@ -75,6 +75,8 @@ export class TailReader {
       else await this.servicePlain(t);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      // A replay reads again at once (it has no poll interval): trying again would spin on an error that stays.
+      if (t.replay) t.readError = describeError(err);
       // Permission taken away while reading: reported once (and cleared when a rescan can open it again).
       if (isPermissionError(code)) this.ctx.unreadable.mark(t.path, 'file', code!);
       else fileReadError(this.ctx.log, { inputId: this.ctx.id, path: t.path, error: describeError(err) });

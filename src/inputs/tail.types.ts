@@ -144,6 +144,11 @@ export interface Tail {
   ended: boolean;
   /** Nothing more will be read; dropped once its records are settled. */
   finished: boolean;
+  /**
+   * A replay (`replay`) gives up on a file at a read error, as its worker threads do: the error, for the replay's
+   * summary. Tailing (`run`) tries again later instead.
+   */
+  readError?: string;
   busy: boolean;
   lastState: unknown;
   lastStateJson: string | undefined;
