@@ -12,7 +12,7 @@ export const EXIT = {
   DEAD_LETTERS: 4,
   /**
    * `replay`: a named file is missing, unreadable, a folder, empty or not recognised, or a forced --format read
-   * no record from it, or (worker threads) its reading stopped at an error; the other files were read and shipped.
+   * no record from it, or its reading stopped at an error (one thread or workers); the other files were read and shipped.
    */
   INPUT_PROBLEM: 5,
 } as const;
