@@ -83,7 +83,9 @@ export function dispatchTurn(
     warned.n += 1;
     framerWarning(ctx.log, { inputId: id, path: t.path, ...w }, warned.n <= 10);
   }
-  if (turn.error !== undefined) fileReadError(ctx.log, { inputId: id, path: t.path, error: turn.error });
+  // Only a replay's files are processed elsewhere: it gives up on the file (replay-run.ts).
+  if (turn.error !== undefined)
+    fileReadError(ctx.log, { inputId: id, path: t.path, error: turn.error }, false);
   let records = 0;
   for (const rec of turn.records) {
     records += 1;

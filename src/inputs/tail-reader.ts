@@ -79,7 +79,12 @@ export class TailReader {
       if (t.replay) t.readError = describeError(err);
       // Permission taken away while reading: reported once (and cleared when a rescan can open it again).
       if (isPermissionError(code)) this.ctx.unreadable.mark(t.path, 'file', code!);
-      else fileReadError(this.ctx.log, { inputId: this.ctx.id, path: t.path, error: describeError(err) });
+      else
+        fileReadError(
+          this.ctx.log,
+          { inputId: this.ctx.id, path: t.path, error: describeError(err) },
+          !t.replay,
+        );
       await this.handles.close(t);
       t.nextCheckAt = Date.now() + cfg.pollIntervalMs * 4;
     } finally {

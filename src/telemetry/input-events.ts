@@ -190,13 +190,21 @@ export function framerWarning(
     });
 }
 
-export function fileReadError(log: Logger, f: { inputId: string; path: string; error: string }): void {
+/** `retry` false: a replay, which gives up on the file (its summary names it, and the exit code is 5). */
+export function fileReadError(
+  log: Logger,
+  f: { inputId: string; path: string; error: string },
+  retry = true,
+): void {
   bump('file_read_error');
-  log.warn('Could not read file; retrying later.', {
-    event: 'file_read_error',
-    ...f,
-    path: pathText(f.path),
-  });
+  log.warn(
+    retry ? 'Could not read file; retrying later.' : 'Could not read file; the rest of it is not replayed.',
+    {
+      event: 'file_read_error',
+      ...f,
+      path: pathText(f.path),
+    },
+  );
 }
 
 export function openFileLimitReached(log: Logger, f: { inputId: string; maxOpenFiles: number }): void {

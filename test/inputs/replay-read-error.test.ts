@@ -15,7 +15,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileInput } from '../../src/inputs/index.js';
-import { nullLogger } from '../../src/telemetry/logger.types.js';
+import { recordingLogger } from '../../src/telemetry/logger.types.js';
 import { FakeSink, MemoryDeadLetters, inputConfig, openRegistry, tempDir, testHandlers } from './helpers.js';
 
 /** Where the bad block begins (past the first reads of 16 and 256 KiB). */
@@ -62,6 +62,7 @@ describe('a replay on one thread whose file fails to be read past a byte', () =>
         Array.from({ length: 40_000 }, (_, i) => `line-${String(i).padStart(10, '0')}\n`).join(''),
       );
       failing = file;
+      const log = recordingLogger();
       const registry = await openRegistry(path.join(tmp.dir, 'data'));
       const sink = new FakeSink();
       const input = new FileInput(inputConfig({ paths: [path.join(logs, '*.log')], watch: false }), {
@@ -70,7 +71,7 @@ describe('a replay on one thread whose file fails to be read past a byte', () =>
         sink,
         deadLetters: new MemoryDeadLetters(),
         registry,
-        logger: nullLogger,
+        logger: log,
       });
       let timer: NodeJS.Timeout | undefined;
       const summary = await Promise.race([
@@ -88,6 +89,12 @@ describe('a replay on one thread whose file fails to be read past a byte', () =>
       assert.equal(sink.docs.length, FAIL_AT / 16);
       assert.equal(sink.docs.at(-1)?.text, `line-${String(FAIL_AT / 16 - 1).padStart(10, '0')}`);
       assert.ok(reads < 10, `the failing file was read ${reads} times`);
+      // Said once, and not as something tried again.
+      const said = log.lines.filter((l) => l.meta['event'] === 'file_read_error');
+      assert.deepEqual(
+        said.map((l) => l.message),
+        ['Could not read file; the rest of it is not replayed.'],
+      );
       await input.stop();
       await registry.close();
     } finally {
