@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { iisBackfillLog } from '../helpers/iis-backfill.js';
-import { WorkerTurnSource } from '../../src/cli/parallel-replay/worker-turn-source.js';
+import { iisJob, oneWorkerSource } from '../helpers/replay-workers.js';
 import type { ProcessedTurn } from '../../src/inputs/processed-turns.js';
 
 const FILES = 12;
@@ -36,18 +36,7 @@ describe('replay worker threads under a stalled main thread', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('hold at most 24 turns ready over all files, then serve any file asked for until every turn is read', async () => {
-    const source = new WorkerTurnSource({
-      workers: 1,
-      init: {
-        timezone: 'UTC',
-        observerHostname: 'cas01',
-        agent: { ecsVersion: '9.4.0', id: 'a', name: 'cas01', version: '0.0.0' },
-        namespace: 'default',
-        maxRecordBytes: 1 << 20,
-        shapes: { full: false, wire: true },
-      },
-      rules: [],
-    });
+    const source = oneWorkerSource({ full: false, wire: true });
     const queued = (): number =>
       [...(source as unknown as { queues: Map<number, unknown[]> }).queues.values()].reduce(
         (n, q) => n + q.length,
@@ -55,16 +44,7 @@ describe('replay worker threads under a stalled main thread', () => {
       );
     try {
       source.start(FILES);
-      const ids = files.map((f, i) =>
-        source.add({
-          path: f,
-          source: { inputId: 'backfill', path: f, fingerprint: `fp${i}` },
-          kind: 'lines',
-          encoding: 'utf8',
-          format: 'iis',
-          startOffset: 0,
-        }),
-      );
+      const ids = files.map((f, i) => source.add(iisJob(f, `fp${i}`)));
       // Nothing consumed: the worker fills its budget and stops (48 turns could be made: 3 per file).
       // Until the budget is reached, then until nothing more arrives for 2 s (a turn takes well under that).
       for (let waited = 0; queued() < 24 && waited < 60_000; waited += 100) await sleep(100);

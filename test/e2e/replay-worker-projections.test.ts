@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { iisBackfillLog } from '../helpers/iis-backfill.js';
-import { WorkerTurnSource } from '../../src/cli/parallel-replay/worker-turn-source.js';
+import { iisJob, oneWorkerSource } from '../helpers/replay-workers.js';
 import { MINIMAL_FIELDS } from '../../src/cli/parallel-replay/worker-protocol.js';
 import { getField } from '../../src/detect/condition.js';
 import { builtinRules } from '../../src/detect/builtin-rules.js';
@@ -24,29 +24,11 @@ function leaves(p: JsonValue, prefix: string[] = []): [string[], JsonValue][] {
 }
 
 async function projections(file: string, rules: readonly Rule[]): Promise<[EcsDocument, EcsDocument][]> {
-  const source = new WorkerTurnSource({
-    workers: 1,
-    init: {
-      timezone: 'UTC',
-      observerHostname: 'cas01',
-      agent: { ecsVersion: '9.4.0', id: 'a', name: 'cas01', version: '0.0.0' },
-      namespace: 'default',
-      maxRecordBytes: 1 << 20,
-      shapes: { full: true, wire: false },
-    },
-    rules,
-  });
+  const source = oneWorkerSource({ full: true, wire: false }, rules);
   const pairs: [EcsDocument, EcsDocument][] = [];
   try {
     source.start(1);
-    const id = source.add({
-      path: file,
-      source: { inputId: 'backfill', path: file, fingerprint: 'fp' },
-      kind: 'lines',
-      encoding: 'utf8',
-      format: 'iis',
-      startOffset: 0,
-    });
+    const id = source.add(iisJob(file, 'fp'));
     for (;;) {
       const turn = await source.next(id);
       assert.equal(turn.error, undefined);
