@@ -41,6 +41,7 @@ import {
   MATCHED,
   MINIMAL_FIELDS,
   type MinimalValues,
+  setPath,
   PLAIN,
   RECORD_FIELDS,
   STREAMS,
@@ -74,12 +75,10 @@ function factoryFor(format: string): FileHandlerFactory {
 
 // Every condition of every rule, compiled as the engine compiles them (RuleRuntime).
 const predicates = init.rules.flatMap((r) => new RuleRuntime(r, 0, init.namespace, () => undefined).preds);
-/** What the engine and the main thread read from every document (engine.ts, document-facts.ts, EventTimes). */
-const ALWAYS = MINIMAL_FIELDS.map((p) => p.join('.'));
 const toPaths = (fields: readonly string[]): string[][] =>
   [...new Set(fields.filter((f) => f !== '@timestamp'))].map((f) => f.split('.'));
-const PROJECTED = toPaths([...ALWAYS, ...init.fields, ...fieldsRead()]);
-const MINIMAL = toPaths(ALWAYS);
+/** A matched document's projection: the minimal fields and every field detection reads. */
+const PROJECTED = toPaths([...MINIMAL_FIELDS.map((p) => p.join('.')), ...init.fields, ...fieldsRead()]);
 
 function matchesAny(doc: EcsDocument): boolean {
   for (const p of predicates) if (p(doc)) return true;
@@ -87,18 +86,11 @@ function matchesAny(doc: EcsDocument): boolean {
 }
 
 /** The fields detection and the main thread's bookkeeping read, in a fresh object of the same shape. */
-function project(doc: EcsDocument, paths: readonly string[][]): Record<string, JsonValue> {
+function project(doc: EcsDocument, paths: readonly (readonly string[])[]): Record<string, JsonValue> {
   const p: Record<string, JsonValue> = { '@timestamp': doc['@timestamp'] };
   for (const path of paths) {
     const v = getField(doc, path);
-    if (v === undefined) continue;
-    let cur = p;
-    for (let i = 0; i < path.length - 1; i++) {
-      const next = cur[path[i]!];
-      if (next !== null && typeof next === 'object' && !Array.isArray(next)) cur = next;
-      else cur = cur[path[i]!] = {};
-    }
-    cur[path[path.length - 1]!] = v;
+    if (v !== undefined) setPath(p, path, v);
   }
   return p;
 }
@@ -183,7 +175,7 @@ class TurnBuilder {
     d.push(m.len);
     const ts = doc['@timestamp'];
     const minimal = matched || typeof ts !== 'string' ? -1 : this.minimalOf(doc);
-    m.write(minimal < 0 ? JSON.stringify(project(doc, matched ? PROJECTED : MINIMAL)) : ts);
+    m.write(minimal < 0 ? JSON.stringify(project(doc, matched ? PROJECTED : MINIMAL_FIELDS)) : ts);
     d.push(m.len);
     d.push(minimal);
   }

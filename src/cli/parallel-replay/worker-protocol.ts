@@ -82,6 +82,21 @@ export const MINIMAL_FIELDS: readonly (readonly string[])[] = [
 /** MINIMAL_FIELDS' values of some documents (undefined: absent). */
 export type MinimalValues = readonly (string | undefined)[];
 
+/** Sets `value` at `path` in `p`, making the objects on the way (a projection's shape, as the document's). */
+export function setPath(
+  p: Record<string, JsonValue | undefined>,
+  path: readonly string[],
+  value: JsonValue,
+): void {
+  let cur = p;
+  for (let k = 0; k < path.length - 1; k++) {
+    const next = cur[path[k]!];
+    if (next !== null && typeof next === 'object' && !Array.isArray(next)) cur = next;
+    else cur = cur[path[k]!] = {};
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
 /**
  * The projection of a document no condition holds for, as the worker's `project` makes it: `@timestamp`, then each
  * of MINIMAL_FIELDS present, in that order, in fresh objects.
@@ -90,18 +105,11 @@ export function minimalProjection(timestamp: string, values: MinimalValues): Ecs
   const p: EcsDocument = { '@timestamp': timestamp };
   for (let i = 0; i < MINIMAL_FIELDS.length; i++) {
     const v = values[i];
-    if (v === undefined) continue;
-    const path = MINIMAL_FIELDS[i]!;
-    let cur: Record<string, JsonValue | undefined> = p;
-    for (let k = 0; k < path.length - 1; k++) {
-      const next = cur[path[k]!];
-      if (next !== null && typeof next === 'object' && !Array.isArray(next)) cur = next;
-      else cur = cur[path[k]!] = {};
-    }
-    cur[path[path.length - 1]!] = v;
+    if (v !== undefined) setPath(p, MINIMAL_FIELDS[i]!, v);
   }
   return p;
 }
+
 /** Per record in `records`: end offset, number of documents, index of its dead letter (-1: none). */
 export const RECORD_FIELDS = 3;
 /**
