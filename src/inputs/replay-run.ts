@@ -114,6 +114,9 @@ export class ReplayRun {
           active = await this.release(active, done);
         else if (Date.now() >= this.parts.committer.nextCommitAt) await this.parts.committer.commit();
       }
+      // Every file is read: what the sink holds is all that settling waits for, so it is sent now rather than at
+      // its next flush interval (up to flushIntervalMs of idle at the end of every replay otherwise).
+      await this.ctx.deps.sink.flush();
       await this.parts.committer.waitSettled(Number.POSITIVE_INFINITY);
       await this.parts.committer.commit();
     } finally {
