@@ -5,7 +5,8 @@
 //   2. `test config` on a config with Windows paths typed in another case than the folders on disk
 //      (C:\InetPub\Logs\LogFiles\w3svc*\U_EX*.LOG for ...\W3SVC1\u_ex130919.log; c:\exports\... lower-case drive);
 //   3. `replay` by Windows paths of the samples as Windows writes them (mailbox log and event XML in UTF-16LE with
-//      BOM, IIS log in UTF-8; all CRLF): the same documents as a Linux replay of the originals;
+//      BOM, IIS log in UTF-8; all CRLF): the same documents as a Linux replay of the originals; and again on
+//      worker threads (`replay --workers 2`, the package's dist\cli\replay-worker.js): the same documents again;
 //   4. `run` on the embedded default, started and stopped the way WinSW 2.12 does it (winsw-stop.c: own console,
 //      stdout/stderr through pipes, stop = AttachConsole + GenerateConsoleCtrlEvent(CTRL_C_EVENT) + wait 30 s +
 //      TerminateProcess): files copied into inbox\ by cmd.exe become documents under data\out; while casguard holds
@@ -417,6 +418,35 @@ describe('the Windows package under Wine', { skip: IN_CI ? false : (prerequisite
       // The documents name the files by their Windows paths.
       assert.ok(activesync.some((d) => d._source.log?.file?.path === `${EXPORTS}\\${MAILBOX}`));
       t.diagnostic(`replay in ${r.ms} ms under Wine`);
+    },
+  );
+
+  it(
+    'replays on worker threads (their own bundle, dist\\cli\\replay-worker.js) into the same documents',
+    { timeout: 300_000 },
+    async (t) => {
+      if (unavailable) return t.skip(unavailable);
+      // The same config with a data folder and output of its own (the first replay's output stays as it is).
+      const config = CONFIG.replace(/casguard\.yml$/, 'workers.yml');
+      const data = `${DATA}-workers`;
+      const text = readFileSync(prefix.unix(CONFIG), 'utf8').replaceAll(DATA, data);
+      assert.ok(text.includes(`${data}\\out`));
+      writeFileSync(prefix.unix(config), text);
+      const files = [`${IIS_DIR}\\${IIS_LOG}`, `${EXPORTS}\\${MAILBOX}`, `${EXPORTS}\\${EVENT_XML}`];
+      const r = await casguard(['replay', '--workers', '2', '--config', config, ...files]);
+      assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /3 file\(s\), 728 record\(s\) read, .*; 2 worker threads/);
+      const out = prefix.unix(`${data}\\out`);
+      assert.deepEqual(
+        readDocs(path.join(out, 'activesync.ndjson')).map(comparable).sort(),
+        baseline!.activesync,
+      );
+      assert.deepEqual(
+        readDocs(path.join(out, 'application.ndjson')).map(comparable).sort(),
+        baseline!.application,
+      );
+      assert.deepEqual(finalAlerts(readDocs(path.join(out, 'alerts.ndjson'))), baseline!.alerts);
+      t.diagnostic(`replay --workers 2 in ${r.ms} ms under Wine`);
     },
   );
 
