@@ -12,13 +12,23 @@
 #   bench/parallel-replay.sh <pairs> <file.log>...
 # Inputs: node ../shared/bench/gen/gen.js iis --out /tmp/b1.log --lines 250000 --seed 1   (and seeds 2, 3, 4)
 # Variables: PORT (sink port, default 9296), CONFIG (default bench/harness-agent.yml), WORKERS (unpinned
-# --workers, default 2), NODE_FLAGS (default --max-semi-space-size=8, as the service definitions), CEILING.
+# --workers, default 2), NODE_FLAGS (default --max-semi-space-size=8, as the service definitions), CEILING,
+# CASGUARD_PACKAGE (a folder holding the extracted Linux release package: its Node 22 runs its agent bundle, as
+# shipped; default: the node in PATH on dist/).
 set -euo pipefail
 pairs="$1"
 shift
 files=("$@")
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/.."
+if [ -n "${CASGUARD_PACKAGE:-}" ]; then
+  node_bin="$CASGUARD_PACKAGE/node/bin/node"
+  main_js="$CASGUARD_PACKAGE/dist/cli/main.js"
+else
+  node_bin="$(command -v node)"
+  main_js="$root/dist/cli/main.js"
+fi
+echo "agent: $node_bin ($("$node_bin" --version)) $main_js"
 work="$(mktemp -d)"
 port="${PORT:-9296}"
 cores="$(nproc)"
@@ -39,7 +49,7 @@ replay() {
   # shellcheck disable=SC2086
   /usr/bin/time -f '%U %S %M' -o "$work/time.$tag" $prefix env CASGUARD_CONFIG="${CONFIG:-$root/bench/harness-agent.yml}" \
     CASGUARD_ES_HOSTS="http://127.0.0.1:$port" CASGUARD_DATA_DIR="$work/data.$tag" \
-    node ${NODE_FLAGS:---max-semi-space-size=8} "$root/dist/cli/main.js" replay --no-progress --workers "$workers" "$@" \
+    "$node_bin" ${NODE_FLAGS:---max-semi-space-size=8} "$main_js" replay --no-progress --workers "$workers" "$@" \
     >"$work/out.$tag" 2>&1
 }
 report() {
