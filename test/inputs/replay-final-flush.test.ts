@@ -7,30 +7,21 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FileInput, Registry, readCheckpoints } from '../../src/inputs/index.js';
-import type { ShippableDocument } from '../../src/pipeline/document.types.js';
-import type { DocumentSink } from '../../src/pipeline/stages.types.js';
+import { FileInput, readCheckpoints } from '../../src/inputs/index.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
-import { MemoryDeadLetters, inputConfig, tempDir, testHandlers } from './helpers.js';
+import { FakeSink, MemoryDeadLetters, inputConfig, openRegistry, tempDir, testHandlers } from './helpers.js';
 
-/** Settles documents only when flushed (a partial batch waiting for a flush interval that never comes). */
-class FlushOnlySink implements DocumentSink {
-  readonly docs: string[] = [];
+/**
+ * Settles documents only when flushed (FakeSink's manual mode: a partial batch waiting for a flush interval that
+ * never comes), and counts the flushes.
+ */
+class FlushOnlySink extends FakeSink {
   flushes = 0;
-  private held: (() => void)[] = [];
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
-    this.docs.push((doc.doc as unknown as { message: string }).message);
-    this.held.push(onSettled);
-    return true;
-  }
-  drain = async (): Promise<void> => undefined;
-  flush = async (): Promise<void> => {
+  override manual = true;
+  override async flush(): Promise<void> {
     this.flushes += 1;
-    for (const s of this.held.splice(0)) s();
-  };
-  close = async (): Promise<void> => {
-    for (const s of this.held.splice(0)) s();
-  };
+    return super.flush();
+  }
 }
 
 describe('the end of a replay', () => {
@@ -41,7 +32,7 @@ describe('the end of a replay', () => {
       const text = '#Fields: a\nline 1\nline 2\nline 3\n';
       await writeFile(file, text);
       const data = path.join(tmp.dir, 'data');
-      const registry = await Registry.open(data, nullLogger);
+      const registry = await openRegistry(data);
       const sink = new FlushOnlySink();
       const input = new FileInput(inputConfig({ paths: [file], watch: false }), {
         baseDir: tmp.dir,
@@ -64,7 +55,10 @@ describe('the end of a replay', () => {
       }
       assert.notEqual(outcome, 'hung', 'the replay waited for a flush that only a timer would have made');
       assert.equal(sink.flushes, 1);
-      assert.deepEqual(sink.docs, ['#Fields: a', 'line 1', 'line 2', 'line 3']);
+      assert.deepEqual(
+        sink.docs.map((d) => d.text),
+        ['#Fields: a', 'line 1', 'line 2', 'line 3'],
+      );
       await registry.close();
       const [cp] = await readCheckpoints(path.join(data, 'registry'));
       assert.equal(cp?.offset, text.length);
