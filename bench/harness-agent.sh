@@ -4,9 +4,8 @@
 #   AGENT_CMD=bench/harness-agent.sh AGENT_NAME=casguard AGENT_CWD=$PWD ONLY=node-ship-http,casguard \
 #     ../shared/bench/run-peers.sh
 # Optional:
-#   CASGUARD_PACKAGE=<folder>  runs the Linux release package as shipped: its bundled Node (node/bin/node) on its
-#     agent bundle (dist/cli/main.js). Make it with `npm run package:linux` and
-#     `tar -xzf artifacts/casguard-<v>-linux-x64.tar.gz -C <folder> --strip-components=1`.
+#   CASGUARD_PACKAGE=<folder>  runs the Linux release package as shipped: its bundled Node on its agent bundle
+#     (agent-build.sh says how to make the folder).
 #   CASGUARD_DIST=<folder with cli/main.js>  runs another build with the node in PATH (e.g. one made outside the
 #     shared work tree, so a colleague's rebuild cannot change the agent mid-run). Ignored with CASGUARD_PACKAGE.
 #   CASGUARD_NODE_FLAGS="..."  replaces the node flags, which default to the ones the service definitions give
@@ -17,18 +16,10 @@ set -euo pipefail
 input="$1"
 sink="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
-if [ -n "${CASGUARD_PACKAGE:-}" ]; then
-  node_bin="$CASGUARD_PACKAGE/node/bin/node"
-  dist="$CASGUARD_PACKAGE/dist"
-else
-  node_bin="$(command -v node)"
-  dist="${CASGUARD_DIST:-$here/../dist}"
-fi
-if [ ! -x "$node_bin" ] || [ ! -f "$dist/cli/main.js" ]; then
-  echo "harness-agent.sh: no agent at $node_bin $dist/cli/main.js (npm run build, or see CASGUARD_PACKAGE above)" >&2
-  exit 2
-fi
-echo "harness-agent.sh: $node_bin ($("$node_bin" --version)) $dist/cli/main.js" >&2
+# shellcheck source=bench/agent-build.sh
+. "$here/agent-build.sh"
+agent_build "${CASGUARD_DIST:-$here/../dist}/cli/main.js"
+echo "harness-agent.sh: $(agent_label)" >&2
 # shellcheck disable=SC2086 # the flags are a word list
 exec env CASGUARD_ES_HOSTS="$sink" CASGUARD_DATA_DIR="${BENCH_STATE_DIR:-$(mktemp -d)}" CASGUARD_CONFIG="$here/harness-agent.yml" \
-  "$node_bin" ${CASGUARD_NODE_FLAGS---max-semi-space-size=8} "$dist/cli/main.js" replay --format iis "$input"
+  "$node_bin" ${CASGUARD_NODE_FLAGS---max-semi-space-size=8} "$main_js" replay --format iis "$input"

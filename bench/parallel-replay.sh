@@ -13,22 +13,18 @@
 # Inputs: node ../shared/bench/gen/gen.js iis --out /tmp/b1.log --lines 250000 --seed 1   (and seeds 2, 3, 4)
 # Variables: PORT (sink port, default 9296), CONFIG (default bench/harness-agent.yml), WORKERS (unpinned
 # --workers, default 2), NODE_FLAGS (default --max-semi-space-size=8, as the service definitions), CEILING,
-# CASGUARD_PACKAGE (a folder holding the extracted Linux release package: its Node 22 runs its agent bundle, as
-# shipped; default: the node in PATH on dist/).
+# CASGUARD_PACKAGE (an extracted Linux release package: its Node 22 runs its agent bundle, as shipped; default: the
+# node in PATH on dist/; agent-build.sh).
 set -euo pipefail
 pairs="$1"
 shift
 files=("$@")
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/.."
-if [ -n "${CASGUARD_PACKAGE:-}" ]; then
-  node_bin="$CASGUARD_PACKAGE/node/bin/node"
-  main_js="$CASGUARD_PACKAGE/dist/cli/main.js"
-else
-  node_bin="$(command -v node)"
-  main_js="$root/dist/cli/main.js"
-fi
-echo "agent: $node_bin ($("$node_bin" --version)) $main_js"
+# shellcheck source=bench/agent-build.sh
+. "$here/agent-build.sh"
+agent_build "$root/dist/cli/main.js"
+echo "agent: $(agent_label)"
 work="$(mktemp -d)"
 port="${PORT:-9296}"
 cores="$(nproc)"
