@@ -158,10 +158,10 @@ const BUNDLE_ENTRIES = {
 } as const;
 
 /**
- * The agent's bundles (BUNDLE_ENTRIES), sorted by path. Not minified, so a stack trace in a service log still
- * names readable code. The CommonJS dependencies (winston, commander, prom-client...) call require() for Node's
- * built-ins, which an ESM bundle lacks: the banner gives each module a real one. No code splitting: each file
- * stands alone (the worker's bundle holds only the pipeline it runs).
+ * The agent's bundles (BUNDLE_ENTRIES; the archives sort their entries). Not minified, so a stack trace in a
+ * service log still names readable code. The CommonJS dependencies (winston, commander, prom-client...) call
+ * require() for Node's built-ins, which an ESM bundle lacks: the banner gives each module a real one. No code
+ * splitting: each file stands alone (the worker's bundle holds only the pipeline it runs).
  */
 export async function bundleAgent(): Promise<{ files: BundleFile[]; packages: BundledPackage[] }> {
   const result = await build({
@@ -194,7 +194,6 @@ export async function bundleAgent(): Promise<{ files: BundleFile[]; packages: Bu
     if (!out) throw new Error(`esbuild wrote no ${want}`);
     files.push({ path: want, data: Buffer.from(out.contents) });
   }
-  files.sort((a, b) => (a.path < b.path ? -1 : 1));
   return { files, packages: bundledPackages(result.metafile) };
 }
 
