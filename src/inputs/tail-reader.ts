@@ -49,6 +49,12 @@ const CONTINUITY_BYTES = 32;
 /** Structural framing warnings (EVTX CRC mismatches and the like) logged per file reading; the rest are counted. */
 const MAX_WARNINGS_LOGGED_PER_FILE = 10;
 
+/** How many bytes before the read position to read again with it: the last bytes read, if they end there. */
+function continuityPrefix(t: Tail): number {
+  const last = t.lastBytes;
+  return last && t.lastBytesEnd === t.pos && t.pos >= last.length ? last.length : 0;
+}
+
 export class TailReader {
   constructor(
     private readonly ctx: InputContext,
@@ -182,13 +188,25 @@ export class TailReader {
     // moved, so those bytes are read again next turn).
     let ahead: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
     let atEnd = false;
+    let first = true;
     while (t.fh && total < TURN_BUDGET_BYTES && !this.ctx.blocked && !(this.ctx.stopping && !t.replay)) {
       if (!t.framer) this.newFramer(t);
       // A small file gets a buffer of its size (from Node's shared pool below 4 KiB), not a 256 KiB one each.
       const want = Math.min(READ_CHUNK_BYTES, Math.max(MIN_READ_BYTES, t.size - t.pos));
-      const next = ahead ?? t.fh.read(Buffer.allocUnsafe(want), 0, want, t.pos);
+      // The turn's first read also reads the bytes last read before the position: the file may have been
+      // truncated and written again since the size was looked at (between the stat and this read), and only
+      // the same read can tell.
+      const pre = first ? continuityPrefix(t) : 0;
+      first = false;
+      const next = ahead ?? t.fh.read(Buffer.allocUnsafe(want + pre), 0, want + pre, t.pos - pre);
       ahead = undefined;
-      const { bytesRead, buffer } = await next;
+      let { bytesRead, buffer } = await next;
+      if (pre > 0) {
+        if (bytesRead < pre || !buffer.subarray(0, pre).equals(t.lastBytes!))
+          return this.truncated(t, Number((await t.fh.stat()).size));
+        bytesRead -= pre;
+        buffer = buffer.subarray(pre);
+      }
       if (bytesRead === 0) {
         atEnd = true;
         break;

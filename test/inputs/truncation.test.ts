@@ -136,6 +136,40 @@ describe('truncation in place that keeps the identifying bytes', () => {
       }
     });
 
+  it("truncated and written past the old offset between the reader's stat and its read: told by the read itself", async () => {
+    const s = await setup();
+    const fd = openSync(s.file, 'a');
+    try {
+      writeSync(fd, lines('line', 0, 2_000));
+      const sink = new FakeSink();
+      const { input } = await s.start(sink);
+      await waitFor(() => sink.docs.length >= 2_000, 15000, 'the first 2,000 lines');
+      // The writer acts in the gap between two system calls of the reader: the stat still sees the old size
+      // (nothing changed, so nothing is verified), the read that follows finds other data at the old offset.
+      const ctx = (input as unknown as { ctx: InputContext }).ctx;
+      const t = [...ctx.tails.values()][0]!;
+      await waitFor(() => t.fh !== undefined, 5000, 'an open handle');
+      const fh = t.fh!;
+      const stat = fh.stat.bind(fh);
+      const total = 4_000;
+      let raced = false;
+      fh.stat = (async (opts?: { bigint?: boolean }) => {
+        const st = await stat(opts as { bigint: true });
+        if (!raced) {
+          raced = true;
+          ftruncateSync(fd, 4096);
+          writeSync(fd, lines('new', 0, total));
+        }
+        return st;
+      }) as typeof fh.stat;
+      await waitFor(() => raced, 5000, "the reader's next stat");
+      await expectEveryNewLineOnce(sink, input, total);
+    } finally {
+      closeSync(fd);
+      await s.cleanup();
+    }
+  });
+
   it('truncated while casguard was stopped: corrected once with one warning, then the data is read', async () => {
     const s = await setup();
     const fd = openSync(s.file, 'a');
