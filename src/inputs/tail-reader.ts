@@ -49,10 +49,27 @@ const CONTINUITY_BYTES = 32;
 /** Structural framing warnings (EVTX CRC mismatches and the like) logged per file reading; the rest are counted. */
 const MAX_WARNINGS_LOGGED_PER_FILE = 10;
 
-/** How many bytes before the read position to read again with it: the last bytes read, if they end there. */
-function continuityPrefix(t: Tail): number {
+/**
+ * Where the turn's first read finds the bytes last read (`lastBytes`, ending at `lastBytesEnd`): `pre` bytes
+ * before the position are read too when they begin before it, and `at` is their offset in what is read. None when
+ * they end before the position (nothing to check there).
+ */
+function continuityWindow(t: Tail): { pre: number; at: number } | undefined {
   const last = t.lastBytes;
-  return last && t.lastBytesEnd === t.pos && t.pos >= last.length ? last.length : 0;
+  const end = t.lastBytesEnd;
+  if (!last || end === undefined || end < t.pos || end < last.length) return undefined;
+  const start = end - last.length;
+  const pre = Math.max(0, t.pos - start);
+  return { pre, at: start - (t.pos - pre) };
+}
+
+/**
+ * Whether a read (`asked` bytes asked, `got` read into `buffer`) still holds `last` at offset `at`. A read that was
+ * not asked to reach their end proves nothing (true); one that was and stopped short found the file shorter.
+ */
+function holdsLastBytes(last: Buffer, at: number, asked: number, buffer: Buffer, got: number): boolean {
+  if (at + last.length > asked) return true;
+  return got >= at + last.length && buffer.subarray(at, at + last.length).equals(last);
 }
 
 export class TailReader {
@@ -193,18 +210,19 @@ export class TailReader {
       if (!t.framer) this.newFramer(t);
       // A small file gets a buffer of its size (from Node's shared pool below 4 KiB), not a 256 KiB one each.
       const want = Math.min(READ_CHUNK_BYTES, Math.max(MIN_READ_BYTES, t.size - t.pos));
-      // The turn's first read also reads the bytes last read before the position: the file may have been
-      // truncated and written again since the size was looked at (between the stat and this read), and only
-      // the same read can tell.
-      const pre = first ? continuityPrefix(t) : 0;
+      // The turn's first read also covers the bytes last read (reading them again when they end at the
+      // position): the file may have been truncated and written again since the size and those bytes were
+      // looked at (between the stat or the check in continues() and this read), and only the same read can tell.
+      const win = first ? continuityWindow(t) : undefined;
       first = false;
+      const pre = win?.pre ?? 0;
       const next = ahead ?? t.fh.read(Buffer.allocUnsafe(want + pre), 0, want + pre, t.pos - pre);
       ahead = undefined;
       let { bytesRead, buffer } = await next;
+      if (win && !holdsLastBytes(t.lastBytes!, win.at, want + pre, buffer, bytesRead))
+        return this.truncated(t, Number((await t.fh.stat()).size));
       if (pre > 0) {
-        if (bytesRead < pre || !buffer.subarray(0, pre).equals(t.lastBytes!))
-          return this.truncated(t, Number((await t.fh.stat()).size));
-        bytesRead -= pre;
+        bytesRead = Math.max(0, bytesRead - pre);
         buffer = buffer.subarray(pre);
       }
       if (bytesRead === 0) {

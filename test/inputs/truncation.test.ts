@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { FileInput, Registry } from '../../src/inputs/index.js';
@@ -165,6 +165,45 @@ describe('truncation in place that keeps the identifying bytes', () => {
       await waitFor(() => raced, 5000, "the reader's next stat");
       await expectEveryNewLineOnce(sink, input, total);
     } finally {
+      closeSync(fd);
+      await s.cleanup();
+    }
+  });
+
+  it('parked at a partial last line, truncated and written again between the continuity check and the read', async () => {
+    const s = await setup();
+    const fd = openSync(s.file, 'a');
+    // The read that checks the last bytes (32 at the end of what was read) is where the writer acts: the check
+    // sees the old bytes, the read from the acknowledged offset (before the partial line) finds new data.
+    const probe = await open(s.file, 'r');
+    const proto = Object.getPrototypeOf(probe) as { read: (...a: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const read = proto.read;
+    try {
+      const partial = `line-2000 ${'x'.repeat(20)}`; // no line end: the reader parks before it
+      writeSync(fd, lines('line', 0, 2_000) + partial);
+      const end = lines('line', 0, 2_000).length + partial.length;
+      const sink = new FakeSink();
+      const { input } = await s.start(sink);
+      await waitFor(() => sink.docs.length >= 2_000, 15000, 'the first 2,000 lines');
+      const ctx = (input as unknown as { ctx: InputContext }).ctx;
+      await waitFor(() => [...ctx.tails.values()].every((t) => !t.handler), 10_000, 'the reader parked');
+      const total = 4_000;
+      let raced = false;
+      proto.read = async function (this: unknown, ...args: unknown[]) {
+        const r = await read.apply(this, args);
+        if (!raced && args[2] === 32 && args[3] === end - 32) {
+          raced = true;
+          ftruncateSync(fd, 4096);
+          writeSync(fd, lines('new', 0, total));
+        }
+        return r;
+      };
+      writeSync(fd, '\r\n'); // the partial line completed: the size changed, the reader looks
+      await waitFor(() => raced, 5000, 'the continuity check');
+      await expectEveryNewLineOnce(sink, input, total);
+    } finally {
+      proto.read = read;
       closeSync(fd);
       await s.cleanup();
     }
