@@ -14,7 +14,14 @@ import type { Rule } from '../detect/rule.schema.js';
 import { agentMetadataEnricher, withAlertStamp } from '../enrich/agent-metadata.js';
 import { defaultEnrichers } from '../enrich/index.js';
 import { loadAgentIdentity } from '../inputs/agent-identity.js';
-import { FileInput, Registry, type InputSummary } from '../inputs/index.js';
+import {
+  AGENT_OWN_DESCRIPTORS,
+  FileInput,
+  fitOpenFiles,
+  openFileLimit,
+  Registry,
+  type InputSummary,
+} from '../inputs/index.js';
 import { StateJournal } from '../inputs/state-journal.js';
 import { createFileHandlerFactory } from '../normalize/formats/handler-factory.js';
 import { ALL_FORMATS } from '../normalize/formats/index.js';
@@ -59,6 +66,7 @@ import {
   detectStateSaveFailed,
 } from '../telemetry/detect-events.js';
 import { healthConditions } from '../telemetry/health.js';
+import { openFilesAboveProcessLimit } from '../telemetry/input-events.js';
 import { HealthWatch } from './health-watch.js';
 import { WorkerTurnSource } from './parallel-replay/worker-turn-source.js';
 import { createAgentLogger, type AgentLogger } from '../telemetry/logger.js';
@@ -439,7 +447,22 @@ export class Agent {
 
   private buildInputs(): void {
     const { baseDir } = this.opts.loaded;
-    for (const cfg of this.inputConfigs()) {
+    const configs = this.inputConfigs();
+    const limit = openFileLimit();
+    const budget = fitOpenFiles(
+      configs.map((c) => c.maxOpenFiles),
+      limit,
+    );
+    if (budget.perInput !== undefined)
+      openFilesAboveProcessLimit(this.logger.child({ component: 'input' }), {
+        limit: limit!,
+        requested: configs.reduce((a, c) => a + c.maxOpenFiles, 0),
+        perInput: budget.perInput,
+        reserved: AGENT_OWN_DESCRIPTORS,
+      });
+    for (const [i, given] of configs.entries()) {
+      const maxOpenFiles = budget.maxOpenFiles[i]!;
+      const cfg = maxOpenFiles === given.maxOpenFiles ? given : { ...given, maxOpenFiles };
       const handlerFactory = createFileHandlerFactory({
         formats: ALL_FORMATS,
         format: cfg.format,

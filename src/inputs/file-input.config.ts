@@ -64,7 +64,14 @@ export const FileInputConfig = z.strictObject({
     .min(100)
     .default(30000)
     .describe('Close a file handle after this long without new data.'),
-  maxOpenFiles: z.number().int().min(1).default(256).describe('Upper bound on file handles held at once.'),
+  maxOpenFiles: z
+    .number()
+    .int()
+    .min(1)
+    .default(256)
+    .describe(
+      "Upper bound on file handles held at once. Lowered at start (with a warning) when the inputs' bounds together exceed the process's open-file limit (ulimit -n, LimitNOFILE) less 64 for the agent's own files.",
+    ),
   ignoreOlderThanMs: z
     .number()
     .int()

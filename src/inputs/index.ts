@@ -9,5 +9,6 @@ export type {
   ReplayFileJob,
 } from './processed-turns.js';
 export { FileInputConfig } from './file-input.config.js';
+export { AGENT_OWN_DESCRIPTORS, fitOpenFiles, openFileLimit } from './open-file-budget.js';
 export { Registry, REGISTRY_VERSION, readCheckpoints } from './registry.js';
 export type { Checkpoint, RegistryOptions } from './registry.js';

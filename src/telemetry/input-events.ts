@@ -207,6 +207,16 @@ export function fileReadError(
   );
 }
 
+export function openFilesAboveProcessLimit(
+  log: Logger,
+  f: { limit: number; requested: number; perInput: number; reserved: number },
+): void {
+  log.warn(
+    `The inputs may hold ${f.requested} open files (maxOpenFiles), more than this process's open-file limit of ${f.limit} (ulimit -n) allows with ${f.reserved} kept for the agent's own files; each input now holds at most ${f.perInput}. Raise the limit (LimitNOFILE in the systemd unit, ulimit -n in a shell) or lower inputs[].maxOpenFiles.`,
+    { event: 'open_files_above_process_limit', ...f },
+  );
+}
+
 export function openFileLimitReached(log: Logger, f: { inputId: string; maxOpenFiles: number }): void {
   bump('open_file_limit');
   log.warn('Open file limit reached; files take turns.', { event: 'open_file_limit', ...f });
