@@ -188,8 +188,10 @@ export class TailReader {
         if (!(await this.verifyAndExtend(t, size))) return this.truncated(t, size);
       }
       // Truncated and written past the old offset between two looks: the size alone does not tell, the bytes
-      // just before the read position do (they were the end of the last read).
-      if (size !== t.size && !(await this.continues(t))) return this.truncated(t, size);
+      // last read do. An active reader's next read reads them again with the new data and compares them there
+      // (continuityWindow); a parked one is checked here, with a read of their own.
+      const readChecks = t.handler !== undefined && t.lastBytesEnd === t.pos;
+      if (size !== t.size && !readChecks && !(await this.continues(t))) return this.truncated(t, size);
       if (size !== t.size)
         inputMetrics
           .lag()
