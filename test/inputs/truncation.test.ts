@@ -44,6 +44,15 @@ async function setup() {
   return { ...tmp, file, log, start };
 }
 
+/** Writes `text` (2,000 lines and maybe more), starts the input and waits until it has shipped the 2,000 lines. */
+async function startAfter(s: Awaited<ReturnType<typeof setup>>, fd: number, text: string) {
+  writeSync(fd, text);
+  const sink = new FakeSink();
+  const { input } = await s.start(sink);
+  await waitFor(() => sink.docs.length >= 2_000, 15000, 'the first 2,000 lines');
+  return { sink, input, ctx: (input as unknown as { ctx: InputContext }).ctx };
+}
+
 /** How many documents carry each `new-N` line (a line glued to the cut old line still counts). */
 function newLineCounts(sink: FakeSink, total: number): { missing: number[]; twice: number[] } {
   const counts = new Array<number>(total).fill(0);
@@ -114,17 +123,12 @@ describe('truncation in place that keeps the identifying bytes', () => {
       const s = await setup();
       const fd = openSync(s.file, 'a');
       try {
-        writeSync(fd, lines('line', 0, 2_000));
-        const sink = new FakeSink();
-        const { input } = await s.start(sink);
-        await waitFor(() => sink.docs.length >= 2_000, 15000, 'the first 2,000 lines');
+        const { sink, input, ctx } = await startAfter(s, fd, lines('line', 0, 2_000));
         await sleep(200);
         // Parked: idle for closeIdleMs, its parser and framer dropped and its handle closed (it kept no way to
         // tell until the reader kept the last bytes it read: 1,959 of 4,000 new lines were never read).
-        if (parked) {
-          const ctx = (input as unknown as { ctx: InputContext }).ctx;
+        if (parked)
           await waitFor(() => [...ctx.tails.values()].every((t) => !t.handler), 10_000, 'the reader parked');
-        }
         // Truncate and write more than was there, in one go (faster than the 50 ms poll).
         ftruncateSync(fd, 4096);
         const total = 4_000;
@@ -140,13 +144,9 @@ describe('truncation in place that keeps the identifying bytes', () => {
     const s = await setup();
     const fd = openSync(s.file, 'a');
     try {
-      writeSync(fd, lines('line', 0, 2_000));
-      const sink = new FakeSink();
-      const { input } = await s.start(sink);
-      await waitFor(() => sink.docs.length >= 2_000, 15000, 'the first 2,000 lines');
+      const { sink, input, ctx } = await startAfter(s, fd, lines('line', 0, 2_000));
       // The writer acts in the gap between two system calls of the reader: the stat still sees the old size
       // (nothing changed, so nothing is verified), the read that follows finds other data at the old offset.
-      const ctx = (input as unknown as { ctx: InputContext }).ctx;
       const t = [...ctx.tails.values()][0]!;
       await waitFor(() => t.fh !== undefined, 5000, 'an open handle');
       const fh = t.fh!;
@@ -181,12 +181,9 @@ describe('truncation in place that keeps the identifying bytes', () => {
     const read = proto.read;
     try {
       const partial = `line-2000 ${'x'.repeat(20)}`; // no line end: the reader parks before it
-      writeSync(fd, lines('line', 0, 2_000) + partial);
-      const end = lines('line', 0, 2_000).length + partial.length;
-      const sink = new FakeSink();
-      const { input } = await s.start(sink);
-      await waitFor(() => sink.docs.length >= 2_000, 15000, 'the first 2,000 lines');
-      const ctx = (input as unknown as { ctx: InputContext }).ctx;
+      const first = lines('line', 0, 2_000) + partial;
+      const end = first.length;
+      const { sink, input, ctx } = await startAfter(s, fd, first);
       await waitFor(() => [...ctx.tails.values()].every((t) => !t.handler), 10_000, 'the reader parked');
       const total = 4_000;
       let raced = false;
