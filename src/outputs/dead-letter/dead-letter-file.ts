@@ -1,6 +1,7 @@
 // The dead-letter file: NDJSON under <dataDir>/dead-letter/, one line per record or document that cannot be
 // parsed or indexed, with the reason. Bounded: `dead-letter.ndjson` is rotated to `dead-letter-<time>.ndjson`
-// at maxFileBytes, and beyond maxFiles files the oldest is deleted with an ERROR event (records lost). `write` queues a line (written through every 256 lines); `flush`
+// before a line that would take it past maxFileBytes, and beyond maxFiles files the oldest is deleted with an
+// ERROR event (records lost). `write` queues a line (written through every 256 lines); `flush`
 // resolves once everything written so far is wholly on disk and fsync'd, so a record is only acknowledged
 // (its checkpoint moved past) once its dead letter is durable.
 // A full or failing disk is an outage: the failed write is rolled back to the last whole line, the letters
@@ -19,7 +20,7 @@ import { AppendFile } from '../disk/append-file.js';
 import type { DiskIo } from '../disk/disk-io.js';
 import { nodeDiskIo } from '../disk/disk-io.js';
 import { DiskOutage } from '../disk/disk-outage.js';
-import { pruneRotated } from '../disk/rotated-files.js';
+import { linesThatFit, pruneRotated, rotatedPath } from '../disk/rotated-files.js';
 
 /** Defaults of the `deadLetter` settings. */
 export const DEAD_LETTER_MAX_FILES = 16;
@@ -44,6 +45,8 @@ export interface DeadLetterFileOptions {
 export class DeadLetterFile implements DeadLetterSink {
   private appendFile: AppendFile | undefined;
   private pending: string[] = [];
+  /** Each pending line's size in bytes (UTF-8), for the file's size bound. */
+  private pendingSizes: number[] = [];
   private count = 0;
   private readonly maxFileBytes: number;
   private currentPath = '';
@@ -78,7 +81,9 @@ export class DeadLetterFile implements DeadLetterSink {
   }
 
   write(letter: DeadLetter): void {
-    this.pending.push(JSON.stringify(letter) + '\n');
+    const line = JSON.stringify(letter) + '\n';
+    this.pending.push(line);
+    this.pendingSizes.push(Buffer.byteLength(line, 'utf8'));
     this.count += 1;
     this.opts.onWrite?.(letter);
     // Write through promptly so that even a crash before flush() leaves most letters on disk.
@@ -101,33 +106,38 @@ export class DeadLetterFile implements DeadLetterSink {
     return Promise.resolve();
   }
 
-  private open(): AppendFile {
+  /**
+   * The live file, ready for a line of `nextBytes`: opened if it is not (or was renamed away), and rotated first when
+   * that line would take it past `maxFileBytes` (an empty file takes any line).
+   */
+  private live(nextBytes: number): AppendFile {
+    // A file renamed away meanwhile (claimed by `replay --dead-letters`) is not written to any more.
+    if (this.appendFile !== undefined && !this.stillThere(this.appendFile.path)) {
+      this.appendFile.close();
+      this.appendFile = undefined;
+    }
     const base = path.join(this.opts.dir, 'dead-letter.ndjson');
-    let full = false;
-    try {
-      full = this.io.statSync(base).size >= this.maxFileBytes;
-    } catch {
-      // absent: create it
+    if (this.appendFile === undefined) {
+      const f = new AppendFile(this.io, base);
+      if (f.tornBytes > 0) diskTornLineCut(this.log, { path: 'dead-letter', file: base, bytes: f.tornBytes });
+      this.appendFile = f;
+      this.currentPath = base;
     }
-    if (full) {
-      this.io.renameSync(
-        base,
-        path.join(this.opts.dir, `dead-letter-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`),
-      );
-      const maxFiles = this.opts.maxFiles ?? DEAD_LETTER_MAX_FILES;
-      pruneRotated(this.io, {
-        dir: this.opts.dir,
-        live: 'dead-letter.ndjson',
-        prefix: 'dead-letter-',
-        maxFiles,
-        onDeleted: (file, bytes) =>
-          rotatedFileDeleted(this.log, { path: 'dead-letter', file, bytes, maxFiles }),
-      });
-    }
-    const f = new AppendFile(this.io, base);
-    if (f.tornBytes > 0) diskTornLineCut(this.log, { path: 'dead-letter', file: base, bytes: f.tornBytes });
-    this.currentPath = base;
-    return f;
+    const f = this.appendFile;
+    if (f.size === 0 || f.size + nextBytes <= this.maxFileBytes) return f;
+    f.close();
+    this.appendFile = undefined;
+    this.io.renameSync(base, rotatedPath(this.io, this.opts.dir, 'dead-letter-', Date.now()));
+    const maxFiles = this.opts.maxFiles ?? DEAD_LETTER_MAX_FILES;
+    pruneRotated(this.io, {
+      dir: this.opts.dir,
+      live: 'dead-letter.ndjson',
+      prefix: 'dead-letter-',
+      maxFiles,
+      onDeleted: (file, bytes) =>
+        rotatedFileDeleted(this.log, { path: 'dead-letter', file, bytes, maxFiles }),
+    });
+    return this.live(nextBytes);
   }
 
   private stillThere(file: string): boolean {
@@ -141,25 +151,34 @@ export class DeadLetterFile implements DeadLetterSink {
 
   private writePending(): void {
     if (this.closed || this.pending.length === 0) return;
-    try {
-      // A file renamed away meanwhile (claimed by `replay --dead-letters`) is not written to any more.
-      if (this.appendFile !== undefined && !this.stillThere(this.appendFile.path)) {
-        this.appendFile.close();
-        this.appendFile = undefined;
+    // In pieces that each fit the live file, rotating between them.
+    let done = 0;
+    let failed = false;
+    while (done < this.pending.length) {
+      try {
+        const f = this.live(this.pendingSizes[done]!);
+        const n = linesThatFit(this.pendingSizes, done, f.size, this.maxFileBytes);
+        const text =
+          done === 0 && n === this.pending.length
+            ? this.pending.join('')
+            : this.pending.slice(done, done + n).join('');
+        f.append(Buffer.from(text, 'utf8'));
+        this.outage.succeeded(f.path);
+        done += n;
+      } catch (e) {
+        // Rolled back to the last whole line; the letters not written stay queued for the retry.
+        this.outage.failed(this.file, e);
+        failed = true;
+        break;
       }
-      if (this.appendFile === undefined || this.appendFile.size >= this.maxFileBytes) {
-        this.appendFile?.close();
-        this.appendFile = undefined;
-        this.appendFile = this.open();
-      }
-      this.appendFile.append(Buffer.from(this.pending.join(''), 'utf8'));
-    } catch (e) {
-      // Rolled back to the last whole line; the letters stay queued for the retry.
-      this.outage.failed(this.file, e);
+    }
+    if (failed) {
+      this.pending.splice(0, done);
+      this.pendingSizes.splice(0, done);
       return;
     }
-    this.outage.succeeded(this.appendFile.path);
     this.pending = [];
+    this.pendingSizes = [];
     for (const w of this.waiters.splice(0)) w();
   }
 }

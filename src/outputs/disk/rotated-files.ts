@@ -1,9 +1,11 @@
-// The count bound of a rotating file family (the file output's `<stream>-<time>.ndjson`, the dead letters'
-// `dead-letter-<time>.ndjson`): once more than `maxFiles` files of a family exist, the oldest rotated ones are
-// deleted. The live file is never deleted. Rotated names carry an ISO time, so name order is age order.
+// The bounds of a rotating file family (the file output's `<stream>-<time>.ndjson`, the dead letters'
+// `dead-letter-<time>.ndjson`). Size: the live file is rotated before a line that would take it past
+// `maxFileBytes` (as the agent's own log does), so a file holds at most `maxFileBytes`, or one line larger than that
+// alone. Count: once more than `maxFiles` files of a family exist, the oldest rotated ones are deleted. The live
+// file is never deleted. Rotated names carry an ISO time, unique within the family, so name order is age order.
 
 import path from 'node:path';
-import type { DiskIo } from './disk-io.js';
+import { errorCode, type DiskIo } from './disk-io.js';
 
 /** Deletes the oldest rotated files of the family beyond maxFiles (live file included in the count). */
 export function pruneRotated(
@@ -37,4 +39,34 @@ export function pruneRotated(
     }
     o.onDeleted(file, bytes);
   }
+}
+
+/**
+ * The path a live file is renamed to when it rotates: `<dir>/<prefix><ISO time>.ndjson`. When that name is taken (a
+ * second rotation within the same millisecond, which a small `maxFileBytes` and one large write make), the time is
+ * moved on a millisecond at a time until it is free: renaming onto a taken name would replace, and lose, the file
+ * rotated first. Later rotations therefore still sort after earlier ones.
+ */
+export function rotatedPath(io: DiskIo, dir: string, prefix: string, nowMs: number): string {
+  for (let ms = nowMs; ; ms++) {
+    const name = path.join(dir, `${prefix}${new Date(ms).toISOString().replace(/[:.]/g, '-')}.ndjson`);
+    try {
+      io.statSync(name);
+    } catch (e) {
+      if (errorCode(e) === 'ENOENT') return name;
+      throw e; // the disk fails: the write is retried as any failed write is
+    }
+  }
+}
+
+/**
+ * How many of the lines `bytes[from]`, `bytes[from + 1]`, ... (their sizes in bytes, in order) go into a file that
+ * holds `size` bytes and is bounded to `maxBytes`: as many as fit, and at least one when the file is empty (a line
+ * larger than the bound gets a file of its own). 0 when not even the first fits: the file must rotate first.
+ */
+export function linesThatFit(bytes: readonly number[], from: number, size: number, maxBytes: number): number {
+  let end = from;
+  let total = size;
+  while (end < bytes.length && (total + bytes[end]! <= maxBytes || total === 0)) total += bytes[end++]!;
+  return end - from;
 }

@@ -20,7 +20,7 @@ import { AppendFile } from '../disk/append-file.js';
 import type { DiskIo } from '../disk/disk-io.js';
 import { nodeDiskIo } from '../disk/disk-io.js';
 import { DiskOutage } from '../disk/disk-outage.js';
-import { pruneRotated } from '../disk/rotated-files.js';
+import { linesThatFit, pruneRotated, rotatedPath } from '../disk/rotated-files.js';
 import type { FileOutputConfig } from './file-output.config.js';
 
 export interface FileOutputOptions {
@@ -48,6 +48,8 @@ export function indexNameFor(stream: DocumentStream, namespace = 'default'): str
 
 interface Pending {
   lines: string[];
+  /** Each line's size in bytes (UTF-8), for the file's size bound. */
+  sizes: number[];
   settles: (() => void)[];
   bytes: number;
 }
@@ -108,11 +110,13 @@ export class FileOutput implements DocumentSink {
           _source: withNamespace(doc.doc, doc.stream, ns),
         }) + '\n';
     let p = this.pending.get(doc.stream);
-    if (!p) this.pending.set(doc.stream, (p = { lines: [], settles: [], bytes: 0 }));
+    if (!p) this.pending.set(doc.stream, (p = { lines: [], sizes: [], settles: [], bytes: 0 }));
+    const bytes = Buffer.byteLength(line, 'utf8');
     p.lines.push(line);
+    p.sizes.push(bytes);
     p.settles.push(onSettled);
-    p.bytes += line.length;
-    this.pendingBytes += line.length;
+    p.bytes += bytes;
+    this.pendingBytes += bytes;
     if (doc.stream === 'alerts') this.opts.onAlert?.(doc);
     if (this.outage.active) {
       // Writes wait for the retry timer; the pending bytes make the inputs wait at the high-water mark.
@@ -156,14 +160,18 @@ export class FileOutput implements DocumentSink {
     return this.config.maxFiles ?? FILE_OUTPUT_MAX_FILES;
   }
 
-  private fileFor(stream: DocumentStream): AppendFile {
-    let f = this.files.get(stream);
+  /**
+   * The stream's live file, ready for a line of `nextBytes`: opened if it is not, and rotated first when that line
+   * would take it past `maxFileBytes` (an empty file takes any line).
+   */
+  private fileFor(stream: DocumentStream, nextBytes: number): AppendFile {
     const p = path.join(this.config.path, `${stream}.ndjson`);
-    if (f && f.size >= this.config.maxFileBytes) {
+    let f = this.files.get(stream);
+    if (f && f.size > 0 && f.size + nextBytes > this.config.maxFileBytes) {
       f.close();
       this.files.delete(stream);
-      const rotated = p.replace(/\.ndjson$/, `-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`);
-      this.io.renameSync(p, rotated);
+      f = undefined;
+      this.io.renameSync(p, rotatedPath(this.io, this.config.path, `${stream}-`, Date.now()));
       pruneRotated(this.io, {
         dir: this.config.path,
         live: `${stream}.ndjson`,
@@ -172,12 +180,13 @@ export class FileOutput implements DocumentSink {
         onDeleted: (file, bytes) =>
           rotatedFileDeleted(this.log, { path: 'file-output', file, bytes, maxFiles: this.maxFiles }),
       });
-      f = undefined;
     }
     if (!f) {
       f = new AppendFile(this.io, p);
       if (f.tornBytes > 0) diskTornLineCut(this.log, { path: 'file-output', file: p, bytes: f.tornBytes });
       this.files.set(stream, f);
+      // A live file left full by an earlier run.
+      if (f.size > 0 && f.size + nextBytes > this.config.maxFileBytes) return this.fileFor(stream, nextBytes);
     }
     return f;
   }
@@ -189,21 +198,40 @@ export class FileOutput implements DocumentSink {
     }
     if (this.closed || this.pending.size === 0) return;
     for (const [stream, p] of this.pending) {
-      let file = path.join(this.config.path, `${stream}.ndjson`);
-      try {
-        const f = this.fileFor(stream);
-        file = f.path;
-        f.append(Buffer.from(p.lines.join(''), 'utf8'));
-      } catch (e) {
-        // Rolled back to the last whole line; these documents (and the later streams') wait for the retry.
-        this.outage.failed(file, e);
+      // In pieces that each fit the live file, rotating between them; each piece is settled once it is on disk.
+      let done = 0;
+      let doneBytes = 0;
+      let failed = false;
+      while (done < p.lines.length) {
+        let file = path.join(this.config.path, `${stream}.ndjson`);
+        try {
+          const f = this.fileFor(stream, p.sizes[done]!);
+          file = f.path;
+          const n = linesThatFit(p.sizes, done, f.size, this.config.maxFileBytes);
+          const text =
+            done === 0 && n === p.lines.length ? p.lines.join('') : p.lines.slice(done, done + n).join('');
+          f.append(Buffer.from(text, 'utf8'));
+          this.outage.succeeded(file);
+          for (let i = done; i < done + n; i++) doneBytes += p.sizes[i]!;
+          for (let i = done; i < done + n; i++) p.settles[i]!();
+          done += n;
+        } catch (e) {
+          // Rolled back to the last whole line; these documents (and the later streams') wait for the retry.
+          this.outage.failed(file, e);
+          failed = true;
+          break;
+        }
+      }
+      this.writtenCount += done;
+      this.pendingBytes -= doneBytes;
+      if (failed) {
+        p.lines.splice(0, done);
+        p.sizes.splice(0, done);
+        p.settles.splice(0, done);
+        p.bytes -= doneBytes;
         return;
       }
-      this.outage.succeeded(file);
       this.pending.delete(stream);
-      this.pendingBytes -= p.bytes;
-      this.writtenCount += p.lines.length;
-      for (const settle of p.settles) settle();
     }
     for (const w of this.drainWaiters.splice(0)) w();
     for (const w of this.flushWaiters.splice(0)) w();
