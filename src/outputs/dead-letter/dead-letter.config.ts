@@ -6,7 +6,9 @@ export const DeadLetterConfig = z.strictObject({
     .int()
     .min(1024)
     .default(64 * 1024 * 1024)
-    .describe('Rotate dead-letter.ndjson (→ dead-letter-<time>.ndjson) once it reaches this size.'),
+    .describe(
+      'Largest size of a dead-letter file: dead-letter.ndjson is rotated (→ dead-letter-<time>.ndjson) before a line that would take it past this size (a larger line gets a file of its own).',
+    ),
   maxFiles: z
     .number()
     .int()

@@ -12,7 +12,7 @@ export const FileOutputConfig = z.strictObject({
     .min(1024)
     .default(64 * 1024 * 1024)
     .describe(
-      'Rotate a stream file (`<stream>.ndjson` → `<stream>-<time>.ndjson`) once it reaches this size.',
+      'Largest size of a stream file: `<stream>.ndjson` is rotated (→ `<stream>-<time>.ndjson`) before a line that would take it past this size (a larger line gets a file of its own).',
     ),
   maxFiles: z
     .number()
