@@ -155,22 +155,24 @@ export class DeadLetterFile implements DeadLetterSink {
     let done = 0;
     let failed = false;
     while (done < this.pending.length) {
+      let f: AppendFile;
+      let n: number;
       try {
-        const f = this.live(this.pendingSizes[done]!);
-        const n = linesThatFit(this.pendingSizes, done, f.size, this.maxFileBytes);
+        f = this.live(this.pendingSizes[done]!);
+        n = linesThatFit(this.pendingSizes, done, f.size, this.maxFileBytes);
         const text =
           done === 0 && n === this.pending.length
             ? this.pending.join('')
             : this.pending.slice(done, done + n).join('');
         f.append(Buffer.from(text, 'utf8'));
-        this.outage.succeeded(f.path);
-        done += n;
       } catch (e) {
         // Rolled back to the last whole line; the letters not written stay queued for the retry.
         this.outage.failed(this.file, e);
         failed = true;
         break;
       }
+      this.outage.succeeded(f.path);
+      done += n;
     }
     if (failed) {
       this.pending.splice(0, done);

@@ -204,23 +204,24 @@ export class FileOutput implements DocumentSink {
       let failed = false;
       while (done < p.lines.length) {
         let file = path.join(this.config.path, `${stream}.ndjson`);
+        let n: number;
         try {
           const f = this.fileFor(stream, p.sizes[done]!);
           file = f.path;
-          const n = linesThatFit(p.sizes, done, f.size, this.config.maxFileBytes);
+          n = linesThatFit(p.sizes, done, f.size, this.config.maxFileBytes);
           const text =
             done === 0 && n === p.lines.length ? p.lines.join('') : p.lines.slice(done, done + n).join('');
           f.append(Buffer.from(text, 'utf8'));
-          this.outage.succeeded(file);
-          for (let i = done; i < done + n; i++) doneBytes += p.sizes[i]!;
-          for (let i = done; i < done + n; i++) p.settles[i]!();
-          done += n;
         } catch (e) {
           // Rolled back to the last whole line; these documents (and the later streams') wait for the retry.
           this.outage.failed(file, e);
           failed = true;
           break;
         }
+        this.outage.succeeded(file);
+        for (let i = done; i < done + n; i++) doneBytes += p.sizes[i]!;
+        for (let i = done; i < done + n; i++) p.settles[i]!();
+        done += n;
       }
       this.writtenCount += done;
       this.pendingBytes -= doneBytes;
