@@ -159,7 +159,8 @@ export class DeadLetterFile implements DeadLetterSink {
       let n: number;
       try {
         f = this.live(this.pendingSizes[done]!);
-        n = linesThatFit(this.pendingSizes, done, f.size, this.maxFileBytes);
+        // live() rotated if the next line did not fit, so n >= 1; the max keeps the loop moving regardless.
+        n = Math.max(1, linesThatFit(this.pendingSizes, done, f.size, this.maxFileBytes));
         const text =
           done === 0 && n === this.pending.length
             ? this.pending.join('')

@@ -208,7 +208,8 @@ export class FileOutput implements DocumentSink {
         try {
           const f = this.fileFor(stream, p.sizes[done]!);
           file = f.path;
-          n = linesThatFit(p.sizes, done, f.size, this.config.maxFileBytes);
+          // fileFor rotated if the next line did not fit, so n >= 1; the max keeps the loop moving regardless.
+          n = Math.max(1, linesThatFit(p.sizes, done, f.size, this.config.maxFileBytes));
           const text =
             done === 0 && n === p.lines.length ? p.lines.join('') : p.lines.slice(done, done + n).join('');
           f.append(Buffer.from(text, 'utf8'));
