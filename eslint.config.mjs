@@ -129,6 +129,22 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/require-await': 'off',
+      // An `assert.ok(value)` without a message makes node:assert read the test's source to quote the expression;
+      // under tsx that took minutes to report one failure in some files (test/kibana/kibana-setup.test.ts,
+      // test/outputs/rotation-bounds.test.ts). So every such assertion carries its own message.
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'No `export *`: name what a module exports.' },
+        {
+          selector:
+            "CallExpression[callee.type='MemberExpression'][callee.object.name='assert'][callee.property.name='ok'][arguments.length=1]",
+          message: 'Give assert.ok a message (without one, a failure can take minutes to report under tsx).',
+        },
+        {
+          selector: "CallExpression[callee.type='Identifier'][callee.name='assert'][arguments.length=1]",
+          message: 'Give assert a message (without one, a failure can take minutes to report under tsx).',
+        },
+      ],
     },
   },
   layer('framing', ['inputs', 'outputs', 'cli', 'setup', 'detect', 'normalize', 'enrich'], io),

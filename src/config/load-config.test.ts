@@ -137,7 +137,10 @@ describe('configuration loading', () => {
   });
 
   it('rejects duplicate keys and non-mapping documents', () => {
-    assert.ok(problemsOf('dataDir: a\ndataDir: b\ninputs: []\n').length > 0);
+    assert.ok(
+      problemsOf('dataDir: a\ndataDir: b\ninputs: []\n').length > 0,
+      "problemsOf('dataDir: a\\ndataDir: b\\ninputs: []\\n').length > 0",
+    );
     assert.match(problemsOf('- just\n- a list\n')[0]?.message ?? '', /mapping/);
   });
 });

@@ -92,7 +92,10 @@ describe('lines framer', () => {
     assert.equal(rs[1]!.error?.code, 'framing.record_too_large');
     assert.equal(rs[1]!.offset, 3);
     assert.equal(rs[1]!.endOffset, 3 + 5001);
-    assert.ok(rs[1]!.text.length > 0 && rs[1]!.text.length <= 4096 && /^x+$/.test(rs[1]!.text));
+    assert.ok(
+      rs[1]!.text.length > 0 && rs[1]!.text.length <= 4096 && /^x+$/.test(rs[1]!.text),
+      'rs[1]!.text.length > 0 && rs[1]!.text.length <= 4096 && /^x+$/.test(rs[1]!.text)',
+    );
     assert.deepEqual([rs[0]!.text, rs[2]!.text], ['ok', 'after']);
   });
 
@@ -257,9 +260,15 @@ describe('mailbox-log framer', () => {
     const bytes = Buffer.from(text);
     const rs = frame('mailbox-log', bytes, { chunk: [13] });
     assert.equal(rs.length, 2);
-    assert.ok(rs[0]!.text.startsWith('-----------------\r\n Log Entry: 0\r\n'));
-    assert.ok(rs[0]!.text.endsWith('CAS01'));
-    assert.ok(rs[1]!.text.endsWith('-----------------\r\nnot a separator'));
+    assert.ok(
+      rs[0]!.text.startsWith('-----------------\r\n Log Entry: 0\r\n'),
+      "rs[0]!.text.startsWith('-----------------\\r\\n Log Entry: 0\\r\\n')",
+    );
+    assert.ok(rs[0]!.text.endsWith('CAS01'), "rs[0]!.text.endsWith('CAS01')");
+    assert.ok(
+      rs[1]!.text.endsWith('-----------------\r\nnot a separator'),
+      "rs[1]!.text.endsWith('-----------------\\r\\nnot a separator')",
+    );
     assert.equal(rs[0]!.offset, 2);
     assert.equal(rs[0]!.endOffset, rs[1]!.offset);
     assert.equal(rs[1]!.endOffset, bytes.length);
@@ -284,7 +293,10 @@ describe('xml-events framer', () => {
         const bytes = encode(text, enc, enc !== 'utf8');
         const rs = frame('xml-events', bytes, { enc, chunk: [3, 11] });
         assert.equal(rs.length, 2, `${name} ${enc}`);
-        assert.ok(rs.every((r) => r.text.startsWith('<Event') && r.text.endsWith('</Event>')));
+        assert.ok(
+          rs.every((r) => r.text.startsWith('<Event') && r.text.endsWith('</Event>')),
+          "rs.every((r) => r.text.startsWith('<Event') && r.text.endsWith('</Event>'))",
+        );
         assert.match(rs[1]!.text, /<EventID>2<\/EventID>/);
       }
     }

@@ -61,7 +61,10 @@ describe('agent identity', () => {
       writeFileSync(path.join(dir, AGENT_META_FILE), '{"uuid":"cas01","first_start":"x"}');
       const id = await loadAgentIdentity(dir, nullLogger);
       assert.notEqual(id.id, 'cas01');
-      assert.ok(existsSync(path.join(dir, `${AGENT_META_FILE}.bad`)));
+      assert.ok(
+        existsSync(path.join(dir, `${AGENT_META_FILE}.bad`)),
+        'existsSync(path.join(dir, `${AGENT_META_FILE}.bad`))',
+      );
     }),
   );
   it(

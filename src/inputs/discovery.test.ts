@@ -58,7 +58,10 @@ describe('Discovery', () => {
         onError: (e) => assert.fail(e),
       });
       assert.equal((await nocase.scan()).length, 2, 'Windows-style case-insensitive match');
-      assert.ok(!all.matches(path.join(root, 'logs/other/u_ex130919.log')));
+      assert.ok(
+        !all.matches(path.join(root, 'logs/other/u_ex130919.log')),
+        "!all.matches(path.join(root, 'logs/other/u_ex130919.log'))",
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -84,8 +87,8 @@ describe('Discovery', () => {
       const deadline = Date.now() + 5000;
       while (!hints.includes(path.join(root, 'new.log')) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
-      assert.ok(hints.includes(path.join(root, 'new.log')));
-      assert.ok(!hints.some((h) => h.endsWith('.txt')));
+      assert.ok(hints.includes(path.join(root, 'new.log')), "hints.includes(path.join(root, 'new.log'))");
+      assert.ok(!hints.some((h) => h.endsWith('.txt')), "!hints.some((h) => h.endsWith('.txt'))");
     } finally {
       await d.close();
       await rm(root, { recursive: true, force: true });

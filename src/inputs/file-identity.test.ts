@@ -54,6 +54,7 @@ describe('file identity', () => {
       headText(Buffer.concat([Buffer.from('ElfFile\0'), Buffer.from([0xff, 0x80, 0x01])])).startsWith(
         'ElfFile\0',
       ),
+      "headText(Buffer.concat([Buffer.from('ElfFile\\0'), Buffer.from([0xff, 0x80, 0x01])])).startsWith('ElfFile\\0',)",
     );
   });
 });

@@ -22,7 +22,7 @@ describe('open files against the process limit', () => {
   it("reads this process's own limit on Linux", (t) => {
     if (process.platform !== 'linux') return t.skip('not Linux');
     const own = openFileLimit();
-    assert.ok(own === undefined || own > 0);
+    assert.ok(own === undefined || own > 0, 'own === undefined || own > 0');
   });
 
   it('leaves the bounds as they are when they fit with the agent’s own descriptors', () => {

@@ -32,7 +32,7 @@ describe('raw paths (file names that are not valid UTF-8)', () => {
       assert.ok(hasRawBytes(text), b.toString('hex'));
       assert.deepEqual(fsPath(text), b, b.toString('hex'));
       assert.deepEqual(fsPath(`/var/log/${text}`), Buffer.concat([Buffer.from('/var/log/'), b]));
-      assert.ok(!hasRawBytes(documentPath(text)));
+      assert.ok(!hasRawBytes(documentPath(text)), '!hasRawBytes(documentPath(text))');
       assert.equal(JSON.parse(JSON.stringify(text)), text, 'survives the registry (JSON)');
     }
     assert.equal(documentPath(nameText(bytes('u_ex', [0xe9], '.log'))), 'u_ex\ufffd.log');

@@ -108,7 +108,10 @@ describe('Registry', () => {
       assert.equal(ev.level, 'error');
       assert.match(String(ev.meta['recoveredFrom']), /registry\.json\.prev$/);
       const files = await readdir(path.join(dir, 'registry'));
-      assert.ok(files.some((f) => f.startsWith('registry.json.corrupt-')));
+      assert.ok(
+        files.some((f) => f.startsWith('registry.json.corrupt-')),
+        "files.some((f) => f.startsWith('registry.json.corrupt-'))",
+      );
       await again.flush();
       const cur = JSON.parse(await readFile(path.join(dir, 'registry', 'registry.json'), 'utf8'));
       assert.equal(cur.extras.x, 1);
@@ -126,7 +129,10 @@ describe('Registry', () => {
       assert.deepEqual(again.entries('iis'), []);
       assert.equal(log.lines.filter((l) => l.meta['event'] === 'registry_corrupt').length, 1);
       const files = await readdir(path.join(dir, 'registry'));
-      assert.ok(files.some((f) => f.startsWith('checkpoints.base.corrupt-')));
+      assert.ok(
+        files.some((f) => f.startsWith('checkpoints.base.corrupt-')),
+        "files.some((f) => f.startsWith('checkpoints.base.corrupt-'))",
+      );
     });
   });
 

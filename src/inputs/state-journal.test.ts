@@ -33,7 +33,7 @@ describe('StateJournal', () => {
         delete: ['0\u0000device-3'],
       });
       assert.ok(small < 300, `${small} bytes for three changes`);
-      assert.ok(fullBytes > 100 * small);
+      assert.ok(fullBytes > 100 * small, 'fullBytes > 100 * small');
       assert.equal(await j.write({ full: false, set: [], delete: [] }), 0);
       await j.write({ full: false, set: [entry(7, 2)], delete: [] });
       await j.close();
@@ -87,10 +87,10 @@ describe('StateJournal', () => {
         await j.write({ full: false, set: [entry(rounds % 20, rounds)], delete: [] });
         rounds++;
       }
-      assert.ok(rounds > 5);
+      assert.ok(rounds > 5, 'rounds > 5');
       const before = j.bytes;
       await j.write({ full: true, set: all(20, 99), delete: [] });
-      assert.ok(j.bytes < before);
+      assert.ok(j.bytes < before, 'j.bytes < before');
       assert.equal(j.needsFull, false);
       await j.close();
       const { load } = await StateJournal.open(dir, 's');
@@ -123,9 +123,12 @@ describe('StateJournal', () => {
       await writeFile(path.join(dir, 's.base'), '{"v":1,"gen":1,"entries":2}\n["a",1]\nnot json\n');
       const { load } = await StateJournal.open(dir, 's');
       assert.equal(load.entries.size, 0);
-      assert.ok(load.problem);
+      assert.ok(load.problem, 'load.problem');
       assert.match(load.problem.error, /not a state base file/);
-      assert.ok((await readdir(dir)).some((f) => f.startsWith('s.base.corrupt-')));
+      assert.ok(
+        (await readdir(dir)).some((f) => f.startsWith('s.base.corrupt-')),
+        "(await readdir(dir)).some((f) => f.startsWith('s.base.corrupt-'))",
+      );
       assert.equal(await readFile(load.problem.keptAs, 'utf8').then((t) => t.includes('not json')), true);
     });
   });

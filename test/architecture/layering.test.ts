@@ -44,7 +44,10 @@ describe('layering lint', () => {
         "import { readFileSync } from 'node:fs';\nimport http from 'node:http';\nimport { FileOutput } from '../../outputs/file/file-output.js';\nexport const x = [readFileSync, http, FileOutput];\n",
       );
       assert.equal(errs.length, 3, errs.join('\n'));
-      assert.ok(errs.some((e) => e.includes('must not import src/outputs')));
+      assert.ok(
+        errs.some((e) => e.includes('must not import src/outputs')),
+        "errs.some((e) => e.includes('must not import src/outputs'))",
+      );
     });
   }
 

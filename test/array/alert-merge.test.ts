@@ -51,7 +51,7 @@ const updateOf = (d: ShippableDocument): ShareUpdate => ({
 describe('engine contributions in array mode', () => {
   it('publishes a pending share from 20 of 100 and raises it at 100 on one agent', () => {
     const v = agentVersions('cas01', 120);
-    assert.ok(v.length >= 2);
+    assert.ok(v.length >= 2, 'v.length >= 2');
     assert.equal(v[0]!.share!.raised, false);
     assert.equal((v[0]!.doc as Loose)['casguard'].alert.count, 20);
     const raised = v.find((d) => d.share!.raised)!;
@@ -67,7 +67,10 @@ describe('engine contributions in array mode', () => {
     for (let i = 0; i < 60; i++) out.push(...engine.evaluate(provisionFailure(T0 + i * 10_000), `d-${i}`));
     out.push(...engine.flush());
     assert.equal(out.filter((d) => (d.doc as Loose)['rule'].id === STORM).length, 0);
-    assert.ok(out.every((d) => d.share === undefined));
+    assert.ok(
+      out.every((d) => d.share === undefined),
+      'out.every((d) => d.share === undefined)',
+    );
   });
 });
 

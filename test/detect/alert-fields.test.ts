@@ -29,7 +29,7 @@ describe('alert document fields', () => {
   it('are ECS, formats’ own fields or declared detection fields, with matching value types', () => {
     const scn = generateScenario(200);
     const alerts = finalAlerts(runPipeline(scn.files, builtinRules(), { order: 'live' }).alerts);
-    assert.ok(alerts.size > 0);
+    assert.ok(alerts.size > 0, 'alerts.size > 0');
     const own: Record<string, string> = { ...EAS_OWN_FIELDS, ...WINDOWS_OWN_FIELDS };
     for (const a of alerts.values()) {
       for (const [field, value] of Object.entries(flatten(a.doc))) {

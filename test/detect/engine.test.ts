@@ -279,7 +279,7 @@ describe('event time, eviction, restarts', () => {
     docs.slice(cut).forEach((d, i) => part2.push(...second.evaluate(d, `d${cut + i}`)));
     const got = [...part1, ...part2, ...second.flush()];
     assert.deepEqual(got, expected);
-    assert.ok(expected.length > 5);
+    assert.ok(expected.length > 5, 'expected.length > 5');
   });
 
   it('documents re-read after a restart from an older checkpoint are not counted twice', () => {

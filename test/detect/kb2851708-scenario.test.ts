@@ -135,7 +135,10 @@ describe('KB 2851708 scenario, live tailing order', () => {
     const ios7Clients = byRuleKey('kb2851708-vulnerable-host-ios7', 'host.name=cas01')!['casguard'].alert
       .devices as string[];
     assert.ok(!ios7Clients.includes('ApplC39H2KL1DTWF'), 'the recovering device runs iOS 6');
-    assert.ok(!ios7Clients.some((d) => d.startsWith('android')));
+    assert.ok(
+      !ios7Clients.some((d) => d.startsWith('android')),
+      "!ios7Clients.some((d) => d.startsWith('android'))",
+    );
     assert.ok(!devices.has('ApplC39H2KL1DTWF'), 'recovering device');
     for (const d of devices) assert.ok(!d.startsWith('android'), `android device ${d}`);
     for (const d of devices)

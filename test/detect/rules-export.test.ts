@@ -132,7 +132,7 @@ describe('Sigma export', () => {
   it('every document validates against the Sigma detection or correlation schema', () => {
     for (const r of rules) {
       const docs = parseAllDocuments(toSigmaYaml(r)).map((d) => d.toJS() as Record<string, unknown>);
-      assert.ok(docs.length >= 1);
+      assert.ok(docs.length >= 1, 'docs.length >= 1');
       for (const d of docs)
         assertValid('correlation' in d ? sigmaCorrelation : sigmaRule, d, `${r.id}: ${String(d['title'])}`);
     }

@@ -93,7 +93,7 @@ describe('a per-rule cap on keys that cannot suppress a real storm', () => {
     assert.equal(want.size, 6);
     assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
     for (const [device, a] of want) assert.deepEqual(got.get(device)!.doc, a.doc, String(device));
-    assert.ok(capped.stats()['storm']!.keys <= 50);
+    assert.ok(capped.stats()['storm']!.keys <= 50, "capped.stats()['storm']!.keys <= 50");
   });
 
   it('a key at its threshold without an alert yet (a sequence waiting for its first step) is kept', () => {
@@ -154,7 +154,7 @@ describe('a per-rule cap on keys that cannot suppress a real storm', () => {
     out.push(...e.evaluate(provisionFailure(T0 + 23, 'dev10'), 'a10'));
     assert.equal(e.stats()['storm']!.keys, 10);
     const err = logger.lines.find((l) => l.level === 'error');
-    assert.ok(err);
+    assert.ok(err, 'err');
     assert.match(err.message, /twice maxKeysPerRule/);
     assert.equal(err.meta['evicted'], 1);
     const text = await metricsRegistry().metrics();
@@ -315,7 +315,10 @@ describe('saving the state incrementally', () => {
     }
     writes.push(apply(store, first));
     assert.equal(writes[0]!.full, true);
-    assert.ok(writes.slice(1).every((w) => !w.full));
+    assert.ok(
+      writes.slice(1).every((w) => !w.full),
+      'writes.slice(1).every((w) => !w.full)',
+    );
     // Once all 500 devices are known, a write holds what 100 documents touched (at most 100 devices, a key each
     // in the storm and exception rules) and the alerts emitted since (their bookkeeping changed), never the
     // whole state.
@@ -389,7 +392,7 @@ describe('saving the state incrementally', () => {
     e.evaluate(easDoc({ t: T0 + 3 * 3_600_000 }), 'late'); // every key idle
     const w = apply(store, e);
     assert.equal(e.stats()['storm']!.keys, 0);
-    assert.ok(w.deleted >= 1);
+    assert.ok(w.deleted >= 1, 'w.deleted >= 1');
     assert.equal(keysIn(store), 0);
   });
 

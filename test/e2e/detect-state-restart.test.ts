@@ -97,7 +97,10 @@ describe('the detection state across a restart', () => {
         extras: Record<string, unknown>;
       };
       assert.equal(registry.extras['detect'], undefined, 'no detection state in registry.json');
-      assert.ok(statSync(path.join(regDir, 'registry.json')).size < 10_000);
+      assert.ok(
+        statSync(path.join(regDir, 'registry.json')).size < 10_000,
+        "statSync(path.join(regDir, 'registry.json')).size < 10_000",
+      );
       const base = lines(path.join(regDir, 'detect-state.base'));
       const keys = base.slice(1).filter((l) => l.startsWith('["') && l.includes('\\u0000'));
       assert.ok(keys.length >= 2001, `${keys.length} keys saved`);

@@ -71,7 +71,10 @@ describe('embedded default', () => {
     const eas = dataLines(path.join(out, 'activesync.ndjson')).map((l) => JSON.parse(l)._source);
     assert.equal(eas.length, want.activesync, 'exactly one document per IIS line and mailbox-log entry');
     const provision = eas.filter((d) => d.microsoft?.exchange?.activesync?.command === 'Provision');
-    assert.ok(provision.length > 0 && provision.every((d) => d.microsoft.exchange.activesync.status === 110));
+    assert.ok(
+      provision.length > 0 && provision.every((d) => d.microsoft.exchange.activesync.status === 110),
+      'provision.length > 0 && provision.every((d) => d.microsoft.exchange.activesync.status === 110)',
+    );
     const registry = path.join(cwd, 'data/registry/registry.json');
     assert.ok(existsSync(registry), 'checkpoints were written on stop');
   });

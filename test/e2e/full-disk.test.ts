@@ -128,7 +128,7 @@ describe('a full disk under the real agent', () => {
     assert.equal(h.status, 503);
     assert.ok((h.body['conditions'] as Record<string, unknown>)['disk:file-output'], JSON.stringify(h.body));
     const during = outputIds(out).length; // every line whole even now
-    assert.ok(during < 2000);
+    assert.ok(during < 2000, 'during < 2000');
     fs.free();
     await waitUntil('2,000 documents', () => outputIds(out).length >= 2000, 60_000, agent);
     assert.equal((await health(agent)).status, 200);

@@ -80,7 +80,10 @@ describe('/health', () => {
     assert.equal(r.health.status, 'degraded');
     assert.equal(r.health.conditions!['output:elasticsearch']!['state'], 'refused');
     assert.match(String(r.health.conditions!['output:elasticsearch']!['reason']), /ECONNREFUSED|refused/i);
-    assert.ok(Number(r.health.conditions!['dead-letters']!['written']) >= 1);
+    assert.ok(
+      Number(r.health.conditions!['dead-letters']!['written']) >= 1,
+      "Number(r.health.conditions!['dead-letters']!['written']) >= 1",
+    );
     assert.match(r.metrics, /casguard_health_condition\{condition="output:elasticsearch"\} 1/);
     assert.match(r.metrics, /casguard_health_condition\{condition="dead-letters"\} 1/);
     assert.match(r.stderr, /event=output_refused/);

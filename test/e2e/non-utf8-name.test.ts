@@ -66,7 +66,10 @@ describe('a file name that is not valid UTF-8, through the agent', () => {
       const first = documents(cwd);
       assert.equal(first.length, lines.length, 'one document per line');
       const shown = path.join(inbox, 'u_ex130919-caf\ufffd.log');
-      assert.ok(first.every((d) => d._source.log.file.path === shown));
+      assert.ok(
+        first.every((d) => d._source.log.file.path === shown),
+        'first.every((d) => d._source.log.file.path === shown)',
+      );
       const reports = out1.split('\n').filter((l) => l.includes('file_name_not_utf8'));
       assert.equal(reports.length, 1, out1);
       assert.ok(reports[0]!.includes('u_ex130919-caf\\xe9.log'), reports[0]);

@@ -67,7 +67,10 @@ describe('no silent loss', () => {
     );
     const r = await runAgentCommand(['replay', '--no-progress', '--config', config, iisSample], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(ndjsonLines(path.join(dir, 'state', 'out')) > 200);
+    assert.ok(
+      ndjsonLines(path.join(dir, 'state', 'out')) > 200,
+      "ndjsonLines(path.join(dir, 'state', 'out')) > 200",
+    );
   });
 
   it('refuses two inputs with the same id', async () => {

@@ -54,13 +54,13 @@ describe('replay into Elasticsearch', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    assert.ok(dlq.length > 0);
+    assert.ok(dlq.length > 0, 'dlq.length > 0');
     for (const letter of dlq) {
       assert.equal(letter.stage, 'output');
       assert.equal(letter.status, 400);
       assert.equal(letter.code, 'es.document_parsing_exception');
       assert.match(letter.reason, /failed to parse field/);
-      assert.ok(letter.document?.id && letter.target);
+      assert.ok(letter.document?.id && letter.target, 'letter.document?.id && letter.target');
     }
     const storedBefore = es.totalDocs();
 
@@ -87,6 +87,9 @@ describe('replay into Elasticsearch', () => {
     }[];
     const rules = new Set(alerts.map((a) => a.rule?.id));
     assert.ok(rules.size >= 3, `alerts of several KB 2851708 rules: ${[...rules].join(', ')}`);
-    assert.ok(alerts.every((a) => a.event?.kind === 'alert'));
+    assert.ok(
+      alerts.every((a) => a.event?.kind === 'alert'),
+      "alerts.every((a) => a.event?.kind === 'alert')",
+    );
   });
 });

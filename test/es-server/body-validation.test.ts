@@ -389,8 +389,8 @@ describe('validation of setup bodies', () => {
       'byte',
     ])
       assert.ok(FIELD_PARAMS[t], t);
-    assert.ok(!('ignore_above' in FIELD_PARAMS.long!));
-    assert.ok('ignore_above' in FIELD_PARAMS.keyword!);
-    assert.ok(!('doc_values' in FIELD_PARAMS.text!));
+    assert.ok(!('ignore_above' in FIELD_PARAMS.long!), "!('ignore_above' in FIELD_PARAMS.long!)");
+    assert.ok('ignore_above' in FIELD_PARAMS.keyword!, "'ignore_above' in FIELD_PARAMS.keyword!");
+    assert.ok(!('doc_values' in FIELD_PARAMS.text!), "!('doc_values' in FIELD_PARAMS.text!)");
   });
 });

@@ -52,7 +52,7 @@ describe('es test server', () => {
   it('rejects the 9.x client default headers on an 8.x server like Elasticsearch does', async () => {
     const c = new Client({ node: es.url, maxRetries: 0 });
     await assert.rejects(c.info(), (e: unknown) => {
-      assert.ok(e instanceof errors.ResponseError);
+      assert.ok(e instanceof errors.ResponseError, 'e instanceof errors.ResponseError');
       assert.equal(e.statusCode, 400);
       assert.match(JSON.stringify(e.body), /media_type_header_exception/);
       assert.match(JSON.stringify(e.body), /Accept version must be either version 8 or 7, but found 9/);
@@ -105,7 +105,7 @@ describe('es test server', () => {
       ],
     });
     assert.equal(es.docs('plain-a').size, 2);
-    assert.ok(es.stats.gzipRequests >= 2);
+    assert.ok(es.stats.gzipRequests >= 2, 'es.stats.gzipRequests >= 2');
   });
 
   it('creates a data stream from the built-in logs template, accepts only create, and its default pipeline sets a missing @timestamp', async () => {
@@ -208,7 +208,7 @@ describe('es test server', () => {
     const c = client8(es.url);
     await c.ilm.putLifecycle({ name: 'p1', policy: { phases: { hot: { actions: {} } } } });
     const got = await c.ilm.getLifecycle({ name: 'p1' });
-    assert.ok(got.p1);
+    assert.ok(got.p1, 'got.p1');
     await assert.rejects(c.ilm.getLifecycle({ name: 'nope' }), (e: any) => e.statusCode === 404);
     await c.indices.createDataStream({ name: 'logs-t1-ns2' });
     const ds = await c.indices.getDataStream({ name: 'logs-t1-ns2' });

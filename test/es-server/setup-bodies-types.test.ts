@@ -78,7 +78,7 @@ function typecheck(requests: [string, Record<string, unknown>][]): { request: nu
 describe("casguard's setup bodies against the client's spec-derived types", () => {
   it('every body setup sends satisfies its request type, and a body that does not is reported', () => {
     const assets = clusterAssets({ namespace: 'default', ownFields: defaultOwnFields() });
-    assert.ok(assets.length >= 10);
+    assert.ok(assets.length >= 10, 'assets.length >= 10');
     const good: [string, Record<string, unknown>][] = assets.map((a) => [REQUEST_TYPE[a.kind], requestOf(a)]);
     // Controls (so the check can fail): a misspelt field, a number where the spec wants a duration, a string
     // where it wants an integer.

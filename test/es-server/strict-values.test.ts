@@ -67,9 +67,15 @@ describe('strict values', () => {
   });
 
   it('parses a date with the format its mapping declares', async () => {
-    assert.ok((await one({ when: '2013-09-19 14:00:05' })).status < 300);
+    assert.ok(
+      (await one({ when: '2013-09-19 14:00:05' })).status < 300,
+      "(await one({ when: '2013-09-19 14:00:05' })).status < 300",
+    );
     assert.equal((await one({ when: '2013-09-19T14:00:05Z' })).status, 400);
-    assert.ok((await one({ nanos: '2013-09-19T14:00:05.123456789Z' })).status < 300);
+    assert.ok(
+      (await one({ nanos: '2013-09-19T14:00:05.123456789Z' })).status < 300,
+      "(await one({ nanos: '2013-09-19T14:00:05.123456789Z' })).status < 300",
+    );
     const before1970 = await one({ nanos: '1969-12-31T23:59:59Z' });
     assert.equal(before1970.status, 400);
     assert.match(
@@ -125,9 +131,12 @@ describe('strict values', () => {
     );
     assert.equal(item.error.caused_by.type, 'max_bytes_length_exceeded_exception');
     assert.match(item.error.caused_by.reason, /bytes can be at most 32766 in length; got 32768/);
-    assert.ok((await one({ tag: 'x'.repeat(32766) })).status < 300);
+    assert.ok(
+      (await one({ tag: 'x'.repeat(32766) })).status < 300,
+      "(await one({ tag: 'x'.repeat(32766) })).status < 300",
+    );
     const ignored = await one({ short_tag: big }, 'ign');
-    assert.ok(ignored.status < 300);
+    assert.ok(ignored.status < 300, 'ignored.status < 300');
     assert.deepEqual((await raw(es.url, 'GET', '/strict/_doc/ign')).json._ignored, ['short_tag']);
   });
 
@@ -165,7 +174,7 @@ describe('strict values', () => {
       b.error.caused_by.reason,
       'Failed to parse value [yes] as only [true] or [false] are allowed.',
     );
-    assert.ok((await one({ flag: 'false' })).status < 300);
+    assert.ok((await one({ flag: 'false' })).status < 300, "(await one({ flag: 'false' })).status < 300");
   });
 
   it('names an object given to a keyword, with the value preview Elasticsearch prints', async () => {

@@ -83,7 +83,7 @@ describe('413 as Elasticsearch answers an oversized request', () => {
       `POST /_bulk HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\nContent-Encoding: gzip\r\n` +
       `Content-Length: ${body.length}\r\n\r\n`;
     const { text, closedByServer } = await rawExchange(es.port, Buffer.concat([Buffer.from(head), body]));
-    assert.ok(closedByServer);
+    assert.ok(closedByServer, 'closedByServer');
     assert.match(text, /^HTTP\/1\.1 413 /);
     assert.match(text.toLowerCase(), /connection: close/);
     assert.equal(es.docs('plain-big').size, 0);

@@ -45,7 +45,7 @@ describe('every corpus file', { skip: SKIP }, () => {
       if (exp.libevtxExport !== null) {
         if (exp.note === undefined) assert.equal(def.events.length, exp.libevtxExport);
         else if (!rel.endsWith('System2.evtx')) assert.equal(peerLike.events.length, exp.libevtxExport);
-        else assert.ok(def.events.length > exp.libevtxExport);
+        else assert.ok(def.events.length > exp.libevtxExport, 'def.events.length > exp.libevtxExport');
       } else {
         // Files libevtx cannot export (template-less records, embedded BinXml): evtxinfo still counts them.
         assert.equal(def.events.length, exp.libevtxInfo);

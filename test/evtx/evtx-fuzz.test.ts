@@ -78,7 +78,7 @@ function check(records: FramedRecord[], length: number, iteration: number): void
       const e = r.payload as WindowsEvent;
       assert.equal(e.form, 'evtx', `iteration ${iteration}: payload`);
       assert.equal(typeof e.timeCreated, 'string');
-      assert.ok(Array.isArray(e.eventData));
+      assert.ok(Array.isArray(e.eventData), 'Array.isArray(e.eventData)');
     } else {
       assert.match(r.error.code, /^evtx\./, `iteration ${iteration}: error code`);
       assert.equal(typeof r.error.reason, 'string');

@@ -154,7 +154,7 @@ describe('acknowledgement', () => {
       s.deadLetters.release();
       await s.committedBecomes(7);
       await s.input.stop();
-      assert.ok(s.deadLetters.flushes >= 1);
+      assert.ok(s.deadLetters.flushes >= 1, 's.deadLetters.flushes >= 1');
     } finally {
       await s.cleanup();
     }
@@ -174,7 +174,7 @@ describe('acknowledgement', () => {
       assert.equal(dl.code, 'framing.record_too_large');
       assert.equal(dl.stage, 'framing');
       assert.equal(dl.offset, 6);
-      assert.ok(dl.record!.length <= 4096);
+      assert.ok(dl.record!.length <= 4096, 'dl.record!.length <= 4096');
       assert.equal(summary.deadLetters, 1);
     } finally {
       await s.cleanup();

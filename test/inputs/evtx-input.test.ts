@@ -91,7 +91,10 @@ describe('EVTX files through the input', () => {
       );
       await tail.stop();
       assert.ok(all.length > 100, `records: ${all.length}`);
-      assert.ok(all.every((r) => r.recordId !== undefined));
+      assert.ok(
+        all.every((r) => r.recordId !== undefined),
+        'all.every((r) => r.recordId !== undefined)',
+      );
       assert.equal(new Set(all.map((r) => r.recordId)).size, all.length, 'no record twice');
       // Resume from a checkpoint in the middle of a chunk: move the committed offset back by hand.
       const cut = Math.floor(all.length / 2) + 3;

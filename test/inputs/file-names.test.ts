@@ -66,7 +66,10 @@ describe('file names that are not valid UTF-8', () => {
         path.join(logs, 'u_ex\\xe8.log'),
         path.join(logs, 'u_ex\\xe9.log'),
       ]);
-      assert.ok(reports.every((r) => r.level === 'warn'));
+      assert.ok(
+        reports.every((r) => r.level === 'warn'),
+        "reports.every((r) => r.level === 'warn')",
+      );
       // Opened and read: no read error, nothing reported unreadable.
       assert.deepEqual(
         first.log.lines.filter((l) => l.level === 'error' || l.meta['event'] === 'file_read_error'),

@@ -27,8 +27,11 @@ describe('mailbox-log framing on the KB 2851708 excerpt', () => {
   it('a pasted entry without separator is one record, emitted at the end of the file', () => {
     const rs = frame(Buffer.from(partial), 'utf8');
     assert.equal(rs.length, 1);
-    assert.ok(rs[0]!.text.startsWith('AssemblyVersion :\n14.02.0328.009'));
-    assert.ok(rs[0]!.text.endsWith('RequestBody :'));
+    assert.ok(
+      rs[0]!.text.startsWith('AssemblyVersion :\n14.02.0328.009'),
+      "rs[0]!.text.startsWith('AssemblyVersion :\\n14.02.0328.009')",
+    );
+    assert.ok(rs[0]!.text.endsWith('RequestBody :'), "rs[0]!.text.endsWith('RequestBody :')");
   });
 
   it('a report of three entries, CRLF, UTF-8 and UTF-16LE with BOM, gives three records with the entry text', () => {

@@ -164,7 +164,10 @@ describe('Kibana test server', () => {
       file: ['a.ndjson', file],
     });
     assert.equal(over.body.success, true);
-    assert.ok(over.body.successResults.every((s: Json) => s.overwrite === true));
+    assert.ok(
+      over.body.successResults.every((s: Json) => s.overwrite === true),
+      'over.body.successResults.every((s: Json) => s.overwrite === true)',
+    );
   });
 
   it('reports missing data view references and then creates NOTHING, yet lists the rest in successResults', async () => {
@@ -207,7 +210,7 @@ describe('Kibana test server', () => {
     });
     assert.equal(r.body.success, false);
     assert.deepEqual(r.body.errors[0].error, { type: 'unsupported_type' });
-    assert.ok(k.objects().has('index-pattern:u-dv'));
+    assert.ok(k.objects().has('index-pattern:u-dv'), "k.objects().has('index-pattern:u-dv')");
   });
 
   it('fails a dashboard attribute the 8.9.0 create schema forbids as an unknown error', async () => {
@@ -239,7 +242,7 @@ describe('Kibana test server', () => {
   it('accepts an import into a space that does not exist (as Kibana does), while the spaces API says 404', async () => {
     const r = await call(`${k.url}/s/ghost/api/saved_objects/_import`, { file: ['a.ndjson', dv('g-dv')] });
     assert.equal(r.body.success, true);
-    assert.ok(k.objects('ghost').has('index-pattern:g-dv'));
+    assert.ok(k.objects('ghost').has('index-pattern:g-dv'), "k.objects('ghost').has('index-pattern:g-dv')");
     assert.equal((await call(`${k.url}/api/spaces/space/ghost`)).status, 404);
     assert.equal((await call(`${k.url}/api/spaces/space/soc`)).status, 200);
   });

@@ -51,7 +51,10 @@ describe('kibana config', () => {
     assert.equal(config.kibana?.url, 'http://kb:5601');
     assert.equal(config.kibana?.apiKey, 'a2V5OnZhbHVl');
     assert.equal(config.kibana?.space, 'soc');
-    assert.ok(notes.includes('kibana.apiKey from CASGUARD_KIBANA_API_KEY'));
+    assert.ok(
+      notes.includes('kibana.apiKey from CASGUARD_KIBANA_API_KEY'),
+      "notes.includes('kibana.apiKey from CASGUARD_KIBANA_API_KEY')",
+    );
     assert.ok(!notes.join('\n').includes('a2V5OnZhbHVl'), 'notes never carry a value');
   });
 
@@ -63,7 +66,7 @@ describe('kibana config', () => {
     });
     assert.equal(resolveKibanaConfig(undefined, {}, es), undefined, 'no block, no flag: no Kibana');
     const borrowed = resolveKibanaConfig(undefined, { kibana: 'http://kb:5601', space: 'soc' }, es);
-    assert.ok(borrowed && 'config' in borrowed);
+    assert.ok(borrowed && 'config' in borrowed, "borrowed && 'config' in borrowed");
     assert.equal(borrowed.config.username, 'elastic');
     assert.equal(borrowed.config.space, 'soc');
     assert.match(borrowed.note ?? '', /Elasticsearch output's credentials/);
@@ -78,7 +81,7 @@ describe('kibana config', () => {
       { kibana: 'http://new:5601' },
       es,
     );
-    assert.ok(own && 'config' in own);
+    assert.ok(own && 'config' in own, "own && 'config' in own");
     assert.equal(own.config.url, 'http://new:5601');
     assert.equal(own.config.apiKey, 'b3duOmtleQ==');
     assert.equal(own.config.username, undefined);
@@ -88,9 +91,9 @@ describe('kibana config', () => {
       {},
       es,
     );
-    assert.ok(noUrl && 'error' in noUrl);
+    assert.ok(noUrl && 'error' in noUrl, "noUrl && 'error' in noUrl");
     assert.match(noUrl.error, /no Kibana URL/);
     const badUrl = resolveKibanaConfig(undefined, { kibana: 'ftp://kb' }, undefined);
-    assert.ok(badUrl && 'error' in badUrl);
+    assert.ok(badUrl && 'error' in badUrl, "badUrl && 'error' in badUrl");
   });
 });

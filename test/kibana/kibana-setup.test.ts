@@ -79,13 +79,17 @@ describe('casguard setup --kibana', () => {
     assert.ok(
       !(first.stdout + first.stderr).includes(KEY) &&
         !(first.stdout + first.stderr).includes('v3ry-s3cret-key'),
+      "!(first.stdout + first.stderr).includes(KEY) && !(first.stdout + first.stderr).includes('v3ry-s3cret-key')",
     );
     const stored = [...k.objects().values()];
     assert.equal(stored.length, 15);
     assert.equal(k.rules().size, 5);
     // What Kibana holds is a sound set: every reference resolves, every JSON attribute parses.
     assert.deepEqual(checkSavedObjects(stored), []);
-    assert.ok(stored.every((o) => o.coreMigrationVersion === '8.8.0'));
+    assert.ok(
+      stored.every((o) => o.coreMigrationVersion === '8.8.0'),
+      "stored.every((o) => o.coreMigrationVersion === '8.8.0')",
+    );
 
     const requestsBefore = k.requests.length;
     const second = await runAgentCommand(['setup', '--kibana', k.url], { cwd: dir, env });
@@ -97,7 +101,10 @@ describe('casguard setup --kibana', () => {
     assert.doesNotMatch(second.stdout, /^created /m, 'nothing reported as new');
     assert.equal(k.objects().size, 15, 'overwritten in place, no copies');
     assert.equal(k.rules().size, 5);
-    assert.ok(k.requests.slice(requestsBefore).includes('POST /api/saved_objects/_import?overwrite=true'));
+    assert.ok(
+      k.requests.slice(requestsBefore).includes('POST /api/saved_objects/_import?overwrite=true'),
+      "k.requests.slice(requestsBefore).includes('POST /api/saved_objects/_import?overwrite=true')",
+    );
   });
 
   it('reports a broken object (a missing data view reference) by name with Kibana error, and nothing is written', async () => {
@@ -139,7 +146,10 @@ describe('casguard setup --kibana', () => {
         /Kibana writes nothing while lens:casguard-lens-alerts-soc has missing_references/,
       );
       assert.equal(k.objects('soc').size, 0, 'Kibana created none of them');
-      assert.ok(report.results.filter((r) => r.type === 'rule').every((r) => r.outcome === 'created'));
+      assert.ok(
+        report.results.filter((r) => r.type === 'rule').every((r) => r.outcome === 'created'),
+        "report.results.filter((r) => r.type === 'rule').every((r) => r.outcome === 'created')",
+      );
     } finally {
       client.close();
     }
@@ -150,7 +160,10 @@ describe('casguard setup --kibana', () => {
     const code = await setupKibana(config(k.url, { space: 'soc' }), io, OWN, RULES);
     assert.equal(code, 0, io.stderr.join('\n'));
     assert.equal(k.objects('soc').size, 15);
-    assert.ok(k.objects('soc').has('dashboard:casguard-kb2851708-device-health-soc'));
+    assert.ok(
+      k.objects('soc').has('dashboard:casguard-kb2851708-device-health-soc'),
+      "k.objects('soc').has('dashboard:casguard-kb2851708-device-health-soc')",
+    );
     const again = captureIo();
     assert.equal(await setupKibana(config(k.url, { space: 'soc' }), again, OWN, RULES), 0);
     assert.match(again.stdout.join('\n'), /nothing new/);
@@ -170,7 +183,10 @@ describe('casguard setup --kibana', () => {
     assert.equal(await setupKibana(config(k.url, { apiKey: bad }), io, OWN, RULES), 3);
     const all = io.stdout.concat(io.stderr).join('\n');
     assert.match(all, /kibana setup FAILED: Kibana status: HTTP 401 Unauthorized: Unauthorized/);
-    assert.ok(!all.includes(bad) && !all.includes('wrong-s3cret'));
+    assert.ok(
+      !all.includes(bad) && !all.includes('wrong-s3cret'),
+      "!all.includes(bad) && !all.includes('wrong-s3cret')",
+    );
   });
 
   it('fails every object with Kibana 403 answer when the role may not write', async () => {
@@ -274,7 +290,7 @@ describe('casguard setup --kibana', () => {
     assert.equal(r.code, 3);
     assert.match(r.stderr, /using the Elasticsearch output's credentials for Kibana/);
     assert.match(r.stdout, /kibana setup OK/);
-    assert.ok(!(r.stdout + r.stderr).includes(KEY));
+    assert.ok(!(r.stdout + r.stderr).includes(KEY), '!(r.stdout + r.stderr).includes(KEY)');
   });
 
   it('export dashboards writes the import file by hand, which Kibana takes as the curl of its --help shows', async () => {

@@ -144,7 +144,10 @@ describe('Kibana saved objects', () => {
     for (const p of panels) {
       const ref = dashboard.references.find((r) => r.name === `${p.panelIndex}:${p.panelRefName}`);
       assert.ok(ref, p.panelRefName);
-      assert.ok(objects.some((o) => o.type === 'lens' && o.id === ref.id));
+      assert.ok(
+        objects.some((o) => o.type === 'lens' && o.id === ref.id),
+        "objects.some((o) => o.type === 'lens' && o.id === ref.id)",
+      );
     }
     const withoutOne = objects.filter((o) => o.id !== 'casguard-lens-alerts');
     assert.match(

@@ -103,7 +103,10 @@ describe('bulk refusals', () => {
         srv.requests.filter((r) => r.status === 200).every((r) => r.bytes <= 20_000),
         'accepted bodies are below the limit',
       );
-      assert.ok(lines.some((l) => /batches are split and new ones kept below this size/.test(l.message)));
+      assert.ok(
+        lines.some((l) => /batches are split and new ones kept below this size/.test(l.message)),
+        'lines.some((l) => /batches are split and new ones kept below this size/.test(l.message))',
+      );
     });
   }
 
@@ -129,7 +132,7 @@ describe('bulk refusals', () => {
     );
     assert.equal(srv.requests.filter((r) => r.status === 'closed').length, 3);
     assert.equal(settled.get('big'), 1);
-    for (let i = 0; i < 20; i++) assert.ok(srv.stored.has(`d${i}`));
+    for (let i = 0; i < 20; i++) assert.ok(srv.stored.has(`d${i}`), 'srv.stored.has(`d${i}`)');
   });
 
   it('dead-letters a document Elasticsearch kept in the failure store (9.2+, stream made from the built-in logs)', async () => {
@@ -207,7 +210,7 @@ describe('bulk refusals', () => {
     assert.ok(Date.now() - t0 < 6000, `delivered ${Date.now() - t0} ms after the first push`);
     await h.sink.close();
     assert.equal(settled.size, 50);
-    for (let i = 0; i < 50; i++) assert.ok(srv.stored.has(`d${i}`));
+    for (let i = 0; i < 50; i++) assert.ok(srv.stored.has(`d${i}`), 'srv.stored.has(`d${i}`)');
   });
 
   it('a target that may not be auto-created (404 index_not_found_exception) is reported and retried, then delivered, never dead-lettered', async () => {
@@ -284,7 +287,7 @@ describe('bulk refusals', () => {
       await pushAll(h.sink, range(0, 20), new Map());
       const deadline = Date.now() + 10_000;
       while ((es.stats.itemsByStatus[403] ?? 0) < 100 && Date.now() < deadline) await sleep(50);
-      assert.ok((es.stats.itemsByStatus[403] ?? 0) >= 100);
+      assert.ok((es.stats.itemsByStatus[403] ?? 0) >= 100, '(es.stats.itemsByStatus[403] ?? 0) >= 100');
       const reported = lines.filter((l) => /only an operator can fix/.test(l.message));
       assert.equal(reported.length, 1, 'at once, then once per interval');
       assert.equal(reported[0]!.meta['status'], 403);

@@ -182,7 +182,7 @@ describe('the bulk request names its index in the URL', () => {
     await first.sink.close();
     const dir = spoolDir(first.dataDir);
     const segments = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
-    assert.ok(segments.length > 0);
+    assert.ok(segments.length > 0, 'segments.length > 0');
     let actions = 0;
     for (const f of segments) {
       const lines = readFileSync(path.join(dir, f), 'utf8').split('\n');

@@ -128,8 +128,11 @@ describe('setup and test output commands', () => {
       assert.equal(await testOutput(cfg, io, nullLogger), 3);
       const text = io.lines.join('\n');
       assert.match(text, /FAILED {2}connect: .*HTTP 401/);
-      assert.ok(!text.includes('wrong-password-123'));
-      assert.ok(!text.includes(Buffer.from('elastic:wrong-password-123').toString('base64')));
+      assert.ok(!text.includes('wrong-password-123'), "!text.includes('wrong-password-123')");
+      assert.ok(
+        !text.includes(Buffer.from('elastic:wrong-password-123').toString('base64')),
+        "!text.includes(Buffer.from('elastic:wrong-password-123').toString('base64'))",
+      );
     } finally {
       await es.stop();
     }
@@ -148,7 +151,7 @@ describe('setup and test output commands', () => {
       const text = io.lines.join('\n');
       assert.match(text, /^setup FAILED: HTTP 401 security_exception: /m);
       assert.doesNotMatch(text, /\{"error"|"root_cause"/);
-      assert.ok(!text.includes('wrong-password-123'));
+      assert.ok(!text.includes('wrong-password-123'), "!text.includes('wrong-password-123')");
     } finally {
       await es.stop();
     }

@@ -16,7 +16,7 @@ describe('cluster versions', () => {
         await pushAll(sink, range(0, 300), new Map());
         await sink.flush();
         assert.equal(es.totalDocs(), 300);
-        assert.ok(es.stats.gzipRequests > 0);
+        assert.ok(es.stats.gzipRequests > 0, 'es.stats.gzipRequests > 0');
       } finally {
         await sink.close();
         await es.stop();

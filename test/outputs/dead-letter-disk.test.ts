@@ -62,7 +62,10 @@ describe('dead letters and the spool on a full disk', () => {
       all.map((l) => l.reason),
       [0, 1, 2, 3, 4, 5].map((i) => letter(i).reason),
     );
-    assert.ok(lines.some((l) => l.meta['event'] === 'disk_outage_ended'));
+    assert.ok(
+      lines.some((l) => l.meta['event'] === 'disk_outage_ended'),
+      "lines.some((l) => l.meta['event'] === 'disk_outage_ended')",
+    );
   });
 
   it('the spool refuses a batch it cannot write wholly, leaves no segment or .tmp, and takes it once space returns', () => {
@@ -101,7 +104,7 @@ describe('dead letters and the spool on a full disk', () => {
     const pushing = pushAll(h.sink, range(0, 300), settled);
     await sleep(500);
     assert.equal(lines.filter((l) => l.meta['event'] === 'disk_outage_started').length, 1);
-    assert.ok(healthConditions()['disk:spool']);
+    assert.ok(healthConditions()['disk:spool'], "healthConditions()['disk:spool']");
     const before = settled.size;
     assert.ok(before < 300, 'nothing is acknowledged as spooled');
     disk.free = Infinity; // space returns while the cluster is still down
@@ -117,6 +120,9 @@ describe('dead letters and the spool on a full disk', () => {
     await h.sink.idle();
     await h.sink.close();
     assert.equal(es.totalDocs(), 300);
-    assert.ok([...settled.values()].every((n) => n === 1));
+    assert.ok(
+      [...settled.values()].every((n) => n === 1),
+      '[...settled.values()].every((n) => n === 1)',
+    );
   });
 });

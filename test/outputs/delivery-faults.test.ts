@@ -49,7 +49,7 @@ describe('Elasticsearch output under faults', () => {
         assert.equal(l.code, 'es.document_parsing_exception');
         assert.equal(l.status, 400);
         assert.match(l.reason, /injected fault/);
-        assert.ok(l.document && l.target);
+        assert.ok(l.document && l.target, 'l.document && l.target');
         assert.equal(l.target, targetName(l.document.stream, 'default'));
         dead.set(l.document.id, (dead.get(l.document.id) ?? 0) + 1);
       }
@@ -63,9 +63,12 @@ describe('Elasticsearch output under faults', () => {
       assert.equal(stored.size + dead.size, N);
       // the faults really happened
       assert.ok(dead.size > N * 0.01 && dead.size < N * 0.03, `dead-lettered ${dead.size}`);
-      assert.ok((es.stats.itemsByStatus[429] ?? 0) > N * 0.05);
-      assert.ok((es.stats.requestErrors[503] ?? 0) > 0);
-      assert.ok(es.stats.resets > 0);
+      assert.ok(
+        (es.stats.itemsByStatus[429] ?? 0) > N * 0.05,
+        '(es.stats.itemsByStatus[429] ?? 0) > N * 0.05',
+      );
+      assert.ok((es.stats.requestErrors[503] ?? 0) > 0, '(es.stats.requestErrors[503] ?? 0) > 0');
+      assert.ok(es.stats.resets > 0, 'es.stats.resets > 0');
       // a reset after the server applied a request makes the re-send answer 409: counted as delivered
       assert.ok(sink.counts.duplicates > 0, 'some 409s from re-sends after a lost answer');
       // the sink's own counts agree with what the server holds
@@ -126,7 +129,7 @@ describe('Elasticsearch output under faults', () => {
       });
       await sink.flush();
       await sink.idle();
-      assert.ok(downAt > 0);
+      assert.ok(downAt > 0, 'downAt > 0');
       assert.ok(sink.counts.spooled > 0, 'batches went to the spool during the outage');
       assert.ok(maxMem <= maxBufferBytes + 64 * 1024, `memory ${maxMem} within budget ${maxBufferBytes}`);
       const stored = storedIds(es);
@@ -137,10 +140,22 @@ describe('Elasticsearch output under faults', () => {
       assert.equal(es.totalDocs(), N);
       assert.equal(sink.state.spoolBytes, 0);
       const msgs = lines.map((l) => l.message);
-      assert.ok(msgs.some((m) => m.startsWith('Elasticsearch is not accepting bulk requests')));
-      assert.ok(msgs.some((m) => m.startsWith('Elasticsearch outage outlasted the memory buffer')));
-      assert.ok(msgs.some((m) => m.startsWith('Elasticsearch is accepting bulk requests again')));
-      assert.ok(msgs.some((m) => m.startsWith('The disk spool is empty again')));
+      assert.ok(
+        msgs.some((m) => m.startsWith('Elasticsearch is not accepting bulk requests')),
+        "msgs.some((m) => m.startsWith('Elasticsearch is not accepting bulk requests'))",
+      );
+      assert.ok(
+        msgs.some((m) => m.startsWith('Elasticsearch outage outlasted the memory buffer')),
+        "msgs.some((m) => m.startsWith('Elasticsearch outage outlasted the memory buffer'))",
+      );
+      assert.ok(
+        msgs.some((m) => m.startsWith('Elasticsearch is accepting bulk requests again')),
+        "msgs.some((m) => m.startsWith('Elasticsearch is accepting bulk requests again'))",
+      );
+      assert.ok(
+        msgs.some((m) => m.startsWith('The disk spool is empty again')),
+        "msgs.some((m) => m.startsWith('The disk spool is empty again'))",
+      );
       // no log line per document
       assert.ok(lines.length < 50, `${lines.length} log lines`);
     } finally {
@@ -190,7 +205,7 @@ describe('Elasticsearch output under faults', () => {
       assert.equal(letters[0]!.status, 413);
       assert.equal(letters[0]!.code, 'es.request_too_large');
       assert.equal(letters[0]!.document?.id, 'd1000');
-      assert.ok((es.stats.requestErrors[413] ?? 0) > 0);
+      assert.ok((es.stats.requestErrors[413] ?? 0) > 0, '(es.stats.requestErrors[413] ?? 0) > 0');
       assert.equal(settled.size, 301);
     } finally {
       await sink.close();
@@ -232,7 +247,10 @@ describe('Elasticsearch output under faults', () => {
         lines.some((l) => l.level === 'error' && /operator/.test(l.message)),
         'the 401 is reported',
       );
-      assert.ok(lines.some((l) => /HTTP 401/.test(JSON.stringify(l.meta))));
+      assert.ok(
+        lines.some((l) => /HTTP 401/.test(JSON.stringify(l.meta))),
+        'lines.some((l) => /HTTP 401/.test(JSON.stringify(l.meta)))',
+      );
       for (const secret of [
         apiKey,
         'very-secret-api-key',

@@ -119,9 +119,15 @@ describe('documents and the installed mappings', () => {
   ];
 
   it('has golden events of both data streams and scenario alerts to check', () => {
-    assert.ok(events.some((d) => d.stream === 'activesync'));
-    assert.ok(events.some((d) => d.stream === 'application'));
-    assert.ok(alerts.length > 0);
+    assert.ok(
+      events.some((d) => d.stream === 'activesync'),
+      "events.some((d) => d.stream === 'activesync')",
+    );
+    assert.ok(
+      events.some((d) => d.stream === 'application'),
+      "events.some((d) => d.stream === 'application')",
+    );
+    assert.ok(alerts.length > 0, 'alerts.length > 0');
   });
 
   it('every event and alert carries ecs.version, agent.type, agent.version, agent.id and agent.name', () => {

@@ -122,7 +122,7 @@ describe('casguard export', () => {
     const r = await cli('export', 'component-template', 'casguard@settings', '--es-version', '8.4.3');
     assert.equal(r.code, 0, r.err);
     golden('es-8.4/component-template/casguard@settings.json', r.out);
-    assert.ok(!r.out.includes('index.mode'));
+    assert.ok(!r.out.includes('index.mode'), "!r.out.includes('index.mode')");
   });
 
   it('exits 2 with the valid names for an unknown name, version or retention', async () => {

@@ -81,14 +81,17 @@ async function outageScenario(
     assert.equal(accepted, false, 'push() answers false at the high-water mark during the outage');
     await sleep(150);
     assert.equal(settled.size, 20, 'nothing written during the outage is acknowledged');
-    assert.ok(out.inOutage);
+    assert.ok(out.inOutage, 'out.inOutage');
     const onDisk = readIds(dir); // also: no torn or corrupt line, even after a short write
-    assert.ok(onDisk.length >= 20 && onDisk.length < pushed);
+    assert.ok(onDisk.length >= 20 && onDisk.length < pushed, 'onDisk.length >= 20 && onDisk.length < pushed');
     for (const id of onDisk.slice(20)) assert.fail(`${id} is on disk but was not acknowledged`);
     const started = lines.filter((l) => l.meta['event'] === 'disk_outage_started');
     assert.equal(started.length, 1, 'one log line for the outage, not one per attempt');
     assert.equal(started[0]!.meta['path'], 'file-output');
-    assert.ok(['ENOSPC', 'EIO'].includes(started[0]!.meta['code'] as string));
+    assert.ok(
+      ['ENOSPC', 'EIO'].includes(started[0]!.meta['code'] as string),
+      "['ENOSPC', 'EIO'].includes(started[0]!.meta['code'] as string)",
+    );
     assert.ok(healthConditions()['disk:file-output'], '/health shows the outage');
     assert.match(await metricsRegistry().metrics(), /casguard_disk_outage\{path="file-output"\} 1/);
     let drained = false;
@@ -103,7 +106,10 @@ async function outageScenario(
     // a failed assertion must not leave the retry timer running
     await out.close();
   }
-  assert.ok(lines.some((l) => l.meta['event'] === 'disk_outage_ended'));
+  assert.ok(
+    lines.some((l) => l.meta['event'] === 'disk_outage_ended'),
+    "lines.some((l) => l.meta['event'] === 'disk_outage_ended')",
+  );
   assert.equal(healthConditions()['disk:file-output'], undefined);
   assert.match(await metricsRegistry().metrics(), /casguard_disk_outage\{path="file-output"\} 0/);
   const ids = readIds(dir);
@@ -127,7 +133,7 @@ describe('file output on a full disk', () => {
       () => (disk.free = 1000), // the next batch writes 1,000 bytes of a line, then ENOSPC
       () => (disk.free = Infinity),
     );
-    assert.ok((disk.failures['write'] ?? 0) >= 1);
+    assert.ok((disk.failures['write'] ?? 0) >= 1, "(disk.failures['write'] ?? 0) >= 1");
   });
 
   it('(injected EIO on fsync) treats a failing disk the same way', async () => {

@@ -91,7 +91,7 @@ describe('replay known-ids check', () => {
         log.lines.filter((l) => l.level !== 'debug'),
         [],
       );
-      assert.ok(searches() >= 1);
+      assert.ok(searches() >= 1, 'searches() >= 1');
       assert.equal(settled, 3);
       assert.equal(f.skipped, 1);
       assert.deepEqual(inner.ids, ['new-1', 'new-2']);
@@ -130,7 +130,7 @@ describe('replay known-ids check', () => {
       await f.flush();
       assert.ok(searches() >= 1, 'the rolled-over stream is searched');
       assert.equal(f.skipped, 1);
-      assert.ok(skipped);
+      assert.ok(skipped, 'skipped');
       assert.ok(!inner.ids.includes('old-1'), inner.ids.join(','));
       await f.close();
     } finally {

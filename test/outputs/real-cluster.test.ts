@@ -292,7 +292,10 @@ describe('against a real Elasticsearch cluster', () => {
     const w = io();
     assert.equal(await testOutput(writer, w, nullLogger), 0, w.lines.join('\n'));
     assert.ok(!w.lines.some((l) => l.startsWith('FAILED')), w.lines.join('\n'));
-    assert.ok(w.lines.some((l) => /^note {4}privileges for setup: casguard setup would fail/.test(l)));
+    assert.ok(
+      w.lines.some((l) => /^note {4}privileges for setup: casguard setup would fail/.test(l)),
+      'w.lines.some((l) => /^note {4}privileges for setup: casguard setup would fail/.test(l))',
+    );
     const ws = io();
     assert.equal(await setupCluster(writer, ws, nullLogger, defaultOwnFields()), 3, ws.lines.join('\n'));
 

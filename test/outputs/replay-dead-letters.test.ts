@@ -17,7 +17,7 @@ describe('replaying dead letters', () => {
       await first.sink.flush();
       await first.sink.idle();
       const letters = await readLetters(first.deadLetterDir);
-      assert.ok(letters.length > 50);
+      assert.ok(letters.length > 50, 'letters.length > 50');
       assert.equal(es.totalDocs() + letters.length, 500);
 
       // still failing: the refused documents are dead-lettered again, once, into a new file; the file read

@@ -125,7 +125,7 @@ describe('the README roles and casguard test output', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(es.docs('logs-exchange.activesync-default').size, SAMPLE_LINES);
     assert.equal(es.docs('logs-exchange.application-default').size, 2);
-    assert.ok(es.docs('casguard-alerts-default').size > 0);
+    assert.ok(es.docs('casguard-alerts-default').size > 0, "es.docs('casguard-alerts-default').size > 0");
     assert.equal(es.stats.itemsByStatus[403] ?? 0, 0, 'no item was refused for privileges');
 
     const s = await runAgentCommand(['setup'], { cwd, env: env('writer') });

@@ -190,7 +190,7 @@ describe('casguard setup', () => {
           ['control: es.document_parsing_exception'],
           'golden documents rejected by the mapping',
         );
-        assert.ok(es.totalDocs() > 0);
+        assert.ok(es.totalDocs() > 0, 'es.totalDocs() > 0');
         assert.equal(es.totalDocs(), new Set(docs.map((d) => `${d.stream}/${d.id}`)).size);
         assert.equal(letters[0]!.status, 400);
         assert.match(

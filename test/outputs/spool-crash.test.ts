@@ -65,7 +65,7 @@ describe('spool crash safety', () => {
       for (const id of acked) assert.equal(stored.get(id), 1, `acknowledged ${id} stored once`);
       // nothing unacknowledged was invented, and nothing stored twice
       for (const [id, n] of stored) assert.equal(n, 1, id);
-      assert.ok(stored.size >= acked.size);
+      assert.ok(stored.size >= acked.size, 'stored.size >= acked.size');
       console.log(
         `killed after ${killedAt} acks; ${acked.size} acknowledged, ${stored.size} stored after restart`,
       );

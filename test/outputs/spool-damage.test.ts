@@ -93,15 +93,24 @@ describe('a damaged spool', () => {
     assert.equal(setAside.length, 1);
     assert.equal(setAside[0]!.meta['documents'], 46000);
     assert.equal(setAside[0]!.meta['code'], 'EISDIR');
-    assert.ok(readdirSync(path.join(dir, 'set-aside')).includes(seg(1, 46000)));
+    assert.ok(
+      readdirSync(path.join(dir, 'set-aside')).includes(seg(1, 46000)),
+      "readdirSync(path.join(dir, 'set-aside')).includes(seg(1, 46000))",
+    );
 
     const damaged = lines.filter((l) => /spool segment was damaged/.test(l.message));
     const lost = new Map(damaged.map((l) => [path.basename(l.meta['segment'] as string), l.meta]));
     assert.equal(lost.get(seg(2, 2000))?.['lostDocuments'], 2000 - count('cut'));
     assert.equal(lost.get(seg(3, 2000))?.['lostDocuments'], 2000 - count('zero'));
-    assert.ok((lost.get(seg(3, 2000))?.['damagedBytes'] as number) >= 16 * 1024);
+    assert.ok(
+      (lost.get(seg(3, 2000))?.['damagedBytes'] as number) >= 16 * 1024,
+      "(lost.get(seg(3, 2000))?.['damagedBytes'] as number) >= 16 * 1024",
+    );
     assert.ok(!lost.has(seg(4, 2000)), 'nothing lost in the segment with the inserted newline');
-    assert.ok((lost.get(seg(5, 200))?.['damagedBytes'] as number) > 500 * 1024 * 1024);
+    assert.ok(
+      (lost.get(seg(5, 200))?.['damagedBytes'] as number) > 500 * 1024 * 1024,
+      "(lost.get(seg(5, 200))?.['damagedBytes'] as number) > 500 * 1024 * 1024",
+    );
     const metrics = await metricsRegistry().metrics();
     const total = 46000 + (2000 - count('cut')) + (2000 - count('zero'));
     assert.match(
@@ -110,7 +119,10 @@ describe('a damaged spool', () => {
     );
 
     const letters = await readLetters(h.deadLetterDir);
-    assert.ok(letters.every((l) => l.code === 'spool.damaged'));
+    assert.ok(
+      letters.every((l) => l.code === 'spool.damaged'),
+      "letters.every((l) => l.code === 'spool.damaged')",
+    );
     assert.ok(letters.length <= 4, `${letters.length} dead letters: one per damaged run`);
     assert.deepEqual(readdirSync(dir).sort(), ['set-aside'], 'every readable segment was drained');
   });

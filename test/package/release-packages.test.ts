@@ -94,7 +94,10 @@ describe('npm run package:windows', () => {
     if (typeof second === 'string') return t.skip(second);
     assert.equal(path.basename(first.file), `casguard-${version}-windows-x64-without-winsw.zip`);
     assert.equal(first.sha256, second.sha256);
-    assert.ok(readFileSync(first.file).equals(readFileSync(second.file)));
+    assert.ok(
+      readFileSync(first.file).equals(readFileSync(second.file)),
+      'readFileSync(first.file).equals(readFileSync(second.file))',
+    );
     assert.equal(
       readFileSync(`${first.file}.sha256`, 'utf8'),
       `${first.sha256}  ${path.basename(first.file)}\n`,
@@ -237,7 +240,10 @@ describe('npm run package:windows', () => {
       assert.equal(built.winsw, 'included');
       assert.equal(path.basename(built.file), `casguard-${version}-windows-x64.zip`);
       const withWinsw = underTop(await readZip(built.file), built.top);
-      assert.ok(withWinsw.get('casguard-service.exe')!.equals(standIn));
+      assert.ok(
+        withWinsw.get('casguard-service.exe')!.equals(standIn),
+        "withWinsw.get('casguard-service.exe')!.equals(standIn)",
+      );
       assert.equal(withWinsw.has('WINSW-MISSING.txt'), false);
       assert.deepEqual(checkManifest(withWinsw), []);
       assert.match(
@@ -269,7 +275,10 @@ describe('npm run package:linux', () => {
     if (typeof first === 'string') return t.skip(first);
     if (typeof second === 'string') return t.skip(second);
     assert.equal(path.basename(first.file), `casguard-${version}-linux-x64.tar.gz`);
-    assert.ok(readFileSync(first.file).equals(readFileSync(second.file)));
+    assert.ok(
+      readFileSync(first.file).equals(readFileSync(second.file)),
+      'readFileSync(first.file).equals(readFileSync(second.file))',
+    );
     t.diagnostic(
       `${path.basename(first.file)}: ${readFileSync(first.file).length} bytes, sha256 ${first.sha256}`,
     );
@@ -296,9 +305,10 @@ describe('npm run package:linux', () => {
       assert.equal(main, `${INSTALL_ROOT}/dist/cli/main.js`);
       assert.ok(
         files.has(bin!.slice(INSTALL_ROOT.length + 1)) && files.has(main!.slice(INSTALL_ROOT.length + 1)),
+        'files.has(bin!.slice(INSTALL_ROOT.length + 1)) && files.has(main!.slice(INSTALL_ROOT.length + 1))',
       );
     }
-    assert.ok(files.has('service/linux/casguard.sysusers'));
+    assert.ok(files.has('service/linux/casguard.sysusers'), "files.has('service/linux/casguard.sysusers')");
   });
 
   it('runs here: bin/casguard --version and a replay of the samples with the bundled Node 22', (t) => {

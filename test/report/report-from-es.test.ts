@@ -155,7 +155,7 @@ describe('casguard report --from-es', () => {
       assert.equal(n, run.shipped.filter((d) => d.stream !== 'alerts').length + lastAlert.size);
       const meta = { source: 's', generatedAt: 'g' };
       const a = fromEs.build(meta);
-      assert.ok(a.storms.length === 3 && a.alerts.length > 0);
+      assert.ok(a.storms.length === 3 && a.alerts.length > 0, 'a.storms.length === 3 && a.alerts.length > 0');
       assert.deepEqual(a, direct.build(meta));
       assert.ok(
         es.searches >= Math.ceil(indices.get('logs-exchange.activesync-default')!.length / 500),

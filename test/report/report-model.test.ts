@@ -55,15 +55,24 @@ describe('report data', () => {
       String(d.doc['device'] && (d.doc['device'] as { id?: string }).id).startsWith('androidc9'),
     );
     assert.ok(android.length > 0, 'the scenario has Android devices with other Status 110 errors');
-    assert.ok(android.every((d) => !isKbProvisionFailure(d.doc)));
-    assert.ok(!data.storms.some((s) => s.device.startsWith('androidc')));
+    assert.ok(
+      android.every((d) => !isKbProvisionFailure(d.doc)),
+      'android.every((d) => !isKbProvisionFailure(d.doc))',
+    );
+    assert.ok(
+      !data.storms.some((s) => s.device.startsWith('androidc')),
+      "!data.storms.some((s) => s.device.startsWith('androidc'))",
+    );
     const noError: EcsDocument = {
       '@timestamp': '2013-09-19T14:00:00Z',
       microsoft: { exchange: { activesync: { command: 'Provision', status: 110 } } },
       user_agent: { os: { name: 'iOS', version: '7.0' } },
     };
     assert.ok(isKbProvisionFailure(noError), 'an iOS 7 device whose exception is not logged is KB evidence');
-    assert.ok(!isKbProvisionFailure({ ...noError, user_agent: { os: { name: 'iOS', version: '6.1.3' } } }));
+    assert.ok(
+      !isKbProvisionFailure({ ...noError, user_agent: { os: { name: 'iOS', version: '6.1.3' } } }),
+      "!isKbProvisionFailure({ ...noError, user_agent: { os: { name: 'iOS', version: '6.1.3' } } })",
+    );
   });
 
   it('names the hosts, their builds and whether they are below the fix', () => {
@@ -76,7 +85,10 @@ describe('report data', () => {
       cas01.provisionFailures,
       scenario.storms.reduce((n, s) => n + s.times.length, 0),
     );
-    assert.ok(data.hosts.some((h) => h.host === 'cas02' && h.kbStatus !== 'affected'));
+    assert.ok(
+      data.hosts.some((h) => h.host === 'cas02' && h.kbStatus !== 'affected'),
+      "data.hosts.some((h) => h.host === 'cas02' && h.kbStatus !== 'affected')",
+    );
   });
 
   it('carries every alert with its message, description and fix', () => {
@@ -93,13 +105,13 @@ describe('report data', () => {
     const b = data.iosBuilds.find((x) => x.build === '11A465')!;
     assert.equal(b.version, '7.0');
     assert.equal(b.stormDevices, scenario.storms.length);
-    assert.ok(b.devices > b.stormDevices);
+    assert.ok(b.devices > b.stormDevices, 'b.devices > b.stormDevices');
   });
 
   it('honours the time window', () => {
     const early = build({ to: HOUR_START + 5 * 60_000 });
     assert.equal(early.storms.length, 0, 'the storms start at minute 5');
-    assert.ok(early.documents.activesync > 0);
+    assert.ok(early.documents.activesync > 0, 'early.documents.activesync > 0');
   });
 
   it('renders one storm row per device and escapes what came from a log', () => {
@@ -118,7 +130,13 @@ describe('report data', () => {
       user: { name: '"><script>alert(2)</script>' },
     });
     const page = renderReport(evil.build({ source: '<b>', generatedAt: 'now' }), { version: 'test' });
-    assert.ok(!page.includes('<img src=x') && !page.includes('<script>alert'));
-    assert.ok(page.includes('&#60;img src=x onerror=alert(1)&#62;'));
+    assert.ok(
+      !page.includes('<img src=x') && !page.includes('<script>alert'),
+      "!page.includes('<img src=x') && !page.includes('<script>alert')",
+    );
+    assert.ok(
+      page.includes('&#60;img src=x onerror=alert(1)&#62;'),
+      "page.includes('&#60;img src=x onerror=alert(1)&#62;')",
+    );
   });
 });

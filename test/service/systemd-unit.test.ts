@@ -32,7 +32,7 @@ describe('casguard.service', () => {
     const service = parseUnit(unitText).get('Service')!;
     assert.deepEqual(service.get('Restart'), ['on-failure']);
     assert.equal(parseSystemdTimeSpan(service.get('TimeoutStopSec')![0]!), 45_000);
-    assert.ok(45_000 > AGENT_DRAIN_DEADLINE_MS);
+    assert.ok(45_000 > AGENT_DRAIN_DEADLINE_MS, '45_000 > AGENT_DRAIN_DEADLINE_MS');
   });
 
   it('does not set MemoryDenyWriteExecute (node aborts under it)', () => {

@@ -26,7 +26,7 @@ describe('casguard-service.xml', () => {
   it('stops within 30 s, well above the agent drain deadline', () => {
     const stop = parseXml(xml).children.find((c) => c.name === 'stoptimeout');
     assert.equal(parseWinswTimeSpan(stop?.text ?? ''), 30_000);
-    assert.ok(30_000 > AGENT_DRAIN_DEADLINE_MS);
+    assert.ok(30_000 > AGENT_DRAIN_DEADLINE_MS, '30_000 > AGENT_DRAIN_DEADLINE_MS');
   });
 
   it('starts node on the CLI entry point with run --config', () => {
@@ -88,7 +88,10 @@ describe('install.ps1 agrees with the XML', () => {
 
   it('re-applies the same recovery actions with sc.exe failure', () => {
     assert.equal(scFailureActions(xml), 'restart/5000/restart/30000/restart/60000');
-    assert.ok(install.includes(`'reset=', '86400', 'actions=', '${scFailureActions(xml)}'`));
+    assert.ok(
+      install.includes(`'reset=', '86400', 'actions=', '${scFailureActions(xml)}'`),
+      "install.includes(`'reset=', '86400', 'actions=', '${scFailureActions(xml)}'`)",
+    );
   });
 
   it('rewrites every default data path in the XML, and only in the nodes it edits', () => {
@@ -100,8 +103,11 @@ describe('install.ps1 agrees with the XML', () => {
       if (text.includes(root))
         assert.ok(rewritten.has(el.name), `<${el.name}> holds ${root} but is not rewritten`);
     }
-    assert.ok(install.includes("@('arguments', 'workingdirectory', 'logpath')"));
-    assert.ok(install.includes("SelectNodes('env')"));
+    assert.ok(
+      install.includes("@('arguments', 'workingdirectory', 'logpath')"),
+      "install.includes(\"@('arguments', 'workingdirectory', 'logpath')\")",
+    );
+    assert.ok(install.includes("SelectNodes('env')"), 'install.includes("SelectNodes(\'env\')")');
   });
 });
 

@@ -52,7 +52,7 @@ describe('agent log file on a full disk', () => {
     assert.equal(started.length, 1, 'reported once');
     assert.match(started[0]!, /"path":"log"/);
     assert.match(started[0]!, /ENOSPC/);
-    assert.ok(healthConditions()['disk:log']);
+    assert.ok(healthConditions()['disk:log'], "healthConditions()['disk:log']");
     assert.match(await metricsRegistry().metrics(), /casguard_disk_outage\{path="log"\} 1/);
     disk.free = Infinity;
     await sleep(30);
@@ -61,9 +61,15 @@ describe('agent log file on a full disk', () => {
     await log.close();
     const lines = fileLines(path.join(dataDir, 'logs'));
     const messages = lines.map((l) => l['message']);
-    assert.ok(messages.includes('before') && messages.includes('after'));
+    assert.ok(
+      messages.includes('before') && messages.includes('after'),
+      "messages.includes('before') && messages.includes('after')",
+    );
     assert.ok(!messages.includes('during the outage'), 'those went to stderr');
-    assert.ok(lines.some((l) => l['event'] === 'disk_outage_ended'));
+    assert.ok(
+      lines.some((l) => l['event'] === 'disk_outage_ended'),
+      "lines.some((l) => l['event'] === 'disk_outage_ended')",
+    );
     assert.equal(healthConditions()['disk:log'], undefined);
   });
 
@@ -78,10 +84,17 @@ describe('agent log file on a full disk', () => {
     await log.close();
     const files = readdirSync(dir).sort();
     assert.equal(files.length, 3);
-    assert.ok(files.every((f) => /^casguard-\d{4}-\d{2}-\d{2}(\.\d+)?\.log$/.test(f)));
+    assert.ok(
+      files.every((f) => /^casguard-\d{4}-\d{2}-\d{2}(\.\d+)?\.log$/.test(f)),
+      'files.every((f) => /^casguard-\\d{4}-\\d{2}-\\d{2}(\\.\\d+)?\\.log$/.test(f))',
+    );
     const lines = fileLines(dir);
     assert.equal(lines.at(-1)!['i'], 99, 'the newest lines are kept');
-    for (const f of files) assert.ok(readFileSync(path.join(dir, f)).length <= 2048);
+    for (const f of files)
+      assert.ok(
+        readFileSync(path.join(dir, f)).length <= 2048,
+        'readFileSync(path.join(dir, f)).length <= 2048',
+      );
   });
 
   it('continues the newest file of the day after a restart', async () => {
@@ -100,6 +113,6 @@ describe('agent log file on a full disk', () => {
       fileLines(dir).map((l) => l['message']),
       ['old', 'first run', 'second run'],
     );
-    assert.ok(readdirSync(dir).includes(day));
+    assert.ok(readdirSync(dir).includes(day), 'readdirSync(dir).includes(day)');
   });
 });

@@ -416,7 +416,10 @@ describe('the Windows package under Wine', { skip: IN_CI ? false : (prerequisite
       assert.deepEqual(application.map(comparable).sort(), baseline!.application);
       assert.deepEqual(finalAlerts(readDocs(path.join(out, 'alerts.ndjson'))), baseline!.alerts);
       // The documents name the files by their Windows paths.
-      assert.ok(activesync.some((d) => d._source.log?.file?.path === `${EXPORTS}\\${MAILBOX}`));
+      assert.ok(
+        activesync.some((d) => d._source.log?.file?.path === `${EXPORTS}\\${MAILBOX}`),
+        'activesync.some((d) => d._source.log?.file?.path === `${EXPORTS}\\\\${MAILBOX}`)',
+      );
       t.diagnostic(`replay in ${r.ms} ms under Wine`);
     },
   );
@@ -430,7 +433,7 @@ describe('the Windows package under Wine', { skip: IN_CI ? false : (prerequisite
       const config = CONFIG.replace(/casguard\.yml$/, 'workers.yml');
       const data = `${DATA}-workers`;
       const text = readFileSync(prefix.unix(CONFIG), 'utf8').replaceAll(DATA, data);
-      assert.ok(text.includes(`${data}\\out`));
+      assert.ok(text.includes(`${data}\\out`), 'text.includes(`${data}\\\\out`)');
       writeFileSync(prefix.unix(config), text);
       const files = [`${IIS_DIR}\\${IIS_LOG}`, `${EXPORTS}\\${MAILBOX}`, `${EXPORTS}\\${EVENT_XML}`];
       const r = await casguard(['replay', '--workers', '2', '--config', config, ...files]);

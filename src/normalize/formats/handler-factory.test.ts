@@ -83,7 +83,7 @@ describe('file handler factory: the assumed time zone', () => {
     // IIS times are UTC: the zone (and ICU's zone data behind the lookup) is never needed.
     assert.equal(run('iis', LINE, 'u_ex130919.log').lookups, 0);
     const mailbox = run('mailbox-log', entry, 'mailbox.txt');
-    assert.ok(mailbox.lookups >= 1);
+    assert.ok(mailbox.lookups >= 1, 'mailbox.lookups >= 1');
     assert.equal((mailbox.doc['event'] as Record<string, unknown>)['timezone'], 'Europe/Berlin');
   });
 });

@@ -35,7 +35,7 @@ test('the KB 2851708 Watson event yields the watson fields from its <Data> posit
     { source, offset: 42, endOffset: 900, text: KB_4999 },
     ctx,
   );
-  assert.ok(doc);
+  assert.ok(doc, 'doc');
   const d = doc;
   assert.equal(at(d, '@timestamp'), '2013-09-19T14:22:11.000Z');
   assert.equal(at(d, 'event.code'), '4999');

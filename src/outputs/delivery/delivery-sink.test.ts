@@ -174,14 +174,14 @@ describe('delivery sink', () => {
     const s = sink(t, new MemoryDeadLetters(), { maxBufferBytes: 4000 });
     let pushed = 0;
     while (s.push(doc(pushed), () => undefined)) pushed += 1;
-    assert.ok(s.state.memBytes >= 4000 && pushed < 100);
+    assert.ok(s.state.memBytes >= 4000 && pushed < 100, 's.state.memBytes >= 4000 && pushed < 100');
     let drained = false;
     const d = s.drain().then(() => (drained = true));
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(drained, false);
     release();
     await d;
-    assert.ok(s.state.memBytes < 3000);
+    assert.ok(s.state.memBytes < 3000, 's.state.memBytes < 3000');
     await s.close();
   });
   it('writes exact UTF-8 bulk lines: batches within maxBatchBytes, retried and split batches byte for byte', async () => {
@@ -228,7 +228,10 @@ describe('delivery sink', () => {
     for (const d of docs) s.push(d, () => settled.set(d.id, (settled.get(d.id) ?? 0) + 1));
     await s.flush();
     assert.equal(settled.size, 120);
-    assert.ok([...settled.values()].every((v) => v === 1));
+    assert.ok(
+      [...settled.values()].every((v) => v === 1),
+      '[...settled.values()].every((v) => v === 1)',
+    );
     assert.equal(s.counts.delivered, 120);
     assert.equal(s.state.memBytes, 0);
     for (const b of bodies) {
@@ -265,19 +268,25 @@ describe('delivery sink: when memory goes to the disk spool', () => {
       assert.equal(s.counts.spooled, 0, `${failFirst} failure(s)`);
       assert.equal(s.counts.delivered, 60);
       assert.equal(settled.size, 60);
-      assert.ok([...settled.values()].every((v) => v === 1));
+      assert.ok(
+        [...settled.values()].every((v) => v === 1),
+        '[...settled.values()].every((v) => v === 1)',
+      );
       await s.close();
     }
   });
 
   it('spools once SPILL_AFTER_FAILURES requests in a row failed, then delivers everything from disk', async () => {
     const { s, settled } = await run(SPILL_AFTER_FAILURES);
-    assert.ok(s.counts.spooled > 0);
-    assert.ok(s.counts.fromSpoolDelivered > 0);
+    assert.ok(s.counts.spooled > 0, 's.counts.spooled > 0');
+    assert.ok(s.counts.fromSpoolDelivered > 0, 's.counts.fromSpoolDelivered > 0');
     assert.equal(s.counts.delivered, 60);
     assert.equal(s.state.spoolBytes, 0);
     assert.equal(settled.size, 60);
-    assert.ok([...settled.values()].every((v) => v === 1));
+    assert.ok(
+      [...settled.values()].every((v) => v === 1),
+      '[...settled.values()].every((v) => v === 1)',
+    );
     await s.close();
   });
 });

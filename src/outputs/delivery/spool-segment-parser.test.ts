@@ -38,7 +38,10 @@ describe('spool segment parser', () => {
     assert.ok(lost > 0 && lost < 120, `${lost} lost to a 16 KiB hole`);
     assert.ok(p.damagedBytes >= len, `${p.damagedBytes} damaged bytes`);
     assert.equal(r.damaged.length + end.damaged.length, 1, 'one damaged run, not one per line');
-    assert.ok(ids(items).includes('d0') && ids(items).includes('d1999'));
+    assert.ok(
+      ids(items).includes('d0') && ids(items).includes('d1999'),
+      "ids(items).includes('d0') && ids(items).includes('d1999')",
+    );
   });
 
   it('recovers every item when a newline was inserted into a document', () => {

@@ -28,7 +28,10 @@ describe('disk spool', () => {
     const b = new Spool({ dir, maxBytes: 1e6, whenFull: 'pause' });
     assert.equal(b.segmentCount, 2);
     assert.equal(b.documentCount, 3);
-    assert.ok(!readdirSync(dir).some((n) => n.endsWith('.tmp')));
+    assert.ok(
+      !readdirSync(dir).some((n) => n.endsWith('.tmp')),
+      "!readdirSync(dir).some((n) => n.endsWith('.tmp'))",
+    );
     const first = b.takeOldest()!;
     assert.deepEqual(
       parseSegment(readAll(first.reader)).items.map((i) => i.id),
@@ -81,7 +84,7 @@ describe('disk spool', () => {
       const m = /^seg-\d{12}-(\d+)\.ndjson$/.exec(name)!;
       docs += Number(m[1]);
       const taken = sp.takeOldest()!;
-      assert.ok(taken.segment.bytes <= max);
+      assert.ok(taken.segment.bytes <= max, 'taken.segment.bytes <= max');
       const { items, damaged } = parseSegment(readAll(taken.reader));
       assert.equal(items.length, Number(m[1]), `${name} holds whole items`);
       assert.deepEqual(damaged, []);
@@ -98,8 +101,11 @@ describe('disk spool', () => {
     const slices: string[] = [];
     for (let s = r.next(4096); s; s = r.next(4096)) slices.push(s.text);
     r.close();
-    assert.ok(slices.length > 10);
-    assert.ok(slices.every((s) => s.endsWith('\n') && Buffer.byteLength(s) <= 4096));
+    assert.ok(slices.length > 10, 'slices.length > 10');
+    assert.ok(
+      slices.every((s) => s.endsWith('\n') && Buffer.byteLength(s) <= 4096),
+      "slices.every((s) => s.endsWith('\\n') && Buffer.byteLength(s) <= 4096)",
+    );
     assert.equal(slices.join(''), body);
   });
 

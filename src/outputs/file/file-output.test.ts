@@ -70,7 +70,11 @@ describe('FileOutput', () => {
       { highWaterBytes: 200, flushIntervalMs: 10_000 },
     );
     let settled = 0;
-    for (let n = 0; n < 20; n++) assert.ok(out.push(doc(`d${n}`, 'activesync'), () => settled++));
+    for (let n = 0; n < 20; n++)
+      assert.ok(
+        out.push(doc(`d${n}`, 'activesync'), () => settled++),
+        "out.push(doc(`d${n}`, 'activesync'), () => settled++)",
+      );
     assert.ok(settled >= 15, `documents were written before any timer or flush (settled ${settled})`);
     await out.drain();
     await out.close();

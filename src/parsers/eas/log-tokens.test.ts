@@ -93,7 +93,7 @@ describe('&Log= token names that are Object.prototype keys', () => {
     const t = parseLogTokens('constructor:1_toString:2_constructor:4');
     assert.equal(t.values['constructor'], '1');
     assert.equal(JSON.stringify(t.values), '{"constructor":"1","toString":"2","constructor_2":"4"}');
-    assert.ok(Object.hasOwn(t.values, 'toString'));
+    assert.ok(Object.hasOwn(t.values, 'toString'), "Object.hasOwn(t.values, 'toString')");
     assert.equal(t.values['constructor_2'], '4');
     assert.equal(Object.getPrototypeOf(t.values), Object.prototype);
   });

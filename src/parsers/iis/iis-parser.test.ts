@@ -19,7 +19,7 @@ describe('IisParser', () => {
     assert.equal(a.kind, 'event');
     p.parse(rec('#Fields: date time sc-status cs-method s-port'));
     const b = p.parse(rec('2013-09-19 14:22:12 500 GET 443'));
-    assert.ok(b.kind === 'event');
+    assert.ok(b.kind === 'event', "b.kind === 'event'");
     assert.equal(b.event.values[b.event.layout.index['cs-method']!], 'GET');
   });
 
@@ -47,7 +47,7 @@ describe('IisParser', () => {
         '2016-08-16 19:46:59 10.207.7.100 POST /Microsoft-Server-ActiveSync/default.eas Cmd=Search 443 u 10.207.7.213 Python - 200 0 0 390',
       ),
     );
-    assert.ok(r.kind === 'event');
+    assert.ok(r.kind === 'event', "r.kind === 'event'");
     assert.equal(r.event.layout.assumed, true);
     assert.equal(r.event.values[r.event.layout.index['cs(referer)']!], '-');
     assert.equal(p.parse(rec('2016-08-16 19:46:59 a b')).kind, 'failure');

@@ -336,7 +336,10 @@ describe('the prefilter before the gate', () => {
       'Ŧoken',
     ];
     for (const t of texts) assert.equal(r.triggered(t), gate(t), JSON.stringify(t));
-    assert.ok(r.triggered('pass%77ord=1') && !r.triggered('p%61ssword=1'));
+    assert.ok(
+      r.triggered('pass%77ord=1') && !r.triggered('p%61ssword=1'),
+      "r.triggered('pass%77ord=1') && !r.triggered('p%61ssword=1')",
+    );
   });
 
   it('agrees with the gate on 20,000 random texts of IIS pieces and fragments of every literal', () => {
@@ -378,7 +381,10 @@ describe('the prefilter before the gate', () => {
     for (const t of ['', 'ab', 'ab c', 'acb', 'xyz', '/p;', 'p:/']) assert.equal(f.mayHold(t), false, t);
     assert.equal(rarestPiece('pw'), undefined);
     assert.equal(rarestPiece('usercontext')!.length, 3);
-    assert.ok('usercontext'.includes(rarestPiece('usercontext')!));
+    assert.ok(
+      'usercontext'.includes(rarestPiece('usercontext')!),
+      "'usercontext'.includes(rarestPiece('usercontext')!)",
+    );
   });
 
   it('lets site names through to the rules: three chars of any kind, and shorter ones (which the config refuses)', () => {

@@ -162,6 +162,6 @@ describe('EAS formats under fuzzing', () => {
     console.log(
       `fuzz: ${ITERATIONS} iterations, ${records} records, ${documents} documents, ${deadLetters} dead letters`,
     );
-    assert.ok(documents > 0 && deadLetters > 0);
+    assert.ok(documents > 0 && deadLetters > 0, 'documents > 0 && deadLetters > 0');
   });
 });

@@ -14,7 +14,7 @@ for (const set of GOLDEN_SETS) {
   describe(`golden ${set.dir}`, () => {
     const dir = path.join(GOLDEN_DIR, set.dir);
     const inputs = goldenInputs(set);
-    it('has golden inputs', () => assert.ok(inputs.length > 0));
+    it('has golden inputs', () => assert.ok(inputs.length > 0, 'inputs.length > 0'));
     for (const file of inputs) {
       it(`${file} matches its expected ECS output`, () => {
         const got = runGolden(set, file);

@@ -27,7 +27,10 @@ function run(format: FormatDefinition, header: string[], bad: string): { code: s
   assert.equal(res.documents.length, 0);
   assert.match(res.deadLetter.reason, /^C:\\logs\\x\.log:7:offset 4242: /);
   assert.equal(res.deadLetter.offset, 4242);
-  assert.ok((res.deadLetter.record ?? '').length <= 64 * 1024);
+  assert.ok(
+    (res.deadLetter.record ?? '').length <= 64 * 1024,
+    "(res.deadLetter.record ?? '').length <= 64 * 1024",
+  );
   return { code: res.deadLetter.code, reason: res.deadLetter.reason };
 }
 
@@ -89,7 +92,7 @@ describe('malformed EAS records become dead letters with file, offset and reason
     });
     const res = proc.process({ source, offset: 0, endOffset: bomb.length, text: bomb });
     const json = JSON.stringify(res.documents);
-    assert.ok(!json.includes('aaaaaaaaaaaaaaaaaaaa'));
+    assert.ok(!json.includes('aaaaaaaaaaaaaaaaaaaa'), "!json.includes('aaaaaaaaaaaaaaaaaaaa')");
     assert.match(json, /DOCTYPE or declaration/);
   });
 });

@@ -36,7 +36,7 @@ it('the binary .evtx and the Event Viewer XML export of the same logs give the s
   }
   const evtx = ALL_FORMATS.find((f) => f.name === 'evtx');
   const xml = ALL_FORMATS.find((f) => f.name === 'eventviewer-xml');
-  assert.ok(evtx && xml);
+  assert.ok(evtx && xml, 'evtx && xml');
   let compared = 0;
   for (const log of ['Application', 'System', 'Security']) {
     const fromXml = new Map<string, EcsDocument>();

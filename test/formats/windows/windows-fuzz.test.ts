@@ -123,5 +123,5 @@ it(`mutating the golden inputs ${ITERATIONS} times never lets an exception escap
     `fuzz: ${ITERATIONS} mutants, ${records} records, ${documents} documents, ${deadLetters} dead letters, ${framerThrows} framer exceptions`,
   );
   assert.ok(records > ITERATIONS, 'the mutants still framed into records');
-  assert.ok(deadLetters > 0 && documents > 0);
+  assert.ok(deadLetters > 0 && documents > 0, 'deadLetters > 0 && documents > 0');
 });
