@@ -233,8 +233,6 @@ describe('dead letters: deadLetter.maxFileBytes', () => {
     await dl.flush();
     await dl.close();
     assert.equal(family(dir, 'dead-letter.ndjson', 'dead-letter-').length, 2);
-    // (A message for every assert.ok: without one, node:assert reads the source file to quote the expression, which
-    // took minutes on this file under tsx.)
     assert.ok(
       lines.some((l) => l.meta['event'] === 'dead_letters_deleted_at_bound'),
       'the deletion is reported',
