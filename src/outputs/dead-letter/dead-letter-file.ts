@@ -20,7 +20,7 @@ import { AppendFile } from '../disk/append-file.js';
 import type { DiskIo } from '../disk/disk-io.js';
 import { nodeDiskIo } from '../disk/disk-io.js';
 import { DiskOutage } from '../disk/disk-outage.js';
-import { linesThatFit, pruneRotated, rotatedPath } from '../disk/rotated-files.js';
+import { appendInPieces, rotateLive } from '../disk/rotated-files.js';
 
 /** Defaults of the `deadLetter` settings. */
 export const DEAD_LETTER_MAX_FILES = 16;
@@ -127,9 +127,8 @@ export class DeadLetterFile implements DeadLetterSink {
     if (f.size === 0 || f.size + nextBytes <= this.maxFileBytes) return f;
     f.close();
     this.appendFile = undefined;
-    this.io.renameSync(base, rotatedPath(this.io, this.opts.dir, 'dead-letter-', Date.now()));
     const maxFiles = this.opts.maxFiles ?? DEAD_LETTER_MAX_FILES;
-    pruneRotated(this.io, {
+    rotateLive(this.io, {
       dir: this.opts.dir,
       live: 'dead-letter.ndjson',
       prefix: 'dead-letter-',
@@ -152,30 +151,16 @@ export class DeadLetterFile implements DeadLetterSink {
   private writePending(): void {
     if (this.closed || this.pending.length === 0) return;
     // In pieces that each fit the live file, rotating between them.
-    let done = 0;
-    let failed = false;
-    while (done < this.pending.length) {
-      let f: AppendFile;
-      let n: number;
-      try {
-        f = this.live(this.pendingSizes[done]!);
-        // live() rotated if the next line did not fit, so n >= 1; the max keeps the loop moving regardless.
-        n = Math.max(1, linesThatFit(this.pendingSizes, done, f.size, this.maxFileBytes));
-        const text =
-          done === 0 && n === this.pending.length
-            ? this.pending.join('')
-            : this.pending.slice(done, done + n).join('');
-        f.append(Buffer.from(text, 'utf8'));
-      } catch (e) {
-        // Rolled back to the last whole line; the letters not written stay queued for the retry.
-        this.outage.failed(this.file, e);
-        failed = true;
-        break;
-      }
-      this.outage.succeeded(f.path);
-      done += n;
-    }
-    if (failed) {
+    const { done, failure } = appendInPieces(
+      this.pending,
+      this.pendingSizes,
+      this.maxFileBytes,
+      (next) => this.live(next),
+      (file) => this.outage.succeeded(file),
+    );
+    if (failure) {
+      // Rolled back to the last whole line; the letters not written stay queued for the retry.
+      this.outage.failed(failure.file ?? this.file, failure.error);
       this.pending.splice(0, done);
       this.pendingSizes.splice(0, done);
       return;

@@ -5,21 +5,27 @@
 // file is never deleted. Rotated names carry an ISO time, unique within the family, so name order is age order.
 
 import path from 'node:path';
+import type { AppendFile } from './append-file.js';
 import { errorCode, type DiskIo } from './disk-io.js';
 
+export interface FileFamily {
+  readonly dir: string;
+  /** Name of the live file (`alerts.ndjson`). */
+  readonly live: string;
+  /** Rotated names: `<prefix><time>.ndjson`. */
+  readonly prefix: string;
+  readonly maxFiles: number;
+  readonly onDeleted: (file: string, bytes: number) => void;
+}
+
+/** Renames the (closed) live file to its rotated name (rotatedPath), then deletes what is beyond maxFiles. */
+export function rotateLive(io: DiskIo, o: FileFamily): void {
+  io.renameSync(path.join(o.dir, o.live), rotatedPath(io, o.dir, o.prefix, Date.now()));
+  pruneRotated(io, o);
+}
+
 /** Deletes the oldest rotated files of the family beyond maxFiles (live file included in the count). */
-export function pruneRotated(
-  io: DiskIo,
-  o: {
-    readonly dir: string;
-    /** Name of the live file (`alerts.ndjson`). */
-    readonly live: string;
-    /** Rotated names: `<prefix><time>.ndjson`. */
-    readonly prefix: string;
-    readonly maxFiles: number;
-    readonly onDeleted: (file: string, bytes: number) => void;
-  },
-): void {
+export function pruneRotated(io: DiskIo, o: FileFamily): void {
   let names: string[];
   try {
     names = io.readdirSync(o.dir);
@@ -69,4 +75,43 @@ export function linesThatFit(bytes: readonly number[], from: number, size: numbe
   let total = size;
   while (end < bytes.length && (total + bytes[end]! <= maxBytes || total === 0)) total += bytes[end++]!;
   return end - from;
+}
+
+/** What appendInPieces wrote: `done` lines, then the failure that stopped it, if one did. */
+export interface PiecesWritten {
+  readonly done: number;
+  /** `file`: the live file being written, undefined when it could not be opened or rotated. */
+  readonly failure?: { readonly file: string | undefined; readonly error: unknown };
+}
+
+/**
+ * Appends `lines` (`sizes`: their bytes in UTF-8) in pieces that each fit the live file `live(nextBytes)` hands out
+ * (it rotates first when the next line does not fit), calling `written` once a piece is wholly on disk. Stops at
+ * the first failure, the file back at its last whole line (AppendFile).
+ */
+export function appendInPieces(
+  lines: readonly string[],
+  sizes: readonly number[],
+  maxBytes: number,
+  live: (nextBytes: number) => AppendFile,
+  written: (file: string, from: number, to: number) => void,
+): PiecesWritten {
+  let done = 0;
+  while (done < lines.length) {
+    let f: AppendFile | undefined;
+    let n: number;
+    try {
+      f = live(sizes[done]!);
+      // live() rotated if the next line did not fit, so n >= 1; the max keeps the loop moving regardless.
+      n = Math.max(1, linesThatFit(sizes, done, f.size, maxBytes));
+      const text = done === 0 && n === lines.length ? lines.join('') : lines.slice(done, done + n).join('');
+      f.append(Buffer.from(text, 'utf8'));
+    } catch (error) {
+      return { done, failure: { file: f?.path, error } };
+    }
+    // Outside the try: a throwing callback must not be taken for a disk failure (and the piece written twice).
+    written(f.path, done, done + n);
+    done += n;
+  }
+  return { done };
 }

@@ -20,7 +20,7 @@ import { AppendFile } from '../disk/append-file.js';
 import type { DiskIo } from '../disk/disk-io.js';
 import { nodeDiskIo } from '../disk/disk-io.js';
 import { DiskOutage } from '../disk/disk-outage.js';
-import { linesThatFit, pruneRotated, rotatedPath } from '../disk/rotated-files.js';
+import { appendInPieces, rotateLive } from '../disk/rotated-files.js';
 import type { FileOutputConfig } from './file-output.config.js';
 
 export interface FileOutputOptions {
@@ -171,8 +171,7 @@ export class FileOutput implements DocumentSink {
       f.close();
       this.files.delete(stream);
       f = undefined;
-      this.io.renameSync(p, rotatedPath(this.io, this.config.path, `${stream}-`, Date.now()));
-      pruneRotated(this.io, {
+      rotateLive(this.io, {
         dir: this.config.path,
         live: `${stream}.ndjson`,
         prefix: `${stream}-`,
@@ -199,34 +198,23 @@ export class FileOutput implements DocumentSink {
     if (this.closed || this.pending.size === 0) return;
     for (const [stream, p] of this.pending) {
       // In pieces that each fit the live file, rotating between them; each piece is settled once it is on disk.
-      let done = 0;
       let doneBytes = 0;
-      let failed = false;
-      while (done < p.lines.length) {
-        let file = path.join(this.config.path, `${stream}.ndjson`);
-        let n: number;
-        try {
-          const f = this.fileFor(stream, p.sizes[done]!);
-          file = f.path;
-          // fileFor rotated if the next line did not fit, so n >= 1; the max keeps the loop moving regardless.
-          n = Math.max(1, linesThatFit(p.sizes, done, f.size, this.config.maxFileBytes));
-          const text =
-            done === 0 && n === p.lines.length ? p.lines.join('') : p.lines.slice(done, done + n).join('');
-          f.append(Buffer.from(text, 'utf8'));
-        } catch (e) {
-          // Rolled back to the last whole line; these documents (and the later streams') wait for the retry.
-          this.outage.failed(file, e);
-          failed = true;
-          break;
-        }
-        this.outage.succeeded(file);
-        for (let i = done; i < done + n; i++) doneBytes += p.sizes[i]!;
-        for (let i = done; i < done + n; i++) p.settles[i]!();
-        done += n;
-      }
+      const { done, failure } = appendInPieces(
+        p.lines,
+        p.sizes,
+        this.config.maxFileBytes,
+        (next) => this.fileFor(stream, next),
+        (file, from, to) => {
+          this.outage.succeeded(file);
+          for (let i = from; i < to; i++) doneBytes += p.sizes[i]!;
+          for (let i = from; i < to; i++) p.settles[i]!();
+        },
+      );
       this.writtenCount += done;
       this.pendingBytes -= doneBytes;
-      if (failed) {
+      if (failure) {
+        // Rolled back to the last whole line; these documents (and the later streams') wait for the retry.
+        this.outage.failed(failure.file ?? path.join(this.config.path, `${stream}.ndjson`), failure.error);
         p.lines.splice(0, done);
         p.sizes.splice(0, done);
         p.settles.splice(0, done);
