@@ -7,27 +7,28 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ShippableDocument } from '../src/pipeline/document.types.js';
 import type { DeadLetterSink, DocumentSink, FileHandlerFactory } from '../src/pipeline/stages.types.js';
+import { settle, type OnSettled } from '../src/pipeline/settle.js';
 
 export class CountingSink implements DocumentSink {
   count = 0;
   firstAt = 0;
   stalled = false;
-  private held: (() => void)[] = [];
+  private held: OnSettled[] = [];
   private drainers: (() => void)[] = [];
   constructor(private readonly capacity: number) {}
-  push(_doc: ShippableDocument, onSettled: () => void): boolean {
+  push(_doc: ShippableDocument, onSettled: OnSettled): boolean {
     this.count += 1;
     if (this.firstAt === 0) this.firstAt = performance.now();
     if (this.stalled) {
       this.held.push(onSettled);
       return this.held.length < this.capacity;
     }
-    onSettled();
+    settle(onSettled);
     return true;
   }
   recover(): void {
     this.stalled = false;
-    for (const s of this.held.splice(0)) s();
+    for (const s of this.held.splice(0)) settle(s);
     for (const d of this.drainers.splice(0)) d();
   }
   drain(): Promise<void> {

@@ -3,19 +3,29 @@
 
 import type { ShippableDocument } from '../pipeline/document.types.js';
 import type { DocumentSink } from '../pipeline/stages.types.js';
+import { settle, type OnSettled, type Settleable } from '../pipeline/settle.js';
+
+/** Settles a document once every sink has settled it (each sink settles its push once). */
+class AllSinks implements Settleable {
+  constructor(
+    private remaining: number,
+    private readonly onSettled: OnSettled,
+  ) {}
+
+  settle(): void {
+    this.remaining -= 1;
+    if (this.remaining === 0) settle(this.onSettled);
+  }
+}
 
 export class FanoutSink implements DocumentSink {
   constructor(private readonly sinks: readonly DocumentSink[]) {
     if (sinks.length === 0) throw new Error('FanoutSink needs at least one sink');
   }
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     if (this.sinks.length === 1) return this.sinks[0]!.push(doc, onSettled);
-    let remaining = this.sinks.length;
-    const one = (): void => {
-      remaining -= 1;
-      if (remaining === 0) onSettled();
-    };
+    const one = new AllSinks(this.sinks.length, onSettled);
     let ok = true;
     for (const s of this.sinks) ok = s.push(doc, one) && ok;
     return ok;

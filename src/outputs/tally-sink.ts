@@ -6,6 +6,7 @@
 
 import type { ShippableDocument } from '../pipeline/document.types.js';
 import type { DocumentSink } from '../pipeline/stages.types.js';
+import type { OnSettled } from '../pipeline/settle.js';
 
 export interface Tally {
   /** Event documents (not alerts) pushed. */
@@ -31,7 +32,7 @@ export class TallySink implements DocumentSink {
     };
   }
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     if (doc.stream === 'alerts') {
       if (this.alertIds.has(doc.id)) this.alertUpdates += 1;
       else this.alertIds.add(doc.id);

@@ -10,14 +10,33 @@
 
 import type { ShippableDocument } from './document.types.js';
 import type { DocumentSink } from './stages.types.js';
+import { settle, type OnSettled, type Settleable } from './settle.js';
+
+/** A document's settle, held by the gate until the next state save is durable (an object: no closure per document). */
+class Held implements Settleable {
+  constructor(
+    private readonly gate: SettleGate,
+    private readonly cb: OnSettled,
+  ) {}
+
+  settle(): void {
+    this.gate.hold(this.cb);
+  }
+}
 
 export class SettleGate implements DocumentSink {
-  private held: (() => void)[] = [];
+  private held: OnSettled[] = [];
 
   constructor(private readonly inner: DocumentSink) {}
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
-    return this.inner.push(doc, () => this.held.push(onSettled));
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
+    return this.inner.push(doc, new Held(this, onSettled));
+  }
+
+  /** A document settled by the inner sink: held until a state save that starts from now on is durable. */
+  hold(cb: OnSettled): void {
+    // The list at settle time (not at push time): a save that started since then does not take it.
+    this.held.push(cb);
   }
 
   /** Call when a state save starts: returns the release of everything settled so far, to call when it is durable. */
@@ -25,7 +44,7 @@ export class SettleGate implements DocumentSink {
     const batch = this.held;
     this.held = [];
     return () => {
-      for (const cb of batch) cb();
+      for (const cb of batch) settle(cb);
     };
   }
 

@@ -4,6 +4,7 @@
 import type { EcsDocument, ShippableDocument } from './document.types.js';
 import type { DeadLetter } from './dead-letter.types.js';
 import type { FramingKind, RecordSource, SourceRecord } from './record.types.js';
+import type { OnSettled } from './settle.js';
 
 /** A record that could not be turned into an event. Never thrown: returned as a value. */
 export interface ParseFailure {
@@ -95,12 +96,15 @@ export interface Detector {
 }
 
 /**
- * Where documents go. `push` hands a document over with a callback that fires exactly once, when the document
+ * Where documents go. `push` hands a document over with a callback (`OnSettled`: a function or a
+ * `Settleable`, called through `settle()`) that fires exactly once, when the document
  * has been delivered, durably spooled or dead-lettered. It returns false when the caller should wait for
  * `drain()` before pushing more (backpressure bounded in bytes).
  */
 export interface DocumentSink {
-  push(doc: ShippableDocument, onSettled: () => void): boolean;
+  // A property, not a method: TypeScript then refuses an implementation whose callback parameter is narrower (a
+  // plain `() => void` it would call as a function), which it lets pass for a method (parameter bivariance).
+  push: (doc: ShippableDocument, onSettled: OnSettled) => boolean;
   /** Resolves when there is room for more documents again. */
   drain(): Promise<void>;
   /** Sends everything buffered and resolves when every pushed document is settled. */

@@ -14,27 +14,28 @@ import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import type { DocumentSink } from '../../src/pipeline/stages.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor, openRegistry } from './helpers.js';
+import { settle, type OnSettled } from '../../src/pipeline/settle.js';
 
 const FILES = MAX_ACTIVE_FILES + 150;
 
 /** Records id, text and the parser state each document was made with; settles later when `delayed`. */
 class StateSink implements DocumentSink {
   readonly docs: { id: string; text: string; fields: string | undefined }[] = [];
-  private held: (() => void)[] = [];
+  private held: OnSettled[] = [];
   private timer: NodeJS.Timeout | undefined;
   constructor(delayed: boolean) {
     // Acknowledgements arrive in batches every 30 ms, as from an output.
     if (delayed) this.timer = setInterval(() => this.settle(), 30);
   }
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     const d = doc.doc as unknown as { message: string; labels?: { fields?: string } };
     this.docs.push({ id: doc.id, text: d.message, fields: d.labels?.fields });
     if (this.timer) this.held.push(onSettled);
-    else onSettled();
+    else settle(onSettled);
     return true;
   }
   settle(): void {
-    for (const s of this.held.splice(0)) s();
+    for (const s of this.held.splice(0)) settle(s);
   }
   drain = async (): Promise<void> => undefined;
   flush = async (): Promise<void> => this.settle();

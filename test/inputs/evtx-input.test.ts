@@ -12,6 +12,7 @@ import type { FileHandlerFactory } from '../../src/pipeline/stages.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { MemoryDeadLetters, inputConfig, tempDir, waitFor, openRegistry } from './helpers.js';
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
+import { settle, type OnSettled } from '../../src/pipeline/settle.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SAMPLE = path.join(here, '../fixtures/evtx/Application.evtx');
@@ -48,8 +49,8 @@ function evtxHandlers(seen: Seen[]): FileHandlerFactory {
 }
 
 const sink = {
-  push: (_d: ShippableDocument, settle: () => void): boolean => {
-    settle();
+  push: (_d: ShippableDocument, onSettled: OnSettled): boolean => {
+    settle(onSettled);
     return true;
   },
   drain: async () => undefined,

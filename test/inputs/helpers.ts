@@ -19,6 +19,7 @@ import { FileInputConfig } from '../../src/inputs/file-input.config.js';
 import { Registry, type RegistryOptions } from '../../src/inputs/registry.js';
 import type { Logger } from '../../src/telemetry/logger.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
+import { settle, type OnSettled } from '../../src/pipeline/settle.js';
 
 /**
  * Registries the tests opened, closed by the cleanup of the temporary folder they are in: a registry left open
@@ -69,7 +70,7 @@ export class FakeSink implements DocumentSink {
   pushes = 0;
   falseReturns = 0;
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     this.pushes += 1;
     const d = doc.doc as unknown as { log: { file: { path: string }; offset: number }; message: string };
     this.docs.push({ id: doc.id, path: d.log.file.path, offset: d.log.offset, text: d.message });
@@ -77,11 +78,11 @@ export class FakeSink implements DocumentSink {
       this.inFlight += 1;
       this.waiting.push(() => {
         this.inFlight -= 1;
-        onSettled();
+        settle(onSettled);
         if (this.inFlight < this.capacity) this.release();
       });
     } else {
-      onSettled();
+      settle(onSettled);
     }
     const ok = this.inFlight < this.capacity;
     if (!ok) this.falseReturns += 1;

@@ -17,6 +17,7 @@ import { FileInput, Registry, readCheckpoints } from '../../src/inputs/index.js'
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import { recordingLogger } from '../../src/telemetry/logger.types.js';
 import { FakeSink, MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
+import type { OnSettled } from '../../src/pipeline/settle.js';
 
 /** Copies the registry folder, as it is on disk, when its first document arrives. */
 class CrashPointSink extends FakeSink {
@@ -27,7 +28,7 @@ class CrashPointSink extends FakeSink {
   ) {
     super();
   }
-  override push(doc: ShippableDocument, onSettled: () => void): boolean {
+  override push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     if (!this.copied) {
       cpSync(this.registryDir, this.to, { recursive: true });
       this.copied = true;

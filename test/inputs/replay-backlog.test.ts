@@ -14,6 +14,7 @@ import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import type { DocumentSink, FileHandlerFactory } from '../../src/pipeline/stages.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { MemoryDeadLetters, inputConfig, tempDir, testHandlers, waitFor } from './helpers.js';
+import { settle, type OnSettled } from '../../src/pipeline/settle.js';
 
 const FILES = MAX_ACTIVE_FILES + 150;
 const text = (i: number): string => `#Fields: f${i}\nf${i}-a\nf${i}-b\n`;
@@ -23,17 +24,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 class HoldingSink implements DocumentSink {
   readonly docs: { id: string; text: string; fields: string | undefined }[] = [];
   private holding = true;
-  private held: (() => void)[] = [];
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  private held: OnSettled[] = [];
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     const d = doc.doc as unknown as { message: string; labels?: { fields?: string } };
     this.docs.push({ id: doc.id, text: d.message, fields: d.labels?.fields });
     if (this.holding) this.held.push(onSettled);
-    else onSettled();
+    else settle(onSettled);
     return true;
   }
   release(): void {
     this.holding = false;
-    for (const s of this.held.splice(0)) s();
+    for (const s of this.held.splice(0)) settle(s);
   }
   drain = async (): Promise<void> => undefined;
   flush = async (): Promise<void> => {

@@ -13,14 +13,15 @@ import { recordingLogger } from '../../src/telemetry/logger.types.js';
 import type { Logger } from '../../src/telemetry/logger.types.js';
 import { startEsTestServer } from '../es-server/es-test-server.js';
 import { raw } from '../es-server/test-helpers.js';
+import { settle, type OnSettled } from '../../src/pipeline/settle.js';
 
 const STREAM = 'logs-exchange.activesync-default';
 
 class RecordingSink implements DocumentSink {
   readonly ids: string[] = [];
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     this.ids.push(doc.id);
-    onSettled();
+    settle(onSettled);
     return true;
   }
   async drain(): Promise<void> {}

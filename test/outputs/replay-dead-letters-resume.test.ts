@@ -10,6 +10,7 @@ import { replayDeadLetters } from '../../src/outputs/dead-letter/replay-dead-let
 import type { DeadLetter } from '../../src/pipeline/dead-letter.types.js';
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import type { DocumentSink } from '../../src/pipeline/stages.types.js';
+import { settle, type OnSettled } from '../../src/pipeline/settle.js';
 
 function letter(i: number): DeadLetter {
   return {
@@ -23,9 +24,9 @@ function letter(i: number): DeadLetter {
 
 class Recording implements DocumentSink {
   readonly ids: string[] = [];
-  push(doc: ShippableDocument, settle: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     this.ids.push(doc.id);
-    settle();
+    settle(onSettled);
     return true;
   }
   drain = (): Promise<void> => Promise.resolve();

@@ -16,6 +16,7 @@ import { describeError } from '../../pipeline/errors.js';
 import type { DocumentSink } from '../../pipeline/stages.types.js';
 import type { Logger } from '../../telemetry/logger.types.js';
 import type { DocStore } from './doc-store.js';
+import type { OnSettled } from '../../pipeline/settle.js';
 
 export type AgentState = 'starting' | 'running' | 'degraded' | 'stopping' | 'stopped';
 export type OutputHealth = 'ok' | 'degraded' | 'down' | 'none';
@@ -66,7 +67,7 @@ export class ObservedSink implements DocumentSink {
     private readonly inner: DocumentSink,
     private readonly times: EventTimes,
   ) {}
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     this.times.observe(doc);
     return this.inner.push(doc, onSettled);
   }

@@ -21,6 +21,7 @@ import { backoffDelay, type BackoffOptions } from '../delivery/backoff.js';
 import { mergeShare, type MergeTarget } from './alert-merge.js';
 import { mergedAlertId, shareOf, type ShareUpdate } from './alert-share.js';
 import type { DocStore } from './doc-store.js';
+import { settle, type OnSettled } from '../../pipeline/settle.js';
 
 export interface ArrayAlertSinkOptions {
   readonly store: DocStore;
@@ -106,13 +107,13 @@ export class ArrayAlertSink implements DocumentSink {
     return this.pending.size;
   }
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     const facts = doc.stream === 'alerts' ? doc.share : undefined;
     if (!facts) return this.opts.events.push(doc, onSettled);
     const local = facts.raised ? this.opts.local : undefined;
     let remaining = local ? 2 : 1;
     const one = (): void => {
-      if (--remaining === 0) onSettled();
+      if (--remaining === 0) settle(onSettled);
     };
     if (local) local.push(doc, one);
     const update: ShareUpdate = {

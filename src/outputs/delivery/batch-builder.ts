@@ -18,6 +18,7 @@ import type {
 } from '../../pipeline/document.types.js';
 import type { Entry } from './batch.js';
 import { BufferPool, MIN_BATCH_BUFFER, NdjsonBuffer } from './ndjson-buffer.js';
+import type { OnSettled } from '../../pipeline/settle.js';
 
 export interface BatchBuilderOptions {
   readonly maxBatchDocs: number;
@@ -133,7 +134,7 @@ export class BatchBuilder {
     );
   }
 
-  append(doc: ShippableDocument, target: string, lines: BulkLines, onSettled: () => void): Entry {
+  append(doc: ShippableDocument, target: string, lines: BulkLines, onSettled: OnSettled): Entry {
     let nd = this.nd;
     if (nd === undefined) {
       const maxBytes = this.maxBytes;

@@ -12,6 +12,7 @@
 import { CasguardError } from '../../pipeline/errors.js';
 import type { NdjsonBuffer } from './ndjson-buffer.js';
 import type { SpoolSegment } from './spool.js';
+import type { OnSettled } from '../../pipeline/settle.js';
 
 /** A spool segment being re-sent: it is deleted once `complete` (read to its end) and `outstanding` is zero. */
 export interface LoadedSegment {
@@ -35,7 +36,7 @@ export interface Entry {
   readonly start: number;
   readonly end: number;
   attempts: number;
-  onSettled: (() => void) | undefined;
+  onSettled: OnSettled | undefined;
   /** Set when the entry came from the spool (it is acknowledged already). */
   readonly seg?: LoadedSegment;
 }

@@ -66,6 +66,7 @@ import { RequestSizeLimit } from './request-size-limit.js';
 import type { Spool } from './spool.js';
 import { SpoolBridge } from './spool-bridge.js';
 import { Waiters } from './waiters.js';
+import { settle, type OnSettled } from '../../pipeline/settle.js';
 
 export interface DeliverySinkOptions {
   readonly transport: BulkTransport;
@@ -246,7 +247,7 @@ export class DeliverySink implements DocumentSink {
     }
   }
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     if (this.closed) throw new CasguardError('INTERNAL', 'push() after close() on the Elasticsearch output');
     const target = this.o.targetFor(doc.stream);
     const lines = this.open.serialize(doc);
@@ -645,7 +646,7 @@ export class DeliverySink implements DocumentSink {
     this.unsettled -= 1;
     const cb = entry.onSettled;
     entry.onSettled = undefined;
-    cb?.();
+    if (cb !== undefined) settle(cb);
   }
 
   private spillNeeded(): boolean {

@@ -16,6 +16,7 @@ import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
 import { isoClock, withWireShape } from './prepare-document.js';
 import { targetName } from './targets.js';
+import type { OnSettled } from '../../pipeline/settle.js';
 
 export interface ElasticsearchOutputDeps {
   readonly dataDir: string;
@@ -41,7 +42,7 @@ class ElasticsearchSink extends DeliverySink {
     super(opts);
   }
 
-  override push(doc: ShippableDocument, onSettled: () => void): boolean {
+  override push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     // A pre-serialized document (parallel replay) is in its wire shape already (its `wire` bytes when the
     // constants are left out); the batch builder inserts `event.ingested` into it (ingestedAt below).
     if (doc.serialized) return super.push(doc, onSettled);

@@ -23,10 +23,11 @@ import { describeError } from '../../pipeline/errors.js';
 import type { DocumentSink } from '../../pipeline/stages.types.js';
 import { esKnownIdsCheckUnavailable, esKnownIdsSkipped } from '../../telemetry/elasticsearch-events.js';
 import type { Logger } from '../../telemetry/logger.types.js';
+import { settle, type OnSettled } from '../../pipeline/settle.js';
 
 interface Held {
   readonly doc: ShippableDocument;
-  readonly onSettled: () => void;
+  readonly onSettled: OnSettled;
 }
 
 export interface KnownIdsFilterOptions {
@@ -72,7 +73,7 @@ export class KnownIdsFilter implements DocumentSink {
     this.holdMs = o.holdMs ?? 100;
   }
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     if (doc.op !== 'create' || this.disabled) return this.inner.push(doc, onSettled);
     // A stream known not to have rolled over needs no check: straight through (unless documents wait ahead
     // of this one), and its shape is asked again in the background once it is old.
@@ -125,7 +126,7 @@ export class KnownIdsFilter implements DocumentSink {
       this.queued -= 1;
       if (known.has(`${this.o.targetFor(h.doc)}\u0000${h.doc.id}`)) {
         this.skipped += 1;
-        h.onSettled();
+        settle(h.onSettled);
       } else if (!this.inner.push(h.doc, h.onSettled)) await this.inner.drain();
     }
   }

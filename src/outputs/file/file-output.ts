@@ -22,6 +22,7 @@ import { nodeDiskIo } from '../disk/disk-io.js';
 import { DiskOutage } from '../disk/disk-outage.js';
 import { appendInPieces, rotateLive } from '../disk/rotated-files.js';
 import type { FileOutputConfig } from './file-output.config.js';
+import { settle, type OnSettled } from '../../pipeline/settle.js';
 
 export interface FileOutputOptions {
   /** Called for each alert document written (the CLI prints a one-line summary). */
@@ -50,7 +51,7 @@ interface Pending {
   lines: string[];
   /** Each line's size in bytes (UTF-8), for the file's size bound. */
   sizes: number[];
-  settles: (() => void)[];
+  settles: OnSettled[];
   bytes: number;
 }
 
@@ -94,7 +95,7 @@ export class FileOutput implements DocumentSink {
     return this.outage.active;
   }
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     if (this.closed) throw new Error('file output is closed');
     const ns = this.opts.namespace ?? 'default';
     // _source names the data stream _index names (as the Elasticsearch output sends it).
@@ -207,7 +208,7 @@ export class FileOutput implements DocumentSink {
         (file, from, to) => {
           this.outage.succeeded(file);
           for (let i = from; i < to; i++) doneBytes += p.sizes[i]!;
-          for (let i = from; i < to; i++) p.settles[i]!();
+          for (let i = from; i < to; i++) settle(p.settles[i]!);
         },
       );
       this.writtenCount += done;

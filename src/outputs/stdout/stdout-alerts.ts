@@ -3,6 +3,7 @@
 
 import type { JsonValue, ShippableDocument } from '../../pipeline/document.types.js';
 import type { DocumentSink } from '../../pipeline/stages.types.js';
+import { settle, type OnSettled } from '../../pipeline/settle.js';
 
 function get(doc: Record<string, JsonValue | undefined>, dotted: string): JsonValue | undefined {
   let cur: JsonValue | undefined = doc as JsonValue;
@@ -79,9 +80,9 @@ export class StdoutAlerts implements DocumentSink {
     this.now = opts.now ?? Date.now;
   }
 
-  push(doc: ShippableDocument, onSettled: () => void): boolean {
+  push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     if (doc.stream === 'alerts') this.see(doc);
-    onSettled();
+    settle(onSettled);
     return true;
   }
 
