@@ -139,6 +139,43 @@ describe('replay known-ids check', () => {
     }
   });
 
+  it('passes documents of a stream known to have one backing index straight on while earlier ones are handed on', async () => {
+    const es = await startEsTestServer({ version: '9.1.5' });
+    try {
+      assert.equal((await raw(es.url, 'PUT', `/_data_stream/${STREAM}`)).status, 200);
+      const { client, searches } = countingClient(es.url);
+      // An output that pushes back after every document: the check waits for it between documents.
+      const inner = new (class extends RecordingSink {
+        override push(d: ShippableDocument, onSettled: OnSettled): boolean {
+          super.push(d, onSettled);
+          return false;
+        }
+        override drain(): Promise<void> {
+          return new Promise((r) => setTimeout(r, 1));
+        }
+      })();
+      const f = filter(client, inner);
+      // The stream's shape is not known yet: the first 500 are held and checked together.
+      for (let i = 0; i < 500; i++) f.push(doc(`a${i}`), () => undefined);
+      for (let waited = 0; inner.ids.length === 0 && waited < 5000; waited += 5)
+        await new Promise((r) => setTimeout(r, 5));
+      assert.ok(
+        inner.ids.length > 0 && inner.ids.length < 500,
+        `the check is handing on: ${inner.ids.length}`,
+      );
+      let settled = false;
+      f.push(doc('late'), () => (settled = true));
+      assert.ok(inner.ids.includes('late'), 'a document of the known stream was held behind the check');
+      assert.ok(settled, 'and settled by the output at once');
+      await f.close();
+      assert.equal(inner.ids.length, 501);
+      assert.equal(new Set(inner.ids).size, 501, 'each document handed on once');
+      assert.equal(searches(), 0, 'a stream with one backing index is never searched');
+    } finally {
+      await es.stop();
+    }
+  });
+
   it('tells the reader to wait while two batches wait for their check', async () => {
     const es = await startEsTestServer({ version: '9.1.5' });
     try {

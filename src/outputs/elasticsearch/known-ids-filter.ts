@@ -75,11 +75,15 @@ export class KnownIdsFilter implements DocumentSink {
 
   push(doc: ShippableDocument, onSettled: OnSettled): boolean {
     if (doc.op !== 'create' || this.disabled) return this.inner.push(doc, onSettled);
-    // A stream known not to have rolled over needs no check: straight through (unless documents wait ahead
-    // of this one), and its shape is asked again in the background once it is old.
+    // A stream known not to have rolled over needs no check: straight through, and its shape is asked again in
+    // the background once it is old. Also while documents held earlier (before its shape was known) are still
+    // being checked or handed on: their check searches nothing for such a stream, so waiting behind them only
+    // kept the order of independent creates. Holding for that order kept the filter holding for good once the
+    // output pushed back (each check waits for the output while the reader goes on), and every held document
+    // lived until its turn: 9 % of a 250,000-line replay's documents, copied and promoted whole by the GC.
     const target = this.o.targetFor(doc);
     const shape = this.shapes.get(target);
-    if (shape && !shape.rolledOver && this.held.length === 0 && this.queued === 0) {
+    if (shape && !shape.rolledOver) {
       this.refreshIfStale(target, shape);
       return this.inner.push(doc, onSettled);
     }
