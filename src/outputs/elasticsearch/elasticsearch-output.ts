@@ -14,7 +14,7 @@ import type { DiskIo } from '../disk/disk-io.js';
 import { Spool } from '../delivery/spool.js';
 import { createEsClient, EsBulkTransport } from './es-client.js';
 import type { ElasticsearchOutputConfig } from './elasticsearch.config.js';
-import { isoClock, withWireShape } from './prepare-document.js';
+import { enterWireShape, isoClock, leaveWireShape } from './prepare-document.js';
 import { targetName } from './targets.js';
 import type { OnSettled } from '../../pipeline/settle.js';
 
@@ -46,9 +46,12 @@ class ElasticsearchSink extends DeliverySink {
     // A pre-serialized document (parallel replay) is in its wire shape already (its `wire` bytes when the
     // constants are left out); the batch builder inserts `event.ingested` into it (ingestedAt below).
     if (doc.serialized) return super.push(doc, onSettled);
-    return withWireShape(doc.doc, doc.stream, this.ingestedAt(), this.sendConstants, () =>
-      super.push(doc, onSettled),
-    );
+    const mark = enterWireShape(doc.doc, doc.stream, this.ingestedAt(), this.sendConstants);
+    try {
+      return super.push(doc, onSettled);
+    } finally {
+      leaveWireShape(mark);
+    }
   }
 }
 

@@ -33,6 +33,13 @@ describe('withIngested', () => {
       ingested: '2026-01-02T03:04:05.678Z',
     });
     assert.equal(JSON.stringify(d), before);
+    // Shaped again (an alert pushed once more): set again, still the last key of `event`.
+    const again = withIngested(d, '2026-01-02T03:04:06.000Z', () => JSON.stringify(d.event));
+    assert.equal(
+      again,
+      '{"kind":"event","dataset":"exchange.activesync","ingested":"2026-01-02T03:04:06.000Z"}',
+    );
+    assert.equal(JSON.stringify(d), before);
   });
 
   it('restores an earlier value and a missing event, also when fn throws', () => {
@@ -136,7 +143,11 @@ describe('withWireShape', () => {
       inner[0]!,
       /"event":\{"action":"Ping","ingested":"later"\},"data_stream":\{"namespace":"default"\}/,
     );
-    assert.deepEqual(other, iisLike());
+    // Left as it was but for `event.ingested`, now an undefined value last in `event` (JSON leaves it out).
+    assert.equal(JSON.stringify(other), JSON.stringify(iisLike()));
+    const otherEvent = other['event'] as Record<string, unknown>;
+    assert.deepEqual(Object.keys(otherEvent), [...Object.keys(iisLike()['event'] as object), 'ingested']);
+    assert.equal(otherEvent['ingested'], undefined, 'unset after the call');
     assert.deepEqual(Object.keys(d), ['@timestamp', 'event', 'data_stream', 'ecs', 'agent']);
     assert.equal(event['category'], category, 'the same array object, not a copy');
     assert.deepEqual(d['data_stream'], { type: 'logs', dataset: 'exchange.activesync' });
@@ -207,8 +218,12 @@ describe('the Elasticsearch output', () => {
         sources.map((s) => s.data_stream.namespace),
         ['prod', 'prod'],
       );
-      assert.equal((shared.doc.event as Record<string, unknown>).ingested, undefined);
-      assert.ok(!('ingested' in (shared.doc.event as object)), 'the shared document is left as it was');
+      assert.equal(
+        (shared.doc.event as Record<string, unknown>).ingested,
+        undefined,
+        'the shared document holds no ingested time after the push',
+      );
+      assert.equal(JSON.stringify(shared.doc), JSON.stringify(doc()), 'its JSON is what it was');
     } finally {
       await sink.close();
       rmSync(dataDir, { recursive: true, force: true });
