@@ -10,8 +10,12 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, tsxLoader } from '../helpers/agent-process.js';
 
-function replayUnder(ulimit: number, dir: string): { status: number | null; stdout: string; stderr: string } {
-  const cmd = `ulimit -n ${ulimit} && exec "$0" --import "$1" "$2" replay --no-progress -c cfg.yml a.log`;
+function replayUnder(
+  ulimit: number,
+  dir: string,
+  command = 'replay --no-progress -c cfg.yml a.log',
+): { status: number | null; stdout: string; stderr: string } {
+  const cmd = `ulimit -n ${ulimit} && exec "$0" --import "$1" "$2" ${command}`;
   const r = spawnSync(
     'bash',
     ['-c', cmd, process.execPath, tsxLoader, path.join(repoRoot, 'src/cli/main.ts')],
@@ -71,5 +75,21 @@ describe('open-file limit of the process', () => {
     assert.equal(roomy.status, 0, roomy.stderr);
     assert.match(roomy.stdout, /720 stored/);
     assert.doesNotMatch(roomy.stderr, /open_files_above_process_limit/);
+  });
+
+  it('`casguard test config` says the same before a start, and nothing when the limit is roomy', (t) => {
+    const probe = spawnSync('bash', ['-c', 'ulimit -n 400 && ulimit -n']);
+    if (probe.status !== 0 || probe.stdout.toString().trim() !== '400')
+      return t.skip('cannot set ulimit -n 400 here');
+    const r = replayUnder(400, sampleDir(), 'test config -c cfg.yml');
+    assert.equal(r.status, 0, `a valid config whatever the limit: ${r.stderr}`);
+    assert.match(r.stdout, /config OK/);
+    const warning = r.stdout.split('\n').find((l) => l.includes('warning:'));
+    assert.ok(warning, `no warning in: ${r.stdout}`);
+    assert.match(warning, /may hold 768 open files .* limit of 400 \(ulimit -n\)/);
+    assert.match(warning, /each input would hold at most 112\b/);
+    const roomy = replayUnder(768 + 64, sampleDir(), 'test config -c cfg.yml');
+    assert.equal(roomy.status, 0, roomy.stderr);
+    assert.doesNotMatch(roomy.stdout, /warning:/);
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import { loadRules, RulesError } from '../../config/rules-loader.js';
 import { Discovery } from '../../inputs/discovery.js';
+import { AGENT_OWN_DESCRIPTORS, fitOpenFiles, openFileLimit } from '../../inputs/open-file-budget.js';
 import { CasguardError } from '../../pipeline/errors.js';
 import { isCredentialName } from '../../pipeline/redact.js';
 import { EXIT } from '../exit-codes.js';
@@ -70,6 +71,11 @@ export async function testConfig(file: string | undefined, io: CliIo, print = fa
     for (const n of loaded.notes) io.out(`  note: ${n}`);
     io.out(`  inputs: ${loaded.config.inputs.map((i) => `${i.id} (${i.format})`).join(', ')}`);
     for (const line of await matchedFiles(loaded)) io.out(`    ${line}`);
+    const openFiles = openFilesWarning(
+      loaded.config.inputs.map((i) => i.maxOpenFiles),
+      openFileLimit(),
+    );
+    if (openFiles) io.out(`  warning: ${openFiles}`);
     const outs = Object.entries(loaded.config.outputs)
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
@@ -96,6 +102,25 @@ export async function testConfig(file: string | undefined, io: CliIo, print = fa
     }
     throw err;
   }
+}
+
+/**
+ * What `run` would say at start about the inputs' `maxOpenFiles` under `limit` (this process's `ulimit -n`), or
+ * undefined when they fit. The limit is the shell's: a service has its own (the systemd unit's LimitNOFILE).
+ */
+export function openFilesWarning(
+  requested: readonly number[],
+  limit: number | undefined,
+): string | undefined {
+  const budget = fitOpenFiles(requested, limit);
+  if (budget.perInput === undefined) return undefined;
+  const total = requested.reduce((a, b) => a + b, 0);
+  return (
+    `the inputs may hold ${total} open files (maxOpenFiles), more than this shell's open-file limit of ${limit} ` +
+    `(ulimit -n) allows with ${AGENT_OWN_DESCRIPTORS} kept for the agent's own files: started from here, each ` +
+    `input would hold at most ${budget.perInput}. Raise ulimit -n or lower inputs[].maxOpenFiles; the service has ` +
+    `its own limit (the systemd unit sets LimitNOFILE=65536).`
+  );
 }
 
 /**
