@@ -45,5 +45,8 @@ describe('RecentIds', () => {
     const r = new RecentIds(0);
     assert.equal(r.seen('a'), false);
     assert.deepEqual(r.list(), []);
+    r.restore(['a', 'b']);
+    assert.equal(r.seen('a'), false, 'nothing is kept to compare with');
+    assert.deepEqual(r.list(), []);
   });
 });

@@ -55,7 +55,7 @@ export class RecentIds {
   }
 
   restore(ids: readonly string[]): void {
-    const kept = ids.slice(-this.limit);
+    const kept = this.limit > 0 ? ids.slice(-this.limit) : [];
     this.count = 0;
     this.pos = 0;
     this.overflow.clear();
