@@ -30,7 +30,7 @@ import { createFileHandlerFactory } from '../../normalize/formats/handler-factor
 import { ALL_FORMATS } from '../../normalize/formats/index.js';
 import { withIngested, withWireShape } from '../../outputs/elasticsearch/prepare-document.js';
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
-import type { EcsDocument, JsonValue } from '../../pipeline/document.types.js';
+import type { EcsDocument } from '../../pipeline/document.types.js';
 import { describeError } from '../../pipeline/errors.js';
 import { withNamespace } from '../../pipeline/namespace.js';
 import { installRedaction } from '../../pipeline/redact.js';
@@ -41,8 +41,10 @@ import {
   MATCHED,
   MINIMAL_FIELDS,
   type MinimalValues,
-  setPath,
   PLAIN,
+  project,
+  PROJECTED_VALUES,
+  projectedValues,
   RECORD_FIELDS,
   STREAMS,
   type ToWorker,
@@ -83,16 +85,6 @@ const PROJECTED = toPaths([...MINIMAL_FIELDS.map((p) => p.join('.')), ...init.fi
 function matchesAny(doc: EcsDocument): boolean {
   for (const p of predicates) if (p(doc)) return true;
   return false;
-}
-
-/** The fields detection and the main thread's bookkeeping read, in a fresh object of the same shape. */
-function project(doc: EcsDocument, paths: readonly (readonly string[])[]): Record<string, JsonValue> {
-  const p: Record<string, JsonValue> = { '@timestamp': doc['@timestamp'] };
-  for (const path of paths) {
-    const v = getField(doc, path);
-    if (v !== undefined) setPath(p, path, v);
-  }
-  return p;
 }
 
 /** A growable buffer with its own ArrayBuffer (transferable). */
@@ -174,8 +166,19 @@ class TurnBuilder {
     m.write(id);
     d.push(m.len);
     const ts = doc['@timestamp'];
-    const minimal = matched || typeof ts !== 'string' ? -1 : this.minimalOf(doc);
-    m.write(minimal < 0 ? JSON.stringify(project(doc, matched ? PROJECTED : MINIMAL_FIELDS)) : ts);
+    let minimal: number;
+    let text: string;
+    // A matched document's projection crosses as its values (worker-protocol.ts PROJECTED_VALUES) where it can.
+    const values = matched ? projectedValues(doc, PROJECTED) : undefined;
+    if (values !== undefined) {
+      minimal = PROJECTED_VALUES;
+      text = JSON.stringify(values);
+    } else {
+      minimal = matched || typeof ts !== 'string' ? -1 : this.minimalOf(doc);
+      text =
+        minimal < 0 ? JSON.stringify(project(doc, matched ? PROJECTED : MINIMAL_FIELDS)) : (ts as string);
+    }
+    m.write(text);
     d.push(m.len);
     d.push(minimal);
   }
@@ -259,6 +262,7 @@ class TurnBuilder {
       bytes: this.bytes.buf.buffer as ArrayBuffer,
       meta: this.meta.buf.buffer as ArrayBuffer,
       minimal: this.minimal,
+      projected: PROJECTED,
       deadLetters: this.deadLetters,
       warnings: f.warnings.splice(0),
       ...(error !== undefined ? { error } : {}),

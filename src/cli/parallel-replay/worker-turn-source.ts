@@ -15,7 +15,12 @@ import type {
   ProcessedTurnSource,
   ReplayFileJob,
 } from '../../inputs/index.js';
-import type { EcsDocument, SerializedSource, ShippableDocument } from '../../pipeline/document.types.js';
+import type {
+  EcsDocument,
+  JsonValue,
+  SerializedSource,
+  ShippableDocument,
+} from '../../pipeline/document.types.js';
 import { activeRedactor } from '../../pipeline/redact.js';
 import type { Detector } from '../../pipeline/stages.types.js';
 import {
@@ -28,6 +33,8 @@ import {
   MATCHED,
   minimalProjection,
   PLAIN,
+  PROJECTED_VALUES,
+  projectionFromValues,
   RECORD_FIELDS,
   STREAMS,
   type ToWorker,
@@ -215,7 +222,11 @@ export class WorkerTurnSource implements ProcessedTurnSource {
         const text = meta.toString('utf8', idEnd, metaEnd);
         metaAt = metaEnd;
         const projection =
-          minimal < 0 ? (JSON.parse(text) as EcsDocument) : minimalProjection(text, m.minimal[minimal]!);
+          minimal >= 0
+            ? minimalProjection(text, m.minimal[minimal]!)
+            : minimal === PROJECTED_VALUES
+              ? projectionFromValues(JSON.parse(text) as (JsonValue | null)[], m.projected)
+              : (JSON.parse(text) as EcsDocument);
         const stream = STREAMS[flags & 3]!;
         if ((flags & PLAIN) !== 0)
           // No `event` object to put event.ingested in: the outputs get the document itself.
