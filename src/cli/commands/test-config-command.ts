@@ -119,7 +119,7 @@ export function openFilesWarning(
     `the inputs may hold ${total} open files (maxOpenFiles), more than this shell's open-file limit of ${limit} ` +
     `(ulimit -n) allows with ${AGENT_OWN_DESCRIPTORS} kept for the agent's own files: started from here, each ` +
     `input would hold at most ${budget.perInput}. Raise ulimit -n or lower inputs[].maxOpenFiles; the service has ` +
-    `its own limit (the systemd unit sets LimitNOFILE=65536).`
+    `its own limit (LimitNOFILE in the systemd unit).`
   );
 }
 

@@ -61,8 +61,8 @@ export type ToWorker =
  * Per document in `docs`: start, end (in `bytes`) and event end of its `full` shape, the same of its `wire` shape
  * (start -1: the shape was not made), flags (DOC_FLAGS), then in `meta`: the end of its id (which starts where the
  * previous document's meta ends), the end of its projection, and the projection's entry in `minimal` (-1: the
- * projection is JSON; else the meta bytes are its `@timestamp`). With PLAIN, the full slot holds the document's
- * plain JSON.
+ * projection is a JSON object; PROJECTED_VALUES: a JSON array of its values; else the meta bytes are its
+ * `@timestamp`). With PLAIN, the full slot holds the document's plain JSON.
  */
 export const DOC_FIELDS = 10;
 /**
@@ -187,7 +187,7 @@ export interface TurnMessage {
   readonly docs: Int32Array;
   readonly docCount: number;
   readonly bytes: ArrayBuffer;
-  /** Per document (DOC_ID_END, DOC_META_END): its id, then its projection's JSON or `@timestamp`, in UTF-8. */
+  /** Per document (DOC_ID_END, DOC_META_END): its id, then its projection (see DOC_MINIMAL), in UTF-8. */
   readonly meta: ArrayBuffer;
   /** MINIMAL_FIELDS' values, shared by the documents whose DOC_MINIMAL points here. */
   readonly minimal: readonly MinimalValues[];

@@ -19,7 +19,10 @@ import { STREAM_CONSTANTS, type DataStreamKind } from '../../pipeline/stream-con
 
 type Obj = { [key: string]: JsonValue };
 
-/** Runs `fn` with `doc.event.ingested = ingested`, then leaves `doc` as it was (other outputs share it). */
+/**
+ * Runs `fn` with `doc.event.ingested = ingested`, then leaves `doc`'s JSON as it was (other outputs share it;
+ * `event.ingested` stays as a key holding `undefined`, see enterWireShape).
+ */
 export function withIngested<T>(doc: EcsDocument, ingested: string, fn: () => T): T {
   // No constant field is left out with `sendConstants`: only `event.ingested` changes.
   const mark = enterWireShape(doc, 'alerts', ingested, true);
@@ -165,7 +168,7 @@ export function leaveWireShape(mark: number): void {
 }
 
 /**
- * Runs `fn` with `doc` in its wire shape (`enterWireShape`), then leaves `doc` as it was.
+ * Runs `fn` with `doc` in its wire shape (`enterWireShape`), then leaves `doc`'s JSON as it was (leaveWireShape).
  */
 export function withWireShape<T>(
   doc: EcsDocument,
