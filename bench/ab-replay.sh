@@ -16,6 +16,7 @@
 # Prints wall, user and user+sys CPU seconds (compare CPU, not wall, on a shared machine) and peak RSS.
 #   NODE_FLAGS          node flags for both (default: --max-semi-space-size=8, as the service definitions)
 #   A_FLAGS / B_FLAGS   node flags for that variant instead of NODE_FLAGS
+#   A_NODE / B_NODE     the node binary for that variant (default: node on PATH), e.g. two runtimes, one bundle
 #   SINK=harness|null   the shared harness's validating sink (default) or bench/null-bulk-sink.mjs
 #   SHARED_DIR          the shared folder holding bench/sink/server.js (default: ../shared next to the repository)
 #   TASKSET="taskset -c 0"  a prefix for the agent's command (e.g. pin it to one core)
@@ -40,7 +41,7 @@ sink_cmd() {
   fi
 }
 run() {
-  local name="$1" dist="$2" extra="$3" base="$4" flags="$5"
+  local name="$1" dist="$2" extra="$3" base="$4" flags="$5" nodebin="$6"
   local cfg="$work/$name.yml" data
   { cat "$base"; printf '%s\n' "$extra"; } >"$cfg"
   sink_cmd >"$work/sink.log" 2>&1 &
@@ -50,7 +51,7 @@ run() {
   # shellcheck disable=SC2086 # the flags are a word list
   CASGUARD_ES_HOSTS="http://127.0.0.1:$port" CASGUARD_DATA_DIR="$data" CASGUARD_CONFIG="$cfg" \
     /usr/bin/time -f "$name %e %U %M %S" -o "$work/time" \
-    ${TASKSET:-} node $flags "$dist/cli/main.js" replay --format iis "$input" >"$work/out" 2>&1 ||
+    ${TASKSET:-} "$nodebin" $flags "$dist/cli/main.js" replay --format iis "$input" >"$work/out" 2>&1 ||
     {
       echo "variant $name failed:" >&2
       cat "$work/out" >&2
@@ -64,8 +65,8 @@ run() {
 }
 echo "variant wall_s user_s maxrss_kb sys_s"
 for _ in $(seq "$pairs"); do
-  run A "${A_DIST:-$root/dist}" "${A_EXTRA:-}" "${A_CONFIG:-$here/harness-agent.yml}" "${A_FLAGS-${NODE_FLAGS---max-semi-space-size=8}}"
-  run B "${B_DIST:-$root/dist}" "${B_EXTRA:-}" "${B_CONFIG:-$here/harness-agent.yml}" "${B_FLAGS-${NODE_FLAGS---max-semi-space-size=8}}"
+  run A "${A_DIST:-$root/dist}" "${A_EXTRA:-}" "${A_CONFIG:-$here/harness-agent.yml}" "${A_FLAGS-${NODE_FLAGS---max-semi-space-size=8}}" "${A_NODE:-node}"
+  run B "${B_DIST:-$root/dist}" "${B_EXTRA:-}" "${B_CONFIG:-$here/harness-agent.yml}" "${B_FLAGS-${NODE_FLAGS---max-semi-space-size=8}}" "${B_NODE:-node}"
 done
 for v in A B; do
   awk -v v="$v" 'BEGIN { n = 0 } $1 == v { w[n] = $2; u[n] = $3; m[n] = $4; c[n] = $3 + $5; n++ }
