@@ -10,6 +10,7 @@ import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { ParseResult, RecordParser } from '../../pipeline/stages.types.js';
 import { splitDelimitedRow } from '../delimited-row.js';
 import type { HttpProxyEvent, HttpProxyLayout } from './httpproxy.types.js';
+import { BAD_TEXT_CHARS } from '../bad-chars.js';
 
 export const HTTPPROXY_MAX_ROW_CHARS = 1024 * 1024;
 
@@ -46,8 +47,6 @@ const ASSUMED: Readonly<Record<number, HttpProxyLayout>> = {
   74: httpProxyLayout(HTTPPROXY_COLUMNS_74.split(','), 'assumed-74'),
 };
 
-// eslint-disable-next-line no-control-regex
-const BAD_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
 const ISO_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,7})?Z$/;
 
 function fail(code: string, reason: string): ParseResult<HttpProxyEvent> {
@@ -72,7 +71,7 @@ export class HttpProxyParser implements RecordParser<HttpProxyEvent> {
     if (text.endsWith('\r\n')) text = text.slice(0, -2);
     else if (text.endsWith('\n') || text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim().length === 0) return { kind: 'skip' };
-    if (BAD_CHARS.test(text)) {
+    if (BAD_TEXT_CHARS.test(text)) {
       return fail(
         'encoding',
         'row contains control or replacement characters (binary data, or a file in another encoding)',

@@ -8,6 +8,7 @@
 import type { SourceRecord } from '../../pipeline/record.types.js';
 import type { ParseResult, RecordParser } from '../../pipeline/stages.types.js';
 import type { IisEvent, IisLayout } from './iis.types.js';
+import { BAD_LINE_CHARS } from '../bad-chars.js';
 
 /** Longer lines are not IIS lines (IIS caps a logged query far below this). */
 export const IIS_MAX_LINE_CHARS = 256 * 1024;
@@ -18,11 +19,6 @@ const DEFAULT_14 =
   'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken';
 const DEFAULT_15 =
   'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken';
-
-// NUL and other C0 controls (a UTF-16 file read as UTF-8, binary garbage) and U+FFFD (bytes that were not
-// valid in the decoding the input chose). TAB is allowed: some admins' tools leave it in custom fields.
-// eslint-disable-next-line no-control-regex
-const BAD_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f\ufffd]/;
 
 export function layoutOf(fields: readonly string[], assumed = false): IisLayout {
   const index: Record<string, number> = {};
@@ -114,7 +110,7 @@ export class IisParser implements RecordParser<IisEvent> {
     if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
     if (line.length > 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     if (line.length === 0) return { kind: 'skip' };
-    if (BAD_CHARS.test(line)) {
+    if (BAD_LINE_CHARS.test(line)) {
       return fail(
         'encoding',
         'line contains control or replacement characters (binary data, or a file in another encoding)',

@@ -18,6 +18,7 @@ import type {
   MailboxLogResponse,
   MailboxLogSection,
 } from './mailbox-log.types.js';
+import { BAD_TEXT_CHARS } from '../bad-chars.js';
 
 export const MAILBOX_LOG_MAX_ENTRY_CHARS = 8 * 1024 * 1024;
 
@@ -43,8 +44,6 @@ export const MAILBOX_LOG_KEYS: ReadonlySet<string> = new Set([
 
 // The ` Log Entry: N` block the framer leaves at the start of an entry.
 const ENTRY_HEAD_RE = /^\s*-{17}[ \t]*\r?\n[ \t]*Log Entry:[ \t]*(\d+)/;
-// eslint-disable-next-line no-control-regex
-const BAD_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -243,7 +242,7 @@ export class MailboxLogParser implements RecordParser<MailboxLogEntry> {
     }
     if (text.length > 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (!/\S/.test(text)) return { kind: 'skip' };
-    if (BAD_CHARS.test(text)) {
+    if (BAD_TEXT_CHARS.test(text)) {
       return fail(
         'encoding',
         'entry contains control or replacement characters (binary data, or a file in another encoding)',
