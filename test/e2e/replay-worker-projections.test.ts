@@ -36,7 +36,7 @@ async function projections(file: string, rules: readonly Rule[]): Promise<[EcsDo
         for (const d of r.documents) {
           const full = d.serialized?.full;
           assert.ok(full, 'an event document with its bytes');
-          pairs.push([d.doc, JSON.parse(full.bytes.toString('utf8')) as EcsDocument]);
+          pairs.push([d.doc, JSON.parse(full.bytes.toString('utf8', full.start, full.end)) as EcsDocument]);
         }
       if (turn.last) return pairs;
     }

@@ -80,9 +80,7 @@ function shapeAt(
   eventEmpty: boolean,
 ): SerializedSource | undefined {
   const start = docs[k]!;
-  return start < 0
-    ? undefined
-    : { bytes: bytes.subarray(start, docs[k + 1]!), eventEnd: docs[k + 2]!, eventEmpty };
+  return start < 0 ? undefined : { bytes, start, end: docs[k + 1]!, eventEnd: docs[k + 2]!, eventEmpty };
 }
 
 export interface WorkerTurnSourceOptions {

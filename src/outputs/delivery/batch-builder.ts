@@ -121,7 +121,7 @@ export class BatchBuilder {
   fits(doc: ShippableDocument, target: string, lines: BulkLines): boolean {
     const maxBytes = this.maxBytes;
     const pre = lines.pre;
-    const preBytes = pre ? pre.bytes.length : 0;
+    const preBytes = pre ? pre.end - pre.start : 0;
     // At least the longest action line this document can get (`{"create":{"_index":..,"_id":..}}\n`, 34 bytes and
     // the two strings; 3 bytes per UTF-16 unit is UTF-8's most): written later, by `append`.
     const action = 34 + (target.length + doc.id.length) * 3;
@@ -151,9 +151,10 @@ export class BatchBuilder {
     nd.write(this.action(doc.op, target, doc.id));
     const pre = lines.pre;
     if (pre) {
-      nd.writeBytes(pre.bytes.subarray(0, pre.eventEnd));
+      const event = pre.start + pre.eventEnd;
+      nd.writeBytes(pre.bytes, pre.start, event);
       nd.write(lines.source);
-      nd.writeBytes(pre.bytes.subarray(pre.eventEnd));
+      nd.writeBytes(pre.bytes, event, pre.end);
     } else nd.write(lines.source);
     nd.newline();
     const end = nd.len;

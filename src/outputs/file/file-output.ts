@@ -104,7 +104,7 @@ export class FileOutput implements DocumentSink {
     // The replay's workers make the shapes its outputs use (agent.ts workerSource): never missing.
     if (doc.serialized && !pre) throw new Error('a pre-serialized document without its full bytes');
     const line = pre
-      ? `{"_id":${JSON.stringify(doc.id)},"_index":${JSON.stringify(indexNameFor(doc.stream, ns))},"_source":${pre.bytes.toString('utf8')}}\n`
+      ? `{"_id":${JSON.stringify(doc.id)},"_index":${JSON.stringify(indexNameFor(doc.stream, ns))},"_source":${pre.bytes.toString('utf8', pre.start, pre.end)}}\n`
       : JSON.stringify({
           _id: doc.id,
           _index: indexNameFor(doc.stream, ns),
