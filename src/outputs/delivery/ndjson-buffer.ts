@@ -72,7 +72,7 @@ export class NdjsonBuffer {
   }
 
   /** Append `bytes[start, end)` as they are (a pre-serialized document). */
-  writeBytes(bytes: Buffer, start = 0, end = bytes.length): void {
+  writeBytes(bytes: Buffer, start: number, end: number): void {
     const n = end - start;
     if (this.buf.length - this.len < n) this.reserve(n);
     // Buffer#copy of a range: no view object per piece (Node 22: about 20 ns a piece, against 60 for a
