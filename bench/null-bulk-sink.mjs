@@ -1,5 +1,5 @@
 // A stand-in for an Elasticsearch cluster on another machine: answers every `_bulk` request 200 with one
-// `created` item per action line, counting lines without parsing the documents, so the sink itself costs
+// `created` item per action line (as Elasticsearch writes it with a `filter_path`, when the request has one), counting lines without parsing the documents, so the sink itself costs
 // almost no CPU on the machine under test. For measuring the agent's own throughput when its cores are its own
 // (e.g. `processing.worker`); the shared harness's sink (which parses and validates) is the one to compare
 // with other shippers.
@@ -26,6 +26,7 @@ createServer((req, res) => {
     res.end(JSON.stringify({ version: { number: '8.15.0' }, tagline: 'You Know, for Search' }));
     return;
   }
+  const filtered = (req.url ?? '').includes('filter_path=');
   const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
   let lines = 0;
   body.on('data', (chunk) => {
@@ -36,7 +37,12 @@ createServer((req, res) => {
     const n = lines >> 1;
     docs += n;
     res.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
-    res.end(`{"took":1,"errors":false,"items":[${Array(n).fill(CREATED).join(',')}]}`);
+    // With casguard's filter_path (errors and the items' status, error, failure store) Elasticsearch leaves
+    // `took` out; the items keep only their status.
+    const items = Array(n).fill(CREATED).join(',');
+    res.end(
+      filtered ? `{"errors":false,"items":[${items}]}` : `{"took":1,"errors":false,"items":[${items}]}`,
+    );
   });
 }).listen(port, '127.0.0.1');
 
