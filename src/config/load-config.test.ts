@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CasguardConfig } from './config.schema.js';
 import { ConfigError, loadConfig, parseConfigText } from './load-config.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -99,7 +99,7 @@ describe('configuration loading', () => {
   });
 
   it('reads CASGUARD_CONFIG and reports YAML syntax errors with a position', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-config-'));
+    const dir = tempDir('cg-config-');
     const file = path.join(dir, 'bad.yml');
     writeFileSync(file, 'inputs:\n  - id: a\n    paths: [x\n');
     assert.throws(

@@ -3,17 +3,17 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { nullLogger, recordingLogger } from '../telemetry/logger.types.js';
 import { AGENT_META_FILE, loadAgentIdentity } from './agent-identity.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-identity-'));
+    const dir = tempDir('cg-identity-');
     try {
       await fn(dir);
     } finally {

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Discovery, escapeBadUtf8 } from './discovery.js';
 import { fsPath } from './raw-path.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 describe('Discovery', () => {
   it('watches the static base of each pattern and matches files with globs and excludes', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-'));
+    const root = tempDir('casguard-disc-');
     try {
       for (const d of ['W3SVC1', 'W3SVC2', 'other', 'W3SVC1/deep'])
         await mkdir(path.join(root, 'logs', d), { recursive: true });
@@ -68,7 +68,7 @@ describe('Discovery', () => {
   });
 
   it('reports new files through chokidar hints', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-'));
+    const root = tempDir('casguard-disc-');
     const hints: string[] = [];
     const d = new Discovery({
       patterns: ['*.log'],
@@ -96,7 +96,7 @@ describe('Discovery', () => {
   });
 
   it('hints files in the folders of the tree at start (given to chokidar one by one) and in folders made later', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-tree-'));
+    const root = tempDir('casguard-disc-tree-');
     const hints = new Set<string>();
     for (const d of ['W3SVC1', 'W3SVC2', path.join('W3SVC2', 'deep')]) await mkdir(path.join(root, d));
     const d = new Discovery({
@@ -132,8 +132,8 @@ describe('Discovery', () => {
   });
 
   it('follows directory symlinks once per real directory: a 3-loop symlink tree is walked once', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-loop-'));
-    const outside = await mkdtemp(path.join(tmpdir(), 'casguard-disc-outside-'));
+    const root = tempDir('casguard-disc-loop-');
+    const outside = tempDir('casguard-disc-outside-');
     try {
       const logs = path.join(root, 'logs');
       for (const d of ['a', 'b', 'c']) {
@@ -173,7 +173,7 @@ describe('Discovery', () => {
   });
 
   it('finds a matching file whose name is not valid UTF-8 by its bytes, and reports it', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'casguard-disc-name-'));
+    const root = tempDir('casguard-disc-name-');
     try {
       const bad = Buffer.concat([
         Buffer.from(`${root}/u_ex-`),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { recordingLogger } from '../telemetry/logger.types.js';
 import { Registry, readCheckpoints, type Checkpoint } from './registry.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const cp = (offset: number): Checkpoint => ({
   inputId: 'iis',
@@ -17,7 +17,7 @@ const cp = (offset: number): Checkpoint => ({
 });
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'casguard-registry-'));
+  const dir = tempDir('casguard-registry-');
   try {
     await fn(dir);
   } finally {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFile, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { StateJournal } from './state-journal.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'casguard-state-journal-'));
+  const dir = tempDir('casguard-state-journal-');
   try {
     await fn(dir);
   } finally {

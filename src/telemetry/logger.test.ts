@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createAgentLogger } from './logger.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 describe('agent logger', () => {
   it('writes JSON lines under <dataDir>/logs with every secret scrubbed', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-'));
+    const dataDir = tempDir('cg-log-');
     const logger = createAgentLogger(
       { level: 'debug', console: 'off', file: true, maxFileBytes: 1 << 20, maxFiles: 2 },
       dataDir,
@@ -40,7 +40,7 @@ describe('agent logger', () => {
   });
 
   it('uses the redaction it is given for messages, values and keys', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-'));
+    const dataDir = tempDir('cg-log-');
     const logger = createAgentLogger(
       { level: 'info', console: 'off', file: true, maxFileBytes: 1 << 20, maxFiles: 2 },
       dataDir,
@@ -65,7 +65,7 @@ describe('agent logger', () => {
   });
 
   it('writes plain console lines, without colour codes, when stderr is not a terminal', () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-'));
+    const dataDir = tempDir('cg-log-');
     const script = [
       `import { createAgentLogger } from ${JSON.stringify(new URL('./logger.ts', import.meta.url).href)};`,
       `const l = createAgentLogger({ level: 'info', console: 'pretty', file: false, maxFileBytes: 1048576, maxFiles: 1 }, ${JSON.stringify(dataDir)});`,

@@ -10,8 +10,7 @@
 // retry backoff capped at 1 s in this test's configuration, 8 s already spans several failed rounds of bulk,
 // merge and status writes).
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { builtinRules } from '../../src/detect/builtin-rules.js';
@@ -19,6 +18,7 @@ import { finalAlerts, runPipeline } from '../detect/pipeline-runner.js';
 import { startEsTestServer, type EsTestServer } from '../es-server/es-test-server.js';
 import { runAgentCommand, startAgent, type AgentProcess } from '../helpers/agent-process.js';
 import { generateArrayScenario, HOSTS, type ArrayScenario } from './array-scenario.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const DOWN_MS = Number(process.env['CASGUARD_TEST_DOWN_MS'] ?? 30_000);
 const CHUNKS = 8;
@@ -203,7 +203,7 @@ describe('array of 4 agents, one alert per storm', () => {
   before(() => {
     scn = generateArrayScenario();
     reference = singleHostReference(scn);
-    root = mkdtempSync(path.join(tmpdir(), 'cg-array-'));
+    root = tempDir('cg-array-');
   });
 
   after(async () => {

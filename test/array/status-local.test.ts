@@ -2,11 +2,11 @@
 // <dataDir>/status.json, when no Elasticsearch is configured, with --local, and when the cluster is unreachable
 // (exit 3, saying why). The real CLI: one agent runs, then stops.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAgentCommand, startAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const config = (es: boolean): string =>
   [
@@ -32,7 +32,7 @@ describe('casguard status without a cluster', () => {
   let dir: string;
   let agent: AgentProcess | undefined;
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cg-status-'));
+    dir = tempDir('cg-status-');
     mkdirSync(path.join(dir, 'logs'));
     writeFileSync(path.join(dir, 'es.yml'), config(true));
     writeFileSync(path.join(dir, 'local.yml'), config(false));

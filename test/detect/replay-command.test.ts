@@ -3,14 +3,14 @@
 // ids differ only because document ids include the input id and the file fingerprint, and `agent.id` /
 // `agent.name` are the install's own (the id is the one kept in `<dataDir>/meta.json`).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { builtinRules } from '../../src/detect/builtin-rules.js';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
 import { finalAlerts, runPipeline } from './pipeline-runner.js';
 import { generateScenario } from './scenario.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = Record<string, any>;
@@ -27,7 +27,7 @@ function comparable(doc: Loose): Loose {
 describe('casguard replay of the KB 2851708 scenario', () => {
   it('raises the same final alerts as live tailing', async () => {
     const scn = generateScenario(300);
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-detect-replay-'));
+    const dir = tempDir('cg-detect-replay-');
     try {
       mkdirSync(path.join(dir, 'logs'));
       // cas02's IIS log names no server: the agent would take its own host name, so leave it out here.

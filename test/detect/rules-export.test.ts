@@ -2,8 +2,7 @@
 // against detection-rules' api_schemas 8.19 and 9.5, the TOML `[rule]` table (parsed with smol-toml) likewise,
 // Sigma rules and correlations against the Sigma 2.1 JSON schemas. Schemas are copies in test/fixtures/detect.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { toKibanaNdjson, toKibanaRule } from '../../src/detect/export/kibana-exp
 import { exportRules } from '../../src/detect/export/rules-export.js';
 import { toSigmaDocuments, toSigmaYaml } from '../../src/detect/export/sigma-export.js';
 import { toDetectionRulesToml } from '../../src/detect/export/toml-export.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/detect');
 const readJson = (p: string): Record<string, unknown> =>
@@ -181,7 +181,7 @@ describe('Sigma export', () => {
 
 describe('rules export command', () => {
   it('writes the Kibana bodies and the NDJSON import file into --out', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'casguard-export-'));
+    const dir = tempDir('casguard-export-');
     try {
       const lines: string[] = [];
       const io = {

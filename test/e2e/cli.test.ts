@@ -1,10 +1,10 @@
 // The CLI as a user meets it: help, exit codes, `test config` on good and bad files.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 describe('casguard CLI', () => {
   it('prints help for every command and exits 0', async () => {
@@ -30,7 +30,7 @@ describe('casguard CLI', () => {
   });
 
   it('test config exits 1 and names every bad key path with its line', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-cli-'));
+    const dir = tempDir('cg-cli-');
     const file = path.join(dir, 'bad.yml');
     writeFileSync(
       file,

@@ -7,11 +7,11 @@
 // Skipped with a reason where `script` is missing.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function scriptUsable(): string | undefined {
   if (process.platform === 'win32') return 'no pseudo-terminal tool on Windows';
@@ -66,7 +66,7 @@ describe('the demo under a terminal', () => {
         t.skip(why);
         return;
       }
-      const cwd = mkdtempSync(path.join(tmpdir(), 'cg-demo-'));
+      const cwd = tempDir('cg-demo-');
       const r = await ctrlCAfterStorm(`npm --prefix ${JSON.stringify(repoRoot)} run demo`, cwd);
       assertCleanStop(r.out, cwd);
       // npm's default script shell (`sh`, dash on Debian) stands between npm and the demo: it must not have
@@ -86,7 +86,7 @@ describe('the demo under a terminal', () => {
       t.skip('bash is not installed');
       return;
     }
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-demo-'));
+    const cwd = tempDir('cg-demo-');
     const r = await ctrlCAfterStorm(
       `npm --script-shell bash --prefix ${JSON.stringify(repoRoot)} run demo`,
       cwd,

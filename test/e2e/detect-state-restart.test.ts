@@ -9,16 +9,15 @@ import {
   appendFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startAgent } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const HOUR = Date.parse('2013-09-19T14:00:00Z');
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -61,7 +60,7 @@ async function runUntil(cwd: string, config: string, documents: number, out: str
 
 describe('the detection state across a restart', () => {
   it('is saved beside the registry, not in it, and resumes a storm counted before the stop', async () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-detect-state-'));
+    const cwd = tempDir('cg-detect-state-');
     try {
       mkdirSync(path.join(cwd, 'logs'));
       const log = path.join(cwd, 'logs', 'u_ex130919.log');

@@ -2,11 +2,11 @@
 // config, documents under ./data/out within 30 s, the KB 2851708 alert printed, and SIGTERM ending the process
 // within 5 s with nothing half-written.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, startAgent } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const samples = path.join(repoRoot, 'samples');
 
@@ -34,7 +34,7 @@ function expectedCounts(): { activesync: number; application: number } {
 
 describe('embedded default', () => {
   it('turns every sample line into a document within 30 s, prints the alert and stops cleanly on SIGTERM', async () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-demo-'));
+    const cwd = tempDir('cg-demo-');
     mkdirSync(path.join(cwd, 'inbox'));
     for (const f of readdirSync(samples)) copyFileSync(path.join(samples, f), path.join(cwd, 'inbox', f));
     const want = expectedCounts();

@@ -13,18 +13,17 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
 import { repoRoot, startAgent } from '../helpers/agent-process.js';
 import type { AgentProcess } from '../helpers/agent-process.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -88,7 +87,7 @@ describe('a full disk under the real agent', () => {
     const fs = mountTmpfs(8 * 1024 * 1024);
     if ('skip' in fs) return t.skip(fs.skip);
     t.after(() => fs.unmount());
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-full-out-'));
+    const cwd = tempDir('cg-full-out-');
     mkdirSync(path.join(cwd, 'inbox'));
     const out = path.join(fs.dir, 'out');
     writeFileSync(
@@ -163,7 +162,7 @@ describe('a full disk under the real agent', () => {
     t.after(() => fs.unmount());
     const es = await startEsTestServer();
     t.after(() => es.stop());
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-full-data-'));
+    const cwd = tempDir('cg-full-data-');
     mkdirSync(path.join(cwd, 'inbox'));
     for (const f of readdirSync(path.join(repoRoot, 'samples')))
       copyFileSync(path.join(repoRoot, 'samples', f), path.join(cwd, 'inbox', f));

@@ -2,13 +2,13 @@
 // refuses connections or answers 401, and while dead letters are being written; each condition is also a
 // named log event and casguard_health_condition{condition} on /metrics.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
 import { repoRoot, startAgent } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -27,7 +27,7 @@ async function healthOf(
   esUrl: string,
   want: (h: Health) => boolean,
 ): Promise<{ health: Health; code: number; metrics: string; stderr: string }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cg-health-'));
+  const dir = tempDir('cg-health-');
   copyFileSync(path.join(repoRoot, 'samples', 'u_ex130919.log'), path.join(dir, 'u_ex130919.log'));
   const sample = path.join(repoRoot, 'samples', 'u_ex130919.log');
   const head = readFileSync(sample, 'utf8').split('\n').slice(0, 4).join('\n');

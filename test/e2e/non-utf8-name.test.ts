@@ -3,19 +3,11 @@
 // whose log.file.path shows the bad byte as U+FFFD, the agent logs once that the name is not UTF-8 (with the byte
 // as \xE9), and after a stop, two appended lines and a start, exactly those two lines are shipped.
 import assert from 'node:assert/strict';
-import {
-  appendFileSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, startAgent } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sample = path.join(repoRoot, 'samples', 'u_ex130919.log');
 
@@ -48,7 +40,7 @@ async function runUntil(cwd: string, want: number): Promise<string> {
 describe('a file name that is not valid UTF-8, through the agent', () => {
   it('is read, shown with U+FFFD in documents, logged once, and resumed after a restart', async () => {
     if (process.platform === 'win32') return; // NTFS names are UTF-16
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-non-utf8-'));
+    const cwd = tempDir('cg-non-utf8-');
     try {
       const inbox = path.join(cwd, 'inbox');
       mkdirSync(inbox);

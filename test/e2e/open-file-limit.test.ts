@@ -4,11 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, tsxLoader } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function replayUnder(
   ulimit: number,
@@ -26,7 +26,7 @@ function replayUnder(
 
 /** A folder with the IIS sample and a config of three inputs (two of them with nothing to read). */
 function sampleDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cg-nofile-'));
+  const dir = tempDir('cg-nofile-');
   copyFileSync(path.join(repoRoot, 'samples', 'u_ex130919.log'), path.join(dir, 'a.log'));
   writeFileSync(
     path.join(dir, 'cfg.yml'),

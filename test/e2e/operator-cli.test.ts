@@ -2,27 +2,15 @@
 // `replay` exit codes for files it cannot read or recognise, and dead letters re-sent without doubling.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
 import { repoRoot, runAgentCommand, startAgent, tsxLoader } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const iisSample = path.join(repoRoot, 'samples', 'u_ex130919.log');
-
-function tempDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'cg-operator-'));
-}
 
 function writeConfig(dir: string, lines: readonly string[]): string {
   const file = path.join(dir, 'casguard.yml');
@@ -41,7 +29,7 @@ function ndjsonLines(dir: string): number {
 
 describe('no silent loss', () => {
   it('refuses a config whose outputs store nothing (stdout only prints alerts)', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const config = writeConfig(dir, [
       'inputs:',
       '  - id: iis',
@@ -57,7 +45,7 @@ describe('no silent loss', () => {
   });
 
   it('names the file output it uses when the config has no outputs, and writes there', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const config = writeConfig(dir, ['dataDir: ./state', 'inputs:', '  - id: iis', '    paths: ["./x/*"]']);
     const t = await runAgentCommand(['test', 'config', '--config', config], { cwd: dir });
     assert.equal(t.code, 0, t.stderr);
@@ -74,7 +62,7 @@ describe('no silent loss', () => {
   });
 
   it('refuses two inputs with the same id', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const config = writeConfig(dir, [
       'inputs:',
       '  - id: iis',
@@ -92,7 +80,7 @@ describe('no silent loss', () => {
 
 describe('replay exit codes', () => {
   it('exits 5 for a missing file, a folder, an empty file and a binary no format recognises', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     writeFileSync(path.join(dir, 'empty.log'), '');
     writeFileSync(
       path.join(dir, 'binary.dat'),
@@ -111,7 +99,7 @@ describe('replay exit codes', () => {
   });
 
   it('reads the other files when one named file is missing, then exits 5', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const r = await runAgentCommand(['replay', '--no-progress', iisSample, 'missing.log'], { cwd: dir });
     assert.equal(r.code, 5, r.stderr);
     assert.match(
@@ -122,7 +110,7 @@ describe('replay exit codes', () => {
   });
 
   it('exits 5 when a forced format reads nothing from a non-empty file, and 2 for an unknown format', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const r = await runAgentCommand(['replay', '--no-progress', '--format', 'evtx', iisSample], { cwd: dir });
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /--format evtx read no record from its 226,293 bytes/);
@@ -136,7 +124,7 @@ describe('replay --dead-letters', () => {
   it('keeps what is refused again once, removes what was delivered', async () => {
     const es = await startEsTestServer({ faults: { item400Rate: 0.3 } });
     try {
-      const dir = tempDir();
+      const dir = tempDir('cg-operator-');
       copyFileSync(iisSample, path.join(dir, 'u_ex130919.log'));
       const config = writeConfig(dir, [
         'dataDir: ./data',
@@ -186,7 +174,7 @@ describe('replay --dead-letters', () => {
 
 describe('bounded local files', () => {
   it('keeps at most maxFiles file-output and dead-letter files, deleting the oldest and saying so', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const sample = readFileSync(iisSample, 'utf8').split('\n');
     const header = sample.filter((l) => l.startsWith('#'));
     const rows = sample.filter((l) => l !== '' && !l.startsWith('#'));
@@ -240,7 +228,7 @@ function asNobody(args: readonly string[], cwd: string): { code: number | null; 
 
 describe('rules export --out', () => {
   it('says why it cannot write, without a stack trace, and does not spin on /proc', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     writeFileSync(path.join(dir, 'afile'), '');
     for (const [out, said] of [
       ['/proc/casguard-x', /cannot write to \/proc\/casguard-x \(ENOENT/],
@@ -254,7 +242,7 @@ describe('rules export --out', () => {
   });
 
   it('reports permission denied for a folder the user cannot write (as an unprivileged user)', (t) => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const locked = path.join(dir, 'locked');
     mkdirSync(locked, { mode: 0o755 });
     chmodSync(dir, 0o755);
@@ -271,7 +259,7 @@ describe('rules export --out', () => {
 
 describe('reading it', () => {
   it('prints plain progress lines when stderr is not a terminal', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const sample = readFileSync(iisSample, 'utf8').split('\n');
     const rows = sample.filter((l) => l !== '' && !l.startsWith('#'));
     const body: string[] = sample.filter((l) => l.startsWith('#'));
@@ -290,7 +278,7 @@ describe('reading it', () => {
 
 describe('config and connection errors name the cause', () => {
   it('reports wrong types as wrong types, suggests paths for path, and every unset variable with the rest', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const config = writeConfig(dir, [
       'inputs:',
       '  - id: a',
@@ -323,7 +311,7 @@ describe('config and connection errors name the cause', () => {
   });
 
   it('names the environment variable that set a URL without a scheme, and accepts an id:key API key', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const r = await runAgentCommand(['test', 'config'], {
       cwd: dir,
       env: { CASGUARD_ES_HOSTS: 'localhost:9200' },
@@ -342,7 +330,7 @@ describe('config and connection errors name the cause', () => {
       auth: { apiKey: Buffer.from('myid:mykey').toString('base64') },
     });
     try {
-      const dir = tempDir();
+      const dir = tempDir('cg-operator-');
       const config = writeConfig(dir, [
         'inputs:',
         '  - id: a',
@@ -365,7 +353,7 @@ describe('config and connection errors name the cause', () => {
   });
 
   it('replay says that it waits for an unreachable cluster, and why', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const s = createServer();
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const port = (s.address() as { port: number }).port;
@@ -398,7 +386,7 @@ describe('config and connection errors name the cause', () => {
       const key = es.createApiKey({
         w: { indices: [{ names: ['logs-*', 'casguard-*'], privileges: ['create_doc', 'index', 'read'] }] },
       });
-      const dir = tempDir();
+      const dir = tempDir('cg-operator-');
       const config = writeConfig(dir, [
         'inputs:',
         '  - id: a',
@@ -456,7 +444,7 @@ describe('command line conventions', () => {
   });
 
   it('test config --print shows the resolved values, masks secrets and names each source; --log-level applies', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-operator-');
     const config = writeConfig(dir, [
       'inputs:',
       '  - id: a',
@@ -484,7 +472,7 @@ describe('setup', () => {
   it('a plain setup keeps the retention an earlier setup --retention-days installed', async () => {
     const es = await startEsTestServer();
     try {
-      const dir = tempDir();
+      const dir = tempDir('cg-operator-');
       const env = { CASGUARD_ES_HOSTS: es.url };
       const age = async (): Promise<unknown> => {
         const body = (await (await fetch(`${es.url}/_ilm/policy/casguard-logs`)).json()) as Record<

@@ -9,7 +9,6 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -22,6 +21,7 @@ import { startEsTestServer, type EsTestServer } from '../es-server/es-test-serve
 import { bulkItems } from '../es-server/bulk.js';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
 import { generateScenario } from '../detect/scenario.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Every golden input (not the expectations), plus EVTX files (binary framing). */
 function goldenInputs(): string[] {
@@ -130,7 +130,7 @@ function assertSame(one: Run, many: Run): void {
 
 describe('replay with worker threads', () => {
   it('writes the same documents, ids and dead letters as one thread for every golden input', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-parallel-golden-'));
+    const dir = tempDir('cg-parallel-golden-');
     try {
       const files = goldenInputs();
       const one = await replay(dir, 'one', files, 1);
@@ -156,7 +156,7 @@ describe('replay with worker threads', () => {
   });
 
   it('raises the same alerts from the same documents for the KB 2851708 scenario', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-parallel-kb-'));
+    const dir = tempDir('cg-parallel-kb-');
     try {
       const scn = generateScenario(300);
       mkdirSync(path.join(dir, 'logs'));
@@ -180,7 +180,7 @@ describe('replay with worker threads', () => {
       ['replay', '--workers', '0', path.join(repoRoot, 'samples/u_ex130919.log')],
       {
         cwd: tmpdir(),
-        env: { CASGUARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'cg-parallel-usage-')) },
+        env: { CASGUARD_DATA_DIR: tempDir('cg-parallel-usage-') },
       },
     );
     assert.equal(r.code, 2, r.stderr);
@@ -193,7 +193,7 @@ describe('replay with worker threads into Elasticsearch', () => {
   let dir: string;
   before(async () => {
     for (let i = 0; i < 4; i++) servers.push(await startEsTestServer({ keepBulkBodies: true }));
-    dir = mkdtempSync(path.join(tmpdir(), 'cg-parallel-es-'));
+    dir = tempDir('cg-parallel-es-');
   });
   after(async () => {
     await Promise.all(servers.map((s) => s.stop()));

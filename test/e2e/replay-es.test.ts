@@ -3,12 +3,12 @@
 // rejects going to the dead-letter file with their reason (exit 4), and `replay --dead-letters` re-sending them
 // once the cause is gone, without duplicating anything.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEsTestServer, type EsTestServer } from '../es-server/es-test-server.js';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const samples = [
   'u_ex130919.log',
@@ -22,7 +22,7 @@ describe('replay into Elasticsearch', () => {
   let env: Record<string, string>;
   before(async () => {
     es = await startEsTestServer();
-    cwd = mkdtempSync(path.join(tmpdir(), 'cg-replay-'));
+    cwd = tempDir('cg-replay-');
     env = { CASGUARD_ES_HOSTS: es.url, CASGUARD_DATA_DIR: path.join(cwd, 'data') };
   });
   after(async () => {

@@ -4,12 +4,12 @@
 // the id a replay without workers gives it. Before the bound, each worker opened all of its files at once: 1,500
 // files under 512 descriptors lost most of their documents, with exit code 0.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEsTestServer, type EsTestServer } from '../es-server/es-test-server.js';
 import { runAgentCommand } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const FILES = 1500;
 const LINES = 5;
@@ -35,7 +35,7 @@ describe('replay of 1,500 files under ulimit -n 512', () => {
   const files: string[] = [];
   before(async () => {
     es = await startEsTestServer({ checkMappings: false });
-    dir = mkdtempSync(path.join(tmpdir(), 'cg-replay-many-'));
+    dir = tempDir('cg-replay-many-');
     mkdirSync(path.join(dir, 'logs'));
     for (let i = 0; i < FILES; i++) {
       const f = path.join(dir, 'logs', `u_ex${String(i).padStart(5, '0')}.log`);

@@ -5,8 +5,6 @@
 // 724 are stored twice: the figure the README gives.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
@@ -14,6 +12,7 @@ import type { EsTestServer } from '../es-server/es-test-server.js';
 import { raw } from '../es-server/test-helpers.js';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
 import { WRITER_ROLE } from '../../src/setup/roles.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const samples = [
   'u_ex130919.log',
@@ -39,7 +38,7 @@ function copies(es: EsTestServer): { stored: number; twice: number } {
 async function scenario(withRead: boolean): Promise<{ first: number; twice: number; out: string }> {
   const es = await startEsTestServer({ auth: ADMIN });
   try {
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-replay-rollover-'));
+    const cwd = tempDir('cg-replay-rollover-');
     const adminEnv = {
       CASGUARD_ES_HOSTS: es.url,
       CASGUARD_ES_USERNAME: ADMIN.username,

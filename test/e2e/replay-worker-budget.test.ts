@@ -5,13 +5,13 @@
 // not expect (the last file to its end first, then the others in turn), which the worker must serve beyond its
 // budget ('want'): every turn of every file arrives, in order, with nothing lost or repeated, and nothing hangs.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { iisBackfillLog } from '../helpers/iis-backfill.js';
 import { iisJob, oneWorkerSource } from '../helpers/replay-workers.js';
 import type { ProcessedTurn } from '../../src/inputs/processed-turns.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const FILES = 12;
 /** About 3.3 MiB per file: 4 turns of up to 1 MiB (the tail reader's turn) and a last one. */
@@ -24,7 +24,7 @@ describe('replay worker threads under a stalled main thread', () => {
   const files: string[] = [];
   const sizes: number[] = [];
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cg-worker-budget-'));
+    dir = tempDir('cg-worker-budget-');
     for (let i = 0; i < FILES; i++) {
       const f = path.join(dir, `u_ex2611${String(i).padStart(2, '0')}.log`);
       const text = iisBackfillLog(i, LINES);

@@ -5,8 +5,7 @@
 // Both must hold exactly the document's values: real worker threads (WorkerTurnSource), every projection checked
 // against the document bytes the same worker wrote.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { iisBackfillLog } from '../helpers/iis-backfill.js';
@@ -16,6 +15,7 @@ import { getField } from '../../src/detect/condition.js';
 import { builtinRules } from '../../src/detect/builtin-rules.js';
 import type { Rule } from '../../src/detect/rule.schema.js';
 import type { EcsDocument, JsonValue } from '../../src/pipeline/document.types.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Every leaf of `p` as a dotted path and its value. */
 function leaves(p: JsonValue, prefix: string[] = []): [string[], JsonValue][] {
@@ -49,7 +49,7 @@ describe('the projections of a parallel replay', () => {
   let dir: string;
   let file: string;
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cg-worker-projections-'));
+    dir = tempDir('cg-worker-projections-');
     file = path.join(dir, 'u_ex261102.log');
     // About 3 turns of the tail reader, so that minimal entries are shared within a turn and made again in the next;
     // the server (s-computername, the documents' host.name) changes every 7 lines among 3, so that documents of a turn have different minimal

@@ -5,12 +5,12 @@
 // no error (found by the issue-16 backfill benchmark, 4 files of 250,000 lines). The replay must end, exit 0, and
 // write every request line once.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { iisBackfillLog } from '../helpers/iis-backfill.js';
 import { startAgent } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const FILES = 3;
 /** About 5.4 MiB per file: 6 turns, twice what a worker may hold ahead. */
@@ -22,7 +22,7 @@ describe('replay --workers 2 of files longer than a worker may run ahead', () =>
   let dir: string;
   const files: string[] = [];
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cg-replay-turns-'));
+    dir = tempDir('cg-replay-turns-');
     mkdirSync(path.join(dir, 'logs'));
     for (let i = 0; i < FILES; i++) {
       const f = path.join(dir, 'logs', `u_ex26110${i}.log`);

@@ -5,13 +5,13 @@
 // template (standard mode, casguard-logs, explicit mappings).
 
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
 import type { EsTestServer } from '../es-server/es-test-server.js';
 import { repoRoot, runAgentCommand, startAgent } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** The IIS sample's request lines (not its `#` header lines): one document each. */
 const SAMPLE_LINES = readFileSync(path.join(repoRoot, 'samples', 'u_ex130919.log'), 'utf8')
@@ -36,7 +36,7 @@ function writeIndex(es: EsTestServer, stream: string): ReturnType<EsTestServer['
 describe('run before setup, then setup', () => {
   it('rolls the streams over while the agent runs; later documents land in a backing index with casguard mappings', async () => {
     const es = await startEsTestServer({ version: '9.1.0' });
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-run-before-setup-'));
+    const cwd = tempDir('cg-run-before-setup-');
     mkdirSync(path.join(cwd, 'inbox'));
     const iis = path.join(cwd, 'inbox', 'u_ex130919.log');
     copyFileSync(path.join(repoRoot, 'samples', 'u_ex130919.log'), iis);

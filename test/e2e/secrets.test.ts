@@ -10,16 +10,16 @@
 // at any alignment). The Elasticsearch password and API key are among the secrets.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startEsTestServer, type EsTestServer } from '../es-server/es-test-server.js';
 import { runAgentCommand, startAgent } from '../helpers/agent-process.js';
 import { generateInputs, leakForms, Secrets } from './secret-carriers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Documents and parse/framing dead letters each input file must give (so no carrier is skipped unseen). */
 const EXPECTED: Record<string, { docs: number; deadLetters: number }> = {
@@ -143,7 +143,7 @@ describe('no secret leaves the host', () => {
     es = await startEsTestServer({ auth: { username: 'elastic', password: esPassword } });
     esKeyed = await startEsTestServer({ auth: { apiKey } });
     proxy = await recordingProxy(es.url);
-    root = mkdtempSync(path.join(tmpdir(), 'cg-secrets-'));
+    root = tempDir('cg-secrets-');
   });
   after(async () => {
     await proxy.close();

@@ -3,18 +3,18 @@
 // real agent sets it aside with a named event and ships as usual.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
 import { repoRoot, startAgent } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 describe('an unreadable spool segment under the real agent', () => {
   it('is set aside and reported; the agent starts, ships and stops with exit 0', async (t) => {
     const es = await startEsTestServer();
     t.after(() => es.stop());
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-spool-eisdir-'));
+    const cwd = tempDir('cg-spool-eisdir-');
     mkdirSync(path.join(cwd, 'inbox'));
     for (const f of readdirSync(path.join(repoRoot, 'samples')))
       copyFileSync(path.join(repoRoot, 'samples', f), path.join(cwd, 'inbox', f));

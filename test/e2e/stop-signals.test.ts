@@ -2,12 +2,12 @@
 // says that the stop is under way; a third within a few seconds exits at once, saying so. The stop is made
 // slow by an Elasticsearch that accepts connections and never answers (the stop waits ~2 s, then spools).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, startAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function blackHole(): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -29,7 +29,7 @@ async function blackHole(): Promise<{ server: Server; url: string; close: () => 
 }
 
 async function runningAgent(esUrl: string): Promise<AgentProcess> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cg-signals-'));
+  const dir = tempDir('cg-signals-');
   copyFileSync(path.join(repoRoot, 'samples', 'u_ex130919.log'), path.join(dir, 'u_ex130919.log'));
   const config = path.join(dir, 'casguard.yml');
   writeFileSync(

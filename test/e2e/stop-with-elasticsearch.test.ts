@@ -8,14 +8,14 @@
 // the wall time seen from here is reported and bounded loosely.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
 import type { EsFaults, EsTestServer } from '../es-server/es-test-server.js';
 import { repoRoot, startAgent } from '../helpers/agent-process.js';
 import { mulberry32 } from '../helpers/prng.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const STOPS = 20;
 const clusters: { name: string; faults: EsFaults }[] = [
@@ -31,7 +31,7 @@ async function stopOnce(es: EsTestServer, i: number, waitMs: number): Promise<st
   const cluster = clusters[i % clusters.length]!;
   es.setFaults(cluster.faults);
   const samples = path.join(repoRoot, 'samples');
-  const cwd = mkdtempSync(path.join(tmpdir(), 'cg-stop-'));
+  const cwd = tempDir('cg-stop-');
   mkdirSync(path.join(cwd, 'inbox'));
   for (const f of readdirSync(samples)) copyFileSync(path.join(samples, f), path.join(cwd, 'inbox', f));
   const agent = startAgent(['run'], { cwd, env: { CASGUARD_ES_HOSTS: es.url } });

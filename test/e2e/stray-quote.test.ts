@@ -4,11 +4,11 @@
 // dead letter naming the file, its offset and the reason, and every other row is a document. The same for an
 // Event Viewer CSV export, whose quoted messages legitimately span lines.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const golden = path.join(
   repoRoot,
@@ -93,7 +93,7 @@ describe('a stray quote costs one dead letter', () => {
       if (i === 1) row = row.replace(',Basic,', ',"Basic,'); // the stray quote: opens a field, never closes
       rows.push(row);
     }
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-stray-quote-'));
+    const dir = tempDir('cg-stray-quote-');
     try {
       mkdirSync(path.join(dir, 'logs'));
       const file = path.join(dir, 'logs', 'HttpProxy_2013091914-1.LOG');
@@ -132,7 +132,7 @@ describe('a stray quote costs one dead letter', () => {
       ev(3, 1001, '"A message whose closing quote was lost'),
       ...Array.from({ length: 40 }, (_, i) => ev(10 + i, 4999, watson)),
     ];
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-stray-quote-ev-'));
+    const dir = tempDir('cg-stray-quote-ev-');
     try {
       mkdirSync(path.join(dir, 'logs'));
       const file = path.join(dir, 'logs', 'application.csv');

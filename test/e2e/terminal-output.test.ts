@@ -3,11 +3,10 @@
 // reason where `script` is missing.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, tsxLoader } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // eslint-disable-next-line no-control-regex -- looking for escape codes is the point
 const COLOUR = /\x1b\[3\dm/; // an SGR foreground colour, as winston's colorize writes it
@@ -16,7 +15,7 @@ function onTerminal(env: Record<string, string>): { out: string; code: number | 
   if (process.platform === 'win32') return 'no pseudo-terminal tool on Windows';
   const probe = spawnSync('script', ['-qefc', 'true', '/dev/null'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0) return 'util-linux `script` is not available';
-  const cwd = mkdtempSync(path.join(tmpdir(), 'cg-tty-'));
+  const cwd = tempDir('cg-tty-');
   const cmd = [
     process.execPath,
     '--import',

@@ -3,9 +3,9 @@
 // the printed reason (the same logic also runs against test/helpers/faulty-disk.ts, which needs no mount).
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 export interface Tmpfs {
   readonly dir: string;
@@ -20,7 +20,7 @@ export interface Tmpfs {
 export function mountTmpfs(bytes: number): Tmpfs | { skip: string } {
   if (process.platform !== 'linux') return { skip: 'tmpfs mounts need Linux' };
   if (process.getuid?.() !== 0) return { skip: 'mounting a tmpfs needs root' };
-  const dir = mkdtempSync(path.join(tmpdir(), 'cg-tmpfs-'));
+  const dir = tempDir('cg-tmpfs-');
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { encoding: 'utf8' });
   if (r.status !== 0) {
     rmSync(dir, { recursive: true, force: true });

@@ -1,19 +1,19 @@
 // EVTX structural problems that cost no record (here a chunk header checksum that does not match) are logged
 // as named warnings by the agent, and every record is still read.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const fixture = path.join(repoRoot, 'test/fixtures/evtx/Application.evtx');
 
 describe('EVTX warnings through the agent', () => {
   it('logs a damaged chunk checksum as a warning and still reads every record', async () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), 'cg-evtxwarn-'));
+    const cwd = tempDir('cg-evtxwarn-');
     const clean = await runAgentCommand(['replay', fixture], {
-      cwd: mkdtempSync(path.join(tmpdir(), 'cg-evtxwarn-')),
+      cwd: tempDir('cg-evtxwarn-'),
     });
     const records = Number(/(\d+) record\(s\)/.exec(clean.stdout)?.[1]);
     assert.ok(records > 0, clean.stdout + clean.stderr);

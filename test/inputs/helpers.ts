@@ -2,8 +2,7 @@
 // an in-memory dead-letter sink, and a handler factory that turns every record into one document carrying
 // its path, offset and text (so tests can check loss, duplicates and order exactly).
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeadLetter } from '../../src/pipeline/dead-letter.types.js';
 import { documentId } from '../../src/pipeline/document-id.js';
@@ -20,6 +19,7 @@ import { Registry, type RegistryOptions } from '../../src/inputs/registry.js';
 import type { Logger } from '../../src/telemetry/logger.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { settle, type OnSettled } from '../../src/pipeline/settle.js';
+import { tempDir as removedAtExit } from '../helpers/temp-dir.js';
 
 /**
  * Registries the tests opened, closed by the cleanup of the temporary folder they are in: a registry left open
@@ -40,7 +40,7 @@ export async function openRegistry(
 export async function tempDir(
   prefix = 'casguard-inputs-',
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  const dir = removedAtExit(prefix); // removed at exit too, should a test end before its cleanup
   const cleanup = async (): Promise<void> => {
     for (const r of openRegistries)
       if (r.dir.startsWith(dir + path.sep)) {

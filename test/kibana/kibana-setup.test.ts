@@ -4,8 +4,7 @@
 // never prints a credential.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultOwnFields } from '../../src/cli/commands/setup-command.js';
@@ -25,6 +24,7 @@ import {
   SUPERUSER,
   type KibanaTestServer,
 } from '../kibana-server/kibana-test-server.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const KEY = Buffer.from('casguard-setup:v3ry-s3cret-key').toString('base64');
 const READ_ONLY = Buffer.from('viewer:an0ther-s3cret').toString('base64');
@@ -59,7 +59,7 @@ describe('casguard setup --kibana', () => {
         [READ_ONLY]: { spaces: '*', savedObjects: 'read', securitySolution: 'read' },
       },
     });
-    dir = mkdtempSync(path.join(tmpdir(), 'casguard-kibana-'));
+    dir = tempDir('casguard-kibana-');
   });
   after(async () => {
     await k.stop();

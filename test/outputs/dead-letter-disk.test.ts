@@ -3,8 +3,7 @@
 // instead of failing; the spool refuses a batch it cannot write wholly and leaves nothing behind.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { DeadLetter } from '../../src/pipeline/dead-letter.types.js';
@@ -16,6 +15,7 @@ import { healthConditions, resetHealthConditions } from '../../src/telemetry/hea
 import { startEsTestServer } from '../es-server/es-test-server.js';
 import { openSink, pushAll, range } from './helpers.js';
 import { FaultyDisk } from '../helpers/faulty-disk.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -31,7 +31,7 @@ describe('dead letters and the spool on a full disk', () => {
   it('dead-letter flush() resolves only once the letters are wholly on disk, after space returns', async (t) => {
     t.after(() => resetHealthConditions());
     const disk = new FaultyDisk();
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-dl-disk-'));
+    const dir = tempDir('cg-dl-disk-');
     const lines: RecordedLine[] = [];
     const dl = new DeadLetterFile({
       dir,
@@ -70,7 +70,7 @@ describe('dead letters and the spool on a full disk', () => {
 
   it('the spool refuses a batch it cannot write wholly, leaves no segment or .tmp, and takes it once space returns', () => {
     const disk = new FaultyDisk();
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-spool-disk-'));
+    const dir = tempDir('cg-spool-disk-');
     const sp = new Spool({ dir, maxBytes: 1e9, whenFull: 'pause', io: disk });
     const body = `{"create":{"_index":"x","_id":"a"}}\n{"m":"${'y'.repeat(5000)}"}\n`;
     disk.free = 1000;

@@ -4,17 +4,7 @@
 // policy, mappings and settings as `casguard setup`. Regenerate the goldens with UPDATE_GOLDEN=1 and review.
 
 import assert from 'node:assert/strict';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultOwnFields, setupCluster } from '../../src/cli/commands/setup-command.js';
@@ -23,6 +13,7 @@ import { runCli } from '../../src/cli/program.js';
 import { ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/elasticsearch.config.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
 import { startEsTestServer } from '../es-server/es-test-server.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 const GOLDEN = path.resolve(import.meta.dirname, '../golden/export');
@@ -64,10 +55,6 @@ function tree(dir: string, prefix = ''): string[] {
     .sort();
 }
 
-function tempDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'cg-export-'));
-}
-
 describe('casguard export', () => {
   it('lists every request setup sends, in order, with its kind and path', async () => {
     const r = await cli('export');
@@ -78,7 +65,7 @@ describe('casguard export', () => {
   });
 
   it('writes one file per body with --out, the same as the golden files', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cg-export-');
     try {
       const r = await cli('export', 'template', '--out', dir);
       assert.equal(r.code, 0, r.err);
@@ -140,7 +127,7 @@ describe('casguard export', () => {
   it('installed by hand with plain PUTs, the bodies give the same cluster state as casguard setup', async () => {
     const bySetup = await startEsTestServer({ version: '9.1.0' });
     const byHand = await startEsTestServer({ version: '9.1.0' });
-    const dir = tempDir();
+    const dir = tempDir('cg-export-');
     try {
       const cfg = ElasticsearchOutputConfig.parse({ hosts: [bySetup.url] });
       const quiet: CliIo = {

@@ -6,8 +6,7 @@
 // Runs against an injected full disk (always) and a real small tmpfs (where it can be mounted).
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
@@ -19,6 +18,7 @@ import type { RecordedLine } from '../../src/telemetry/logger.types.js';
 import { metricsRegistry, resetMetrics } from '../../src/telemetry/metrics.js';
 import { FaultyDisk } from '../helpers/faulty-disk.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -126,7 +126,7 @@ describe('file output on a full disk', () => {
   it('(injected ENOSPC after a short write) acknowledges nothing partial, pauses, reports once, writes everything once when space returns', async () => {
     resetMetrics();
     const disk = new FaultyDisk();
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-fo-disk-'));
+    const dir = tempDir('cg-fo-disk-');
     await outageScenario(
       dir,
       disk,
@@ -139,7 +139,7 @@ describe('file output on a full disk', () => {
   it('(injected EIO on fsync) treats a failing disk the same way', async () => {
     resetMetrics();
     const disk = new FaultyDisk();
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-fo-disk-'));
+    const dir = tempDir('cg-fo-disk-');
     await outageScenario(
       dir,
       disk,
@@ -160,7 +160,7 @@ describe('file output on a full disk', () => {
   });
 
   it('cuts a line torn by a crash in an earlier run when it opens the file, and says so', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-fo-torn-'));
+    const dir = tempDir('cg-fo-torn-');
     const whole = `${JSON.stringify({ _id: 'a', _index: 'x', _source: {} })}\n`;
     writeFileSync(path.join(dir, 'activesync.ndjson'), `${whole}{"_id":"b","_ind`);
     const lines: RecordedLine[] = [];

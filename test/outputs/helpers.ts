@@ -1,7 +1,5 @@
 // Shared helpers for the output tests: documents, a sink against the test server, reading dead letters back.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import { DeadLetterFile } from '../../src/outputs/dead-letter/dead-letter-file.js';
@@ -14,9 +12,11 @@ import type { DeliverySink } from '../../src/outputs/delivery/delivery-sink.js';
 import type { DiskIo } from '../../src/outputs/disk/disk-io.js';
 import type { Logger } from '../../src/telemetry/logger.types.js';
 import { nullLogger } from '../../src/telemetry/logger.types.js';
+import { tempDir as removedAtExit } from '../helpers/temp-dir.js';
 
+/** A temporary folder, removed when the test process exits (test/helpers/temp-dir.ts). */
 export function tempDir(prefix = 'casguard-es-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  return removedAtExit(prefix);
 }
 
 const streams = ['activesync', 'application', 'alerts'] as const;

@@ -1,8 +1,7 @@
 // An interrupted `replay --dead-letters` resumes where its saved offset says, so no document is re-sent twice
 // and no refused one is dead-lettered twice; a finished file and its offset are removed.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DeadLetterFile } from '../../src/outputs/dead-letter/dead-letter-file.js';
@@ -11,6 +10,7 @@ import type { DeadLetter } from '../../src/pipeline/dead-letter.types.js';
 import type { ShippableDocument } from '../../src/pipeline/document.types.js';
 import type { DocumentSink } from '../../src/pipeline/stages.types.js';
 import { settle, type OnSettled } from '../../src/pipeline/settle.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function letter(i: number): DeadLetter {
   return {
@@ -36,7 +36,7 @@ class Recording implements DocumentSink {
 
 describe('replay --dead-letters progress', () => {
   it('resumes a claimed file at its saved offset and removes it when done', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-dl-resume-'));
+    const dir = tempDir('cg-dl-resume-');
     mkdirSync(path.join(dir, 'dead-letter'));
     const lines = [0, 1, 2, 3].map((i) => JSON.stringify(letter(i)) + '\n');
     const claimed = path.join(dir, 'dead-letter', 'dead-letter.ndjson.replaying');

@@ -4,8 +4,7 @@
 // a setup key sets up; a key lacking create_index on the streams is predicted to fail setup, and does.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEsTestServer } from '../es-server/es-test-server.js';
@@ -13,6 +12,7 @@ import type { EsTestServer, RoleDescriptor } from '../es-server/es-test-server.j
 import { raw } from '../es-server/test-helpers.js';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
 import { SETUP_ROLE, WRITER_ROLE } from '../../src/setup/roles.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** The IIS sample's request lines (not its `#` header lines): one document each. */
 const SAMPLE_LINES = readFileSync(path.join(repoRoot, 'samples', 'u_ex130919.log'), 'utf8')
@@ -48,7 +48,7 @@ describe('the README roles and casguard test output', () => {
 
   before(async () => {
     es = await startEsTestServer({ version: '9.1.0', auth: ADMIN });
-    cwd = mkdtempSync(path.join(tmpdir(), 'cg-roles-'));
+    cwd = tempDir('cg-roles-');
     await put('/_security/role/casguard_writer', readmeRole('casguard_writer'));
     await put('/_security/role/casguard_setup', readmeRole('casguard_setup'));
     // The setup role without `manage` on the streams: it may read them, not create them.

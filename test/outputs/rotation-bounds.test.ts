@@ -7,8 +7,7 @@
 // millisecond must not rename onto each other (that replaced, and lost, the file rotated first).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import type { DeadLetter } from '../../src/pipeline/dead-letter.types.js';
@@ -19,6 +18,7 @@ import { linesThatFit } from '../../src/outputs/disk/rotated-files.js';
 import { resetHealthConditions } from '../../src/telemetry/health.js';
 import { recordingLogger, type RecordedLine } from '../../src/telemetry/logger.types.js';
 import { FaultyDisk } from '../helpers/faulty-disk.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -60,7 +60,7 @@ const idsOf = (files: readonly string[]): string[] =>
   linesOf(files).map((l) => (JSON.parse(l) as { _id: string })._id);
 
 function newDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'cg-rotation-'));
+  return tempDir('cg-rotation-');
 }
 
 describe('linesThatFit', () => {

@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RuntimeUnavailableError, sha256 } from '../../scripts/package-common.js';
@@ -19,11 +18,12 @@ import { INSTALL_ROOT, packageLinux } from '../../scripts/package-linux.js';
 import { WinswMismatchError, packageWindows, type WinswLock } from '../../scripts/package-windows.js';
 import { AGENT_DRAIN_DEADLINE_MS, checkUnit, parseXml, read } from '../service/service-checks.js';
 import { checkManifest, readTarGz, readZip, underTop, type ReadEntry } from './archives.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const IN_CI = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
 const version = (JSON.parse(read(path.join(REPO, 'package.json'))) as { version: string }).version;
-const work = mkdtempSync(path.join(tmpdir(), 'casguard-pkg-'));
+const work = tempDir('casguard-pkg-');
 after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs a build; a runtime that cannot be had is a skip outside CI. */

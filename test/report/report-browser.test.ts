@@ -6,22 +6,14 @@
 // UPDATE_GOLDEN=1 also refreshes docs/report.png, the README's picture of the report (from the demo's samples).
 
 import assert from 'node:assert/strict';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { PALETTE } from '../../src/outputs/report/svg-charts.js';
 import { repoRoot, runAgentCommand } from '../helpers/agent-process.js';
 import { generateScenario } from '../detect/scenario.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const CHROMIUM = process.env['CASGUARD_CHROMIUM'] ?? '/usr/bin/chromium';
 const IN_CI = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
@@ -119,7 +111,7 @@ interface Rendered {
 
 async function render(htmlFile: string, screenshotTo?: string): Promise<Rendered> {
   const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(path.join(tmpdir(), 'casguard-chromium-'));
+  const profile = tempDir('casguard-chromium-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -201,7 +193,7 @@ describe('casguard report in headless Chromium', { skip: SKIP, timeout: 600_000 
   let dir: string;
   before(() => {
     if (MISSING !== undefined) throw new Error(`${MISSING} (CI must run it)`);
-    dir = mkdtempSync(path.join(tmpdir(), 'casguard-report-'));
+    dir = tempDir('casguard-report-');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,12 +1,12 @@
 // `casguard report`'s command line: what it reads, what it says about bad input, and the mistakes a user can fix.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { report } from '../../src/cli/commands/report-command.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
   const io = {
@@ -26,7 +26,7 @@ const hit = (index: string, id: string, source: Record<string, unknown>): string
 describe('casguard report (command)', () => {
   let dir: string;
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'casguard-report-cmd-'));
+    dir = tempDir('casguard-report-cmd-');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

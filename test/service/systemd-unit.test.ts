@@ -4,8 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -16,6 +15,7 @@ import {
   parseUnit,
   read,
 } from './service-checks.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const unitText = read(path.join(LINUX_DIR, 'casguard.service'));
 const expect = { drainDeadlineMs: AGENT_DRAIN_DEADLINE_MS };
@@ -69,7 +69,7 @@ describe('casguard.service', () => {
 describe('systemd-analyze on casguard.service', () => {
   const probe = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
   const missing = probe.error !== undefined || probe.status !== 0;
-  const dir = mkdtempSync(path.join(tmpdir(), 'casguard-unit-'));
+  const dir = tempDir('casguard-unit-');
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** verify fails when ExecStart's binary is absent, so point it at the node running this test. */

@@ -4,14 +4,14 @@
 // named event (log, metric, /health condition), and the file is used again once it can be written.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { createAgentLogger } from '../../src/telemetry/logger.js';
 import { healthConditions, resetHealthConditions } from '../../src/telemetry/health.js';
 import { metricsRegistry, resetMetrics } from '../../src/telemetry/metrics.js';
 import { FaultyDisk } from '../helpers/faulty-disk.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -31,7 +31,7 @@ describe('agent log file on a full disk', () => {
 
   it('keeps logging (to stderr) when the file cannot be written, reports it once, and returns to the file', async () => {
     resetMetrics();
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-disk-'));
+    const dataDir = tempDir('cg-log-disk-');
     const disk = new FaultyDisk();
     const stderr: string[] = [];
     const log = createAgentLogger(
@@ -74,7 +74,7 @@ describe('agent log file on a full disk', () => {
   });
 
   it('rotates by size and keeps the newest maxFiles files', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-rot-'));
+    const dataDir = tempDir('cg-log-rot-');
     const dir = path.join(dataDir, 'logs');
     const log = createAgentLogger(
       { level: 'info', console: 'off', file: true, maxFileBytes: 2048, maxFiles: 3 },
@@ -98,7 +98,7 @@ describe('agent log file on a full disk', () => {
   });
 
   it('continues the newest file of the day after a restart', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-log-cont-'));
+    const dataDir = tempDir('cg-log-cont-');
     const dir = path.join(dataDir, 'logs');
     const cfg = { level: 'info', console: 'off', file: true, maxFileBytes: 1 << 20, maxFiles: 3 } as const;
     const a = createAgentLogger(cfg, dataDir);

@@ -58,6 +58,7 @@ import { readCheckpoints } from '../../src/inputs/registry.js';
 import { packageWindows } from '../../scripts/package-windows.js';
 import { checkManifest, readZip, underTop } from '../package/archives.js';
 import { WinePrefix, findMingwGcc, findWine, processesHolding } from './wine.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -180,7 +181,8 @@ describe('the Windows package under Wine', { skip: IN_CI ? false : (prerequisite
   before(
     async () => {
       if (prerequisites) throw new Error(`CI must run the Wine smoke test: it ${prerequisites}`);
-      root = mkdtempSync(path.join(tmpdir(), 'casguard-wine-'));
+      // CASGUARD_WINE_KEEP keeps the folder past the exit hook of test/helpers/temp-dir.ts too.
+      root = KEEP ? mkdtempSync(path.join(tmpdir(), 'casguard-wine-')) : tempDir('casguard-wine-');
       prefix = new WinePrefix(wine!, path.join(root, 'prefix'), path.join(root, 'logs'));
       const build = packageWindows({ outDir: path.join(root, 'out') }).catch((err: unknown) => {
         if (err instanceof RuntimeUnavailableError && !IN_CI) {

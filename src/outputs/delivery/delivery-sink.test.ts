@@ -2,9 +2,6 @@
 // 409 semantics, settlement exactly once.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
@@ -13,6 +10,7 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import type { BulkItemResult, BulkSendResult, BulkTransport } from './bulk-transport.types.js';
 import { DeliverySink, SPILL_AFTER_FAILURES } from './delivery-sink.js';
 import { Spool } from './spool.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 interface Call {
   at: number;
@@ -247,7 +245,7 @@ describe('delivery sink', () => {
 describe('delivery sink: when memory goes to the disk spool', () => {
   /** 60 documents (well past half of a 4,000-byte budget) while the first `failFirst` requests answer 503. */
   async function run(failFirst: number): Promise<{ s: DeliverySink; settled: Map<string, number> }> {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-spill-'));
+    const dir = tempDir('cg-spill-');
     const spool = new Spool({ dir, maxBytes: 10_000_000, whenFull: 'pause' });
     const t = new ScriptedTransport((c, n) =>
       n <= failFirst

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { DiskIo } from '../disk/disk-io.js';
 import { nodeDiskIo } from '../disk/disk-io.js';
 import { MAX_SEGMENT_BYTES, parseSegment, Spool } from './spool.js';
 import type { SegmentReader } from './spool.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 const item = (id: string): string =>
   `{"create":{"_index":"logs-exchange.activesync-default","_id":"${id}"}}\n{"@timestamp":"2013-09-19T14:02:12Z"}\n`;
@@ -20,7 +20,7 @@ function readAll(r: SegmentReader, slice = 1 << 20): string {
 
 describe('disk spool', () => {
   it('keeps segments across instances, oldest first, and deletes torn .tmp files at start', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'casguard-spool-'));
+    const dir = tempDir('casguard-spool-');
     const a = new Spool({ dir, maxBytes: 1e6, whenFull: 'pause' });
     assert.equal(a.append(item('a') + item('b'), 2).ok, true);
     assert.equal(a.append(item('c'), 1).ok, true);
@@ -51,13 +51,13 @@ describe('disk spool', () => {
 
   it('refuses a batch when full in pause mode, drops the oldest unsent in drop-oldest mode', () => {
     const size = Buffer.byteLength(item('a'));
-    const dir = mkdtempSync(path.join(tmpdir(), 'casguard-spool-'));
+    const dir = tempDir('casguard-spool-');
     const p = new Spool({ dir, maxBytes: size * 2, whenFull: 'pause' });
     assert.equal(p.append(item('a'), 1).ok, true);
     assert.equal(p.append(item('b'), 1).ok, true);
     assert.deepEqual(p.append(item('c'), 1), { ok: false, dropped: [] });
 
-    const dir2 = mkdtempSync(path.join(tmpdir(), 'casguard-spool-'));
+    const dir2 = tempDir('casguard-spool-');
     const d = new Spool({ dir: dir2, maxBytes: size * 2, whenFull: 'drop-oldest' });
     d.append(item('a'), 1);
     d.append(item('b'), 1);
@@ -70,7 +70,7 @@ describe('disk spool', () => {
   });
 
   it('writes a body larger than maxSegmentBytes as several segments, cut between items', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'casguard-spool-'));
+    const dir = tempDir('casguard-spool-');
     const max = 64 * 1024;
     assert.ok(MAX_SEGMENT_BYTES >= 5 * 1024 * 1024, 'the default holds a default batch whole');
     const sp = new Spool({ dir, maxBytes: 1e9, whenFull: 'pause', maxSegmentBytes: max });
@@ -93,7 +93,7 @@ describe('disk spool', () => {
   });
 
   it('reads a segment in slices of whole lines, never as one string', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'casguard-spool-'));
+    const dir = tempDir('casguard-spool-');
     const body = Array.from({ length: 1000 }, (_, i) => item(`i${i}`)).join('');
     writeFileSync(path.join(dir, 'seg-000000000001-1000.ndjson'), body);
     const sp = new Spool({ dir, maxBytes: 1e9, whenFull: 'pause' });
@@ -110,7 +110,7 @@ describe('disk spool', () => {
   });
 
   it('sets aside a segment that cannot be read (a folder under its name, EACCES) instead of throwing', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'casguard-spool-'));
+    const dir = tempDir('casguard-spool-');
     mkdirSync(path.join(dir, 'seg-000000000001-46000.ndjson'));
     writeFileSync(path.join(dir, 'seg-000000000002-1.ndjson'), item('locked'));
     writeFileSync(path.join(dir, 'seg-000000000003-1.ndjson'), item('ok'));

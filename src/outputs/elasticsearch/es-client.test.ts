@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
@@ -10,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { recordingLogger } from '../../telemetry/logger.types.js';
 import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
 import { clientOptions, createEsClient, EsBulkTransport, JSON_COMPAT, secretScrubber } from './es-client.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 describe('Elasticsearch client settings', () => {
   it('speaks the 8.x dialect, never retries by itself, verifies TLS by default', () => {
@@ -24,7 +24,7 @@ describe('Elasticsearch client settings', () => {
   });
 
   it('takes an API key, basic credentials, a cloud id, a CA file and a fingerprint', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'casguard-ca-'));
+    const dir = tempDir('casguard-ca-');
     const ca = path.join(dir, 'ca.pem');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const k = clientOptions(

@@ -2,9 +2,7 @@
 // are not, and the document other outputs share is left as it was.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { EcsDocument, ShippableDocument } from '../../pipeline/document.types.js';
 import type { DeadLetterSink } from '../../pipeline/stages.types.js';
@@ -13,6 +11,7 @@ import type { BulkTransport } from '../delivery/bulk-transport.types.js';
 import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
 import { createElasticsearchOutput } from './elasticsearch-output.js';
 import { isoClock, withIngested, withWireShape } from './prepare-document.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 function doc(): EcsDocument {
   return {
@@ -188,7 +187,7 @@ describe('the Elasticsearch output', () => {
       flush: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'cg-ingested-'));
+    const dataDir = tempDir('cg-ingested-');
     let now = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
     const sink = createElasticsearchOutput(
       ElasticsearchOutputConfig.parse({

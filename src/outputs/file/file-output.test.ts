@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ShippableDocument } from '../../pipeline/document.types.js';
 import { FileOutput } from './file-output.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 const doc = (id: string, stream: ShippableDocument['stream']): ShippableDocument => ({
   id,
@@ -15,7 +15,7 @@ const doc = (id: string, stream: ShippableDocument['stream']): ShippableDocument
 
 describe('FileOutput', () => {
   it('writes one NDJSON file per stream and settles only after the write', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-fileout-'));
+    const dir = tempDir('cg-fileout-');
     const alerts: string[] = [];
     const out = new FileOutput(
       { path: dir, maxFileBytes: 1 << 20 },
@@ -43,7 +43,7 @@ describe('FileOutput', () => {
   });
 
   it("names the configured namespace in _index and in the document's data_stream", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-fileout-'));
+    const dir = tempDir('cg-fileout-');
     const out = new FileOutput(
       { path: dir, maxFileBytes: 1 << 20 },
       { namespace: 'prod', flushIntervalMs: 5 },
@@ -64,7 +64,7 @@ describe('FileOutput', () => {
   });
 
   it('writes out as soon as its high-water mark is reached, so memory stays bounded', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cg-fileout-'));
+    const dir = tempDir('cg-fileout-');
     const out = new FileOutput(
       { path: dir, maxFileBytes: 1 << 20 },
       { highWaterBytes: 200, flushIntervalMs: 10_000 },
