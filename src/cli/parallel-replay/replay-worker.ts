@@ -28,7 +28,7 @@ import type { ReplayFileJob } from '../../inputs/index.js';
 import { MIN_READ_BYTES, READ_CHUNK_BYTES, TURN_BUDGET_BYTES } from '../../inputs/tail-reader.js';
 import { createFileHandlerFactory } from '../../normalize/formats/handler-factory.js';
 import { ALL_FORMATS } from '../../normalize/formats/index.js';
-import { withIngested, withWireShape } from '../../outputs/elasticsearch/prepare-document.js';
+import { enterWireShape, leaveWireShape } from '../../outputs/elasticsearch/prepare-document.js';
 import type { DeadLetter } from '../../pipeline/dead-letter.types.js';
 import type { EcsDocument } from '../../pipeline/document.types.js';
 import { describeError } from '../../pipeline/errors.js';
@@ -121,6 +121,19 @@ class Growable<T extends Float64Array | Int32Array> {
 // escaped, and the marker is random per worker.
 const MARKER = randomBytes(12).toString('hex');
 const NEEDLE = `"ingested":"${MARKER}"`;
+
+/**
+ * `doc`'s JSON in a wire shape (enterWireShape) with MARKER as event.ingested, the document left as it was: two
+ * calls rather than withWireShape's callback, so that a document's shapes cost no closure (as in the output).
+ */
+function shapedJson(doc: EcsDocument, stream: (typeof STREAMS)[number], sendConstants: boolean): string {
+  const mark = enterWireShape(doc, stream, MARKER, sendConstants);
+  try {
+    return JSON.stringify(doc);
+  } finally {
+    leaveWireShape(mark);
+  }
+}
 
 interface FileState {
   readonly job: ReplayFileJob & { readonly index: number };
@@ -224,12 +237,12 @@ class TurnBuilder {
       return flags | PLAIN;
     }
     // Each shape exactly as the output serializes it, with a marker for event.ingested (the last key of `event`).
+    // (`alerts` with the constants sent: only event.ingested, as withIngested; then the output's wire shape.)
     if (init.shapes.full) {
-      if (this.put(withIngested(out, MARKER, () => JSON.stringify(out)))) flags |= EVENT_EMPTY;
+      if (this.put(shapedJson(out, 'alerts', true))) flags |= EVENT_EMPTY;
     } else for (let i = 0; i < 3; i++) d.push(-1);
     if (init.shapes.wire) {
-      if (this.put(withWireShape(out, stream, MARKER, false, () => JSON.stringify(out))))
-        flags |= WIRE_EVENT_EMPTY;
+      if (this.put(shapedJson(out, stream, false))) flags |= WIRE_EVENT_EMPTY;
     } else for (let i = 0; i < 3; i++) d.push(-1);
     return flags;
   }
