@@ -37,7 +37,7 @@ export interface ShippableDocument {
  * A worker-serialized document in the shapes the replay's outputs write (the worker makes only those its
  * configuration needs): `full`, the whole document (the file output; the Elasticsearch output with
  * `sendStreamConstants`), and `wire`, as the Elasticsearch output sends it by default: without the stream's
- * constant fields (outputs/elasticsearch/prepare-document.ts withWireShape, which the worker runs itself).
+ * constant fields (outputs/elasticsearch/prepare-document.ts enterWireShape, which the worker runs itself).
  */
 export interface SerializedDocument {
   readonly full?: SerializedSource;

@@ -124,7 +124,7 @@ const NEEDLE = `"ingested":"${MARKER}"`;
 
 /**
  * `doc`'s JSON in a wire shape (enterWireShape) with MARKER as event.ingested, the document left as it was: two
- * calls rather than withWireShape's callback, so that a document's shapes cost no closure (as in the output).
+ * calls, as the output makes them, so that a document's shapes cost no closure.
  */
 function shapedJson(doc: EcsDocument, stream: (typeof STREAMS)[number], sendConstants: boolean): string {
   const mark = enterWireShape(doc, stream, MARKER, sendConstants);
@@ -237,7 +237,7 @@ class TurnBuilder {
       return flags | PLAIN;
     }
     // Each shape exactly as the output serializes it, with a marker for event.ingested (the last key of `event`).
-    // (`alerts` with the constants sent: only event.ingested, as withIngested; then the output's wire shape.)
+    // (`alerts` with the constants sent: only event.ingested changes; then the output's wire shape.)
     if (init.shapes.full) {
       if (this.put(shapedJson(out, 'alerts', true))) flags |= EVENT_EMPTY;
     } else for (let i = 0; i < 3; i++) d.push(-1);

@@ -95,7 +95,7 @@ export class BatchBuilder {
       if (pre === undefined)
         throw new CasguardError('INTERNAL', `a pre-serialized document without its ${shape} bytes`);
       const at = this.o.ingestedAt;
-      // As withIngested does for an object document: the last key of `event`.
+      // As enterWireShape does for an object document: the last key of `event`.
       const source = at ? `${pre.eventEmpty ? '' : ','}"ingested":${JSON.stringify(at())}` : '';
       return { source, pre };
     }

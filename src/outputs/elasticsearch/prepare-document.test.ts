@@ -10,8 +10,29 @@ import { nullLogger } from '../../telemetry/logger.types.js';
 import type { BulkTransport } from '../delivery/bulk-transport.types.js';
 import { ElasticsearchOutputConfig } from './elasticsearch.config.js';
 import { createElasticsearchOutput } from './elasticsearch-output.js';
-import { isoClock, withIngested, withWireShape } from './prepare-document.js';
+import { enterWireShape, isoClock, leaveWireShape } from './prepare-document.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
+
+/** Runs `fn` with `doc` in its wire shape, then leaves it (what the output and the replay worker do in two calls). */
+function withWireShape<T>(
+  doc: EcsDocument,
+  stream: 'activesync' | 'application' | 'alerts',
+  ingested: string,
+  sendConstants: boolean,
+  fn: () => T,
+): T {
+  const mark = enterWireShape(doc, stream, ingested, sendConstants);
+  try {
+    return fn();
+  } finally {
+    leaveWireShape(mark);
+  }
+}
+
+/** Only `event.ingested` changes: the alerts' shape, or any stream's with the constants sent. */
+function withIngested<T>(doc: EcsDocument, ingested: string, fn: () => T): T {
+  return withWireShape(doc, 'alerts', ingested, true, fn);
+}
 
 function doc(): EcsDocument {
   return {

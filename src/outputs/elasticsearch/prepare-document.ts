@@ -19,20 +19,6 @@ import { STREAM_CONSTANTS, type DataStreamKind } from '../../pipeline/stream-con
 
 type Obj = { [key: string]: JsonValue };
 
-/**
- * Runs `fn` with `doc.event.ingested = ingested`, then leaves `doc`'s JSON as it was (other outputs share it;
- * `event.ingested` stays as a key holding `undefined`, see enterWireShape).
- */
-export function withIngested<T>(doc: EcsDocument, ingested: string, fn: () => T): T {
-  // No constant field is left out with `sendConstants`: only `event.ingested` changes.
-  const mark = enterWireShape(doc, 'alerts', ingested, true);
-  try {
-    return fn();
-  } finally {
-    leaveWireShape(mark);
-  }
-}
-
 /** ISO 8601 of `now()`, formatted once per millisecond (a batch of thousands shares a few values). */
 export function isoClock(now: () => number = Date.now): () => string {
   let lastMs = Number.NaN;
@@ -165,22 +151,4 @@ export function leaveWireShape(mark: number): void {
     blanked[i] = blanked[i + 2] = undefined;
   }
   blankedTop = mark;
-}
-
-/**
- * Runs `fn` with `doc` in its wire shape (`enterWireShape`), then leaves `doc`'s JSON as it was (leaveWireShape).
- */
-export function withWireShape<T>(
-  doc: EcsDocument,
-  stream: DocumentStream,
-  ingested: string,
-  sendConstants: boolean,
-  fn: () => T,
-): T {
-  const mark = enterWireShape(doc, stream, ingested, sendConstants);
-  try {
-    return fn();
-  } finally {
-    leaveWireShape(mark);
-  }
 }
