@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Interleaved A/B of two casguard builds or configurations on the same job: `casguard replay` of an IIS file into
 # a fresh loopback sink per run (the shared harness's sink keeps every id it has seen, so a reused sink gets
-# slower run after run). Runs alternate A, B, A, B, ... so the machine's drift hits both alike; prints each run
-# and the medians. This machine's single runs vary by 10-25 %: compare medians of several pairs, never one run.
+# slower run after run). Runs alternate A, B, B, A, A, B, ... so the machine's drift and any order effect hit both
+# alike; prints each run, the medians and in how many pairs B used less CPU. This machine's single runs vary by
+# 10-25 %: compare medians of several pairs, never one run.
 #
 # Usage (from the repository root, after `npm run build`):
 #   bench/ab-replay.sh <iis.log> [pairs]
@@ -64,9 +65,18 @@ run() {
   cat "$work/time" | tee -a "$work/all"
 }
 echo "variant wall_s user_s maxrss_kb sys_s"
-for _ in $(seq "$pairs"); do
-  run A "${A_DIST:-$root/dist}" "${A_EXTRA:-}" "${A_CONFIG:-$here/harness-agent.yml}" "${A_FLAGS-${NODE_FLAGS---max-semi-space-size=8}}" "${A_NODE:-node}"
-  run B "${B_DIST:-$root/dist}" "${B_EXTRA:-}" "${B_CONFIG:-$here/harness-agent.yml}" "${B_FLAGS-${NODE_FLAGS---max-semi-space-size=8}}" "${B_NODE:-node}"
+run_a() { run A "${A_DIST:-$root/dist}" "${A_EXTRA:-}" "${A_CONFIG:-$here/harness-agent.yml}" "${A_FLAGS-${NODE_FLAGS---max-semi-space-size=8}}" "${A_NODE:-node}"; }
+run_b() { run B "${B_DIST:-$root/dist}" "${B_EXTRA:-}" "${B_CONFIG:-$here/harness-agent.yml}" "${B_FLAGS-${NODE_FLAGS---max-semi-space-size=8}}" "${B_NODE:-node}"; }
+# A B, then B A, and so on: the run that comes first in a pair was seen slower in several series on a shared
+# machine (2026-12-08), so each variant goes first in half of the pairs.
+for i in $(seq "$pairs"); do
+  if ((i % 2)); then
+    run_a
+    run_b
+  else
+    run_b
+    run_a
+  fi
 done
 for v in A B; do
   awk -v v="$v" 'BEGIN { n = 0 } $1 == v { w[n] = $2; u[n] = $3; m[n] = $4; c[n] = $3 + $5; n++ }
@@ -74,3 +84,6 @@ for v in A B; do
       return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2 }
     END { printf "median %s: wall %.2f s, user %.2f s, user+sys %.2f s, peak RSS %.1f MiB (%d runs)\n", v, med(w, n), med(u, n), med(c, n), med(m, n) / 1024, n }' "$work/all"
 done
+# Per pair (consecutive lines): in how many B used less user+sys CPU than A.
+awk '{ c[$1] = $3 + $5; if (NR % 2 == 0) { pairs++; if (c["B"] < c["A"]) lower++ } }
+  END { printf "B lower in user+sys CPU than A in %d of %d pairs\n", lower, pairs }' "$work/all"
