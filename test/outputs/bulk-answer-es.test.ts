@@ -21,28 +21,23 @@ const body = (ids: string[], doc = (i: number): unknown => ({ n: i })): string =
     .map((id, i) => `{"create":{"_index":"cg-answers","_id":"${id}"}}\n${JSON.stringify(doc(i))}\n`)
     .join('');
 
+/** A bulk request without the client, with casguard's filter_path: the answer's text exactly as sent. */
+const rawBulk = (url: string, ids: string[]): ReturnType<typeof raw> =>
+  raw(url, 'POST', `/_bulk?filter_path=${encodeURIComponent(BULK_FILTER_PATH)}`, body(ids), {
+    'content-type': NDJSON8,
+    accept: JSON8,
+  });
+
 describe('the all-created bulk answer against the test server', () => {
   it('is the filtered answer of a bulk request whose creates all succeed', async (t) => {
     const es = await startEsTestServer();
     t.after(() => es.stop());
     const ids = Array.from({ length: 40 }, (_, i) => `r${i}`);
-    const a = await raw(
-      es.url,
-      'POST',
-      `/_bulk?filter_path=${encodeURIComponent(BULK_FILTER_PATH)}`,
-      body(ids),
-      { 'content-type': NDJSON8, accept: JSON8 },
-    );
+    const a = await rawBulk(es.url, ids);
     assert.equal(a.status, 200);
     assert.equal(allCreatedCount(a.text), 40, a.text.slice(0, 200));
     // The same documents again: every item is a 409, errors is true, and the text is parsed.
-    const again = await raw(
-      es.url,
-      'POST',
-      `/_bulk?filter_path=${encodeURIComponent(BULK_FILTER_PATH)}`,
-      body(ids),
-      { 'content-type': NDJSON8, accept: JSON8 },
-    );
+    const again = await rawBulk(es.url, ids);
     assert.equal(allCreatedCount(again.text), undefined);
   });
 

@@ -233,14 +233,22 @@ const gzipAsync = promisify(gzip);
 /** The result of an item without an error or failure store, per status: shared, the usual case allocates nothing. */
 const PLAIN_ITEMS = new Map<number, BulkItemResult>();
 
+function plainItem(status: number): BulkItemResult {
+  let plain = PLAIN_ITEMS.get(status);
+  if (plain === undefined) {
+    plain = Object.freeze({ status });
+    // Only HTTP statuses are kept (a foreign answer's odd numbers must not grow the table).
+    if (Number.isInteger(status) && status >= 0 && status < 600) PLAIN_ITEMS.set(status, plain);
+  }
+  return plain;
+}
+
 /** The results of an all-created answer of `n` items (bulk-answer.ts): one array per count, reused. */
 let createdResults: readonly BulkItemResult[] = [];
 
 function allCreatedResults(n: number): readonly BulkItemResult[] {
-  if (createdResults.length !== n) {
-    const created: BulkItemResult = Object.freeze({ status: 201 });
-    createdResults = Object.freeze(Array.from({ length: n }, () => created));
-  }
+  if (createdResults.length !== n)
+    createdResults = Object.freeze(new Array<BulkItemResult>(n).fill(plainItem(201)));
   return createdResults;
 }
 
@@ -260,13 +268,7 @@ function bulkItemResults(raw: Record<string, RawBulkItem>[], scrub: (t: string) 
     }
     const status = typeof v?.status === 'number' ? v.status : 0;
     if (v?.error === undefined && v?.failure_store === undefined) {
-      let plain = PLAIN_ITEMS.get(status);
-      if (plain === undefined) {
-        plain = Object.freeze({ status });
-        // Only HTTP statuses are kept (a foreign answer's odd numbers must not grow the table).
-        if (Number.isInteger(status) && status >= 0 && status < 600) PLAIN_ITEMS.set(status, plain);
-      }
-      items[i] = plain;
+      items[i] = plainItem(status);
       continue;
     }
     items[i] = {
